@@ -1,0 +1,204 @@
+"""Settings: where state lives, which credentials to use, which tools to expose.
+
+Everything comes from the environment (and optionally a Twilio CLI profile); nothing is read
+at import time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from skill.errors import ConfigError
+
+Mode = Literal["sandbox", "live"]
+
+DEFAULT_TOOLSETS: tuple[str, ...] = ("accounts", "credentials", "messaging", "numbers", "ops")
+ALL_TOOLSETS: tuple[str, ...] = (
+    "accounts",
+    "credentials",
+    "messaging",
+    "numbers",
+    "voice",
+    "verify",
+    "email",
+    "studio",
+    "monitor",
+    "ops",
+)
+
+# The embedded sandbox's own account; these values are not secrets anywhere.
+SANDBOX_ACCOUNT_SID = "AC" + "5a" * 16
+SANDBOX_AUTH_TOKEN = "sandbox-auth-token-" + "0" * 13
+
+
+def default_home() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("twilio-skill", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    account_sid: str | None = None
+    api_key: str | None = None
+    api_secret: str | None = None
+    auth_token: str | None = None
+    region: str | None = None
+    edge: str | None = None
+    profile: str | None = None
+    sendgrid_api_key: str | None = None
+    default_region: str = "US"
+    toolsets: tuple[str, ...] = DEFAULT_TOOLSETS
+    read_only: bool = False
+    policy_path: Path | None = None
+    error_catalog_path: Path | None = None
+    sandbox_url: str | None = None
+    sandbox_faults: str | None = None
+    approval_ttl_seconds: int = 3600
+    console_url: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def mode(self) -> Mode:
+        if self.account_sid and ((self.api_key and self.api_secret) or self.auth_token):
+            return "live"
+        return "sandbox"
+
+    @property
+    def profile_name(self) -> str:
+        """The name approvals and audit entries are bound to."""
+        if self.mode == "sandbox":
+            return "sandbox"
+        return self.profile or f"env:{self.account_sid}"
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "state.db"
+
+    @property
+    def secrets_path(self) -> Path:
+        return self.home / "secrets.env"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        profile: str | None = None,
+        toolsets: str | None = None,
+        read_only: bool | None = None,
+    ) -> Settings:
+        """Build settings from environment variables and, if named, a Twilio CLI profile.
+
+        Raises:
+            ConfigError: a named profile does not exist or a value cannot be resolved.
+        """
+        env = dict(os.environ if environ is None else environ)
+        home = Path(env["TWILIO_SKILL_HOME"]) if env.get("TWILIO_SKILL_HOME") else default_home()
+        profile = profile or env.get("TWILIO_SKILL_PROFILE") or None
+        creds = _profile_credentials(profile, env) if profile else {}
+        chosen = toolsets if toolsets is not None else env.get("TWILIO_SKILL_TOOLSETS")
+        read_only_env = env.get("TWILIO_SKILL_READ_ONLY", "").lower() in ("1", "true", "yes")
+        return cls(
+            home=home,
+            account_sid=creds.get("account_sid") or env.get("TWILIO_ACCOUNT_SID") or None,
+            api_key=creds.get("api_key") or env.get("TWILIO_API_KEY") or None,
+            api_secret=creds.get("api_secret") or env.get("TWILIO_API_SECRET") or None,
+            auth_token=creds.get("auth_token") or env.get("TWILIO_AUTH_TOKEN") or None,
+            region=creds.get("region") or env.get("TWILIO_REGION") or None,
+            edge=creds.get("edge") or env.get("TWILIO_EDGE") or None,
+            profile=profile,
+            sendgrid_api_key=env.get("SENDGRID_API_KEY") or None,
+            default_region=env.get("TWILIO_SKILL_DEFAULT_REGION", "US").upper(),
+            toolsets=parse_toolsets(chosen),
+            read_only=read_only if read_only is not None else read_only_env,
+            policy_path=Path(env["TWILIO_SKILL_POLICY"]) if env.get("TWILIO_SKILL_POLICY") else None,
+            error_catalog_path=(
+                Path(env["TWILIO_SKILL_ERROR_CATALOG"]) if env.get("TWILIO_SKILL_ERROR_CATALOG") else None
+            ),
+            sandbox_url=env.get("TWILIO_SKILL_SANDBOX_URL") or None,
+            sandbox_faults=env.get("TWILIO_SKILL_SANDBOX_FAULTS") or None,
+            approval_ttl_seconds=int(env.get("TWILIO_SKILL_APPROVAL_TTL", "3600")),
+            console_url=env.get("TWILIO_SKILL_CONSOLE_URL") or None,
+        )
+
+
+def parse_toolsets(value: str | None) -> tuple[str, ...]:
+    """Parse a comma-separated toolset list; 'all' selects every toolset.
+
+    Raises:
+        ConfigError: a name is not a known toolset.
+    """
+    if not value:
+        return DEFAULT_TOOLSETS
+    names = [part.strip().lower() for part in value.split(",") if part.strip()]
+    if names == ["all"]:
+        return ALL_TOOLSETS
+    unknown = [name for name in names if name not in ALL_TOOLSETS]
+    if unknown:
+        raise ConfigError(
+            f"Unknown toolset(s): {', '.join(unknown)}.",
+            code="config.unknown_toolset",
+            remediation=[f"Choose from: {', '.join(ALL_TOOLSETS)}, or 'all'."],
+        )
+    return tuple(dict.fromkeys(names))
+
+
+def _resolve(value: object, env: Mapping[str, str], what: str) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    if value.startswith("ENV:"):
+        name = value[4:]
+        if name not in env:
+            raise ConfigError(
+                f"The profile's {what} refers to environment variable {name}, which is not set.",
+                code="config.profile_env_missing",
+                remediation=[f"Export {name}, or put the value in the profile."],
+            )
+        return env[name]
+    return value
+
+
+def _profile_credentials(profile: str, env: Mapping[str, str]) -> dict[str, str]:
+    config_path = Path(env.get("TWILIO_CLI_CONFIG", str(Path.home() / ".twilio-cli" / "config.json")))
+    try:
+        data = json.loads(config_path.read_text())
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"Profile '{profile}' was asked for, but {config_path} does not exist.",
+            code="config.profile_missing",
+            remediation=["Create it with `twilio profiles:create`, or set TWILIO_* variables instead."],
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{config_path} is not valid JSON: {exc.msg}.", code="config.profile_invalid") from exc
+    profiles = data.get("profiles") or {}
+    entry = profiles.get(profile)
+    if not isinstance(entry, dict):
+        raise ConfigError(
+            f"Profile '{profile}' is not in {config_path}.",
+            code="config.profile_missing",
+            remediation=[f"Known profiles: {', '.join(sorted(profiles)) or 'none'}."],
+        )
+    keys = {
+        "account_sid": "accountSid",
+        "api_key": "apiKey",
+        "api_secret": "apiSecret",
+        "auth_token": "authToken",
+        "region": "region",
+        "edge": "edge",
+    }
+    out: dict[str, str] = {}
+    for ours, theirs in keys.items():
+        resolved = _resolve(entry.get(theirs), env, theirs)
+        if resolved:
+            out[ours] = resolved
+    return out

@@ -1,0 +1,1 @@
+"""Service functions, one module per capability area; pure of MCP."""

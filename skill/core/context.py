@@ -1,0 +1,58 @@
+"""Services: everything a core function needs, built once per server and injected."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from skill.config import Settings
+from skill.gateways.twilio_gateway import TwilioGateway
+from skill.policy.policy import Policy, load_policy
+from skill.stores.sqlite import Stores
+
+if TYPE_CHECKING:
+    from skill.sandbox.app import Sandbox
+
+log = logging.getLogger("twilio_skill")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    stores: Stores
+    policy: Policy
+    twilio: TwilioGateway
+    sandbox: Sandbox | None = None
+
+    @property
+    def environment(self) -> str:
+        return self.settings.mode
+
+    @property
+    def profile(self) -> str:
+        return self.settings.profile_name
+
+    @classmethod
+    def create(cls, settings: Settings, *, sandbox: Sandbox | None = None) -> Services:
+        """Open the stores and the gateway. In sandbox mode with no sandbox URL, embed one.
+
+        Raises:
+            ConfigError: the policy file is unusable.
+        """
+        policy = load_policy(settings.policy_path)
+        secrets = tuple(s for s in (settings.api_secret, settings.auth_token, settings.sendgrid_api_key) if s)
+        stores = Stores.open(settings.db_path, secrets)
+        transport = None
+        if settings.mode == "sandbox" and not settings.sandbox_url:
+            if sandbox is None:
+                from skill.sandbox.app import Sandbox
+
+                sandbox = Sandbox.from_settings(settings)
+            transport = sandbox.transport()
+        gateway = TwilioGateway(settings, sandbox_transport=transport)
+        return cls(settings=settings, stores=stores, policy=policy, twilio=gateway, sandbox=sandbox)
+
+    async def aclose(self) -> None:
+        await self.twilio.aclose()
+        self.stores.close()

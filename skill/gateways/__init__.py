@@ -1,0 +1,1 @@
+"""Adapters to Twilio and SendGrid: the only code that imports their SDKs."""

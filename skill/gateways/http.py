@@ -1,0 +1,143 @@
+"""The HTTP client the Twilio SDK uses: httpx underneath, retries where they are safe.
+
+It is the seam to the sandbox: with a `rewrite_base`, every `https://*.twilio.com` URL is sent to
+that base instead and the product host travels in the `X-Twilio-Host` header; the transport may be
+an in-process ASGI app. Retries: HTTP 429 (the request was not processed) and connection failures
+before anything was sent, with exponential backoff and full jitter, honouring Retry-After, within a
+bounded total time. A request that may have reached Twilio (read timeout, 5xx on a write) is never
+retried here; it is raised as `OutcomeUnknown`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+import anyio
+import httpx
+from twilio.http import AsyncHttpClient
+from twilio.http.response import Response
+
+from skill.redaction import mask_phone
+
+log = logging.getLogger("twilio_skill.http")
+PRODUCT_HOST_HEADER = "X-Twilio-Host"
+
+
+class OutcomeUnknown(Exception):
+    """A write may or may not have reached the provider."""
+
+    def __init__(self, method: str, url: str, reason: str) -> None:
+        super().__init__(f"{method} {url}: {reason}")
+        self.method = method
+        self.url = url
+        self.reason = reason
+
+
+class Unreachable(Exception):
+    """The provider could not be reached at all; nothing was sent."""
+
+
+class RetryPolicy:
+    def __init__(self, attempts: int = 4, base: float = 0.25, cap: float = 4.0, budget: float = 10.0) -> None:
+        self.attempts = attempts
+        self.base = base
+        self.cap = cap
+        self.budget = budget
+
+    def delay(self, attempt: int, retry_after: str | None) -> float:
+        if retry_after:
+            try:
+                return min(float(retry_after), self.cap)
+            except ValueError:
+                pass
+        return random.uniform(0, min(self.cap, self.base * (2**attempt)))
+
+
+class SkillHttpClient(AsyncHttpClient):  # type: ignore[misc]
+    def __init__(
+        self,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        rewrite_base: str | None = None,
+        timeout: float = 20.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        super().__init__(logger=log, is_async=True, timeout=timeout)
+        self.rewrite_base = rewrite_base.rstrip("/") if rewrite_base else None
+        self.retry = retry or RetryPolicy()
+        self._client = httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False)
+
+    def _target(self, url: str, headers: dict[str, str]) -> str:
+        if not self.rewrite_base:
+            return url
+        parts = urlsplit(url)
+        if not (parts.hostname or "").endswith("twilio.com"):
+            return url
+        base = urlsplit(self.rewrite_base)
+        headers[PRODUCT_HOST_HEADER] = parts.hostname or ""
+        return urlunsplit((base.scheme, base.netloc, base.path + parts.path, parts.query, parts.fragment))
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Response:
+        send_headers = dict(headers or {})
+        target = self._target(url, send_headers)
+        method = method.upper()
+        deadline = time.monotonic() + self.retry.budget
+        attempt = 0
+        while True:
+            try:
+                response = await self._client.request(
+                    method,
+                    target,
+                    params=params,  # type: ignore[arg-type]
+                    data=data,
+                    headers=send_headers,
+                    auth=auth,
+                    timeout=timeout or self.timeout,
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                # Nothing reached the server: safe to retry whatever the method.
+                if not await self._backoff(attempt, None, deadline):
+                    raise Unreachable(f"{method} {mask_phone(url)}: {exc.__class__.__name__}") from exc
+                attempt += 1
+                continue
+            except httpx.TransportError as exc:
+                if method == "GET" and await self._backoff(attempt, None, deadline):
+                    attempt += 1
+                    continue
+                raise OutcomeUnknown(method, mask_phone(url), exc.__class__.__name__) from exc
+            if response.status_code == 429 and await self._backoff(
+                attempt, response.headers.get("Retry-After"), deadline
+            ):
+                attempt += 1
+                continue
+            if response.status_code >= 500 and method == "GET" and await self._backoff(attempt, None, deadline):
+                attempt += 1
+                continue
+            if response.status_code >= 500 and method != "GET":
+                raise OutcomeUnknown(method, mask_phone(url), f"HTTP {response.status_code}")
+            return Response(response.status_code, response.text, response.headers)
+
+    async def _backoff(self, attempt: int, retry_after: str | None, deadline: float) -> bool:
+        if attempt + 1 >= self.retry.attempts:
+            return False
+        pause = self.retry.delay(attempt, retry_after)
+        if time.monotonic() + pause > deadline:
+            return False
+        await anyio.sleep(pause)
+        return True
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,157 @@
+"""The Twilio gateway: builds the SDK client for live or sandbox mode and runs calls through it.
+
+Area modules (accounts, keys, messages, numbers, ...) hang off `TwilioGateway` and return plain
+dicts, so nothing above this package sees an SDK type.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+
+from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, Settings
+from skill.errors import ConfigError, UpstreamError, twilio_docs_url
+from skill.gateways.http import OutcomeUnknown, RetryPolicy, SkillHttpClient, Unreachable
+
+if TYPE_CHECKING:
+    from twilio.rest import Client
+
+T = TypeVar("T")
+SANDBOX_BASE = "http://sandbox.twilio-skill.invalid"
+
+
+def to_plain(value: Any) -> Any:
+    """SDK values (datetimes, decimals, nested instances) as JSON-ready values."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: to_plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [to_plain(item) for item in value]
+    return value
+
+
+def record(instance: Any) -> dict[str, Any]:
+    """An SDK resource instance as a dict of its API properties, under the API's own names."""
+    out: dict[str, Any] = {}
+    for name, value in vars(instance).items():
+        if name.startswith("_"):
+            continue
+        out["from" if name == "from_" else name] = to_plain(value)
+    return out
+
+
+class TwilioGateway:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sandbox_transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.settings = settings
+        self.mode = settings.mode
+        if self.mode == "sandbox":
+            base = settings.sandbox_url or SANDBOX_BASE
+            transport = None if settings.sandbox_url else sandbox_transport
+            if transport is None and not settings.sandbox_url:
+                raise ConfigError("Sandbox mode needs the embedded sandbox or TWILIO_SKILL_SANDBOX_URL.")
+            self.http = SkillHttpClient(transport=transport, rewrite_base=base, retry=retry)
+        else:
+            self.http = SkillHttpClient(retry=retry)
+        self._client: Client | None = None
+        from skill.gateways.twilio_areas import Accounts, Keys, Messages, Numbers
+
+        self.accounts = Accounts(self)
+        self.keys = Keys(self)
+        self.messages = Messages(self)
+        self.numbers = Numbers(self)
+
+    @property
+    def account_sid(self) -> str:
+        if self.mode == "sandbox":
+            return SANDBOX_ACCOUNT_SID
+        assert self.settings.account_sid
+        return self.settings.account_sid
+
+    def client(self) -> Client:
+        """The SDK client, built on first use (importing twilio is slow)."""
+        if self._client is None:
+            from twilio.rest import Client
+
+            s = self.settings
+            if self.mode == "sandbox":
+                self._client = Client(SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, http_client=self.http)
+            elif s.api_key and s.api_secret:
+                self._client = Client(
+                    s.api_key, s.api_secret, s.account_sid, region=s.region, edge=s.edge, http_client=self.http
+                )
+            else:
+                self._client = Client(
+                    s.account_sid, s.auth_token, s.account_sid, region=s.region, edge=s.edge, http_client=self.http
+                )
+        return self._client
+
+    def client_with_key(self, key_sid: str, secret: str) -> Client:
+        """A second client authenticating with another API key (to verify a new key works)."""
+        from twilio.rest import Client
+
+        return Client(key_sid, secret, self.account_sid, http_client=self.http)
+
+    async def run(self, operation: Callable[[Client], Awaitable[T]], *, what: str) -> T:
+        """Run one SDK call and translate its failures into UpstreamError.
+
+        Raises:
+            UpstreamError: Twilio refused the call, could not be reached, or the outcome is unknown.
+        """
+        from twilio.base.exceptions import TwilioRestException
+
+        try:
+            return await operation(self.client())
+        except TwilioRestException as exc:
+            raise translate_rest_error(exc, what) from None
+        except OutcomeUnknown as exc:
+            raise UpstreamError(
+                f"{what}: the request may or may not have reached Twilio ({exc.reason}).",
+                code="upstream.outcome_unknown",
+                retryable=False,
+                remediation=[
+                    "Do not resend blindly: the first request may have been carried out.",
+                    "Check with a list tool (for messages: messages_list by to and date) whether it took effect.",
+                    "Only if it did not, repeat the call (with the same idempotency_key where the tool takes one).",
+                ],
+            ) from None
+        except Unreachable as exc:
+            raise UpstreamError(
+                f"{what}: Twilio could not be reached ({exc}). Nothing was sent.",
+                code="upstream.unreachable",
+                retryable=True,
+                remediation=["Check network access to api.twilio.com, then retry.", "Run `twilio-skill doctor`."],
+            ) from None
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+def translate_rest_error(exc: Any, what: str) -> UpstreamError:
+    code = exc.code if isinstance(exc.code, int) else None
+    status = exc.status if isinstance(exc.status, int) else None
+    message = str(exc.msg or "Twilio returned an error")
+    if isinstance(exc.details, dict) and exc.details:
+        message = f"{message} ({json.dumps(exc.details)[:200]})"
+    retryable = status == 429 or code in (20429, 14107, 30022)
+    return UpstreamError(
+        f"{what}: {message}",
+        code=f"twilio.{code}" if code else f"twilio.http_{status}",
+        twilio_code=code,
+        http_status=status,
+        retryable=retryable,
+        docs_url=twilio_docs_url(code) if code else None,
+    )

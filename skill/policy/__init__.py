@@ -1,0 +1,1 @@
+"""Tiers, the policy file, approvals and spend limits."""

@@ -1,0 +1,139 @@
+"""The policy: which calls run, which wait for an operator, which are refused.
+
+Built-in defaults, optionally overridden by a TOML file (TWILIO_SKILL_POLICY):
+
+    [tiers]                     # default action per tier
+    DESTRUCTIVE = "approve"
+    [tools]                     # per tool, over the tier default
+    number_buy = "deny"
+    [[rules]]                   # per tool with argument conditions (glob patterns), first match wins
+    tool = "message_send"
+    when = { to = "+44*" }
+    action = "approve"
+    [limits]
+    sends_per_day = 500         # per SEND tool and profile; beyond it a call needs approval
+    allowed_countries = ["US", "CA"]   # ISO codes of destinations; [] allows none, ["*"] any
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from skill.errors import ConfigError
+from skill.policy.tiers import Tier
+
+Action = Literal["allow", "approve", "deny"]
+ACTIONS: tuple[str, ...] = ("allow", "approve", "deny")
+
+DEFAULT_TIER_ACTIONS: dict[Tier, Action] = {
+    Tier.READ: "allow",
+    Tier.WRITE: "allow",
+    Tier.SEND: "allow",
+    Tier.DESTRUCTIVE: "approve",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    tool: str
+    when: dict[str, str]
+    action: Action
+
+    def matches(self, tool: str, args: dict[str, Any]) -> bool:
+        if tool != self.tool:
+            return False
+        return all(key in args and fnmatch.fnmatchcase(str(args[key]), pattern) for key, pattern in self.when.items())
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    reason: str
+    code: str = "policy.denied"
+
+
+@dataclass(frozen=True)
+class Policy:
+    tier_actions: dict[Tier, Action] = field(default_factory=lambda: dict(DEFAULT_TIER_ACTIONS))
+    tool_actions: dict[str, Action] = field(default_factory=dict)
+    rules: tuple[Rule, ...] = ()
+    sends_per_day: int = 500
+    allowed_countries: tuple[str, ...] = ("US", "CA")
+    source: str = "built-in defaults"
+
+    def action_for(self, tool: str, tier: Tier, args: dict[str, Any]) -> tuple[Action, str]:
+        for rule in self.rules:
+            if rule.matches(tool, args):
+                return rule.action, f"policy rule for {tool} ({', '.join(rule.when)})"
+        if tool in self.tool_actions:
+            return self.tool_actions[tool], f"policy setting for {tool}"
+        return self.tier_actions.get(tier, "deny"), f"default for {tier.value} tools"
+
+    def country_allowed(self, region: str | None) -> bool:
+        if "*" in self.allowed_countries:
+            return True
+        return region is not None and region in self.allowed_countries
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "tiers": {tier.value: action for tier, action in self.tier_actions.items()},
+            "tools": dict(self.tool_actions),
+            "rules": [{"tool": r.tool, "when": r.when, "action": r.action} for r in self.rules],
+            "limits": {"sends_per_day": self.sends_per_day, "allowed_countries": list(self.allowed_countries)},
+        }
+
+
+def _action(value: object, where: str) -> Action:
+    if value not in ACTIONS:
+        raise ConfigError(
+            f"Policy {where}: {value!r} is not an action.",
+            code="config.policy_invalid",
+            remediation=["Use one of: allow, approve, deny."],
+        )
+    return value  # type: ignore[return-value]
+
+
+def load_policy(path: Path | None) -> Policy:
+    """The built-in policy, overridden by the TOML file at path when given.
+
+    Raises:
+        ConfigError: the file is missing, not TOML, or names an unknown tier or action.
+    """
+    if path is None:
+        return Policy()
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise ConfigError(f"Policy file {path} does not exist.", code="config.policy_missing") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Policy file {path} is not valid TOML: {exc}.", code="config.policy_invalid") from exc
+    tiers = dict(DEFAULT_TIER_ACTIONS)
+    for name, value in (data.get("tiers") or {}).items():
+        try:
+            tier = Tier(name.upper())
+        except ValueError as exc:
+            raise ConfigError(f"Policy [tiers]: unknown tier {name!r}.", code="config.policy_invalid") from exc
+        tiers[tier] = _action(value, f"[tiers].{name}")
+    tools = {name: _action(value, f"[tools].{name}") for name, value in (data.get("tools") or {}).items()}
+    rules = tuple(
+        Rule(
+            tool=str(rule.get("tool", "")),
+            when={str(k): str(v) for k, v in (rule.get("when") or {}).items()},
+            action=_action(rule.get("action"), f"[[rules]] for {rule.get('tool')}"),
+        )
+        for rule in data.get("rules") or []
+    )
+    limits = data.get("limits") or {}
+    return Policy(
+        tier_actions=tiers,
+        tool_actions=tools,
+        rules=rules,
+        sends_per_day=int(limits.get("sends_per_day", 500)),
+        allowed_countries=tuple(str(c).upper() for c in limits.get("allowed_countries", ["US", "CA"])),
+        source=str(path),
+    )

@@ -1,0 +1,40 @@
+"""Masking of personal data and secrets before anything is logged or audited."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_PHONE = re.compile(r"(?<![\w+])(\+\d{1,3})(\d{3,})(\d{4})(?!\d)")
+_SECRET_KEYS = re.compile(r"secret|token|password|auth|api_key_secret|credential", re.IGNORECASE)
+_SAFE_KEYS = {"approval_id", "auth_mode", "idempotency_key"}
+
+
+def mask_phone(text: str) -> str:
+    """+14155550199 -> +1415***0199 (country code, three digits, stars, last four)."""
+
+    def repl(match: re.Match[str]) -> str:
+        middle = match.group(2)
+        return f"{match.group(1)}{middle[:3]}***{match.group(3)}"
+
+    return _PHONE.sub(repl, text)
+
+
+def redact(value: Any, secrets: tuple[str, ...] = ()) -> Any:
+    """A copy of value with phone numbers masked and secret-looking fields removed."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if isinstance(key, str) and key not in _SAFE_KEYS and _SECRET_KEYS.search(key):
+                out[key] = "[redacted]"
+            else:
+                out[key] = redact(item, secrets)
+        return out
+    if isinstance(value, list | tuple):
+        return [redact(item, secrets) for item in value]
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret and secret in value:
+                value = value.replace(secret, "[redacted]")
+        return mask_phone(value)
+    return value

@@ -1,0 +1,54 @@
+"""Result models shared by every tool: the base result and the error shape."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Environment = Literal["sandbox", "live"]
+
+
+class Model(BaseModel):
+    """Base for input and output models: no schema titles, aliases used on the wire."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+
+class ToolResult(Model):
+    """Every tool result says which environment answered it."""
+
+    environment: Environment = Field(
+        default="live", description="'sandbox' when the embedded sandbox answered, else 'live'."
+    )
+
+
+class ApprovalInfo(Model):
+    id: str = Field(description="Approval request id; pass it back as approval_id once approved.")
+    summary: str = Field(description="What the call will do once approved.")
+    expires_at: str = Field(description="ISO 8601 time after which the request lapses.")
+    approve_command: str = Field(description="The command an operator runs to approve it.")
+    console_url: str | None = Field(default=None, description="Web console page for this request.")
+
+
+class Error(Model):
+    code: str = Field(description="Stable code, e.g. twilio.21211, policy.approval_required.")
+    message: str = Field(description="What went wrong, in one or two sentences.")
+    twilio_code: int | None = Field(default=None, description="Twilio's numeric error code, if any.")
+    http_status: int | None = Field(default=None, description="HTTP status from the provider, if any.")
+    retryable: bool = Field(default=False, description="True when the same call may succeed if repeated.")
+    remediation: list[str] = Field(default_factory=list, description="Ordered steps that fix it.")
+    docs_url: str | None = Field(default=None, description="Where the provider documents this error.")
+    approval: ApprovalInfo | None = Field(default=None, description="Set for gated calls.")
+
+
+class ErrorResult(Model):
+    error: Error
+    environment: Environment = "live"
+
+
+def error_payload(error: dict[str, Any], environment: Environment) -> dict[str, Any]:
+    """The structured content of an error result, validated through the model."""
+    return ErrorResult(error=Error.model_validate(error), environment=environment).model_dump(
+        mode="json", exclude_none=False
+    )

@@ -1,0 +1,1 @@
+"""A local API that answers the official SDKs as Twilio would: the embedded default."""

@@ -1,0 +1,74 @@
+"""Injected faults: a share of requests answered 429, 500, or slowly.
+
+Configured as a comma list, e.g. "429=0.2,500=0.1,slow=0.3,delay=1.5,seed=7"
+(TWILIO_SKILL_SANDBOX_FAULTS or `twilio-skill sandbox --faults`).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from skill.errors import ConfigError
+
+
+@dataclass
+class Faults:
+    rate_429: float = 0.0
+    rate_500: float = 0.0
+    rate_slow: float = 0.0
+    delay_seconds: float = 1.0
+    retry_after: int = 1
+    seed: int | None = None
+    rng: random.Random = field(default_factory=random.Random)
+
+    def __post_init__(self) -> None:
+        if self.seed is not None:
+            self.rng.seed(self.seed)
+
+    @classmethod
+    def parse(cls, spec: str | None) -> Faults:
+        """Raises:
+        ConfigError: an entry is not name=number or names an unknown fault.
+        """
+        if not spec:
+            return cls()
+        names = {
+            "429": "rate_429",
+            "500": "rate_500",
+            "slow": "rate_slow",
+            "delay": "delay_seconds",
+            "retry_after": "retry_after",
+            "seed": "seed",
+        }
+        values: dict[str, float | int] = {}
+        for part in spec.split(","):
+            if not part.strip():
+                continue
+            key, _, raw = part.partition("=")
+            key = key.strip()
+            if key not in names:
+                raise ConfigError(
+                    f"Unknown sandbox fault {key!r}.",
+                    code="config.sandbox_faults",
+                    remediation=[f"Use entries like 429=0.2 with names: {', '.join(names)}."],
+                )
+            try:
+                number = float(raw)
+            except ValueError as exc:
+                raise ConfigError(
+                    f"Sandbox fault {key} needs a number, got {raw!r}.", code="config.sandbox_faults"
+                ) from exc
+            values[names[key]] = int(number) if key in ("seed", "retry_after") else number
+        return cls(**values)  # type: ignore[arg-type]
+
+    def pick(self) -> str | None:
+        """Which fault, if any, this request gets."""
+        roll = self.rng.random()
+        if roll < self.rate_429:
+            return "429"
+        if roll < self.rate_429 + self.rate_500:
+            return "500"
+        if self.rng.random() < self.rate_slow:
+            return "slow"
+        return None

@@ -1,0 +1,108 @@
+"""The sandbox's data: a seeded parent account with two subaccounts, numbers, keys, a service."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
+from skill.sandbox.clock import SandboxClock
+
+
+def make_sid(prefix: str, *parts: object) -> str:
+    """A deterministic 34-character SID: prefix plus 32 hex digits."""
+    digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
+    return prefix + digest[:32]
+
+
+@dataclass
+class SandboxState:
+    clock: SandboxClock
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    balances: dict[str, dict[str, str]] = field(default_factory=dict)
+    keys: dict[str, dict[str, Any]] = field(default_factory=dict)  # includes "secret" and "account_sid"
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    numbers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    services: dict[str, dict[str, Any]] = field(default_factory=dict)
+    counter: itertools.count[int] = field(default_factory=itertools.count)
+
+    def new_sid(self, prefix: str) -> str:
+        return make_sid(prefix, "new", next(self.counter), self.clock.now())
+
+    def parent_sid(self) -> str:
+        return SANDBOX_ACCOUNT_SID
+
+    def account_tree(self, sid: str) -> set[str]:
+        """The account and every subaccount it owns."""
+        return {sid} | {a["sid"] for a in self.accounts.values() if a.get("owner_account_sid") == sid}
+
+    def auth_token(self, account_sid: str) -> str | None:
+        account = self.accounts.get(account_sid)
+        return account["auth_token"] if account else None
+
+
+def seed(state: SandboxState) -> SandboxState:
+    """Fill the state with the sandbox's fixed starting data."""
+    now = state.clock.now()
+    parent = SANDBOX_ACCOUNT_SID
+
+    def account(sid: str, name: str, owner: str, token: str, status: str = "active") -> None:
+        state.accounts[sid] = {
+            "sid": sid,
+            "friendly_name": name,
+            "owner_account_sid": owner,
+            "auth_token": token,
+            "status": status,
+            "type": "Full",
+            "created": now - 86400 * 400,
+            "updated": now - 86400 * 30,
+        }
+        state.balances[sid] = {"account_sid": sid, "balance": "0.00", "currency": "USD"}
+
+    account(parent, "Sandbox parent account", parent, SANDBOX_AUTH_TOKEN)
+    account(make_sid("AC", "sub", "staging"), "staging", parent, "sub-token-staging-" + "1" * 14)
+    account(make_sid("AC", "sub", "production"), "production", parent, "sub-token-production-" + "2" * 11)
+    state.balances[parent]["balance"] = "42.17"
+
+    service_sid = make_sid("MG", "seed", "service")
+    state.services[service_sid] = {
+        "sid": service_sid,
+        "account_sid": parent,
+        "friendly_name": "Sandbox notifications",
+        "created": now - 86400 * 200,
+        "updated": now - 86400 * 20,
+    }
+    for index, (phone, name, kind) in enumerate(
+        [
+            ("+15005550006", "Sandbox valid sender", "local"),
+            ("+14155550142", "Support line", "local"),
+            ("+18005550123", "Toll-free alerts", "toll_free"),
+        ]
+    ):
+        sid = make_sid("PN", "seed", phone)
+        state.numbers[sid] = {
+            "sid": sid,
+            "account_sid": parent,
+            "phone_number": phone,
+            "friendly_name": name,
+            "kind": kind,
+            "sms_url": "https://example.com/sms" if index == 0 else "",
+            "sms_method": "POST",
+            "voice_url": "https://example.com/voice" if index < 2 else "",
+            "voice_method": "POST",
+            "status_callback": "",
+            "created": now - 86400 * (100 + index),
+            "updated": now - 86400 * (10 + index),
+        }
+    key_sid = make_sid("SK", "seed", "deploy")
+    state.keys[key_sid] = {
+        "sid": key_sid,
+        "account_sid": parent,
+        "friendly_name": "deploy key",
+        "secret": "seed-key-secret-" + "3" * 16,
+        "created": now - 86400 * 120,
+        "updated": now - 86400 * 120,
+    }
+    return state

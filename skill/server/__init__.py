@@ -1,0 +1,1 @@
+"""The MCP surface: the tool registry, the server factory, dispatch."""

@@ -1,0 +1,104 @@
+"""build_server(): the MCP server over the tool registry, with services injected by lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from mcp.server.context import ServerRequestContext
+from mcp.server.lowlevel import Server
+from mcp.types import (
+    CallToolRequestParams,
+    CallToolResult,
+    ListToolsResult,
+    PaginatedRequestParams,
+    TextContent,
+    Tool,
+    ToolAnnotations,
+)
+
+import skill
+from skill.config import Settings
+from skill.core.context import Services
+from skill.server.dispatch import dispatch
+from skill.server.registry import ToolSpec, all_tools, select_tools
+from skill.server.schemas import input_schema, output_schema
+
+INSTRUCTIONS = (
+    "Twilio operations. Results are JSON; environment 'sandbox' means the embedded sandbox answered and "
+    "nothing real happened. Errors carry a stable code and an ordered remediation list: follow it in order. "
+    "A result with error.code 'policy.approval_required' means nothing happened yet: show the person "
+    "error.approval.summary, ask them to approve out of band (the command is in error.approval), then repeat "
+    "the same call with the same arguments plus approval_id. Never try to get around a gate."
+)
+
+
+def enabled_tools(settings: Settings) -> tuple[ToolSpec, ...]:
+    return select_tools(all_tools(), settings.toolsets, settings.read_only)
+
+
+def mcp_tool(spec: ToolSpec) -> Tool:
+    hints = spec.annotations()
+    return Tool(
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        input_schema=input_schema(spec),
+        output_schema=output_schema(spec),
+        annotations=ToolAnnotations(
+            title=hints["title"],
+            read_only_hint=hints["readOnlyHint"],
+            destructive_hint=hints.get("destructiveHint"),
+            idempotent_hint=hints.get("idempotentHint"),
+            open_world_hint=hints["openWorldHint"],
+        ),
+    )
+
+
+def build_server(settings: Settings, services: Services | None = None) -> Server[Services]:
+    """The MCP server. With `services` given (tests), they are used as they are and not closed."""
+    specs = enabled_tools(settings)
+    by_name = {spec.name: spec for spec in specs}
+    listed = [mcp_tool(spec) for spec in specs]
+
+    @asynccontextmanager
+    async def lifespan(_: Server[Services]) -> AsyncIterator[Services]:
+        if services is not None:
+            yield services
+            return
+        owned = Services.create(settings)
+        try:
+            yield owned
+        finally:
+            await owned.aclose()
+
+    async def list_tools(ctx: ServerRequestContext[Services], params: PaginatedRequestParams | None) -> ListToolsResult:
+        return ListToolsResult(tools=listed)
+
+    async def call_tool(ctx: ServerRequestContext[Services], params: CallToolRequestParams) -> CallToolResult:
+        spec = by_name.get(params.name)
+        if spec is None:
+            text = f"Unknown tool {params.name!r}. It may be in a toolset that is not enabled (see --toolsets)."
+            payload: dict[str, Any] = {
+                "error": {
+                    "code": "input.unknown_tool",
+                    "message": text,
+                    "remediation": ["List the tools again and use one of them."],
+                    "retryable": False,
+                },
+                "environment": settings.mode,
+            }
+            return CallToolResult(
+                content=[TextContent(type="text", text=text)], structured_content=payload, is_error=True
+            )
+        return await dispatch(ctx.lifespan_context, spec, params.arguments)
+
+    return Server(
+        "twilio-skill",
+        version=skill.__version__,
+        instructions=INSTRUCTIONS,
+        lifespan=lifespan,
+        on_list_tools=list_tools,
+        on_call_tool=call_tool,
+    )

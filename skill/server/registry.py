@@ -1,0 +1,68 @@
+"""The tool registry: one frozen ToolSpec per tool, and the filters applied when it is listed."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from skill.policy.tiers import Tier
+
+if TYPE_CHECKING:
+    from skill.core.context import Services
+
+# Modules under skill.tools, one per capability area, each exporting TOOLS.
+TOOL_MODULES: tuple[str, ...] = ("accounts", "credentials", "messaging", "numbers", "ops")
+
+Handler = Callable[["Services", Any], Awaitable[BaseModel]]
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    title: str
+    description: str
+    toolset: str
+    tier: Tier
+    input: type[BaseModel]
+    output: type[BaseModel]
+    handler: Handler
+    idempotent: bool = False
+    open_world: bool = True  # False for tools that never leave this machine
+    summary: Callable[[Any], str] | None = None  # human summary of the effect, for approvals
+
+    def annotations(self) -> dict[str, Any]:
+        """MCP tool annotations, derived from the tier and never written by hand."""
+        hints: dict[str, Any] = {
+            "title": self.title,
+            "readOnlyHint": self.tier is Tier.READ,
+            "openWorldHint": self.open_world,
+        }
+        if self.tier is not Tier.READ:
+            hints["destructiveHint"] = self.tier is Tier.DESTRUCTIVE
+            hints["idempotentHint"] = self.idempotent
+        return hints
+
+
+def all_tools() -> tuple[ToolSpec, ...]:
+    """Every tool of every area, in a stable order."""
+    specs: list[ToolSpec] = []
+    for module_name in TOOL_MODULES:
+        module = importlib.import_module(f"skill.tools.{module_name}")
+        specs.extend(module.TOOLS)
+    return tuple(specs)
+
+
+def select_tools(
+    specs: Iterable[ToolSpec], toolsets: Iterable[str] | None = None, read_only: bool = False
+) -> tuple[ToolSpec, ...]:
+    """The tools a server lists: only enabled toolsets, only READ tools in read-only mode."""
+    wanted = set(toolsets) if toolsets is not None else None
+    return tuple(
+        spec
+        for spec in specs
+        if (wanted is None or spec.toolset in wanted) and (not read_only or spec.tier is Tier.READ)
+    )

@@ -1,0 +1,1 @@
+"""Durable state: approvals, audit log, opt-outs, idempotency keys, send counters."""

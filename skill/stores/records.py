@@ -1,0 +1,87 @@
+"""Small keyed records: opt-outs (suppressions), idempotency keys, daily send counters."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from skill.stores.database import Database
+
+
+class SuppressionStore:
+    """People who opted out. scope '*' covers every sender."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def add(self, phone: str, *, source: str, scope: str = "*") -> bool:
+        """Returns True when the number was not already suppressed."""
+        changed = self.db.execute(
+            "INSERT OR IGNORE INTO suppressions (phone, scope, source, created_at) VALUES (?, ?, ?, ?)",
+            (phone, scope, source, time.time()),
+        )
+        return changed > 0
+
+    def remove(self, phone: str, scope: str = "*") -> bool:
+        return self.db.execute("DELETE FROM suppressions WHERE phone = ? AND scope = ?", (phone, scope)) > 0
+
+    def is_suppressed(self, phone: str, scope: str | None = None) -> bool:
+        scopes = ("*", scope) if scope else ("*",)
+        marks = ",".join("?" for _ in scopes)
+        rows = self.db.query(f"SELECT 1 FROM suppressions WHERE phone = ? AND scope IN ({marks})", (phone, *scopes))
+        return bool(rows)
+
+    def list(self, limit: int = 100) -> list[dict[str, Any]]:
+        rows = self.db.query(
+            "SELECT phone, scope, source, created_at FROM suppressions ORDER BY created_at DESC LIMIT ?", (limit,)
+        )
+        return [dict(row) for row in rows]
+
+
+class IdempotencyStore:
+    """The first result of a call made with an idempotency key, returned for later repeats."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def get(self, key: str, tool: str, profile: str) -> tuple[str, dict[str, Any]] | None:
+        rows = self.db.query(
+            "SELECT args_sha256, result_json FROM idempotency WHERE key = ? AND tool = ? AND profile = ?",
+            (key, tool, profile),
+        )
+        if not rows:
+            return None
+        return rows[0]["args_sha256"], json.loads(rows[0]["result_json"])
+
+    def put(self, key: str, tool: str, profile: str, args_sha256: str, result: dict[str, Any]) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO idempotency (key, tool, profile, args_sha256, result_json, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (key, tool, profile, args_sha256, json.dumps(result), time.time()),
+        )
+
+
+class SendCounter:
+    """How many SEND calls a profile made on a UTC day, for the policy's daily caps."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @staticmethod
+    def today() -> str:
+        return time.strftime("%Y-%m-%d", time.gmtime())
+
+    def count(self, profile: str, tool: str, day: str | None = None) -> int:
+        rows = self.db.query(
+            "SELECT count FROM send_counters WHERE day = ? AND profile = ? AND tool = ?",
+            (day or self.today(), profile, tool),
+        )
+        return int(rows[0]["count"]) if rows else 0
+
+    def increment(self, profile: str, tool: str, by: int = 1) -> None:
+        self.db.execute(
+            "INSERT INTO send_counters (day, profile, tool, count) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(day, profile, tool) DO UPDATE SET count = count + excluded.count",
+            (self.today(), profile, tool, by),
+        )

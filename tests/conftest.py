@@ -1,0 +1,84 @@
+"""Shared fixtures: a sandbox with a frozen clock, services on a temporary home, an in-memory client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client
+
+from skill.config import Settings
+from skill.core.context import Services
+from skill.sandbox.app import Sandbox
+from skill.sandbox.clock import SandboxClock
+from skill.server.app import build_server
+
+CALL_TIMEOUT = 20
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def settings(home: Path) -> Settings:
+    return Settings(home=home, toolsets=("accounts", "credentials", "messaging", "numbers", "ops"))
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    return Sandbox(clock=SandboxClock(frozen=True))
+
+
+@pytest.fixture
+def services(settings: Settings, sandbox: Sandbox) -> Iterator[Services]:
+    created = Services.create(settings, sandbox=sandbox)
+    yield created
+    created.stores.close()
+
+
+@pytest.fixture
+async def client(settings: Settings, services: Services) -> AsyncIterator[Client]:
+    async with Client(build_server(settings, services)) as connected:
+        yield connected
+    await services.twilio.aclose()
+
+
+class Called:
+    """A tool result, unpacked: is_error and the structured content."""
+
+    def __init__(self, is_error: bool, data: dict[str, Any]) -> None:
+        self.is_error = is_error
+        self.data = data
+
+    @property
+    def error(self) -> dict[str, Any]:
+        assert self.is_error, f"expected an error, got {self.data}"
+        return dict(self.data["error"])
+
+    def __repr__(self) -> str:
+        return f"Called(is_error={self.is_error}, data={self.data})"
+
+
+async def call(client: Client, name: str, args: dict[str, Any] | None = None) -> Called:
+    """Call a tool through the MCP client, bounded in time."""
+    with anyio.fail_after(CALL_TIMEOUT):
+        result = await client.call_tool(name, args or {})
+    assert result.structured_content is not None, result
+    return Called(bool(result.is_error), dict(result.structured_content))
+
+
+async def approve(services: Services, result: Called) -> str:
+    """Approve the request a gated call opened, as an operator would."""
+    approval_id = result.error["approval"]["id"]
+    services.stores.approvals.decide(approval_id, approve=True, operator="test-operator")
+    return str(approval_id)
