@@ -67,7 +67,10 @@ class TwilioGateway:
         else:
             self.http = SkillHttpClient(retry=retry)
         self._client: Client | None = None
-        from skill.gateways.twilio_areas import Accounts, Keys, Messages, Numbers
+        from skill.gateways.twilio_accounts import Accounts
+        from skill.gateways.twilio_keys import Keys
+        from skill.gateways.twilio_messages import Messages
+        from skill.gateways.twilio_numbers import Numbers
 
         self.accounts = Accounts(self)
         self.keys = Keys(self)

@@ -1,0 +1,44 @@
+"""API keys (API v2010 Keys and NewKeys)."""
+
+from __future__ import annotations
+
+import builtins
+from typing import TYPE_CHECKING, Any
+
+from skill.gateways.area import Area, unset_none
+from skill.gateways.twilio_gateway import record
+
+if TYPE_CHECKING:
+    from twilio.rest import Client
+
+
+class Keys(Area):
+    async def list(self, limit: int) -> builtins.list[dict[str, Any]]:
+        async def op(c: Client) -> builtins.list[dict[str, Any]]:
+            return [record(item) for item in await self.account(c).keys.list_async(limit=limit)]
+
+        return await self.gw.run(op, what="List API keys")
+
+    async def create(self, friendly_name: str | None) -> dict[str, Any]:
+        """The new key including its secret; the caller must hand the secret to the sink at once."""
+
+        async def op(c: Client) -> dict[str, Any]:
+            created = await self.account(c).new_keys.create_async(**unset_none(friendly_name=friendly_name))
+            return record(created)
+
+        return await self.gw.run(op, what="Create API key")
+
+    async def delete(self, sid: str) -> bool:
+        async def op(c: Client) -> bool:
+            return bool(await self.account(c).keys(sid).delete_async())
+
+        return await self.gw.run(op, what="Revoke API key")
+
+    async def verify(self, sid: str, secret: str) -> dict[str, Any]:
+        """Fetch the account while authenticated as the given key."""
+
+        async def op(_: Client) -> dict[str, Any]:
+            other = self.gw.client_with_key(sid, secret)
+            return record(await other.api.v2010.accounts(self.gw.account_sid).fetch_async())
+
+        return await self.gw.run(op, what="Verify API key")
