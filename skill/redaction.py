@@ -5,17 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_PHONE = re.compile(r"(?<![\w+])(\+\d{1,3})(\d{3,})(\d{4})(?!\d)")
+_PHONE = re.compile(r"(?<![\w+])\+(\d{4})(\d{1,7})(\d{4})(?!\d)")
 _SECRET_KEYS = re.compile(r"secret|token|password|auth|api_key_secret|credential", re.IGNORECASE)
 _SAFE_KEYS = {"approval_id", "auth_mode", "idempotency_key"}
 
 
 def mask_phone(text: str) -> str:
-    """+14155550199 -> +1415***0199 (country code, three digits, stars, last four)."""
+    """+14155550199 -> +1415***0199: the first four digits, stars, the last four."""
 
     def repl(match: re.Match[str]) -> str:
-        middle = match.group(2)
-        return f"{match.group(1)}{middle[:3]}***{match.group(3)}"
+        return f"+{match.group(1)}***{match.group(3)}"
 
     return _PHONE.sub(repl, text)
 

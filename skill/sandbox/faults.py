@@ -21,6 +21,7 @@ class Faults:
     retry_after: int = 1
     seed: int | None = None
     rng: random.Random = field(default_factory=random.Random)
+    queue: list[str] = field(default_factory=list)  # faults served first, in order ("" for none)
 
     def __post_init__(self) -> None:
         if self.seed is not None:
@@ -64,6 +65,8 @@ class Faults:
 
     def pick(self) -> str | None:
         """Which fault, if any, this request gets."""
+        if self.queue:
+            return self.queue.pop(0) or None
         roll = self.rng.random()
         if roll < self.rate_429:
             return "429"

@@ -70,6 +70,33 @@ def _approval_block(services: Services, approval_id: str, summary: str, expires_
     }
 
 
+def destination_region(phone: str, default_region: str) -> str | None:
+    """ISO country of a destination number, or None when it cannot be parsed (the core rejects it then)."""
+    import phonenumbers
+
+    number = phone.removeprefix("whatsapp:").strip()
+    try:
+        parsed = phonenumbers.parse(number, default_region)
+    except phonenumbers.NumberParseException:
+        return None
+    return phonenumbers.region_code_for_number(parsed)
+
+
+def _check_country(services: Services, spec: ToolSpec, phone: str) -> None:
+    region = destination_region(phone, services.settings.default_region)
+    if region is None or services.policy.country_allowed(region):
+        return
+    allowed = ", ".join(services.policy.allowed_countries) or "none"
+    raise PolicyError(
+        f"{spec.name} to a number in {region} is not allowed by the policy (allowed: {allowed}). Nothing was sent.",
+        code="policy.country_not_allowed",
+        remediation=[
+            "Do not retry to this destination; tell the person it is outside the allowed countries.",
+            "An operator can add the country to [limits].allowed_countries in the policy file.",
+        ],
+    )
+
+
 def _gate(services: Services, spec: ToolSpec, args: dict[str, Any], canonical: str, approval_id: str | None) -> None:
     """Apply the policy. Returns when the call may run; raises when it may not.
 
@@ -78,11 +105,16 @@ def _gate(services: Services, spec: ToolSpec, args: dict[str, Any], canonical: s
         ApprovalRequired: an operator must approve first; a request was created.
     """
     action, reason = services.policy.action_for(spec.name, spec.tier, args)
+    if spec.destination and action != "deny" and isinstance(args.get(spec.destination), str):
+        _check_country(services, spec, args[spec.destination])
     if spec.tier is Tier.SEND and action == "allow":
         sent_today = services.stores.send_counter.count(services.profile, spec.name)
         if sent_today >= services.policy.sends_per_day:
             action = "approve"
             reason = f"daily limit of {services.policy.sends_per_day} {spec.name} calls reached"
+    if action == "approve" and spec.tier is Tier.READ:
+        # READ tools take no approval_id, so an approval could never be redeemed: refuse instead.
+        action, reason = "deny", f"{reason}; read-only tools cannot wait for approval"
     if action == "deny":
         raise PolicyError(
             f"{spec.name} is denied by the policy ({reason}). Nothing was done.",

@@ -33,6 +33,7 @@ class ToolSpec:
     idempotent: bool = False
     open_world: bool = True  # False for tools that never leave this machine
     summary: Callable[[Any], str] | None = None  # human summary of the effect, for approvals
+    destination: str | None = None  # SEND tools: the argument holding the phone number contacted
 
     def annotations(self) -> dict[str, Any]:
         """MCP tool annotations, derived from the tier and never written by hand."""

@@ -1,0 +1,40 @@
+# Two commands do all set-up on a fresh machine:
+#   make run    start the MCP server on the embedded sandbox (streamable HTTP on 127.0.0.1:8765)
+#   make test   lint, type-check, check generated files for drift, run the test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8765
+
+.PHONY: run test lint typecheck drift pytest bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/twilio-skill serve --transport http --port $(PORT)
+
+test: $(BIN)/.installed lint typecheck drift pytest
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check skill tests bench
+	$(BIN)/ruff format --check skill tests bench
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy
+
+drift: $(BIN)/.installed
+	$(BIN)/twilio-skill tools snapshot --check
+
+pytest: $(BIN)/.installed
+	$(BIN)/pytest
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/catalog.py
+	$(BIN)/python bench/startup.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from mcp import Client
+
+from skill.config import Settings
+from skill.core.context import Services
+from skill.errors import ConfigError
+from skill.policy.policy import load_policy
+from skill.policy.tiers import Tier
+from skill.sandbox.app import Sandbox
+from skill.server.app import build_server
+from tests.conftest import approve, call
+
+pytestmark = pytest.mark.anyio
+
+POLICY = """
+[tiers]
+WRITE = "allow"
+[tools]
+subaccount_create = "allow"
+apikey_create = "deny"
+[[rules]]
+tool = "subaccount_create"
+when = { friendly_name = "prod*" }
+action = "approve"
+[[rules]]
+tool = "subaccount_create"
+when = { friendly_name = "forbidden*" }
+action = "deny"
+[limits]
+sends_per_day = 3
+allowed_countries = ["US"]
+"""
+
+
+@pytest.fixture
+def policy_settings(settings: Settings, tmp_path: Path) -> Settings:
+    path = tmp_path / "policy.toml"
+    path.write_text(POLICY)
+    return settings.with_overrides(policy_path=path)
+
+
+@pytest.fixture
+async def policy_client(policy_settings: Settings, sandbox: Sandbox) -> AsyncIterator[tuple[Client, Services]]:
+    services = Services.create(policy_settings, sandbox=sandbox)
+    async with Client(build_server(policy_settings, services)) as connected:
+        yield connected, services
+    await services.aclose()
+
+
+def test_the_built_in_policy_allows_reads_writes_sends_and_gates_destructive_calls() -> None:
+    policy = load_policy(None)
+    assert policy.action_for("x", Tier.READ, {})[0] == "allow"
+    assert policy.action_for("x", Tier.WRITE, {})[0] == "allow"
+    assert policy.action_for("x", Tier.SEND, {})[0] == "allow"
+    assert policy.action_for("x", Tier.DESTRUCTIVE, {})[0] == "approve"
+
+
+def test_a_policy_file_with_an_unknown_action_is_refused_with_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('[tools]\nmessage_send = "maybe"\n')
+    with pytest.raises(ConfigError) as info:
+        load_policy(path)
+    assert "allow, approve, deny" in info.value.remediation[0]
+
+
+def test_a_policy_file_that_is_not_toml_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text("[tools\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_policy(path)
+
+
+async def test_a_denied_tool_does_nothing_and_says_why(policy_client: tuple[Client, Services]) -> None:
+    client, services = policy_client
+    before = await call(client, "subaccounts_list")
+    result = await call(client, "subaccount_create", {"friendly_name": "forbidden-one"})
+    assert result.error["code"] == "policy.denied"
+    assert "Nothing was done" in result.error["message"]
+    after = await call(client, "subaccounts_list")
+    assert after.data["count"] == before.data["count"]
+    entries = services.stores.audit.tail(5, tool="subaccount_create")
+    assert entries[-1].outcome == "error" and entries[-1].detail["code"] == "policy.denied"
+
+
+async def test_a_rule_on_arguments_gates_only_matching_calls(policy_client: tuple[Client, Services]) -> None:
+    client, services = policy_client
+    free = await call(client, "subaccount_create", {"friendly_name": "staging-2"})
+    assert not free.is_error
+    gated = await call(client, "subaccount_create", {"friendly_name": "prod-eu"})
+    assert gated.error["code"] == "policy.approval_required"
+    approval_id = await approve(services, gated)
+    done = await call(client, "subaccount_create", {"friendly_name": "prod-eu", "approval_id": approval_id})
+    assert not done.is_error
+
+
+async def test_an_approval_is_bound_to_its_exact_arguments(client: Client, services: Services) -> None:
+    subs = (await call(client, "subaccounts_list")).data["subaccounts"]
+    first, second = subs[0]["sid"], subs[1]["sid"]
+    gated = await call(client, "subaccount_set_status", {"sid": first, "status": "suspended"})
+    approval_id = await approve(services, gated)
+    other = await call(client, "subaccount_set_status", {"sid": second, "status": "suspended", "approval_id": approval_id})
+    assert other.error["code"] == "policy.approval_mismatch"
+    assert services.sandbox is not None
+    assert services.sandbox.state.accounts[second]["status"] == "active"
+    ok = await call(client, "subaccount_set_status", {"sid": first, "status": "suspended", "approval_id": approval_id})
+    assert not ok.is_error
+    again = await call(client, "subaccount_set_status", {"sid": first, "status": "suspended", "approval_id": approval_id})
+    assert again.error["code"] == "policy.approval_used"
+
+
+async def test_a_pending_or_denied_approval_runs_nothing(client: Client, services: Services) -> None:
+    sid = (await call(client, "subaccounts_list")).data["subaccounts"][0]["sid"]
+    args = {"sid": sid, "status": "closed"}
+    gated = await call(client, "subaccount_set_status", args)
+    approval_id = gated.error["approval"]["id"]
+    pending = await call(client, "subaccount_set_status", {**args, "approval_id": approval_id})
+    assert pending.error["code"] == "policy.approval_pending"
+    services.stores.approvals.decide(approval_id, approve=False, operator="op", reason="not today")
+    denied = await call(client, "subaccount_set_status", {**args, "approval_id": approval_id})
+    assert denied.error["code"] == "policy.approval_denied"
+    assert "not today" in denied.error["message"]
+    status = await call(client, "approval_status", {"approval_id": approval_id})
+    assert status.data["status"] == "denied"
+    assert services.sandbox is not None
+    assert services.sandbox.state.accounts[sid]["status"] == "active"
+
+
+async def test_an_expired_approval_is_refused(client: Client, services: Services) -> None:
+    sid = (await call(client, "subaccounts_list")).data["subaccounts"][0]["sid"]
+    args = {"sid": sid, "status": "suspended"}
+    gated = await call(client, "subaccount_set_status", args)
+    approval_id = await approve(services, gated)
+    services.stores.db.execute("UPDATE approvals SET expires_at = 0 WHERE id = ?", (approval_id,))
+    expired = await call(client, "subaccount_set_status", {**args, "approval_id": approval_id})
+    assert expired.error["code"] == "policy.approval_expired"
+    status = await call(client, "approval_status", {"approval_id": approval_id})
+    assert status.data["status"] == "expired"
+
+
+async def test_approval_status_of_an_unknown_id_is_a_clear_error(client: Client) -> None:
+    result = await call(client, "approval_status", {"approval_id": "apr_missing"})
+    assert result.error["code"] == "not_found.approval"
+
+
+async def test_no_tool_can_approve_a_request(client: Client) -> None:
+    names = {tool.name for tool in (await client.list_tools()).tools}
+    assert not any("approve" in name for name in names)
+    for tool in (await client.list_tools()).tools:
+        assert "approve" not in " ".join(tool.input_schema.get("properties", {}))

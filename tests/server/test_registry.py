@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from skill.config import ALL_TOOLSETS, Settings
+from skill.core.context import Services
+from skill.policy.tiers import Tier
+from skill.server.app import build_server
+from skill.server.registry import ToolSpec, all_tools, select_tools
+from skill.server.schemas import input_schema, output_schema
+
+pytestmark = pytest.mark.anyio
+PROPERTY_NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,64}$")
+TOOL_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+
+
+def schema_problems(spec: ToolSpec) -> list[str]:
+    """Everything wrong with one tool's agent-facing contract."""
+    problems: list[str] = []
+    schema = input_schema(spec)
+    if schema.get("type") != "object":
+        problems.append("input schema is not an object")
+    for keyword in ("anyOf", "oneOf", "allOf"):
+        if keyword in schema:
+            problems.append(f"top-level {keyword}")
+    for name, prop in schema.get("properties", {}).items():
+        if not PROPERTY_NAME.match(name):
+            problems.append(f"property name {name!r}")
+        if not isinstance(prop, dict) or not prop.get("description"):
+            problems.append(f"property {name!r} has no description")
+    if "title" in schema:
+        problems.append("schema carries a pydantic title")
+    if not TOOL_NAME.match(spec.name) or len(spec.name) > 40:
+        problems.append(f"tool name {spec.name!r}")
+    if not spec.description or len(spec.description) > 300:
+        problems.append("description missing or longer than 300 characters")
+    return problems
+
+
+def test_every_tool_has_a_clean_flat_described_input_schema() -> None:
+    failures = {spec.name: schema_problems(spec) for spec in all_tools()}
+    assert {name: p for name, p in failures.items() if p} == {}
+
+
+def test_the_schema_check_catches_a_field_without_description() -> None:
+    from pydantic import BaseModel
+
+    class Bad(BaseModel):
+        undocumented: str
+        ok: int | None = None
+
+    spec = ToolSpec(
+        name="bad_tool",
+        title="Bad",
+        description="Bad.",
+        toolset="ops",
+        tier=Tier.READ,
+        input=Bad,
+        output=Bad,
+        handler=lambda services, args: None,  # type: ignore[arg-type,return-value]
+    )
+    problems = schema_problems(spec)
+    assert "property 'undocumented' has no description" in problems
+    assert "property 'ok' has no description" in problems
+
+
+def test_tool_names_are_unique_and_output_schemas_say_which_environment_answered() -> None:
+    specs = all_tools()
+    assert len({spec.name for spec in specs}) == len(specs)
+    for spec in specs:
+        assert "environment" in output_schema(spec)["properties"], spec.name
+
+
+def test_annotations_come_from_the_tier() -> None:
+    for spec in all_tools():
+        hints = spec.annotations()
+        assert hints["readOnlyHint"] is (spec.tier is Tier.READ)
+        if spec.tier is Tier.DESTRUCTIVE:
+            assert hints["destructiveHint"] is True
+        elif spec.tier is not Tier.READ:
+            assert hints["destructiveHint"] is False
+
+
+def test_gated_tiers_accept_an_approval_id_and_reads_do_not() -> None:
+    for spec in all_tools():
+        if spec.name == "approval_status":
+            continue  # its own argument is the approval it reports on
+        has = "approval_id" in input_schema(spec)["properties"]
+        assert has is (spec.tier is not Tier.READ), spec.name
+
+
+def test_selection_filters_by_toolset_and_read_only() -> None:
+    specs = all_tools()
+    only_accounts = select_tools(specs, ["accounts"])
+    assert only_accounts and {s.toolset for s in only_accounts} == {"accounts"}
+    reads = select_tools(specs, ALL_TOOLSETS, read_only=True)
+    assert reads and all(s.tier is Tier.READ for s in reads)
+
+
+async def test_the_server_lists_only_enabled_tools(settings: Settings, services: Services) -> None:
+    narrow = settings.with_overrides(toolsets=("accounts",), read_only=True)
+    async with Client(build_server(narrow, services)) as client:
+        listed = {tool.name for tool in (await client.list_tools()).tools}
+        assert listed == {s.name for s in all_tools() if s.toolset == "accounts" and s.tier is Tier.READ}
+        hidden = await client.call_tool("subaccount_create", {"friendly_name": "x"})
+        assert hidden.is_error
+        structured: dict[str, Any] = hidden.structured_content or {}
+        assert structured["error"]["code"] == "input.unknown_tool"
+
+
+async def test_listed_tools_carry_schemas_and_annotations(client: Client) -> None:
+    tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+    account_get = tools["account_get"]
+    assert account_get.annotations is not None and account_get.annotations.read_only_hint is True
+    assert account_get.output_schema is not None
+    assert account_get.input_schema["additionalProperties"] is False

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from skill.errors import NotFoundError, PolicyError
+from skill.stores.database import Database
+from skill.stores.migrations import MIGRATIONS, apply_migrations
+from skill.stores.sqlite import Stores
+
+
+def test_migrations_run_once_in_order_and_are_recorded(tmp_path: Path) -> None:
+    db = Database(tmp_path / "state.db")
+    names = [row["name"] for row in db.query("SELECT name FROM migrations ORDER BY rowid")]
+    assert names == [name for name, _ in MIGRATIONS]
+    assert apply_migrations(db._conn) == []
+    db.close()
+    reopened = Database(tmp_path / "state.db")
+    assert len(reopened.query("SELECT name FROM migrations")) == len(MIGRATIONS)
+
+
+def test_the_database_uses_wal_mode(tmp_path: Path) -> None:
+    db = Database(tmp_path / "state.db")
+    assert db.query("PRAGMA journal_mode")[0][0] == "wal"
+
+
+def test_an_approval_decided_through_one_connection_is_seen_and_used_once_through_another(tmp_path: Path) -> None:
+    server = Stores.open(tmp_path / "state.db")
+    operator = Stores.open(tmp_path / "state.db")
+    created = server.approvals.create(
+        tool="number_release", args_json="{}", args_sha256="abc", profile="sandbox", summary="s", ttl_seconds=60
+    )
+    operator.approvals.decide(created.id, approve=True, operator="ops")
+    used = server.approvals.consume(created.id, tool="number_release", args_sha256="abc", profile="sandbox")
+    assert used.status == "used" and used.used_at is not None
+    with pytest.raises(PolicyError) as again:
+        operator.approvals.consume(created.id, tool="number_release", args_sha256="abc", profile="sandbox")
+    assert again.value.code == "policy.approval_used"
+
+
+def test_an_approval_for_another_profile_is_refused(tmp_path: Path) -> None:
+    stores = Stores.open(tmp_path / "state.db")
+    created = stores.approvals.create(
+        tool="t", args_json="{}", args_sha256="h", profile="prod", summary="s", ttl_seconds=60
+    )
+    stores.approvals.decide(created.id, approve=True, operator="ops")
+    with pytest.raises(PolicyError) as info:
+        stores.approvals.consume(created.id, tool="t", args_sha256="h", profile="staging")
+    assert info.value.code == "policy.approval_mismatch"
+
+
+def test_deciding_twice_or_after_expiry_is_refused(tmp_path: Path) -> None:
+    stores = Stores.open(tmp_path / "state.db")
+    first = stores.approvals.create(tool="t", args_json="{}", args_sha256="h", profile="p", summary="s", ttl_seconds=60)
+    stores.approvals.decide(first.id, approve=False, operator="ops", reason="no")
+    with pytest.raises(PolicyError, match="already denied"):
+        stores.approvals.decide(first.id, approve=True, operator="ops")
+    second = stores.approvals.create(tool="t", args_json="{}", args_sha256="h", profile="p", summary="s", ttl_seconds=0)
+    time.sleep(0.01)
+    with pytest.raises(PolicyError) as info:
+        stores.approvals.decide(second.id, approve=True, operator="ops")
+    assert info.value.code == "policy.approval_expired"
+    with pytest.raises(NotFoundError):
+        stores.approvals.get("apr_nope")
+
+
+def test_the_audit_log_masks_phone_numbers_and_drops_secrets(tmp_path: Path) -> None:
+    stores = Stores.open(tmp_path / "state.db", secrets=("s3cr3t-value",))
+    stores.audit.record(
+        "tool.call",
+        outcome="ok",
+        tool="message_send",
+        detail={"to": "+14155550199", "auth_token": "abc", "note": "token is s3cr3t-value", "body": "call +447700900123"},
+    )
+    entry = stores.audit.tail(1)[0]
+    text = json.dumps(entry.detail)
+    assert "+14155550199" not in text and "+1415***0199" in text
+    assert "+447700900123" not in text
+    assert entry.detail["auth_token"] == "[redacted]"
+    assert "s3cr3t-value" not in text
+    raw = (tmp_path / "state.db").read_bytes() + (tmp_path / "state.db-wal").read_bytes()
+    assert b"s3cr3t-value" not in raw and b"+14155550199" not in raw
+
+
+def test_suppressions_idempotency_and_counters_round_trip(tmp_path: Path) -> None:
+    stores = Stores.open(tmp_path / "state.db")
+    assert stores.suppressions.add("+14155550100", source="test") is True
+    assert stores.suppressions.add("+14155550100", source="test") is False
+    assert stores.suppressions.is_suppressed("+14155550100")
+    assert stores.suppressions.remove("+14155550100") is True
+    assert not stores.suppressions.is_suppressed("+14155550100")
+    stores.idempotency.put("k1", "message_send", "sandbox", "h", {"sid": "SM1"})
+    assert stores.idempotency.get("k1", "message_send", "sandbox") == ("h", {"sid": "SM1"})
+    assert stores.idempotency.get("k1", "message_send", "live") is None
+    stores.send_counter.increment("sandbox", "message_send")
+    stores.send_counter.increment("sandbox", "message_send")
+    assert stores.send_counter.count("sandbox", "message_send") == 2
