@@ -103,13 +103,14 @@ async def test_an_approval_is_bound_to_its_exact_arguments(client: Client, servi
     first, second = subs[0]["sid"], subs[1]["sid"]
     gated = await call(client, "subaccount_set_status", {"sid": first, "status": "suspended"})
     approval_id = await approve(services, gated)
-    other = await call(client, "subaccount_set_status", {"sid": second, "status": "suspended", "approval_id": approval_id})
+    args = {"status": "suspended", "approval_id": approval_id}
+    other = await call(client, "subaccount_set_status", {"sid": second, **args})
     assert other.error["code"] == "policy.approval_mismatch"
     assert services.sandbox is not None
     assert services.sandbox.state.accounts[second]["status"] == "active"
-    ok = await call(client, "subaccount_set_status", {"sid": first, "status": "suspended", "approval_id": approval_id})
+    ok = await call(client, "subaccount_set_status", {"sid": first, **args})
     assert not ok.is_error
-    again = await call(client, "subaccount_set_status", {"sid": first, "status": "suspended", "approval_id": approval_id})
+    again = await call(client, "subaccount_set_status", {"sid": first, **args})
     assert again.error["code"] == "policy.approval_used"
 
 

@@ -24,9 +24,7 @@ def schema_problems(spec: ToolSpec) -> list[str]:
     schema = input_schema(spec)
     if schema.get("type") != "object":
         problems.append("input schema is not an object")
-    for keyword in ("anyOf", "oneOf", "allOf"):
-        if keyword in schema:
-            problems.append(f"top-level {keyword}")
+    problems.extend(f"top-level {keyword}" for keyword in ("anyOf", "oneOf", "allOf") if keyword in schema)
     for name, prop in schema.get("properties", {}).items():
         if not PROPERTY_NAME.match(name):
             problems.append(f"property name {name!r}")

@@ -73,7 +73,12 @@ def test_the_audit_log_masks_phone_numbers_and_drops_secrets(tmp_path: Path) -> 
         "tool.call",
         outcome="ok",
         tool="message_send",
-        detail={"to": "+14155550199", "auth_token": "abc", "note": "token is s3cr3t-value", "body": "call +447700900123"},
+        detail={
+            "to": "+14155550199",
+            "auth_token": "abc",
+            "note": "token is s3cr3t-value",
+            "body": "call +447700900123",
+        },
     )
     entry = stores.audit.tail(1)[0]
     text = json.dumps(entry.detail)
