@@ -74,10 +74,11 @@ class SkillHttpClient(AsyncHttpClient):  # type: ignore[misc]
         if not self.rewrite_base:
             return url
         parts = urlsplit(url)
-        if not (parts.hostname or "").endswith("twilio.com"):
+        host = parts.hostname or ""
+        if host != "twilio.com" and not host.endswith(".twilio.com"):
             return url
         base = urlsplit(self.rewrite_base)
-        headers[PRODUCT_HOST_HEADER] = parts.hostname or ""
+        headers[PRODUCT_HOST_HEADER] = host
         return urlunsplit((base.scheme, base.netloc, base.path + parts.path, parts.query, parts.fragment))
 
     async def request(

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from skill.config import ALL_TOOLSETS, DEFAULT_TOOLSETS, Settings, parse_toolsets
+from skill.errors import ConfigError
+
+
+def test_no_credentials_means_sandbox_mode(tmp_path: Path) -> None:
+    settings = Settings.from_env({"TWILIO_SKILL_HOME": str(tmp_path)})
+    assert settings.mode == "sandbox"
+    assert settings.profile_name == "sandbox"
+    assert settings.db_path == tmp_path / "state.db"
+
+
+def test_account_sid_with_an_api_key_pair_or_an_auth_token_means_live(tmp_path: Path) -> None:
+    base = {"TWILIO_SKILL_HOME": str(tmp_path), "TWILIO_ACCOUNT_SID": "AC" + "1" * 32}
+    assert Settings.from_env({**base, "TWILIO_API_KEY": "SK1", "TWILIO_API_SECRET": "x"}).mode == "live"
+    assert Settings.from_env({**base, "TWILIO_AUTH_TOKEN": "t"}).mode == "live"
+    assert Settings.from_env({**base, "TWILIO_API_KEY": "SK1"}).mode == "sandbox"
+
+
+def test_a_twilio_cli_profile_resolves_env_indirection(tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(
+        json.dumps(
+            {
+                "profiles": {
+                    "prod": {"accountSid": "AC" + "2" * 32, "apiKey": "SK" + "3" * 32, "apiSecret": "ENV:PROD_SECRET"},
+                }
+            }
+        )
+    )
+    env = {"TWILIO_SKILL_HOME": str(tmp_path), "TWILIO_CLI_CONFIG": str(config), "PROD_SECRET": "shh"}
+    settings = Settings.from_env(env, profile="prod")
+    assert settings.mode == "live"
+    assert settings.api_secret == "shh"
+    assert settings.profile_name == "prod"
+
+
+def test_a_profile_naming_a_missing_variable_or_absent_profile_is_a_clear_error(tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"profiles": {"prod": {"accountSid": "AC1", "authToken": "ENV:NOPE"}}}))
+    env = {"TWILIO_SKILL_HOME": str(tmp_path), "TWILIO_CLI_CONFIG": str(config)}
+    with pytest.raises(ConfigError) as missing_var:
+        Settings.from_env(env, profile="prod")
+    assert missing_var.value.code == "config.profile_env_missing"
+    with pytest.raises(ConfigError) as missing_profile:
+        Settings.from_env(env, profile="staging")
+    assert "prod" in missing_profile.value.remediation[0]
+
+
+def test_toolsets_parse_names_all_and_reject_unknown_ones() -> None:
+    assert parse_toolsets(None) == DEFAULT_TOOLSETS
+    assert parse_toolsets("all") == ALL_TOOLSETS
+    assert parse_toolsets("messaging, numbers") == ("messaging", "numbers")
+    with pytest.raises(ConfigError) as info:
+        parse_toolsets("messaging,fax")
+    assert "fax" in info.value.message
