@@ -47,7 +47,6 @@ def mcp_tool(spec: ToolSpec) -> Tool:
         input_schema=input_schema(spec),
         output_schema=output_schema(spec),
         annotations=ToolAnnotations(
-            title=hints["title"],
             read_only_hint=hints["readOnlyHint"],
             destructive_hint=hints.get("destructiveHint"),
             idempotent_hint=hints.get("idempotentHint"),

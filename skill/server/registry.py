@@ -38,7 +38,6 @@ class ToolSpec:
     def annotations(self) -> dict[str, Any]:
         """MCP tool annotations, derived from the tier and never written by hand."""
         hints: dict[str, Any] = {
-            "title": self.title,
             "readOnlyHint": self.tier is Tier.READ,
             "openWorldHint": self.open_world,
         }
