@@ -36,14 +36,20 @@ class ToolSpec:
     destination: str | None = None  # SEND tools: the argument holding the phone number contacted
 
     def annotations(self) -> dict[str, Any]:
-        """MCP tool annotations, derived from the tier and never written by hand."""
-        hints: dict[str, Any] = {
-            "readOnlyHint": self.tier is Tier.READ,
-            "openWorldHint": self.open_world,
-        }
-        if self.tier is not Tier.READ:
+        """MCP tool annotations, derived from the tier and never written by hand.
+
+        Hints equal to the protocol's defaults (readOnly false, idempotent false, openWorld true)
+        are left out; destructiveHint defaults to true, so non-read tools always state it.
+        """
+        hints: dict[str, Any] = {}
+        if self.tier is Tier.READ:
+            hints["readOnlyHint"] = True
+        else:
             hints["destructiveHint"] = self.tier is Tier.DESTRUCTIVE
-            hints["idempotentHint"] = self.idempotent
+            if self.idempotent:
+                hints["idempotentHint"] = True
+        if not self.open_world:
+            hints["openWorldHint"] = False
         return hints
 
 

@@ -94,8 +94,20 @@ def input_schema(spec: ToolSpec) -> dict[str, Any]:
     return schema
 
 
+def _shallow(prop: dict[str, Any]) -> dict[str, Any]:
+    """A nested object or list reduced to its kind: the top level is the contract agents rely on."""
+    kinds = prop.get("type")
+    if kinds in ("object", ["object", "null"]) or "properties" in prop:
+        return {"type": kinds or "object"}
+    if kinds in ("array", ["array", "null"]):
+        return {"type": kinds, "items": {"type": "object"}} if "properties" in prop.get("items", {}) else prop
+    return prop
+
+
 def output_schema(spec: ToolSpec) -> dict[str, Any]:
-    return model_schema(spec.output, mode="serialization")
+    schema = model_schema(spec.output, mode="serialization")
+    schema["properties"] = {name: _shallow(prop) for name, prop in schema["properties"].items()}
+    return schema
 
 
 def tool_document(spec: ToolSpec) -> dict[str, Any]:

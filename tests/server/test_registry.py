@@ -76,7 +76,8 @@ def test_tool_names_are_unique_and_output_schemas_say_which_environment_answered
 def test_annotations_come_from_the_tier() -> None:
     for spec in all_tools():
         hints = spec.annotations()
-        assert hints["readOnlyHint"] is (spec.tier is Tier.READ)
+        assert hints.get("readOnlyHint", False) is (spec.tier is Tier.READ)
+        assert hints.get("openWorldHint", True) is spec.open_world
         if spec.tier is Tier.DESTRUCTIVE:
             assert hints["destructiveHint"] is True
         elif spec.tier is not Tier.READ:
