@@ -47,10 +47,10 @@ def mcp_tool(spec: ToolSpec) -> Tool:
         input_schema=input_schema(spec),
         output_schema=output_schema(spec),
         annotations=ToolAnnotations(
-            read_only_hint=hints["readOnlyHint"],
+            read_only_hint=hints.get("readOnlyHint"),
             destructive_hint=hints.get("destructiveHint"),
             idempotent_hint=hints.get("idempotentHint"),
-            open_world_hint=hints["openWorldHint"],
+            open_world_hint=hints.get("openWorldHint"),
         ),
     )
 
