@@ -1,14 +1,328 @@
-"""Sandbox routes for messages (being written)."""
+"""Sandbox routes for Messages (API v2010): create, list, fetch, update (cancel, redact), delete.
+
+Twilio's test-credential magic numbers are honoured:
+  From +15005550001 -> 21212, +15005550007 -> 21606, +15005550008 -> 21611;
+  To   +15005550001 -> 21211, +15005550002 -> 21612, +15005550003 -> 21408,
+       +15005550004 -> 21610, +15005550009 -> 21614.
+The sandbox adds two of its own, accepted and then failing on the way to the handset:
+  To   +15005550010 -> undelivered with 30003, +15005550011 -> failed with 30006.
+Messages move queued -> sent -> delivered, one step per `sandbox.step_seconds` on the sandbox
+clock; scheduled ones start moving at their send time.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from skill.core.phones import bare_number
+from skill.core.segments import segment_count
+from skill.sandbox.clock import rfc2822
+from skill.sandbox.http import TwilioHTTPError, authorize_account, deleted, first, form, not_found, page
 
 if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
+    from skill.sandbox.state import SandboxState
+
+MAGIC_FROM = {
+    "+15005550001": (21212, "Invalid From Number (caller ID)"),
+    "+15005550007": (
+        21606,
+        "The 'From' phone number provided is not a valid message-capable Twilio phone number for this destination.",
+    ),
+    "+15005550008": (21611, "This 'From' number has exceeded the maximum number of queued messages"),
+}
+MAGIC_TO = {
+    "+15005550001": (21211, "Invalid 'To' Phone Number"),
+    "+15005550002": (21612, "The 'To' phone number is not currently reachable via SMS"),
+    "+15005550003": (
+        21408,
+        "Permission to send an SMS has not been enabled for the region indicated by the 'To' number",
+    ),
+    "+15005550004": (21610, "Attempt to send to unsubscribed recipient"),
+    "+15005550009": (21614, "'To' number is not a valid mobile number"),
+}
+DELIVERY_FAILURES = {
+    "+15005550010": ("undelivered", 30003, "Unreachable destination handset"),
+    "+15005550011": ("failed", 30006, "Landline or unreachable carrier"),
+}
+FINAL_STATUSES = ("delivered", "undelivered", "failed", "canceled")
+SMS_PRICE = 0.0079  # per segment, USD
+MMS_PRICE = 0.0200
+MAX_BODY = 1600
+MAX_MEDIA = 10
+# Twilio takes send times from 15 minutes to 35 days ahead.
+SCHEDULE_MIN_SECONDS = 15 * 60
+SCHEDULE_MAX_SECONDS = 35 * 86400
+
+
+def bad_request(code: int, message: str) -> TwilioHTTPError:
+    return TwilioHTTPError(400, code, message)
+
+
+def parse_when(raw: str, what: str) -> float:
+    """A timestamp from an ISO 8601 date or date-time, as the SDK sends them."""
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise bad_request(20001, f"Invalid {what}: {raw!r} is not an ISO 8601 date") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """The DateSent filters of a list request; Twilio compares whole seconds."""
+
+    after: float | None
+    before: float | None
+    day: str | None
+
+    def admits(self, sent_at: float | None) -> bool:
+        if self.after is None and self.before is None and self.day is None:
+            return True
+        if sent_at is None:
+            return False
+        second = int(sent_at)
+        if self.after is not None and second < int(self.after):
+            return False
+        if self.before is not None and second > int(self.before):
+            return False
+        return self.day is None or datetime.fromtimestamp(second, UTC).date().isoformat() == self.day
+
+
+def progress(message: dict[str, Any], now: float, step: float) -> tuple[str, float | None, float]:
+    """(status, sent time, last change time) of a message at `now`."""
+    if message.get("canceled_at") is not None:
+        return "canceled", None, message["canceled_at"]
+    start = message["send_at"] if message.get("send_at") is not None else message["created"]
+    if now < start:
+        return "scheduled", None, message["created"]
+    steps = int((now - start) // step)
+    if steps < 1:
+        return "queued", None, start
+    sent_at = start + step
+    failure = message.get("failure")
+    if failure and failure[0] == "failed":
+        return "failed", None, sent_at
+    if steps < 2:
+        return "sent", sent_at, sent_at
+    return (failure[0] if failure else "delivered"), sent_at, start + 2 * step
+
+
+def render_message(sandbox: Sandbox, message: dict[str, Any]) -> dict[str, Any]:
+    status, sent_at, changed = progress(message, sandbox.clock.now(), sandbox.step_seconds)
+    failure = message.get("failure") if status in ("undelivered", "failed") else None
+    base = f"/2010-04-01/Accounts/{message['account_sid']}/Messages/{message['sid']}"
+    sender = message["from"]
+    if sender is None and sent_at is not None:
+        sender = message["service_sender"]  # a Messaging Service picks the sender when it sends
+    price = None
+    if sent_at is not None:
+        each = MMS_PRICE if message["num_media"] else SMS_PRICE * message["num_segments"]
+        price = f"{-each:.5f}"
+    return {
+        "account_sid": message["account_sid"],
+        "api_version": "2010-04-01",
+        "body": message["body"],
+        "date_created": rfc2822(message["created"]),
+        "date_sent": rfc2822(sent_at) if sent_at is not None else None,
+        "date_updated": rfc2822(max(changed, message["updated"])),
+        "direction": "outbound-api",
+        "error_code": failure[1] if failure else None,
+        "error_message": failure[2] if failure else None,
+        "from": sender,
+        "messaging_service_sid": message["messaging_service_sid"],
+        "num_media": str(message["num_media"]),
+        "num_segments": str(message["num_segments"]),
+        "price": price,
+        "price_unit": "USD",
+        "sid": message["sid"],
+        "status": status,
+        "subresource_uris": {"media": f"{base}/Media.json", "feedback": f"{base}/Feedback.json"},
+        "to": message["to"],
+        "uri": f"{base}.json",
+    }
+
+
+def account_numbers(state: SandboxState, account_sid: str) -> list[str]:
+    return [n["phone_number"] for n in state.numbers.values() if n["account_sid"] == account_sid]
+
+
+def check_sender(state: SandboxState, account_sid: str, sender: str | None, service: str | None, to: str) -> None:
+    """Raises:
+    TwilioHTTPError: the sender is a magic failing number, unknown, or cannot reach `to`.
+    """
+    if service is not None and (service not in state.services or state.services[service]["account_sid"] != account_sid):
+        raise bad_request(21701, "The Messaging Service does not exist")
+    if sender is None:
+        return
+    number = bare_number(sender)
+    if number in MAGIC_FROM:
+        raise bad_request(*MAGIC_FROM[number])
+    if number.startswith("+"):
+        if number not in account_numbers(state, account_sid):
+            raise bad_request(*MAGIC_FROM["+15005550007"])
+        return
+    # Alphanumeric sender IDs do not reach the US and Canada.
+    if bare_number(to).startswith("+1"):
+        raise bad_request(*MAGIC_TO["+15005550002"])
+
+
+def check_schedule(state: SandboxState, fields: dict[str, list[str]], service: str | None) -> float | None:
+    """The send time of a scheduled message, or None.
+
+    Raises:
+        TwilioHTTPError: the schedule is incomplete, without a service, or out of range.
+    """
+    schedule_type, send_at = first(fields, "ScheduleType"), first(fields, "SendAt")
+    if schedule_type is None and send_at is None:
+        return None
+    if schedule_type != "fixed":
+        raise bad_request(35126, "The ScheduleType value provided is not supported for this channel")
+    if send_at is None:
+        raise bad_request(35111, "SendAt timestamp is missing")
+    if service is None:
+        raise bad_request(35118, "MessagingServiceSid is required to schedule a message")
+    when = parse_when(send_at, "SendAt")
+    ahead = when - state.clock.now()
+    if not SCHEDULE_MIN_SECONDS <= ahead <= SCHEDULE_MAX_SECONDS:
+        raise bad_request(35114, "Scheduling does not support this timestamp")
+    return when
 
 
 def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
-    return {}
+    state = sandbox.state
+
+    def owned(request: Request) -> dict[str, Any]:
+        account_sid, sid = request.path_params["AccountSid"], request.path_params["Sid"]
+        authorize_account(state, request, account_sid)
+        message = state.messages.get(sid)
+        if message is None or message["account_sid"] != account_sid:
+            raise not_found(request.url.path)
+        return message
+
+    async def create_message(request: Request) -> Response:
+        account_sid = request.path_params["AccountSid"]
+        authorize_account(state, request, account_sid)
+        fields = await form(request)
+        to, sender = first(fields, "To"), first(fields, "From")
+        service = first(fields, "MessagingServiceSid")
+        body, media = first(fields, "Body"), fields.get("MediaUrl", [])
+        if sender and sender.startswith("MG"):
+            sender, service = None, service or sender  # Twilio takes a service SID in From too
+        if not to:
+            raise bad_request(21604, "The destination 'To' phone number is required to send an SMS")
+        if not sender and not service:
+            raise bad_request(21603, "A 'From' or 'MessagingServiceSid' parameter is required to send a message")
+        if not body and not media:
+            raise bad_request(21602, "Message body is required")
+        if body and len(body) > MAX_BODY:
+            raise bad_request(21617, "The concatenated message body exceeds the 1600 character limit")
+        if len(media) > MAX_MEDIA:
+            raise bad_request(21623, "Number of media files exceeds allowed limit")
+        if any(not url.startswith(("http://", "https://")) for url in media):
+            raise bad_request(21620, "Invalid media URL(s)")
+        check_sender(state, account_sid, sender, service, to)
+        if bare_number(to) in MAGIC_TO:
+            raise bad_request(*MAGIC_TO[bare_number(to)])
+        if sender is not None and bare_number(sender) == bare_number(to):
+            raise bad_request(*MAGIC_TO["+15005550001"])
+        send_at = check_schedule(state, fields, service)
+        now = state.clock.now()
+        sid = state.new_sid("MM" if media else "SM")
+        numbers = account_numbers(state, account_sid)
+        state.messages[sid] = {
+            "sid": sid,
+            "account_sid": account_sid,
+            "to": to,
+            "from": sender,
+            "service_sender": numbers[0] if numbers else None,
+            "messaging_service_sid": service,
+            "body": body or "",
+            "media": list(media),
+            "num_media": len(media),
+            "num_segments": 1 if media else segment_count(body),
+            "status_callback": first(fields, "StatusCallback"),
+            "validity_period": first(fields, "ValidityPeriod"),
+            "send_at": send_at,
+            "canceled_at": None,
+            "failure": DELIVERY_FAILURES.get(bare_number(to)),
+            "created": now,
+            "updated": now,
+        }
+        return JSONResponse(render_message(sandbox, state.messages[sid]), status_code=201)
+
+    async def list_messages(request: Request) -> Response:
+        account_sid = request.path_params["AccountSid"]
+        authorize_account(state, request, account_sid)
+        query = request.query_params
+        to, sender = query.get("To"), query.get("From")
+        window = DateWindow(
+            after=parse_when(query["DateSent>"], "DateSent>") if "DateSent>" in query else None,
+            before=parse_when(query["DateSent<"], "DateSent<") if "DateSent<" in query else None,
+            day=query["DateSent"][:10] if "DateSent" in query else None,
+        )
+        now = state.clock.now()
+        rendered = []
+        newest_first = sorted(state.messages.values(), key=lambda m: (m["created"], m["sid"]), reverse=True)
+        for message in newest_first:
+            item = render_message(sandbox, message)
+            if (
+                message["account_sid"] != account_sid
+                or (to and item["to"] != to)
+                or (sender and item["from"] != sender)
+            ):
+                continue
+            if window.admits(progress(message, now, sandbox.step_seconds)[1]):
+                rendered.append(item)
+        return page(request, "messages", rendered, lambda item: item)
+
+    async def fetch_message(request: Request) -> Response:
+        return JSONResponse(render_message(sandbox, owned(request)))
+
+    async def update_message(request: Request) -> Response:
+        message = owned(request)
+        fields = await form(request)
+        status, body = first(fields, "Status"), first(fields, "Body")
+        now = state.clock.now()
+        current = progress(message, now, sandbox.step_seconds)[0]
+        if status is not None:
+            if status != "canceled":
+                raise bad_request(20001, "Invalid Status: the only value accepted is canceled")
+            if current != "scheduled":
+                raise bad_request(30409, "This message cannot be canceled")
+            message["canceled_at"] = now
+        if body is not None:
+            if body != "":
+                raise bad_request(20001, "Body can only be set to an empty string, to redact the message")
+            if current not in FINAL_STATUSES:
+                raise TwilioHTTPError(409, 20009, "Cannot delete this resource before it is complete")
+            message["body"] = ""
+        message["updated"] = now
+        return JSONResponse(render_message(sandbox, message))
+
+    async def delete_message(request: Request) -> Response:
+        message = owned(request)
+        if progress(message, state.clock.now(), sandbox.step_seconds)[0] not in FINAL_STATUSES:
+            raise TwilioHTTPError(409, 20009, "Cannot delete this resource before it is complete")
+        del state.messages[message["sid"]]
+        return deleted()
+
+    collection = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
+    instance = "/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json"
+    return {
+        "api.twilio.com": [
+            Route(collection, create_message, methods=["POST"]),
+            Route(collection, list_messages, methods=["GET"]),
+            Route(instance, fetch_message, methods=["GET"]),
+            Route(instance, update_message, methods=["POST"]),
+            Route(instance, delete_message, methods=["DELETE"]),
+        ]
+    }

@@ -1,7 +1,314 @@
-"""Tools for messaging (being written)."""
+"""Tools for Programmable Messaging (SMS, MMS, WhatsApp) and the opt-out list."""
 
 from __future__ import annotations
 
-from skill.server.registry import ToolSpec
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-TOOLS: tuple[ToolSpec, ...] = ()
+from pydantic import Field, StringConstraints
+
+from skill.core import messaging as core
+from skill.core.context import Services
+from skill.policy.tiers import Tier
+from skill.results import Model, ToolResult
+from skill.server.registry import ToolSpec
+from skill.tools.fields import Limit
+
+MessageSid = Annotated[
+    str, StringConstraints(pattern=r"^(SM|MM)[0-9a-fA-F]{32}$"), Field(description="Message SID (SM... or MM...).")
+]
+ServiceSid = Annotated[str, StringConstraints(pattern=r"^MG[0-9a-fA-F]{32}$")]
+HttpUrl = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)]
+Phone = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+MessageStatus = Literal[
+    "accepted", "scheduled", "canceled", "queued", "sending", "sent", "failed", "delivered", "undelivered",
+    "receiving", "received", "read", "partially_delivered",
+]  # fmt: skip
+
+
+class ErrorExplained(Model):
+    code: int = Field(description="Twilio error code of the message.")
+    title: str | None = Field(default=None, description="Short name of the error.")
+    meaning: str | None = Field(default=None, description="What the error means.")
+    remediation: list[str] = Field(description="Ordered steps that fix it.")
+    docs_url: str = Field(description="Twilio's page for this code.")
+
+
+class Message(Model):
+    sid: str = Field(description="Message SID.")
+    status: str | None = Field(default=None, description="queued, scheduled, sent, delivered, undelivered, failed...")
+    to: str | None = Field(default=None, description="Recipient (E.164 or channel address).")
+    from_: str | None = Field(default=None, alias="from", description="Sender; null until a service picks one.")
+    body: str | None = Field(default=None, description="Text of the message.")
+    messaging_service_sid: str | None = Field(default=None, description="Messaging Service used, if any.")
+    direction: str | None = Field(default=None, description="outbound-api, inbound, ...")
+    num_segments: int | None = Field(default=None, description="Billed SMS segments.")
+    num_media: int | None = Field(default=None, description="Attached media files.")
+    price: str | None = Field(default=None, description="Cost (negative), once sent.")
+    price_unit: str | None = Field(default=None, description="Currency of price.")
+    error_code: int | None = Field(default=None, description="Twilio error code when failed or undelivered.")
+    error_message: str | None = Field(default=None, description="Twilio's text for error_code.")
+    date_created: str | None = Field(default=None, description="When it was created.")
+    date_sent: str | None = Field(default=None, description="When it was sent.")
+    date_updated: str | None = Field(default=None, description="Last status change.")
+
+
+class MessageSendInput(Model):
+    to: Phone = Field(description="Recipient: E.164 (+14155550100), a national number, or whatsapp:+E.164.")
+    body: str | None = Field(default=None, description="Text, up to 1600 characters. Preview with message_preview.")
+    from_: Phone | None = Field(
+        default=None, alias="from", description="Sender: your Twilio number, short code or alphanumeric ID."
+    )
+    messaging_service_sid: ServiceSid | None = Field(
+        default=None, description="Messaging Service (MG...) that picks the sender; instead of from."
+    )
+    media_urls: list[HttpUrl] | None = Field(
+        default=None, max_length=10, description="Public http(s) URLs of media to attach (MMS), up to 10."
+    )
+    status_callback: HttpUrl | None = Field(default=None, description="URL Twilio posts status changes to.")
+    validity_period: int | None = Field(
+        default=None, ge=1, le=36000, description="Seconds the message may wait in the queue before it is dropped."
+    )
+    send_at: datetime | None = Field(
+        default=None,
+        description="Schedule for this ISO 8601 time (15 min to 35 days ahead); needs messaging_service_sid.",
+    )
+    idempotency_key: str | None = Field(
+        default=None, min_length=1, max_length=128, description="Repeat with the same key to get the first result."
+    )
+
+
+class MessageSendOutput(ToolResult, Message):
+    replayed: bool = Field(description="True when this is the stored result of an earlier call with the same key.")
+
+
+async def message_send(services: Services, args: MessageSendInput) -> MessageSendOutput:
+    sent = await core.send_message(
+        services,
+        to=args.to,
+        body=args.body,
+        from_=args.from_,
+        messaging_service_sid=args.messaging_service_sid,
+        media_urls=args.media_urls,
+        status_callback=args.status_callback,
+        validity_period=args.validity_period,
+        send_at=args.send_at,
+        idempotency_key=args.idempotency_key,
+    )
+    return MessageSendOutput.model_validate(sent)
+
+
+class MessageGetInput(Model):
+    sid: MessageSid
+
+
+class MessageGetOutput(ToolResult, Message):
+    error: ErrorExplained | None = Field(default=None, description="The failure explained, when it failed.")
+
+
+async def message_get(services: Services, args: MessageGetInput) -> MessageGetOutput:
+    return MessageGetOutput.model_validate(await core.get_message(services, args.sid))
+
+
+class MessagesListInput(Model):
+    to: Phone | None = Field(default=None, description="Only messages to this number.")
+    from_: Phone | None = Field(default=None, alias="from", description="Only messages from this sender.")
+    status: MessageStatus | None = Field(
+        default=None, description="Only this status; filtered after fetching (Twilio cannot), so expect fewer."
+    )
+    date_sent_after: datetime | None = Field(default=None, description="Sent at or after this ISO 8601 time.")
+    date_sent_before: datetime | None = Field(default=None, description="Sent at or before this ISO 8601 time.")
+    limit: Limit = 50
+
+
+class MessagesListOutput(ToolResult):
+    messages: list[Message] = Field(description="Matching messages, newest first.")
+    count: int = Field(description="Number returned.")
+
+
+async def messages_list(services: Services, args: MessagesListInput) -> MessagesListOutput:
+    items = await core.list_messages(
+        services,
+        to=args.to,
+        from_=args.from_,
+        status=args.status,
+        date_sent_after=args.date_sent_after,
+        date_sent_before=args.date_sent_before,
+        limit=args.limit,
+    )
+    return MessagesListOutput(messages=[Message.model_validate(item) for item in items], count=len(items))
+
+
+class MessageCancelInput(Model):
+    sid: MessageSid
+
+
+class MessageOutput(ToolResult):
+    message: Message = Field(description="The message after the change.")
+
+
+async def message_cancel(services: Services, args: MessageCancelInput) -> MessageOutput:
+    return MessageOutput(message=Message.model_validate(await core.cancel_message(services, args.sid)))
+
+
+class MessagePreviewInput(Model):
+    body: str = Field(max_length=10000, description="The text to measure.")
+
+
+class MessagePreviewOutput(ToolResult):
+    encoding: Literal["GSM-7", "UCS-2"] = Field(description="GSM-7, or UCS-2 when a character needs it.")
+    segments: int = Field(description="SMS segments billed for this body.")
+    length: int = Field(description="Size in units: septets (GSM-7) or UTF-16 code units (UCS-2).")
+    unit: str = Field(description="What length counts.")
+    characters: int = Field(description="Number of characters.")
+    per_segment: int = Field(description="Units per segment at this size (160/153 GSM-7, 70/67 UCS-2).")
+    single_segment_limit: int = Field(description="Most units that still fit one segment.")
+    ucs2_characters: list[str] = Field(description="Characters that forced UCS-2; replace them to halve the cost.")
+    too_long: bool = Field(description="True when over the 1600-character limit message_send enforces.")
+
+
+async def message_preview(services: Services, args: MessagePreviewInput) -> MessagePreviewOutput:
+    return MessagePreviewOutput.model_validate(core.preview_message(args.body))
+
+
+class OptoutListInput(Model):
+    limit: Limit = 100
+
+
+class Optout(Model):
+    phone: str = Field(description="Recipient who opted out.")
+    scope: str = Field(description="'*' for every sender, else the sender it applies to.")
+    source: str = Field(description="How it got there (tool, webhook STOP, ...).")
+    created_at: str | None = Field(default=None, description="When it was added.")
+
+
+class OptoutListOutput(ToolResult):
+    optouts: list[Optout] = Field(description="Recipients no message may be sent to, newest first.")
+    count: int = Field(description="Number returned.")
+
+
+async def optout_list(services: Services, args: OptoutListInput) -> OptoutListOutput:
+    items = core.list_optouts(services, args.limit)
+    return OptoutListOutput(optouts=[Optout.model_validate(item) for item in items], count=len(items))
+
+
+class OptoutPhoneInput(Model):
+    phone: Phone = Field(description="Recipient number, E.164 or national, or whatsapp:+E.164.")
+
+
+class OptoutChangeOutput(ToolResult):
+    phone: str = Field(description="The number, normalised.")
+    changed: bool = Field(description="False when the list already was as asked.")
+    opted_out: bool = Field(description="Whether sends to it are now refused.")
+
+
+async def optout_add(services: Services, args: OptoutPhoneInput) -> OptoutChangeOutput:
+    return OptoutChangeOutput.model_validate(core.add_optout(services, args.phone))
+
+
+async def optout_remove(services: Services, args: OptoutPhoneInput) -> OptoutChangeOutput:
+    return OptoutChangeOutput.model_validate(core.remove_optout(services, args.phone))
+
+
+def _send_summary(args: dict[str, Any]) -> str:
+    sender = args.get("from") or args.get("messaging_service_sid")
+    size = len(args.get("body") or "")
+    return f"Send a {size}-character message to {args.get('to')} from {sender}."
+
+
+TOOLS: tuple[ToolSpec, ...] = (
+    ToolSpec(
+        name="message_send",
+        title="Send message",
+        description="Send an SMS, MMS or WhatsApp message (or schedule one). Costs money per segment; "
+        "refuses opted-out recipients.",
+        toolset="messaging",
+        tier=Tier.SEND,
+        input=MessageSendInput,
+        output=MessageSendOutput,
+        handler=message_send,
+        summary=_send_summary,
+        destination="to",
+    ),
+    ToolSpec(
+        name="message_get",
+        title="Get message",
+        description="One message's status, price and segments; a failed one comes with its error explained.",
+        toolset="messaging",
+        tier=Tier.READ,
+        input=MessageGetInput,
+        output=MessageGetOutput,
+        handler=message_get,
+    ),
+    ToolSpec(
+        name="messages_list",
+        title="List messages",
+        description="Messages newest first, filtered by recipient, sender, send date or status.",
+        toolset="messaging",
+        tier=Tier.READ,
+        input=MessagesListInput,
+        output=MessagesListOutput,
+        handler=messages_list,
+    ),
+    ToolSpec(
+        name="message_cancel",
+        title="Cancel scheduled message",
+        description="Cancel a scheduled message before it is sent. Only status 'scheduled' can be canceled.",
+        toolset="messaging",
+        tier=Tier.WRITE,
+        input=MessageCancelInput,
+        output=MessageOutput,
+        handler=message_cancel,
+        idempotent=True,
+        summary=lambda a: f"Cancel scheduled message {a['sid']}.",
+    ),
+    ToolSpec(
+        name="message_preview",
+        title="Preview message segments",
+        description="Encoding (GSM-7 or UCS-2) and segment count of a body, computed locally. Free; sends nothing.",
+        toolset="messaging",
+        tier=Tier.READ,
+        input=MessagePreviewInput,
+        output=MessagePreviewOutput,
+        handler=message_preview,
+        open_world=False,
+    ),
+    ToolSpec(
+        name="optout_list",
+        title="List opt-outs",
+        description="Recipients on the local opt-out list; message_send refuses them.",
+        toolset="messaging",
+        tier=Tier.READ,
+        input=OptoutListInput,
+        output=OptoutListOutput,
+        handler=optout_list,
+        open_world=False,
+    ),
+    ToolSpec(
+        name="optout_add",
+        title="Add opt-out",
+        description="Put a recipient on the opt-out list so no message is sent to them.",
+        toolset="messaging",
+        tier=Tier.WRITE,
+        input=OptoutPhoneInput,
+        output=OptoutChangeOutput,
+        handler=optout_add,
+        idempotent=True,
+        open_world=False,
+        summary=lambda a: f"Stop all messages to {a['phone']}.",
+    ),
+    ToolSpec(
+        name="optout_remove",
+        title="Remove opt-out",
+        description="Take a recipient off the opt-out list, allowing messages to them again. "
+        "Only with their renewed consent; needs approval.",
+        toolset="messaging",
+        tier=Tier.DESTRUCTIVE,
+        input=OptoutPhoneInput,
+        output=OptoutChangeOutput,
+        handler=optout_remove,
+        idempotent=True,
+        open_world=False,
+        summary=lambda a: f"Allow messages again to {a['phone']}, who had opted out (re-enables sends).",
+    ),
+)

@@ -153,3 +153,30 @@ async def test_no_tool_can_approve_a_request(client: Client) -> None:
     assert not any("approve" in name for name in names)
     for tool in (await client.list_tools()).tools:
         assert "approve" not in " ".join(tool.input_schema.get("properties", {}))
+
+
+async def test_a_send_to_a_country_outside_the_policy_is_refused_and_nothing_is_sent(
+    policy_client: tuple[Client, Services],
+) -> None:
+    client, services = policy_client
+    assert services.sandbox is not None
+    before = len(services.sandbox.state.messages)
+    args = {"to": "+447911123456", "from": "+15005550006", "body": "hello"}
+    result = await call(client, "message_send", args)
+    assert result.error["code"] == "policy.country_not_allowed"
+    assert "GB" in result.error["message"]
+    assert len(services.sandbox.state.messages) == before
+
+
+async def test_sends_beyond_the_daily_cap_wait_for_approval(policy_client: tuple[Client, Services]) -> None:
+    client, services = policy_client
+    args = {"to": "+14155550100", "from": "+15005550006", "body": "hello"}
+    for _ in range(3):
+        sent = await call(client, "message_send", args)
+        assert not sent.is_error, sent
+    over = await call(client, "message_send", args)
+    assert over.error["code"] == "policy.approval_required"
+    assert "daily limit of 3" in over.error["message"]
+    approval_id = await approve(services, over)
+    done = await call(client, "message_send", {**args, "approval_id": approval_id})
+    assert not done.is_error, done

@@ -1,0 +1,322 @@
+"""Programmable Messaging: send (with opt-out, idempotency and length checks), read, list, cancel,
+preview segments, and keep the opt-out list."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from skill.core import phones
+from skill.core.context import Services
+from skill.core.segments import analyze
+from skill.errors import InputError, PolicyError, twilio_docs_url
+
+SEND_TOOL = "message_send"  # idempotency keys are kept per tool and profile
+MAX_BODY_CHARACTERS = 1600
+FAILED_STATUSES = ("failed", "undelivered")
+# Twilio's list API cannot filter by status; fetch this many more per wanted record before filtering.
+STATUS_FILTER_OVERFETCH = 5
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def public_message(raw: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a Message resource the tools report, with counts as integers."""
+    return {
+        "sid": raw.get("sid"),
+        "status": raw.get("status"),
+        "to": raw.get("to"),
+        "from": raw.get("from"),
+        "body": raw.get("body"),
+        "messaging_service_sid": raw.get("messaging_service_sid"),
+        "direction": raw.get("direction"),
+        "num_segments": _int_or_none(raw.get("num_segments")),
+        "num_media": _int_or_none(raw.get("num_media")),
+        "price": raw.get("price"),
+        "price_unit": raw.get("price_unit"),
+        "error_code": _int_or_none(raw.get("error_code")),
+        "error_message": raw.get("error_message"),
+        "date_created": raw.get("date_created"),
+        "date_sent": raw.get("date_sent"),
+        "date_updated": raw.get("date_updated"),
+    }
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware UTC datetime; a naive one is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _check_send_shape(
+    *, body: str | None, from_: str | None, messaging_service_sid: str | None, media_urls: list[str], send_at: Any
+) -> None:
+    """Raises:
+    InputError: sender missing or doubled, nothing to send, body too long, schedule without a service.
+    """
+    if not from_ and not messaging_service_sid:
+        raise InputError(
+            "A message needs a sender: give either 'from' or messaging_service_sid.",
+            code="input.sender_required",
+            twilio_code=21603,
+            remediation=[
+                "Pass 'from' with one of the account's SMS-capable numbers (see the numbers tools), or",
+                "pass messaging_service_sid to let a Messaging Service pick the sender.",
+            ],
+        )
+    if from_ and messaging_service_sid:
+        raise InputError(
+            "Give either 'from' or messaging_service_sid, not both.",
+            code="input.sender_conflict",
+            remediation=["Keep messaging_service_sid to let the service choose, or keep 'from' to pin the sender."],
+        )
+    if not body and not media_urls:
+        raise InputError(
+            "The message is empty: give a body, media_urls, or both.",
+            code="input.body_required",
+            twilio_code=21602,
+            remediation=["Add the text as body, or attach media with media_urls (MMS, US and Canada)."],
+        )
+    if body and len(body) > MAX_BODY_CHARACTERS:
+        raise InputError(
+            f"The body has {len(body)} characters; Twilio accepts at most {MAX_BODY_CHARACTERS}. Nothing was sent.",
+            code="input.body_too_long",
+            twilio_code=21617,
+            remediation=[
+                f"Shorten the body to {MAX_BODY_CHARACTERS} characters or fewer (message_preview shows the size).",
+                "Or split it into several messages, or send a link to the full text.",
+            ],
+        )
+    if send_at is not None and not messaging_service_sid:
+        raise InputError(
+            "Scheduling a message (send_at) needs a Messaging Service.",
+            code="input.schedule_requires_service",
+            twilio_code=35118,
+            remediation=["Pass messaging_service_sid instead of 'from' to schedule, or leave send_at out."],
+        )
+
+
+def _digest(args: dict[str, Any]) -> str:
+    canonical = json.dumps(args, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _refuse_opted_out(services: Services, to: str, sender: str) -> None:
+    """Raises:
+    PolicyError: policy.opted_out when the recipient is on the opt-out list (for all or this sender).
+    """
+    addresses = dict.fromkeys((to, phones.bare_number(to)))
+    suppressions = services.stores.suppressions
+    if any(suppressions.is_suppressed(address, scope=sender) for address in addresses):
+        raise PolicyError(
+            "The recipient has opted out of messages (replied STOP or was added to the opt-out list). "
+            "Nothing was sent.",
+            code="policy.opted_out",
+            twilio_code=21610,
+            docs_url=twilio_docs_url(21610),
+            remediation=[
+                "Do not send to this recipient; remove them from the recipient list.",
+                "They can opt back in by texting START to your sender.",
+                "Only with their consent on record, an operator may lift it with optout_remove (needs approval).",
+            ],
+        )
+
+
+async def send_message(
+    services: Services,
+    *,
+    to: str,
+    body: str | None,
+    from_: str | None,
+    messaging_service_sid: str | None,
+    media_urls: list[str] | None = None,
+    status_callback: str | None = None,
+    validity_period: int | None = None,
+    send_at: datetime | None = None,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    """Send (or schedule) one message after the local checks; a repeated idempotency key replays.
+
+    Raises:
+        InputError: bad or missing arguments, invalid numbers, or a reused key with other arguments.
+        PolicyError: policy.opted_out; nothing was sent.
+        UpstreamError: Twilio refused the message.
+    """
+    media = list(media_urls or [])
+    _check_send_shape(
+        body=body, from_=from_, messaging_service_sid=messaging_service_sid, media_urls=media, send_at=send_at
+    )
+    region = services.settings.default_region
+    to_address = phones.normalize_address(to, region=region, field="to")
+    sender = phones.normalize_sender(from_, region=region) if from_ else None
+    scheduled_for = as_utc(send_at) if send_at is not None else None
+    request = {
+        "to": to_address,
+        "from": sender,
+        "messaging_service_sid": messaging_service_sid,
+        "body": body,
+        "media_urls": media,
+        "status_callback": status_callback,
+        "validity_period": validity_period,
+        "send_at": scheduled_for.isoformat() if scheduled_for else None,
+    }
+    digest = _digest(request)
+    profile = services.profile
+    if idempotency_key:
+        earlier = services.stores.idempotency.get(idempotency_key, SEND_TOOL, profile)
+        if earlier is not None:
+            earlier_digest, earlier_result = earlier
+            if earlier_digest != digest:
+                raise InputError(
+                    "This idempotency_key was already used for a message with other arguments. Nothing was sent.",
+                    code="input.idempotency_conflict",
+                    remediation=[
+                        "Use a new idempotency_key for a different message.",
+                        "To get the first result back, repeat the original arguments exactly.",
+                    ],
+                )
+            return {**earlier_result, "replayed": True}
+    _refuse_opted_out(services, to_address, sender or str(messaging_service_sid))
+    raw = await services.twilio.messages.create(
+        to=to_address,
+        body=body,
+        from_=sender,
+        messaging_service_sid=messaging_service_sid,
+        media_url=media or None,
+        status_callback=status_callback,
+        validity_period=validity_period,
+        send_at=scheduled_for,
+        schedule_type="fixed" if scheduled_for else None,
+    )
+    message = public_message(raw)
+    if idempotency_key:
+        services.stores.idempotency.put(idempotency_key, SEND_TOOL, profile, digest, message)
+    return {**message, "replayed": False}
+
+
+def explain_error(code: int, error_message: str | None = None) -> dict[str, Any]:
+    """What a message's error code means and how to fix it, from the catalogue."""
+    from skill.catalog import remediation_for
+    from skill.catalog.curated import CURATED
+
+    entry = CURATED.get(code)
+    return {
+        "code": code,
+        "title": getattr(entry, "title", None) or error_message,
+        "meaning": getattr(entry, "meaning", None),
+        "remediation": remediation_for(code),
+        "docs_url": twilio_docs_url(code),
+    }
+
+
+async def get_message(services: Services, sid: str) -> dict[str, Any]:
+    """One message; a failed or undelivered one comes with its error explained.
+
+    Raises:
+        UpstreamError: twilio.20404 when there is no such message.
+    """
+    message = public_message(await services.twilio.messages.fetch(sid))
+    code = message["error_code"]
+    failed = message["status"] in FAILED_STATUSES and code
+    message["error"] = explain_error(code, message["error_message"]) if failed else None
+    return message
+
+
+async def list_messages(
+    services: Services,
+    *,
+    to: str | None,
+    from_: str | None,
+    status: str | None,
+    date_sent_after: datetime | None,
+    date_sent_before: datetime | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Messages, newest first. to/from/dates filter at Twilio; status is filtered here afterwards.
+
+    Raises:
+        InputError: a filter number is not valid.
+    """
+    region = services.settings.default_region
+    fetch_limit = limit if status is None else min(1000, max(limit * STATUS_FILTER_OVERFETCH, 100))
+    raw = await services.twilio.messages.list(
+        to=phones.normalize_address(to, region=region, field="to") if to else None,
+        from_=phones.normalize_sender(from_, region=region) if from_ else None,
+        date_sent_after=as_utc(date_sent_after) if date_sent_after else None,
+        date_sent_before=as_utc(date_sent_before) if date_sent_before else None,
+        limit=fetch_limit,
+    )
+    messages = [public_message(item) for item in raw]
+    if status is not None:
+        messages = [m for m in messages if m["status"] == status]
+    return messages[:limit]
+
+
+async def cancel_message(services: Services, sid: str) -> dict[str, Any]:
+    """Cancel a scheduled message before it goes out.
+
+    Raises:
+        UpstreamError: twilio.30409 when the message is not scheduled (any more).
+    """
+    return public_message(await services.twilio.messages.cancel(sid))
+
+
+def preview_message(body: str) -> dict[str, Any]:
+    """Encoding, segment count and size of a body, computed locally; nothing is sent."""
+    info = analyze(body)
+    return {
+        "encoding": info.encoding,
+        "segments": info.segments,
+        "length": info.units,
+        "unit": info.unit_name,
+        "characters": info.characters,
+        "per_segment": info.per_segment,
+        "single_segment_limit": info.single_limit,
+        "ucs2_characters": list(info.ucs2_characters),
+        "too_long": info.characters > MAX_BODY_CHARACTERS,
+    }
+
+
+def _optout_record(row: dict[str, Any]) -> dict[str, Any]:
+    created = row.get("created_at")
+    return {
+        "phone": row["phone"],
+        "scope": row["scope"],
+        "source": row["source"],
+        "created_at": datetime.fromtimestamp(created, UTC).isoformat(timespec="seconds") if created else None,
+    }
+
+
+def list_optouts(services: Services, limit: int) -> list[dict[str, Any]]:
+    """Recipients on the opt-out list, most recent first."""
+    return [_optout_record(row) for row in services.stores.suppressions.list(limit)]
+
+
+def add_optout(services: Services, phone: str) -> dict[str, Any]:
+    """Put a recipient on the opt-out list for every sender.
+
+    Raises:
+        InputError: input.invalid_phone.
+    """
+    address = phones.normalize_address(phone, region=services.settings.default_region, field="phone")
+    added = services.stores.suppressions.add(address, source="tool")
+    return {"phone": address, "changed": added, "opted_out": True}
+
+
+def remove_optout(services: Services, phone: str) -> dict[str, Any]:
+    """Take a recipient off the opt-out list, so sends to them are allowed again.
+
+    Raises:
+        InputError: input.invalid_phone.
+    """
+    address = phones.normalize_address(phone, region=services.settings.default_region, field="phone")
+    removed = services.stores.suppressions.remove(address)
+    return {"phone": address, "changed": removed, "opted_out": services.stores.suppressions.is_suppressed(address)}
