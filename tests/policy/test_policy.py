@@ -161,7 +161,7 @@ async def test_a_send_to_a_country_outside_the_policy_is_refused_and_nothing_is_
     client, services = policy_client
     assert services.sandbox is not None
     before = len(services.sandbox.state.messages)
-    args = {"to": "+447911123456", "from": "+15005550006", "body": "hello"}
+    args = {"to": "+442071838750", "from": "+15005550006", "body": "hello"}
     result = await call(client, "message_send", args)
     assert result.error["code"] == "policy.country_not_allowed"
     assert "GB" in result.error["message"]
