@@ -1,16 +1,12 @@
-"""The error-code catalogue: curated entries in our own words, and Twilio's full list as a fallback."""
+"""The error-code catalogue: curated entries in our own words, and Twilio's full list as a fallback.
+
+explain(code, settings)         curated entry, else the local copy of Twilio's catalogue, else None
+remediation_for(code, settings) the ordered steps alone, with a generic pointer as the last resort
+sync(settings)                  download Twilio's catalogue into the skill's home (skill.catalog.sync)
+"""
 
 from __future__ import annotations
 
+from skill.catalog.lookup import Explanation, explain, parse_code, remediation_for
 
-def remediation_for(code: int) -> list[str]:
-    """Ordered steps for a Twilio error code; a generic pointer when it is not curated."""
-    from skill.catalog.curated import CURATED
-
-    entry = CURATED.get(code)
-    if entry is not None:
-        return list(entry.remediation)
-    return [
-        f"Look up error {code} with the error_explain tool.",
-        f"Read https://www.twilio.com/docs/errors/{code}.",
-    ]
+__all__ = ["Explanation", "explain", "parse_code", "remediation_for"]

@@ -1,18 +1,19 @@
-"""Curated error codes (to be filled)."""
+"""The curated catalogue: every entry written for this skill, indexed by code.
+
+The entries live in one module per area; this module only gathers them.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from skill.catalog.curated_calls import CALLS
+from skill.catalog.curated_delivery import DELIVERY
+from skill.catalog.curated_messaging import MESSAGING
+from skill.catalog.curated_platform import PLATFORM
+from skill.catalog.curated_verify import VERIFY
+from skill.catalog.entry import CatalogEntry
 
+__all__ = ["ALL_ENTRIES", "CURATED", "CatalogEntry"]
 
-@dataclass(frozen=True)
-class CatalogEntry:
-    code: int
-    title: str
-    meaning: str
-    causes: tuple[str, ...]
-    remediation: tuple[str, ...]
-    retryable: bool = False
+ALL_ENTRIES: tuple[CatalogEntry, ...] = (*PLATFORM, *CALLS, *MESSAGING, *DELIVERY, *VERIFY)
 
-
-CURATED: dict[int, CatalogEntry] = {}
+CURATED: dict[int, CatalogEntry] = {entry.code: entry for entry in ALL_ENTRIES}

@@ -114,12 +114,18 @@ class TwilioGateway:
         Raises:
             UpstreamError: Twilio refused the call, could not be reached, or the outcome is unknown.
         """
-        from twilio.base.exceptions import TwilioRestException
+        from twilio.base.exceptions import TwilioException, TwilioRestException
 
         try:
             return await operation(self.client())
         except TwilioRestException as exc:
             raise translate_rest_error(exc, what) from None
+        except TwilioException as exc:
+            # List calls report a refused page as a bare TwilioException carrying the HTTP response.
+            page_error = translate_page_error(exc, what)
+            if page_error is None:
+                raise
+            raise page_error from None
         except OutcomeUnknown as exc:
             raise UpstreamError(
                 f"{what}: the request may or may not have reached Twilio ({exc.reason}).",
@@ -141,6 +147,26 @@ class TwilioGateway:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+
+def translate_page_error(exc: Exception, what: str) -> UpstreamError | None:
+    """The UpstreamError for a list page Twilio refused, or None when exc carries no response."""
+    from twilio.base.exceptions import TwilioRestException
+
+    response = exc.args[1] if len(exc.args) > 1 else None
+    status = getattr(response, "status_code", None)
+    if not isinstance(status, int):
+        return None
+    try:
+        body = json.loads(getattr(response, "text", "") or "{}")
+    except ValueError:
+        body = {}
+    body = body if isinstance(body, dict) else {}
+    code = body.get("code")
+    rest = TwilioRestException(
+        status, "", msg=str(body.get("message") or ""), code=code if isinstance(code, int) else None
+    )
+    return translate_rest_error(rest, what)
 
 
 def translate_rest_error(exc: Any, what: str) -> UpstreamError:

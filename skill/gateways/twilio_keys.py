@@ -19,6 +19,18 @@ class Keys(Area):
 
         return await self.gw.run(op, what="List API keys")
 
+    async def fetch(self, sid: str) -> dict[str, Any]:
+        async def op(c: Client) -> dict[str, Any]:
+            return record(await self.account(c).keys(sid).fetch_async())
+
+        return await self.gw.run(op, what="Fetch API key")
+
+    async def rename(self, sid: str, friendly_name: str) -> dict[str, Any]:
+        async def op(c: Client) -> dict[str, Any]:
+            return record(await self.account(c).keys(sid).update_async(friendly_name=friendly_name))
+
+        return await self.gw.run(op, what="Rename API key")
+
     async def create(self, friendly_name: str | None) -> dict[str, Any]:
         """The new key including its secret; the caller must hand the secret to the sink at once."""
 
@@ -34,11 +46,15 @@ class Keys(Area):
 
         return await self.gw.run(op, what="Revoke API key")
 
-    async def verify(self, sid: str, secret: str) -> dict[str, Any]:
-        """Fetch the account while authenticated as the given key."""
+    async def verify(self, sid: str, secret: str) -> bool:
+        """True when the key authenticates: one small read made as that key.
 
-        async def op(_: Client) -> dict[str, Any]:
+        A standard key may not read the Accounts or Keys resources, so the probe lists phone numbers.
+        """
+
+        async def op(_: Client) -> bool:
             other = self.gw.client_with_key(sid, secret)
-            return record(await other.api.v2010.accounts(self.gw.account_sid).fetch_async())
+            await other.api.v2010.accounts(self.gw.account_sid).incoming_phone_numbers.list_async(limit=1)
+            return True
 
         return await self.gw.run(op, what="Verify API key")

@@ -48,8 +48,6 @@ class Numbers(Area):
             filters = unset_none(
                 area_code=area_code, contains=contains, sms_enabled=sms, voice_enabled=voice, mms_enabled=mms
             )
-            if kind == "toll_free":
-                filters.pop("area_code", None)
             items = await listing.list_async(**filters, limit=limit)
             return [record(item) for item in items]
 

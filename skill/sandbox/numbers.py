@@ -1,14 +1,267 @@
-"""Sandbox routes for numbers (being written)."""
+"""Sandbox routes for phone numbers: the account's IncomingPhoneNumbers and the AvailablePhoneNumbers search.
+
+Candidates for the search come from skill.sandbox.available_numbers. Twilio's test-credential
+numbers behave as documented: +15005550006 can always be bought, +15005550000 is not available
+(21422) and +15005550001 is invalid (21421).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Any
 
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from skill.sandbox.available_numbers import capabilities, generate, number_kind, render_available
+from skill.sandbox.clock import rfc2822
+from skill.sandbox.http import TwilioHTTPError, authorize_account, deleted, first, form, int_param, not_found, page
 
 if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
+    from skill.sandbox.state import SandboxState
+
+TEST_VALID = "+15005550006"
+TEST_UNAVAILABLE = "+15005550000"
+TEST_INVALID = "+15005550001"
+KIND_TYPE = {"local": "local", "mobile": "mobile", "toll_free": "toll-free"}
+LIST_PATHS = {"Local.json": "local", "Mobile.json": "mobile", "TollFree.json": "toll_free"}
+
+
+def render_number(number: dict[str, Any]) -> dict[str, Any]:
+    sid = number["sid"]
+    account = number["account_sid"]
+    kind = number.get("kind", "local")
+    return {
+        "account_sid": account,
+        "address_sid": None,
+        "address_requirements": "none",
+        "api_version": "2010-04-01",
+        "beta": False,
+        "capabilities": number.get("capabilities") or {"voice": True, "sms": True, "mms": True, "fax": False},
+        "date_created": rfc2822(number["created"]),
+        "date_updated": rfc2822(number["updated"]),
+        "friendly_name": number["friendly_name"],
+        "identity_sid": None,
+        "phone_number": number["phone_number"],
+        "origin": "twilio",
+        "sid": sid,
+        "sms_application_sid": None,
+        "sms_fallback_method": number.get("sms_fallback_method", "POST"),
+        "sms_fallback_url": number.get("sms_fallback_url", ""),
+        "sms_method": number.get("sms_method", "POST"),
+        "sms_url": number.get("sms_url", ""),
+        "status_callback": number.get("status_callback", ""),
+        "status_callback_method": number.get("status_callback_method", "POST"),
+        "trunk_sid": None,
+        "uri": f"/2010-04-01/Accounts/{account}/IncomingPhoneNumbers/{sid}.json",
+        "voice_receive_mode": "voice",
+        "voice_application_sid": None,
+        "voice_caller_id_lookup": number.get("voice_caller_id_lookup", False),
+        "voice_fallback_method": number.get("voice_fallback_method", "POST"),
+        "voice_fallback_url": number.get("voice_fallback_url", ""),
+        "voice_method": number.get("voice_method", "POST"),
+        "voice_url": number.get("voice_url", ""),
+        "emergency_status": "Inactive",
+        "emergency_address_sid": None,
+        "emergency_address_status": "unregistered",
+        "bundle_sid": None,
+        "status": "in-use",
+        "type": KIND_TYPE.get(kind, "local"),
+    }
+
+
+# Form field -> state key, for the settings a purchase or an update may carry.
+URL_FIELDS = {
+    "SmsUrl": "sms_url",
+    "SmsFallbackUrl": "sms_fallback_url",
+    "VoiceUrl": "voice_url",
+    "VoiceFallbackUrl": "voice_fallback_url",
+    "StatusCallback": "status_callback",
+}
+METHOD_FIELDS = {
+    "SmsMethod": "sms_method",
+    "SmsFallbackMethod": "sms_fallback_method",
+    "VoiceMethod": "voice_method",
+    "VoiceFallbackMethod": "voice_fallback_method",
+    "StatusCallbackMethod": "status_callback_method",
+}
+
+
+def apply_settings(number: dict[str, Any], fields: dict[str, list[str]]) -> None:
+    """Copy webhook settings from a form into a number, checking them as Twilio does.
+
+    Raises:
+        TwilioHTTPError: 21402 for a URL that is not http(s), 21403 for a method other than GET or POST.
+    """
+    for name, key in URL_FIELDS.items():
+        value = first(fields, name)
+        if value is None:
+            continue
+        if value and not re.match(r"^https?://[^\s/]+", value):
+            raise TwilioHTTPError(400, 21402, f"{name} is not a valid URL: {value}")
+        number[key] = value
+    for name, key in METHOD_FIELDS.items():
+        value = first(fields, name)
+        if value is None:
+            continue
+        if value.upper() not in ("GET", "POST"):
+            raise TwilioHTTPError(400, 21403, f"{name} must be GET or POST")
+        number[key] = value.upper()
+    friendly_name = first(fields, "FriendlyName")
+    if friendly_name is not None:
+        number["friendly_name"] = friendly_name[:64]
+    lookup = first(fields, "VoiceCallerIdLookup")
+    if lookup is not None:
+        number["voice_caller_id_lookup"] = lookup.lower() == "true"
+
+
+def _owned(state: SandboxState) -> set[str]:
+    return {n["phone_number"] for n in state.numbers.values()}
+
+
+def _purchase_number(state: SandboxState, fields: dict[str, list[str]]) -> tuple[str, str, str]:
+    """(E.164, kind, display form) of the number a purchase asks for.
+
+    Raises:
+        TwilioHTTPError: the number is invalid (21421), not available (21422), or none in the area code (21452).
+    """
+    import phonenumbers
+
+    requested = first(fields, "PhoneNumber")
+    area_code = first(fields, "AreaCode")
+    if not requested:
+        if not area_code:
+            raise TwilioHTTPError(400, 21421, "A PhoneNumber or an AreaCode is required")
+        found = generate("US", "local", area_code=area_code, contains=None, flags={}, owned=_owned(state), want=1)
+        if not found:
+            raise TwilioHTTPError(400, 21452, f"No phone numbers found in area code {area_code}")
+        requested = str(found[0]["phone_number"])
+    if requested == TEST_UNAVAILABLE:
+        raise TwilioHTTPError(400, 21422, f"PhoneNumber {requested} is not available")
+    if requested == TEST_INVALID:
+        raise TwilioHTTPError(400, 21421, f"PhoneNumber {requested} is invalid")
+    try:
+        parsed = phonenumbers.parse(requested, None)
+    except phonenumbers.NumberParseException:
+        raise TwilioHTTPError(400, 21421, f"PhoneNumber {requested} is invalid") from None
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if not phonenumbers.is_valid_number(parsed):
+        raise TwilioHTTPError(400, 21421, f"PhoneNumber {requested} is invalid")
+    # The test-credential number is not a real line, so any number of accounts may "own" it.
+    if e164 != TEST_VALID and e164 in _owned(state):
+        raise TwilioHTTPError(400, 21422, f"PhoneNumber {e164} is not available: it already belongs to an account")
+    return e164, number_kind(parsed), phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
-    return {}
+    state = sandbox.state
+
+    def owned_number(request: Request) -> dict[str, Any]:
+        account = request.path_params["AccountSid"]
+        authorize_account(state, request, account)
+        number = state.numbers.get(request.path_params["Sid"])
+        if number is None or number["account_sid"] != account:
+            raise not_found(request.url.path)
+        return number
+
+    async def list_numbers(request: Request) -> Response:
+        account = request.path_params["AccountSid"]
+        authorize_account(state, request, account)
+        wanted = request.query_params.get("PhoneNumber")
+        matcher = re.compile(re.escape(wanted).replace(r"\*", r"\d")) if wanted else None
+        name = request.query_params.get("FriendlyName")
+        items = sorted(
+            (
+                n
+                for n in state.numbers.values()
+                if n["account_sid"] == account
+                and (matcher is None or matcher.search(n["phone_number"]))
+                and (not name or n["friendly_name"] == name)
+            ),
+            key=lambda n: (n["created"], n["sid"]),
+        )
+        return page(request, "incoming_phone_numbers", items, render_number)
+
+    async def buy_number(request: Request) -> Response:
+        account = request.path_params["AccountSid"]
+        authorize_account(state, request, account)
+        fields = await form(request)
+        phone_number, kind, display = _purchase_number(state, fields)
+        now = state.clock.now()
+        number: dict[str, Any] = {
+            "sid": state.new_sid("PN"),
+            "account_sid": account,
+            "phone_number": phone_number,
+            "friendly_name": display,
+            "kind": kind,
+            "capabilities": capabilities(kind, phone_number),
+            "created": now,
+            "updated": now,
+        }
+        apply_settings(number, fields)
+        state.numbers[number["sid"]] = number
+        return JSONResponse(render_number(number), status_code=201)
+
+    async def fetch_number(request: Request) -> Response:
+        return JSONResponse(render_number(owned_number(request)))
+
+    async def update_number(request: Request) -> Response:
+        number = owned_number(request)
+        fields = await form(request)
+        changed = dict(number)
+        apply_settings(changed, fields)
+        target = first(fields, "AccountSid")
+        if target is not None and target != number["account_sid"]:
+            # Numbers move only within one account tree (parent and its subaccounts).
+            authorize_account(state, request, target)
+            changed["account_sid"] = target
+        changed["updated"] = state.clock.now()
+        number.update(changed)
+        return JSONResponse(render_number(number))
+
+    async def release_number(request: Request) -> Response:
+        number = owned_number(request)
+        del state.numbers[number["sid"]]
+        return deleted()
+
+    async def search(request: Request) -> Response:
+        authorize_account(state, request, request.path_params["AccountSid"])
+        kind = LIST_PATHS[request.url.path.rsplit("/", 1)[-1]]
+        params = request.query_params
+        area_code = params.get("AreaCode")
+        if area_code is not None and not re.fullmatch(r"\d{3}", area_code):
+            raise TwilioHTTPError(400, 21451, f"Invalid area code: {area_code}")
+        flags = {
+            cap: params[name].lower() == "true"
+            for cap, name in (("sms", "SmsEnabled"), ("voice", "VoiceEnabled"), ("mms", "MmsEnabled"))
+            if name in params
+        }
+        want = int_param(request, "PageSize", 50, low=1, high=100)
+        found = generate(
+            request.path_params["CountryCode"].upper(),
+            kind,
+            area_code=area_code,
+            contains=params.get("Contains"),
+            flags=flags,
+            owned=_owned(state),
+            want=want,
+        )
+        return page(request, "available_phone_numbers", found, render_available)
+
+    base = "/2010-04-01/Accounts/{AccountSid}"
+    numbers = f"{base}/IncomingPhoneNumbers"
+    available = [
+        Route(f"{base}/AvailablePhoneNumbers/{{CountryCode}}/{name}", search, methods=["GET"]) for name in LIST_PATHS
+    ]
+    return {
+        "api.twilio.com": [
+            Route(f"{numbers}.json", list_numbers, methods=["GET"]),
+            Route(f"{numbers}.json", buy_number, methods=["POST"]),
+            Route(f"{numbers}/{{Sid}}.json", fetch_number, methods=["GET"]),
+            Route(f"{numbers}/{{Sid}}.json", update_number, methods=["POST"]),
+            Route(f"{numbers}/{{Sid}}.json", release_number, methods=["DELETE"]),
+            *available,
+        ]
+    }

@@ -48,12 +48,12 @@ def input_error(spec: ToolSpec, exc: ValidationError) -> InputError:
     )
 
 
-def _enrich(error: SkillError) -> SkillError:
+def _enrich(error: SkillError, services: Services) -> SkillError:
     """Fill remediation for Twilio errors from the catalogue when the raiser gave none."""
     if error.twilio_code and not error.remediation:
         from skill.catalog import remediation_for
 
-        error.remediation = remediation_for(error.twilio_code)
+        error.remediation = remediation_for(error.twilio_code, services.settings)
     return error
 
 
@@ -191,7 +191,7 @@ async def dispatch(services: Services, spec: ToolSpec, raw_args: dict[str, Any] 
         )
         return _json_result(payload, is_error=False)
     except SkillError as exc:
-        _enrich(exc)
+        _enrich(exc, services)
         outcome = "approval_required" if isinstance(exc, ApprovalRequired) else "error"
         if not isinstance(exc, ApprovalRequired):
             services.stores.audit.record(

@@ -1,7 +1,104 @@
-"""Tools for credentials (being written)."""
+"""Tools for API keys: list, create (secret kept in the secret sink), revoke."""
 
 from __future__ import annotations
 
-from skill.server.registry import ToolSpec
+from typing import Annotated, Any
 
-TOOLS: tuple[ToolSpec, ...] = ()
+from pydantic import Field
+
+from skill.core import credentials as core
+from skill.core.context import Services
+from skill.policy.tiers import Tier
+from skill.results import Model, ToolResult
+from skill.server.registry import ToolSpec
+from skill.tools.fields import Limit
+
+KeySid = Annotated[str, Field(pattern=r"^SK[0-9a-fA-F]{32}$", description="API key SID (SK...).")]
+
+
+class ApiKey(Model):
+    sid: str = Field(description="API key SID (SK...).")
+    friendly_name: str | None = Field(default=None, description="Display name.")
+    date_created: str | None = Field(default=None, description="When it was created.")
+    date_updated: str | None = Field(default=None, description="When it was last changed.")
+    in_use_by_skill: bool = Field(description="True for the key this skill authenticates with.")
+
+
+class ApiKeysListInput(Model):
+    limit: Limit = 50
+
+
+class ApiKeysListOutput(ToolResult):
+    keys: list[ApiKey] = Field(description="API keys of the account (never their secrets).")
+    count: int = Field(description="Number returned.")
+
+
+async def apikeys_list(services: Services, args: ApiKeysListInput) -> ApiKeysListOutput:
+    items = await core.list_keys(services, args.limit)
+    return ApiKeysListOutput(keys=[ApiKey(**item) for item in items], count=len(items))
+
+
+class ApiKeyCreateInput(Model):
+    friendly_name: str = Field(min_length=1, max_length=64, description="Name, e.g. 'ci-deploy-2025'.")
+
+
+class ApiKeyCreateOutput(ToolResult, ApiKey):
+    secret_stored_in: str = Field(description="File (mode 0600) holding the secret; it is never returned.")
+    env_var: str = Field(description="Variable name of the secret in that file.")
+    verified: bool = Field(description="True when the new key authenticated successfully.")
+
+
+async def apikey_create(services: Services, args: ApiKeyCreateInput) -> ApiKeyCreateOutput:
+    return ApiKeyCreateOutput(**await core.create_key(services, args.friendly_name))
+
+
+class ApiKeyRevokeInput(Model):
+    sid: KeySid
+
+
+class ApiKeyRevokeOutput(ToolResult, ApiKey):
+    revoked: bool = Field(description="True: the key no longer authenticates.")
+    removed_from_sink: bool = Field(description="True when its secret was also removed from the secret sink.")
+
+
+async def apikey_revoke(services: Services, args: ApiKeyRevokeInput) -> ApiKeyRevokeOutput:
+    return ApiKeyRevokeOutput(**await core.revoke_key(services, args.sid))
+
+
+def _revoke_summary(args: dict[str, Any]) -> str:
+    return f"Revoke API key {args['sid']}. Anything still using it stops authenticating at once; this cannot be undone."
+
+
+TOOLS: tuple[ToolSpec, ...] = (
+    ToolSpec(
+        name="apikeys_list",
+        title="List API keys",
+        description="API keys of the account, marking the one this skill uses. Secrets are never shown.",
+        toolset="credentials",
+        tier=Tier.READ,
+        input=ApiKeysListInput,
+        output=ApiKeysListOutput,
+        handler=apikeys_list,
+    ),
+    ToolSpec(
+        name="apikey_create",
+        title="Create API key",
+        description="Create a standard API key. The secret is written to a local 0600 file, never returned. Free.",
+        toolset="credentials",
+        tier=Tier.WRITE,
+        input=ApiKeyCreateInput,
+        output=ApiKeyCreateOutput,
+        handler=apikey_create,
+    ),
+    ToolSpec(
+        name="apikey_revoke",
+        title="Revoke API key",
+        description="Delete an API key so its secret stops working. Irreversible; refuses the skill's own key.",
+        toolset="credentials",
+        tier=Tier.DESTRUCTIVE,
+        input=ApiKeyRevokeInput,
+        output=ApiKeyRevokeOutput,
+        handler=apikey_revoke,
+        summary=_revoke_summary,
+    ),
+)

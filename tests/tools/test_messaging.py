@@ -2,14 +2,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from mcp import Client
 
+from skill.config import Settings
 from skill.core.context import Services
 from skill.sandbox.app import Sandbox
 from skill.sandbox.state import make_sid
+from skill.server.app import build_server
 from tests.conftest import approve, call
 
 pytestmark = pytest.mark.anyio
@@ -52,8 +55,16 @@ async def test_national_numbers_are_sent_in_e164_and_whatsapp_keeps_its_prefix(
     assert (stored["to"], stored["from"]) == (f"whatsapp:{RECIPIENT}", f"whatsapp:{SENDER}")
 
 
-async def test_an_alphanumeric_sender_id_is_accepted_for_a_destination_abroad(client: Client) -> None:
-    sent = await send(client, to="+33612345678", **{"from": "ACME Shop"})
+async def test_an_alphanumeric_sender_id_is_accepted_for_a_destination_abroad(
+    settings: Settings, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[limits]\nallowed_countries = ["*"]\n')
+    abroad = settings.with_overrides(policy_path=policy)
+    services = Services.create(abroad, sandbox=sandbox)
+    async with Client(build_server(abroad, services)) as client:
+        sent = await send(client, to="+33612345678", **{"from": "ACME Shop"})
+    await services.aclose()
     assert sent["from"] == "ACME Shop"
     assert sent["status"] == "queued"
 
