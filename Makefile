@@ -27,7 +27,7 @@ typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
 drift: $(BIN)/.installed
-	$(BIN)/twilio-skill tools snapshot --check
+	$(BIN)/twilio-skill docs generate --check
 
 pytest: $(BIN)/.installed
 	$(BIN)/pytest

@@ -73,6 +73,16 @@ class Policy:
             return self.tool_actions[tool], f"policy setting for {tool}"
         return self.tier_actions.get(tier, "deny"), f"default for {tier.value} tools"
 
+    def may_require_approval(self, tool: str, tier: Tier) -> bool:
+        """Whether some call of this tool can end up waiting for an operator under this policy."""
+        if tier is Tier.READ:
+            return False
+        if tier is Tier.SEND:
+            return True  # the daily cap turns further sends into approvals
+        actions = {self.tool_actions.get(tool, self.tier_actions.get(tier, "deny"))}
+        actions.update(rule.action for rule in self.rules if rule.tool == tool)
+        return "approve" in actions
+
     def country_allowed(self, region: str | None) -> bool:
         if "*" in self.allowed_countries:
             return True

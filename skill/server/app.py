@@ -21,8 +21,11 @@ from mcp.types import (
 import skill
 from skill.config import Settings
 from skill.core.context import Services
+from skill.policy.policy import Policy, load_policy
 from skill.server.dispatch import dispatch
+from skill.server.prompts import get_prompt, list_prompts
 from skill.server.registry import ToolSpec, all_tools, select_tools
+from skill.server.resources import list_resource_templates, list_resources, resource_reader
 from skill.server.schemas import input_schema, output_schema
 
 INSTRUCTIONS = (
@@ -38,13 +41,13 @@ def enabled_tools(settings: Settings) -> tuple[ToolSpec, ...]:
     return select_tools(all_tools(), settings.toolsets, settings.read_only)
 
 
-def mcp_tool(spec: ToolSpec) -> Tool:
+def mcp_tool(spec: ToolSpec, policy: Policy | None = None) -> Tool:
     hints = spec.annotations()
     return Tool(
         name=spec.name,
         title=spec.title,
         description=spec.description,
-        input_schema=input_schema(spec),
+        input_schema=input_schema(spec, policy),
         output_schema=output_schema(spec),
         annotations=ToolAnnotations(
             read_only_hint=hints.get("readOnlyHint"),
@@ -59,7 +62,8 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
     """The MCP server. With `services` given (tests), they are used as they are and not closed."""
     specs = enabled_tools(settings)
     by_name = {spec.name: spec for spec in specs}
-    listed = [mcp_tool(spec) for spec in specs]
+    policy = services.policy if services is not None else load_policy(settings.policy_path)
+    listed = [mcp_tool(spec, policy) for spec in specs]
 
     @asynccontextmanager
     async def lifespan(_: Server[Services]) -> AsyncIterator[Services]:
@@ -100,4 +104,9 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
         lifespan=lifespan,
         on_list_tools=list_tools,
         on_call_tool=call_tool,
+        on_list_prompts=list_prompts,
+        on_get_prompt=get_prompt,
+        on_list_resources=list_resources,
+        on_list_resource_templates=list_resource_templates,
+        on_read_resource=resource_reader(len(specs)),
     )

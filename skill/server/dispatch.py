@@ -178,7 +178,9 @@ async def dispatch(services: Services, spec: ToolSpec, raw_args: dict[str, Any] 
         canonical = canonical_json(clean_args)
         _gate(services, spec, clean_args, canonical, approval_id if isinstance(approval_id, str) else None)
         result = await spec.handler(services, model)
-        payload = result.model_copy(update={"environment": environment}).model_dump(mode="json", by_alias=True)
+        payload = result.model_copy(update={"environment": environment}).model_dump(
+            mode="json", by_alias=True, exclude_none=True
+        )
         if spec.tier is Tier.SEND and not payload.get("replayed"):
             services.stores.send_counter.increment(profile, spec.name)
         services.stores.audit.record(

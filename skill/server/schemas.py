@@ -6,12 +6,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from skill.policy.tiers import Tier
+from skill.policy.policy import Policy
 from skill.server.registry import ToolSpec
 
 APPROVAL_ID_PROPERTY = {
     "type": "string",
-    "description": "Id of an approved request, to run a gated call.",
+    "description": "Approved request id, to repeat a gated call.",
 }
 
 
@@ -86,17 +86,62 @@ def model_schema(model: type[BaseModel], mode: str = "validation") -> dict[str, 
     return schema
 
 
-def input_schema(spec: ToolSpec) -> dict[str, Any]:
-    schema = model_schema(spec.input)
-    if spec.tier is not Tier.READ:
+# Constraints the server enforces itself (pydantic, with a structured error naming the fix); left out of
+# the listed schema because the catalogue's size is paid on every turn, and descriptions carry the format.
+SERVER_SIDE_KEYWORDS = frozenset(
+    {
+        "pattern",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "minimum",
+        "maximum",
+        "format",
+        "additionalProperties",
+    }
+)
+
+
+def _strip(node: Any) -> Any:
+    """Input schema without server-side constraints; an optional argument is simply omitted, so
+    its null alternative is left out too."""
+    if isinstance(node, list):
+        return [_strip(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {name: _strip(prop) for name, prop in value.items()}
+        elif key == "type" and isinstance(value, list) and "null" in value and len(value) == 2:
+            out[key] = next(kind for kind in value if kind != "null")
+        elif key == "enum" and isinstance(value, list) and None in value:
+            out[key] = [item for item in value if item is not None]
+        elif key not in SERVER_SIDE_KEYWORDS:
+            out[key] = _strip(value)
+    return out
+
+
+def input_schema(spec: ToolSpec, policy: Policy | None = None) -> dict[str, Any]:
+    """The listed input schema; approval_id appears where the policy (default: built-in) can gate the tool."""
+    schema: dict[str, Any] = _strip(model_schema(spec.input))
+    if (policy or Policy()).may_require_approval(spec.name, spec.tier):
         schema["properties"]["approval_id"] = dict(APPROVAL_ID_PROPERTY)
-    schema["additionalProperties"] = False
     return schema
 
 
 def _shallow(prop: dict[str, Any]) -> dict[str, Any]:
-    """A nested object or list reduced to its kind: the top level is the contract agents rely on."""
+    """A nested object or list reduced to its kind: the top level is the contract agents rely on.
+
+    Results leave out null fields, so a nullable field is typed by its value alone.
+    """
     kinds = prop.get("type")
+    if isinstance(kinds, list) and "null" in kinds and len(kinds) == 2:
+        kinds = next(kind for kind in kinds if kind != "null")
+        prop = {**prop, "type": kinds}
+        if "enum" in prop:
+            prop["enum"] = [item for item in prop["enum"] if item is not None]
     if kinds in ("object", ["object", "null"]) or "properties" in prop:
         return {"type": kinds or "object"}
     if kinds in ("array", ["array", "null"]):
@@ -106,7 +151,12 @@ def _shallow(prop: dict[str, Any]) -> dict[str, Any]:
 
 def output_schema(spec: ToolSpec) -> dict[str, Any]:
     schema = model_schema(spec.output, mode="serialization")
-    schema["properties"] = {name: _shallow(prop) for name, prop in schema["properties"].items()}
+    schema.pop("required", None)  # results leave out null fields; the rest is always there
+    # Every result also carries "environment" ('sandbox' or 'live'); the server instructions say so once,
+    # rather than every schema repeating it.
+    schema["properties"] = {
+        name: _shallow(prop) for name, prop in schema["properties"].items() if name != "environment"
+    }
     return schema
 
 

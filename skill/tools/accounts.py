@@ -40,7 +40,7 @@ async def account_get(services: Services, args: AccountGetInput) -> AccountGetOu
 class SubaccountsListInput(Model):
     status: Literal["active", "suspended", "closed"] | None = Field(default=None, description="Only this status.")
     friendly_name: str | None = Field(default=None, description="Only accounts with exactly this name.")
-    limit: int = Field(default=50, ge=1, le=1000, description="Maximum number of subaccounts.")
+    limit: int = Field(default=50, ge=1, le=1000, description="Most records to return.")
 
 
 class SubaccountsListOutput(ToolResult):
@@ -70,7 +70,7 @@ async def subaccount_create(services: Services, args: SubaccountCreateInput) -> 
 class SubaccountSetStatusInput(Model):
     sid: AccountSid
     status: Literal["active", "suspended", "closed"] = Field(
-        description="active or suspended (reversible), closed (permanent: numbers are released)."
+        description="suspended is reversible; closed is permanent and releases numbers."
     )
 
 
@@ -117,7 +117,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ),
     ToolSpec(
         name="subaccount_set_status",
-        title="Suspend, reactivate or close subaccount",
+        title="Set subaccount status",
         description="Set a subaccount active, suspended or closed. Closing is permanent and releases its numbers.",
         toolset="accounts",
         tier=Tier.DESTRUCTIVE,

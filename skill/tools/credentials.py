@@ -73,7 +73,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="apikeys_list",
         title="List API keys",
-        description="API keys of the account, marking the one this skill uses. Secrets are never shown.",
+        description="API keys of the account, marking the one this skill uses. No secrets.",
         toolset="credentials",
         tier=Tier.READ,
         input=ApiKeysListInput,
@@ -83,7 +83,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="apikey_create",
         title="Create API key",
-        description="Create a standard API key. The secret is written to a local 0600 file, never returned. Free.",
+        description="Create a standard API key; its secret goes to a local 0600 file, never into the result.",
         toolset="credentials",
         tier=Tier.WRITE,
         input=ApiKeyCreateInput,

@@ -63,15 +63,15 @@ class MessageSendInput(Model):
         default=None, description="Messaging Service (MG...) that picks the sender; instead of from."
     )
     media_urls: list[HttpUrl] | None = Field(
-        default=None, max_length=10, description="Public http(s) URLs of media to attach (MMS), up to 10."
+        default=None, max_length=10, description="Public URLs of media to attach (MMS), up to 10."
     )
     status_callback: HttpUrl | None = Field(default=None, description="URL Twilio posts status changes to.")
     validity_period: int | None = Field(
-        default=None, ge=1, le=36000, description="Seconds the message may wait in the queue before it is dropped."
+        default=None, ge=1, le=36000, description="Seconds it may wait in the queue before being dropped."
     )
     send_at: datetime | None = Field(
         default=None,
-        description="Schedule for this ISO 8601 time (15 min to 35 days ahead); needs messaging_service_sid.",
+        description="Send at this ISO 8601 time (15 min to 35 days ahead); needs messaging_service_sid.",
     )
     idempotency_key: str | None = Field(
         default=None, min_length=1, max_length=128, description="Repeat with the same key to get the first result."
@@ -113,9 +113,7 @@ async def message_get(services: Services, args: MessageGetInput) -> MessageGetOu
 class MessagesListInput(Model):
     to: Phone | None = Field(default=None, description="Only messages to this number.")
     from_: Phone | None = Field(default=None, alias="from", description="Only messages from this sender.")
-    status: MessageStatus | None = Field(
-        default=None, description="Only this status; filtered after fetching (Twilio cannot), so expect fewer."
-    )
+    status: MessageStatus | None = Field(default=None, description="Only this status (filtered after fetching).")
     date_sent_after: datetime | None = Field(default=None, description="Sent at or after this ISO 8601 time.")
     date_sent_before: datetime | None = Field(default=None, description="Sent at or before this ISO 8601 time.")
     limit: Limit = 50
@@ -233,7 +231,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="message_get",
         title="Get message",
-        description="One message's status, price and segments; a failed one comes with its error explained.",
+        description="One message's status, price and segments, with its error explained if it failed.",
         toolset="messaging",
         tier=Tier.READ,
         input=MessageGetInput,
@@ -253,7 +251,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="message_cancel",
         title="Cancel scheduled message",
-        description="Cancel a scheduled message before it is sent. Only status 'scheduled' can be canceled.",
+        description="Cancel a message whose status is 'scheduled', before it is sent.",
         toolset="messaging",
         tier=Tier.WRITE,
         input=MessageCancelInput,
@@ -265,7 +263,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="message_preview",
         title="Preview message segments",
-        description="Encoding (GSM-7 or UCS-2) and segment count of a body, computed locally. Free; sends nothing.",
+        description="Encoding (GSM-7/UCS-2) and segment count of a body, computed locally; sends nothing.",
         toolset="messaging",
         tier=Tier.READ,
         input=MessagePreviewInput,
@@ -300,8 +298,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="optout_remove",
         title="Remove opt-out",
-        description="Take a recipient off the opt-out list, allowing messages to them again. "
-        "Only with their renewed consent; needs approval.",
+        description="Take a recipient off the opt-out list so they can be messaged again. Only with renewed consent.",
         toolset="messaging",
         tier=Tier.DESTRUCTIVE,
         input=OptoutPhoneInput,

@@ -74,12 +74,12 @@ class NumberSearchInput(Model):
     contains: str | None = Field(
         default=None,
         pattern=r"^[0-9A-Za-z*]{2,16}$",
-        description="Digits or letters the number must contain; * matches any digit, e.g. 555*, STORE.",
+        description="Digits or letters to contain; * is any digit, e.g. 555*, STORE.",
     )
-    sms: bool | None = Field(default=None, description="true: only SMS-capable numbers.")
-    voice: bool | None = Field(default=None, description="true: only voice-capable numbers.")
-    mms: bool | None = Field(default=None, description="true: only MMS-capable numbers.")
-    limit: int = Field(default=20, ge=1, le=100, description="Maximum number of candidates.")
+    sms: bool | None = Field(default=None, description="Only SMS-capable numbers.")
+    voice: bool | None = Field(default=None, description="Only voice-capable numbers.")
+    mms: bool | None = Field(default=None, description="Only MMS-capable numbers.")
+    limit: int = Field(default=20, ge=1, le=100, description="Most candidates to return.")
 
 
 class AvailableNumber(Model):
@@ -184,7 +184,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="number_search",
         title="Search numbers to buy",
-        description="Find phone numbers available to buy, by country, type, area code, pattern and capability. Free.",
+        description="Find numbers to buy by country, type, area code, pattern or capability. Free.",
         toolset="numbers",
         tier=Tier.READ,
         input=NumberSearchInput,
@@ -205,7 +205,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="number_configure",
         title="Configure phone number",
-        description="Set a number's SMS and voice webhooks, status callback or name. Free; live mode needs https.",
+        description="Set a number's SMS/voice webhooks, status callback or name. Live mode needs https.",
         toolset="numbers",
         tier=Tier.WRITE,
         input=NumberConfigureInput,
@@ -216,7 +216,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="number_release",
         title="Release phone number",
-        description="Release a number from the account; it stops working and may not be recoverable.",
+        description="Release a number; it stops working at once and may be gone for good.",
         toolset="numbers",
         tier=Tier.DESTRUCTIVE,
         input=NumberReleaseInput,

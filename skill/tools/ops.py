@@ -114,7 +114,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="approval_status",
         title="Approval status",
-        description="Whether an approval request is pending, approved, denied, used or expired. Read-only.",
+        description="Whether an approval request is pending, approved, denied, used or expired.",
         toolset="ops",
         tier=Tier.READ,
         input=ApprovalStatusInput,
@@ -125,8 +125,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="error_explain",
         title="Explain error code",
-        description="What a Twilio error code means, its likely causes and ordered fixes, and whether to retry. "
-        "Local lookup, free.",
+        description="What a Twilio error code means, likely causes, ordered fixes, whether to retry. Local, free.",
         toolset="ops",
         tier=Tier.READ,
         input=ErrorExplainInput,

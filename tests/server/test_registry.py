@@ -8,10 +8,12 @@ from mcp import Client
 
 from skill.config import ALL_TOOLSETS, Settings
 from skill.core.context import Services
+from skill.policy.policy import Policy
 from skill.policy.tiers import Tier
 from skill.server.app import build_server
 from skill.server.registry import ToolSpec, all_tools, select_tools
 from skill.server.schemas import input_schema, output_schema
+from tests.conftest import call
 
 pytestmark = pytest.mark.anyio
 PROPERTY_NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,64}$")
@@ -66,11 +68,12 @@ def test_the_schema_check_catches_a_field_without_description() -> None:
     assert "property 'ok' has no description" in problems
 
 
-def test_tool_names_are_unique_and_output_schemas_say_which_environment_answered() -> None:
+def test_tool_names_are_unique_and_every_tool_has_an_object_output_schema() -> None:
     specs = all_tools()
     assert len({spec.name for spec in specs}) == len(specs)
     for spec in specs:
-        assert "environment" in output_schema(spec)["properties"], spec.name
+        assert output_schema(spec)["type"] == "object", spec.name
+        assert output_schema(spec)["properties"], spec.name
 
 
 def test_annotations_come_from_the_tier() -> None:
@@ -84,12 +87,15 @@ def test_annotations_come_from_the_tier() -> None:
             assert hints["destructiveHint"] is False
 
 
-def test_gated_tiers_accept_an_approval_id_and_reads_do_not() -> None:
+def test_tools_the_policy_can_gate_accept_an_approval_id_and_others_do_not() -> None:
+    strict = Policy(tier_actions=dict.fromkeys(Tier, "approve"))
     for spec in all_tools():
         if spec.name == "approval_status":
             continue  # its own argument is the approval it reports on
-        has = "approval_id" in input_schema(spec)["properties"]
-        assert has is (spec.tier is not Tier.READ), spec.name
+        by_default = "approval_id" in input_schema(spec)["properties"]
+        assert by_default is (spec.tier in (Tier.SEND, Tier.DESTRUCTIVE)), spec.name
+        when_strict = "approval_id" in input_schema(spec, strict)["properties"]
+        assert when_strict is (spec.tier is not Tier.READ), spec.name
 
 
 def test_selection_filters_by_toolset_and_read_only() -> None:
@@ -116,4 +122,15 @@ async def test_listed_tools_carry_schemas_and_annotations(client: Client) -> Non
     account_get = tools["account_get"]
     assert account_get.annotations is not None and account_get.annotations.read_only_hint is True
     assert account_get.output_schema is not None
-    assert account_get.input_schema["additionalProperties"] is False
+    assert account_get.input_schema["properties"]["sid"]["description"]
+
+
+async def test_results_say_which_environment_answered(client: Client) -> None:
+    result = await call(client, "account_get")
+    assert result.data["environment"] == "sandbox"
+
+
+async def test_unknown_arguments_are_refused_by_the_server(client: Client) -> None:
+    result = await call(client, "account_get", {"sid": None, "surprise": 1})
+    assert result.error["code"] == "input.invalid"
+    assert "surprise" in result.error["message"]

@@ -182,10 +182,10 @@ async def test_a_message_moves_from_queued_to_sent_to_delivered_on_the_sandbox_c
     seen = []
     for _ in range(3):
         got = await call(client, "message_get", {"sid": sid})
-        seen.append((got.data["status"], got.data["date_sent"] is not None, got.data["price"] is not None))
+        seen.append((got.data["status"], got.data.get("date_sent") is not None, got.data.get("price") is not None))
         sandbox.clock.advance(sandbox.step_seconds)
     assert seen == [("queued", False, False), ("sent", True, True), ("delivered", True, True)]
-    assert got.data["error"] is None
+    assert "error" not in got.data
 
 
 @pytest.mark.parametrize(
@@ -234,7 +234,7 @@ async def test_a_scheduled_message_can_be_canceled_once_and_a_sent_one_not_at_al
     client: Client, sandbox: Sandbox
 ) -> None:
     scheduled = await send(client, **{"from": None}, messaging_service_sid=SERVICE, send_at=at(sandbox, 3600))
-    assert scheduled["status"] == "scheduled" and scheduled["from"] is None
+    assert scheduled["status"] == "scheduled" and "from" not in scheduled
     canceled = await call(client, "message_cancel", {"sid": scheduled["sid"]})
     assert canceled.data["message"]["status"] == "canceled"
     again = await call(client, "message_cancel", {"sid": scheduled["sid"]})

@@ -1,0 +1,162 @@
+"""`twilio-skill approvals`: list, show, approve and deny the requests gated calls opened."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import click
+
+from skill.cli.common import CliState, fail, pass_state, wide_console
+from skill.errors import SkillError
+
+if TYPE_CHECKING:
+    from skill.stores.approvals import Approval
+    from skill.stores.sqlite import Stores
+
+STATUSES = ("pending", "approved", "denied", "used", "expired")
+# Next steps for the refusals the store raises without any.
+HINTS = {
+    "not_found.approval": "List requests with `twilio-skill approvals list`.",
+    "policy.approval_decided": "Nothing to do; see it with `twilio-skill approvals show ID`.",
+}
+
+
+def iso(ts: float | None) -> str:
+    """A UTC timestamp, to the second; '-' when absent."""
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds") if ts else "-"
+
+
+def default_operator() -> str:
+    """The OS user, who is the operator unless --operator says otherwise."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "operator"
+
+
+@contextmanager
+def open_stores(state: CliState) -> Iterator[Stores]:
+    """The stores on the settings' database file, closed afterwards; SkillErrors become one-line exits."""
+    from skill.stores.sqlite import Stores
+
+    settings = state.settings()
+    stores = Stores.open(settings.db_path)
+    try:
+        yield stores
+    except SkillError as exc:
+        if not exc.remediation and exc.code in HINTS:
+            exc.remediation = [HINTS[exc.code]]
+        fail(exc)
+    finally:
+        stores.close()
+
+
+def approval_dict(approval: Approval) -> dict[str, object]:
+    """An approval as plain JSON-ready data, status as the operator sees it (expiry applied)."""
+    return {
+        "id": approval.id,
+        "tool": approval.tool,
+        "status": approval.effective_status,
+        "summary": approval.summary,
+        "arguments": json.loads(approval.args_json),
+        "profile": approval.profile,
+        "created_at": iso(approval.created_at),
+        "expires_at": iso(approval.expires_at),
+        "decided_at": iso(approval.decided_at),
+        "decided_by": approval.decided_by,
+        "reason": approval.reason,
+        "used_at": iso(approval.used_at),
+    }
+
+
+@click.group()
+def approvals() -> None:
+    """Approve or deny gated calls (destructive or over-limit actions)."""
+
+
+@approvals.command("list")
+@click.option("--status", type=click.Choice(STATUSES), default=None, help="Only requests in this status.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_state
+def list_approvals(state: CliState, status: str | None, limit: int, as_json: bool) -> None:
+    """Approval requests, newest first."""
+    with open_stores(state) as stores:
+        items = stores.approvals.list(status=status, limit=limit)
+    if as_json:
+        click.echo(json.dumps([approval_dict(item) for item in items], indent=2))
+        return
+    if not items:
+        click.echo(f"No {status or ''} approval requests.".replace("  ", " "))
+        return
+    from rich.table import Table
+
+    table = Table("id", "tool", "status", "summary", "created (UTC)", "expires (UTC)")
+    for item in items:
+        table.add_row(
+            item.id, item.tool, item.effective_status, item.summary, iso(item.created_at), iso(item.expires_at)
+        )
+    wide_console().print(table)
+
+
+@approvals.command("show")
+@click.argument("approval_id")
+@pass_state
+def show_approval(state: CliState, approval_id: str) -> None:
+    """Everything about one request, including the exact arguments that would run."""
+    with open_stores(state) as stores:
+        approval = stores.approvals.get(approval_id)
+    for key, value in approval_dict(approval).items():
+        shown = json.dumps(value, sort_keys=True) if key == "arguments" else value
+        click.echo(f"{key:>11}: {shown if shown is not None else '-'}")
+    if approval.effective_status == "pending":
+        click.echo(f"\nApprove: twilio-skill approvals approve {approval.id}")
+        click.echo(f"Deny:    twilio-skill approvals deny {approval.id} --reason TEXT")
+
+
+@approvals.command("approve")
+@click.argument("approval_id")
+@click.option("--operator", default=None, help="Who approves (default: the OS user).")
+@pass_state
+def approve_request(state: CliState, approval_id: str, operator: str | None) -> None:
+    """Approve a pending request; the agent may then run that exact call once."""
+    who = operator or default_operator()
+    with open_stores(state) as stores:
+        approval = stores.approvals.decide(approval_id, approve=True, operator=who)
+        stores.audit.record(
+            "approval.approved",
+            outcome="ok",
+            tool=approval.tool,
+            profile=approval.profile,
+            approval_id=approval.id,
+            detail={"operator": who, "summary": approval.summary},
+        )
+    click.echo(f"Approved {approval.id} ({approval.tool}): {approval.summary}")
+    until = iso(approval.expires_at)
+    click.echo(f"It runs once, when the agent repeats the call with approval_id={approval.id}, until {until}.")
+
+
+@approvals.command("deny")
+@click.argument("approval_id")
+@click.option("--reason", required=True, help="Why; the agent is shown it.")
+@click.option("--operator", default=None, help="Who denies (default: the OS user).")
+@pass_state
+def deny_request(state: CliState, approval_id: str, reason: str, operator: str | None) -> None:
+    """Deny a pending request; the call will never run with it."""
+    who = operator or default_operator()
+    with open_stores(state) as stores:
+        approval = stores.approvals.decide(approval_id, approve=False, operator=who, reason=reason)
+        stores.audit.record(
+            "approval.denied",
+            outcome="ok",
+            tool=approval.tool,
+            profile=approval.profile,
+            approval_id=approval.id,
+            detail={"operator": who, "reason": reason, "summary": approval.summary},
+        )
+    click.echo(f"Denied {approval.id} ({approval.tool}): {approval.summary}")

@@ -1,0 +1,81 @@
+"""What every command shares: global options, settings built once, error output, the sandbox notice."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+from skill.config import Settings
+from skill.errors import SkillError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+SANDBOX_NOTICE = "twilio-skill: no Twilio credentials found; using the embedded sandbox (nothing real happens)."
+
+
+def err(message: str) -> None:
+    """One line on stderr (stdout carries data, and the MCP channel in stdio mode)."""
+    click.echo(message, err=True)
+
+
+def fail(error: SkillError, exit_code: int = 1) -> NoReturn:
+    """Print a SkillError as one line plus its remediation steps, then exit."""
+    err(f"twilio-skill: {error.message}")
+    for step in error.remediation:
+        err(f"  - {step}")
+    sys.exit(exit_code)
+
+
+@dataclass
+class CliState:
+    """The group's global options; settings are built on first use and the sandbox notice shown once."""
+
+    profile: str | None = None
+    toolsets: str | None = None
+    read_only: bool = False
+    _settings: Settings | None = field(default=None, repr=False)
+
+    def settings(self, *, notice: bool = True) -> Settings:
+        """Settings from the environment and the global options; exits with a clear line when unusable."""
+        if self._settings is None:
+            try:
+                self._settings = Settings.from_env(
+                    profile=self.profile, toolsets=self.toolsets, read_only=True if self.read_only else None
+                )
+            except SkillError as exc:
+                fail(exc)
+            if notice and self._settings.mode == "sandbox":
+                if self._settings.sandbox_url:
+                    err(
+                        "twilio-skill: no Twilio credentials found; using the sandbox at "
+                        f"{self._settings.sandbox_url} (nothing real happens)."
+                    )
+                else:
+                    err(SANDBOX_NOTICE)
+        return self._settings
+
+
+pass_state = click.make_pass_decorator(CliState, ensure=True)
+
+
+def mask_sid(sid: str | None) -> str:
+    """AC5a5a...5a5a: enough to recognise an account without printing it whole."""
+    if not sid:
+        return "(none)"
+    if len(sid) <= 12:
+        return sid
+    return f"{sid[:6]}...{sid[-4:]}"
+
+
+def wide_console() -> Console:
+    """A rich Console for tables: no markup parsing of data, no wrapping when stdout is not a terminal."""
+    from rich.console import Console
+
+    console = Console(markup=False, highlight=False)
+    if not console.is_terminal:
+        console = Console(markup=False, highlight=False, width=200)
+    return console

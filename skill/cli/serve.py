@@ -1,0 +1,90 @@
+"""`twilio-skill serve`: the MCP server over stdio (default) or streamable HTTP."""
+
+from __future__ import annotations
+
+import click
+
+from skill.cli.common import CliState, err, fail, pass_state
+from skill.cli.logs import configure_logging, settings_secrets
+from skill.config import Settings
+from skill.errors import SkillError
+
+DEFAULT_HTTP_PORT = 8765
+
+
+@click.command()
+@click.option("--transport", type=click.Choice(["stdio", "http"]), default="stdio", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="HTTP: address to bind.")
+@click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_HTTP_PORT, show_default=True)
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="HTTP: another host name clients use to reach this server (DNS-rebinding allow-list).",
+)
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info")
+@pass_state
+def serve(state: CliState, transport: str, host: str, port: int, allow_hosts: tuple[str, ...], log_level: str) -> None:
+    """Run the MCP server. Logs go to stderr; in stdio mode stdout is the MCP channel."""
+    settings = state.settings()
+    configure_logging(log_level, settings_secrets(settings.api_secret, settings.auth_token, settings.sendgrid_api_key))
+    try:
+        if transport == "stdio":
+            run_stdio(settings)
+        else:
+            run_http(settings, host=host, port=port, allow_hosts=allow_hosts, log_level=log_level)
+    except SkillError as exc:
+        fail(exc)
+    except KeyboardInterrupt:
+        pass
+
+
+def run_stdio(settings: Settings) -> None:
+    """Serve one MCP session over this process's stdin and stdout."""
+    import anyio
+
+    async def main() -> None:
+        from mcp.server.stdio import stdio_server
+
+        from skill.server.app import build_server
+
+        server = build_server(settings)
+        async with stdio_server() as (read_stream, write_stream):
+            await server.run(read_stream, write_stream, server.create_initialization_options())
+
+    anyio.run(main)
+
+
+def run_http(settings: Settings, *, host: str, port: int, allow_hosts: tuple[str, ...], log_level: str) -> None:
+    """Serve MCP over streamable HTTP at /mcp; beyond loopback every request needs the bearer token."""
+    import uvicorn
+
+    from skill.server.http import (
+        MCP_PATH,
+        TOKEN_FILE,
+        allowed_host_names,
+        build_http_app,
+        is_loopback,
+        load_or_create_token,
+    )
+
+    token: str | None = None
+    if not is_loopback(host):
+        token, created = load_or_create_token(settings.home)
+        if created:
+            err(f"twilio-skill: created HTTP bearer token (stored in {settings.home / TOKEN_FILE}): {token}")
+        else:
+            err(f"twilio-skill: clients must send 'Authorization: Bearer <token>' ({settings.home / TOKEN_FILE}).")
+        # The token is a secret too: keep it out of every log line.
+        configure_logging(
+            log_level,
+            settings_secrets(settings.api_secret, settings.auth_token, settings.sendgrid_api_key, token),
+        )
+        names = ", ".join(allowed_host_names(host, allow_hosts))
+        err(f"twilio-skill: accepted Host names: {names}; add others with --allow-host.")
+    app = build_http_app(settings, host=host, token=token, allowed_hosts=allow_hosts)
+    shown = f"[{host}]" if ":" in host else host
+    err(f"twilio-skill: serving MCP over streamable HTTP at http://{shown}:{port}{MCP_PATH}")
+    # log_config=None: uvicorn's records go through our stderr handler, phone numbers masked.
+    uvicorn.run(app, host=host, port=port, log_config=None, log_level=log_level, lifespan="on")

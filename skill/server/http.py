@@ -1,0 +1,134 @@
+"""Streamable HTTP hosting: DNS-rebinding protection always, a bearer token beyond loopback.
+
+The MCP app comes from the SDK (`Server.streamable_http_app`); this module adds the Host/Origin
+allow-list it checks and a small ASGI guard that answers 401 to any request without
+`Authorization: Bearer <token>`. The token is generated once into `<home>/http-token` (mode 0600).
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import os
+import secrets
+import socket
+from collections.abc import Iterable
+from pathlib import Path
+
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from skill.config import Settings
+
+TOKEN_FILE = "http-token"
+MCP_PATH = "/mcp"
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
+def is_loopback(host: str) -> bool:
+    """True when binding to host only accepts connections from this machine."""
+    name = host.strip("[]")
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def load_or_create_token(home: Path) -> tuple[str, bool]:
+    """The HTTP bearer token, and whether it was created just now (so the caller shows it once)."""
+    path = home / TOKEN_FILE
+    try:
+        existing = path.read_text().strip()
+    except FileNotFoundError:
+        existing = ""
+    if existing:
+        return existing, False
+    home.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(token + "\n")
+    # O_CREAT's mode does not apply to a file that already existed (empty), so set it again.
+    os.chmod(path, 0o600)
+    return token, True
+
+
+def _host_label(host: str) -> str:
+    name = host.strip("[]")
+    return f"[{name}]" if ":" in name else name
+
+
+def allowed_host_names(host: str, extra: Iterable[str] = ()) -> list[str]:
+    """Host names (without port) a request may carry in its Host header for a server bound to host."""
+    names = list(LOOPBACK_NAMES)
+    if host in ("0.0.0.0", "::", "[::]"):
+        # A wildcard bind is reached by this machine's names; anything else must be listed with --allow-host.
+        names.extend(name for name in (socket.gethostname(), socket.getfqdn()) if name)
+    else:
+        names.append(_host_label(host))
+    names.extend(_host_label(name) for name in extra if name)
+    return list(dict.fromkeys(names))
+
+
+def transport_security(host: str, extra: Iterable[str] = ()) -> TransportSecuritySettings:
+    """The SDK's DNS-rebinding settings: Host and Origin must name this server."""
+    names = allowed_host_names(host, extra)
+    hosts = [pattern for name in names for pattern in (name, f"{name}:*")]
+    origins = [
+        pattern
+        for name in names
+        for scheme in ("http", "https")
+        for pattern in (f"{scheme}://{name}", f"{scheme}://{name}:*")
+    ]
+    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
+
+
+class BearerTokenGuard:
+    """ASGI wrapper: HTTP requests need `Authorization: Bearer <token>`; lifespan events pass through."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        if not token:
+            raise ValueError("BearerTokenGuard needs a non-empty token.")
+        self.app = app
+        self._token = token.encode()
+
+    def authorized(self, scope: Scope) -> bool:
+        header = Headers(scope=scope).get("authorization", "")
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer":
+            return False
+        return hmac.compare_digest(value.strip().encode(), self._token)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and not self.authorized(scope):
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            response = JSONResponse(
+                {
+                    "error": "unauthorized",
+                    "message": "This twilio-skill server needs 'Authorization: Bearer <token>'.",
+                    "remediation": "The token is in the file http-token in the twilio-skill home directory.",
+                },
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="twilio-skill"'},
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def build_http_app(
+    settings: Settings, *, host: str, token: str | None = None, allowed_hosts: Iterable[str] = ()
+) -> ASGIApp:
+    """The MCP server as an ASGI app at /mcp, guarded by a bearer token when one is given."""
+    from skill.server.app import build_server
+
+    server = build_server(settings)
+    security = transport_security(host, allowed_hosts)
+    app: ASGIApp = server.streamable_http_app(streamable_http_path=MCP_PATH, host=host, transport_security=security)
+    return BearerTokenGuard(app, token) if token else app
