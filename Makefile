@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8765
 
-.PHONY: run test lint typecheck drift pytest bench clean
+.PHONY: run test lint typecheck drift validate pytest bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(BIN)/.installed: pyproject.toml
 run: $(BIN)/.installed
 	$(BIN)/twilio-skill serve --transport http --port $(PORT)
 
-test: $(BIN)/.installed lint typecheck drift pytest
+test: $(BIN)/.installed lint typecheck drift validate pytest
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check skill tests bench
@@ -28,6 +28,13 @@ typecheck: $(BIN)/.installed
 
 drift: $(BIN)/.installed
 	$(BIN)/twilio-skill docs generate --check
+
+# SKILL.md against the AgentSkills validator (it wants a folder named like the skill), manifest.json against mcpb.
+validate: $(BIN)/.installed
+	rm -rf .validate && mkdir -p .validate/twilio && cp SKILL.md .validate/twilio/
+	$(BIN)/agentskills validate .validate/twilio
+	rm -rf .validate
+	npx --yes @anthropic-ai/mcpb@2 validate manifest.json
 
 pytest: $(BIN)/.installed
 	$(BIN)/pytest
