@@ -27,6 +27,7 @@ typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
 drift: $(BIN)/.installed
+	$(BIN)/twilio-skill tools snapshot --check
 	$(BIN)/twilio-skill docs generate --check
 
 # SKILL.md against the AgentSkills validator (it wants a folder named like the skill), manifest.json against mcpb.

@@ -13,7 +13,6 @@ from skill.errors import SkillError
 
 if TYPE_CHECKING:
     from skill.config import Settings
-    from skill.server.registry import ToolSpec
 
 
 @click.group()
@@ -101,18 +100,12 @@ def call_tool(state: CliState, name: str, raw_args: str, approval_id: str | None
         raise SystemExit(1)
 
 
-def render_document(spec: ToolSpec) -> str:
-    """The snapshot text of one tool: sorted keys, two-space indent, trailing newline."""
-    from skill.server.schemas import tool_document
-
-    return json.dumps(tool_document(spec), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
 def snapshot_changes(directory: Path) -> tuple[dict[str, str], list[str], list[str]]:
     """(files to write with their new text, of which those that are new, stale files to remove)."""
     from skill.server.registry import all_tools
+    from skill.server.schemas import tool_document_text
 
-    expected = {f"{spec.name}.json": render_document(spec) for spec in all_tools()}
+    expected = {f"{spec.name}.json": tool_document_text(spec) for spec in all_tools()}
     present = {path.name for path in directory.glob("*.json")} if directory.is_dir() else set()
     to_write = {
         name: text

@@ -10,24 +10,18 @@ by hand.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from skill.docs.manifest import render_manifest
 from skill.docs.tables import replace_between_markers, tool_table
 from skill.errors import ConfigError
 from skill.server.prompts import load_runbooks
-from skill.server.registry import ToolSpec, all_tools
-from skill.server.schemas import tool_document
+from skill.server.registry import all_tools
+from skill.server.schemas import tool_document_text
 
 TABLE_FILES = ("README.md", "SKILL.md")
 MANIFEST = "manifest.json"
 TOOLS_DIR = "tools"
-
-
-def render_tool(spec: ToolSpec) -> str:
-    """The text of tools/<name>.json: sorted keys, two-space indent, trailing newline."""
-    return json.dumps(tool_document(spec), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def expected_files(root: Path) -> dict[str, str]:
@@ -37,7 +31,7 @@ def expected_files(root: Path) -> dict[str, str]:
         ConfigError: a file that receives a generated part is missing or has no markers.
     """
     specs = all_tools()
-    expected = {f"{TOOLS_DIR}/{spec.name}.json": render_tool(spec) for spec in specs}
+    expected = {f"{TOOLS_DIR}/{spec.name}.json": tool_document_text(spec) for spec in specs}
     table = tool_table(specs)
     for name in TABLE_FILES:
         current = _read(root, name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import BaseModel
@@ -172,3 +173,8 @@ def tool_document(spec: ToolSpec) -> dict[str, Any]:
         "inputSchema": input_schema(spec),
         "outputSchema": output_schema(spec),
     }
+
+
+def tool_document_text(spec: ToolSpec) -> str:
+    """The text of tools/<name>.json: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(tool_document(spec), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
