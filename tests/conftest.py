@@ -10,7 +10,7 @@ import anyio
 import pytest
 from mcp import Client
 
-from skill.config import Settings
+from skill.config import ALL_TOOLSETS, Settings
 from skill.core.context import Services
 from skill.sandbox.app import Sandbox
 from skill.sandbox.clock import SandboxClock
@@ -31,7 +31,7 @@ def home(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(home: Path) -> Settings:
-    return Settings(home=home, toolsets=("accounts", "credentials", "messaging", "numbers", "ops"))
+    return Settings(home=home, toolsets=ALL_TOOLSETS)
 
 
 @pytest.fixture

@@ -68,14 +68,20 @@ class TwilioGateway:
             self.http = SkillHttpClient(retry=retry)
         self._client: Client | None = None
         from skill.gateways.twilio_accounts import Accounts
+        from skill.gateways.twilio_calls import Calls
         from skill.gateways.twilio_keys import Keys
         from skill.gateways.twilio_messages import Messages
         from skill.gateways.twilio_numbers import Numbers
+        from skill.gateways.twilio_studio import Studio
+        from skill.gateways.twilio_verify import Verify
 
         self.accounts = Accounts(self)
         self.keys = Keys(self)
         self.messages = Messages(self)
         self.numbers = Numbers(self)
+        self.calls = Calls(self)
+        self.verify = Verify(self)
+        self.studio = Studio(self)
 
     @property
     def account_sid(self) -> str:

@@ -15,7 +15,17 @@ if TYPE_CHECKING:
     from skill.core.context import Services
 
 # Modules under skill.tools, one per capability area, each exporting TOOLS.
-TOOL_MODULES: tuple[str, ...] = ("accounts", "credentials", "messaging", "numbers", "ops")
+TOOL_MODULES: tuple[str, ...] = (
+    "accounts",
+    "credentials",
+    "messaging",
+    "numbers",
+    "voice",
+    "twiml",
+    "verify",
+    "studio",
+    "ops",
+)
 
 Handler = Callable[["Services", Any], Awaitable[BaseModel]]
 
