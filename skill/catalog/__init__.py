@@ -2,11 +2,12 @@
 
 explain(code, settings)         curated entry, else the local copy of Twilio's catalogue, else None
 remediation_for(code, settings) the ordered steps alone, with a generic pointer as the last resort
+brief(code, settings, reported) a short explanation to attach to a failed message or call
 sync(settings)                  download Twilio's catalogue into the skill's home (skill.catalog.sync)
 """
 
 from __future__ import annotations
 
-from skill.catalog.lookup import Explanation, explain, parse_code, remediation_for
+from skill.catalog.lookup import Explanation, brief, explain, parse_code, remediation_for
 
-__all__ = ["Explanation", "explain", "parse_code", "remediation_for"]
+__all__ = ["Explanation", "brief", "explain", "parse_code", "remediation_for"]

@@ -98,3 +98,18 @@ def remediation_for(code: int, settings: Settings | None = None) -> list[str]:
         f"Look up error {code} with the error_explain tool.",
         f"Read {twilio_docs_url(code)}.",
     ]
+
+
+def brief(code: int, settings: Settings | None = None, reported: str | None = None) -> dict[str, object]:
+    """A short explanation to attach to a failed resource (message, call): title, meaning, steps.
+
+    `reported` is the provider's own error message, used as the title when the code is unknown here.
+    """
+    found = explain(code, settings)
+    return {
+        "code": code,
+        "title": found.title if found else (reported or f"Error {code}"),
+        "meaning": found.meaning if found else None,
+        "remediation": list(found.remediation) if found else remediation_for(code, settings),
+        "docs_url": twilio_docs_url(code),
+    }

@@ -171,9 +171,16 @@ async def send_message(
     digest = _digest(request)
     profile = services.profile
     if idempotency_key:
-        earlier = services.stores.idempotency.get(idempotency_key, SEND_TOOL, profile)
+        earlier = services.stores.idempotency.claim(idempotency_key, SEND_TOOL, profile, digest)
         if earlier is not None:
             earlier_digest, earlier_result = earlier
+            if earlier_result is None:
+                raise InputError(
+                    "A message with this idempotency_key is being sent right now. Nothing more was sent.",
+                    code="input.idempotency_in_progress",
+                    retryable=True,
+                    remediation=["Wait a few seconds, then repeat the call to get the first result."],
+                )
             if earlier_digest != digest:
                 raise InputError(
                     "This idempotency_key was already used for a message with other arguments. Nothing was sent.",
@@ -184,6 +191,39 @@ async def send_message(
                     ],
                 )
             return {**earlier_result, "replayed": True}
+    try:
+        message = await _create(
+            services,
+            to_address,
+            sender,
+            messaging_service_sid,
+            body,
+            media,
+            status_callback,
+            validity_period,
+            scheduled_for,
+        )
+    except BaseException:
+        if idempotency_key:
+            # The key was claimed for this attempt; free it so a corrected or checked retry can use it.
+            services.stores.idempotency.release(idempotency_key, SEND_TOOL, profile)
+        raise
+    if idempotency_key:
+        services.stores.idempotency.complete(idempotency_key, SEND_TOOL, profile, message)
+    return {**message, "replayed": False}
+
+
+async def _create(
+    services: Services,
+    to_address: str,
+    sender: str | None,
+    messaging_service_sid: str | None,
+    body: str | None,
+    media: list[str],
+    status_callback: str | None,
+    validity_period: int | None,
+    scheduled_for: datetime | None,
+) -> dict[str, Any]:
     _refuse_opted_out(services, to_address, sender or str(messaging_service_sid))
     raw = await services.twilio.messages.create(
         to=to_address,
@@ -196,25 +236,14 @@ async def send_message(
         send_at=scheduled_for,
         schedule_type="fixed" if scheduled_for else None,
     )
-    message = public_message(raw)
-    if idempotency_key:
-        services.stores.idempotency.put(idempotency_key, SEND_TOOL, profile, digest, message)
-    return {**message, "replayed": False}
+    return public_message(raw)
 
 
-def explain_error(code: int, error_message: str | None = None) -> dict[str, Any]:
-    """What a message's error code means and how to fix it, from the catalogue."""
-    from skill.catalog import remediation_for
-    from skill.catalog.curated import CURATED
+def explain_error(code: int, error_message: str | None = None, services: Services | None = None) -> dict[str, Any]:
+    """What a message's error code means and how to fix it, from the catalogue (with its fallback)."""
+    from skill.catalog import brief
 
-    entry = CURATED.get(code)
-    return {
-        "code": code,
-        "title": getattr(entry, "title", None) or error_message,
-        "meaning": getattr(entry, "meaning", None),
-        "remediation": remediation_for(code),
-        "docs_url": twilio_docs_url(code),
-    }
+    return brief(code, services.settings if services else None, error_message)
 
 
 async def get_message(services: Services, sid: str) -> dict[str, Any]:
@@ -226,7 +255,7 @@ async def get_message(services: Services, sid: str) -> dict[str, Any]:
     message = public_message(await services.twilio.messages.fetch(sid))
     code = message["error_code"]
     failed = message["status"] in FAILED_STATUSES and code
-    message["error"] = explain_error(code, message["error_message"]) if failed else None
+    message["error"] = explain_error(code, message["error_message"], services) if failed else None
     return message
 
 

@@ -40,25 +40,56 @@ class SuppressionStore:
 
 
 class IdempotencyStore:
-    """The first result of a call made with an idempotency key, returned for later repeats."""
+    """The first result of a call made with an idempotency key, returned for later repeats.
+
+    A key is claimed before the call is made (an empty result marks it in flight), so two
+    concurrent calls with one key cannot both go out. A claim older than CLAIM_TTL seconds is
+    taken to belong to a process that died and may be claimed again.
+    """
+
+    CLAIM_TTL = 300.0
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
     def get(self, key: str, tool: str, profile: str) -> tuple[str, dict[str, Any]] | None:
         rows = self.db.query(
-            "SELECT args_sha256, result_json FROM idempotency WHERE key = ? AND tool = ? AND profile = ?",
+            "SELECT args_sha256, result_json FROM idempotency WHERE key = ? AND tool = ? AND profile = ? "
+            "AND result_json != ''",
             (key, tool, profile),
         )
         if not rows:
             return None
         return rows[0]["args_sha256"], json.loads(rows[0]["result_json"])
 
-    def put(self, key: str, tool: str, profile: str, args_sha256: str, result: dict[str, Any]) -> None:
+    def claim(self, key: str, tool: str, profile: str, args_sha256: str) -> tuple[str, dict[str, Any] | None] | None:
+        """None when this caller now holds the key; else (digest, first result or None while in flight)."""
+        now = time.time()
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT args_sha256, result_json, created_at FROM idempotency "
+                "WHERE key = ? AND tool = ? AND profile = ?",
+                (key, tool, profile),
+            ).fetchone()
+            if row is not None and (row["result_json"] or now - row["created_at"] < self.CLAIM_TTL):
+                return row["args_sha256"], (json.loads(row["result_json"]) if row["result_json"] else None)
+            conn.execute(
+                "INSERT OR REPLACE INTO idempotency (key, tool, profile, args_sha256, result_json, created_at) "
+                "VALUES (?, ?, ?, ?, '', ?)",
+                (key, tool, profile, args_sha256, now),
+            )
+        return None
+
+    def complete(self, key: str, tool: str, profile: str, result: dict[str, Any]) -> None:
         self.db.execute(
-            "INSERT OR IGNORE INTO idempotency (key, tool, profile, args_sha256, result_json, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (key, tool, profile, args_sha256, json.dumps(result), time.time()),
+            "UPDATE idempotency SET result_json = ? WHERE key = ? AND tool = ? AND profile = ?",
+            (json.dumps(result), key, tool, profile),
+        )
+
+    def release(self, key: str, tool: str, profile: str) -> None:
+        self.db.execute(
+            "DELETE FROM idempotency WHERE key = ? AND tool = ? AND profile = ? AND result_json = ''",
+            (key, tool, profile),
         )
 
 

@@ -97,9 +97,23 @@ def test_suppressions_idempotency_and_counters_round_trip(tmp_path: Path) -> Non
     assert stores.suppressions.is_suppressed("+14155550100")
     assert stores.suppressions.remove("+14155550100") is True
     assert not stores.suppressions.is_suppressed("+14155550100")
-    stores.idempotency.put("k1", "message_send", "sandbox", "h", {"sid": "SM1"})
+    assert stores.idempotency.claim("k1", "message_send", "sandbox", "h") is None
+    stores.idempotency.complete("k1", "message_send", "sandbox", {"sid": "SM1"})
     assert stores.idempotency.get("k1", "message_send", "sandbox") == ("h", {"sid": "SM1"})
+    assert stores.idempotency.claim("k1", "message_send", "sandbox", "h") == ("h", {"sid": "SM1"})
     assert stores.idempotency.get("k1", "message_send", "live") is None
     stores.send_counter.increment("sandbox", "message_send")
     stores.send_counter.increment("sandbox", "message_send")
     assert stores.send_counter.count("sandbox", "message_send") == 2
+
+
+def test_an_idempotency_key_in_flight_blocks_a_second_claim_until_released_or_stale(tmp_path: Path) -> None:
+    first = Stores.open(tmp_path / "state.db")
+    second = Stores.open(tmp_path / "state.db")
+    assert first.idempotency.claim("k", "message_send", "p", "h") is None
+    assert second.idempotency.claim("k", "message_send", "p", "h") == ("h", None)
+    assert second.idempotency.get("k", "message_send", "p") is None
+    first.idempotency.release("k", "message_send", "p")
+    assert second.idempotency.claim("k", "message_send", "p", "h") is None
+    second.db.execute("UPDATE idempotency SET created_at = created_at - 301")
+    assert first.idempotency.claim("k", "message_send", "p", "h") is None

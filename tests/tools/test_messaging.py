@@ -305,3 +305,29 @@ async def test_message_preview_counts_encoding_and_segments(
     assert got["per_segment"] == {("GSM-7", 1): 160, ("UCS-2", 1): 70}.get(
         (encoding, segments), 153 if encoding == "GSM-7" else 67
     )
+
+
+async def test_a_send_that_fails_frees_its_idempotency_key_for_a_corrected_retry(
+    client: Client, sandbox: Sandbox
+) -> None:
+    failed = await call(
+        client, "message_send", {"to": "+15005550001", "from": SENDER, "body": "hi", "idempotency_key": "retry-1"}
+    )
+    assert failed.error["code"] == "twilio.21211"
+    fixed = await send(client, idempotency_key="retry-1")
+    assert fixed["replayed"] is False
+    assert len(sandbox.state.messages) == 1
+
+
+async def test_a_key_claimed_by_a_send_in_flight_is_not_sent_twice(
+    client: Client, services: Services, sandbox: Sandbox
+) -> None:
+    from skill.core.messaging import SEND_TOOL
+
+    services.stores.idempotency.claim("busy", SEND_TOOL, services.profile, "another-process")
+    result = await call(
+        client, "message_send", {"to": RECIPIENT, "from": SENDER, "body": "hi", "idempotency_key": "busy"}
+    )
+    assert result.error["code"] == "input.idempotency_in_progress"
+    assert result.error["retryable"] is True
+    assert sandbox.state.messages == {}
