@@ -90,12 +90,9 @@ async def create_key(services: Services, friendly_name: str) -> dict[str, Any]:
     }
 
 
-async def revoke_key(services: Services, sid: str) -> dict[str, Any]:
-    """Delete a key so its secret stops working, and drop its line from the secret sink.
-
-    Raises:
-        InputError: the key is the one this skill authenticates with.
-        UpstreamError: the key does not exist (twilio.20404) or Twilio refused.
+def refuse_own_key(services: Services, sid: str) -> None:
+    """Raises:
+    InputError: input.own_key when sid is the key this skill authenticates with.
     """
     current = services.settings.api_key
     if current and sid.lower() == current.lower():
@@ -107,6 +104,17 @@ async def revoke_key(services: Services, sid: str) -> dict[str, Any]:
                 "Restart the skill with the new key, then revoke this one.",
             ],
         )
+
+
+async def revoke_key(services: Services, sid: str) -> dict[str, Any]:
+    """Delete a key so its secret stops working, and drop its line from the secret sink.
+
+    Raises:
+        InputError: the key is the one this skill authenticates with.
+        UpstreamError: the key does not exist (twilio.20404) or Twilio refused.
+    """
+    refuse_own_key(services, sid)
+    current = services.settings.api_key
     key = await services.twilio.keys.fetch(sid)
     await services.twilio.keys.delete(sid)
     try:

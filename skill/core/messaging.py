@@ -130,6 +130,32 @@ def _refuse_opted_out(services: Services, to: str, sender: str) -> None:
         )
 
 
+def check_send(
+    services: Services,
+    *,
+    to: str,
+    body: str | None,
+    from_: str | None,
+    messaging_service_sid: str | None,
+    media_urls: list[str],
+    send_at: datetime | None,
+) -> tuple[str, str | None]:
+    """Every local rule of a send, before any request or approval: the normalised (to, from).
+
+    Raises:
+        InputError: missing or conflicting arguments, invalid numbers, body too long.
+        PolicyError: policy.opted_out when the recipient opted out.
+    """
+    _check_send_shape(
+        body=body, from_=from_, messaging_service_sid=messaging_service_sid, media_urls=media_urls, send_at=send_at
+    )
+    region = services.settings.default_region
+    to_address = phones.normalize_address(to, region=region, field="to")
+    sender = phones.normalize_sender(from_, region=region) if from_ else None
+    _refuse_opted_out(services, to_address, sender or str(messaging_service_sid))
+    return to_address, sender
+
+
 async def send_message(
     services: Services,
     *,
@@ -151,12 +177,15 @@ async def send_message(
         UpstreamError: Twilio refused the message.
     """
     media = list(media_urls or [])
-    _check_send_shape(
-        body=body, from_=from_, messaging_service_sid=messaging_service_sid, media_urls=media, send_at=send_at
+    to_address, sender = check_send(
+        services,
+        to=to,
+        body=body,
+        from_=from_,
+        messaging_service_sid=messaging_service_sid,
+        media_urls=media,
+        send_at=send_at,
     )
-    region = services.settings.default_region
-    to_address = phones.normalize_address(to, region=region, field="to")
-    sender = phones.normalize_sender(from_, region=region) if from_ else None
     scheduled_for = as_utc(send_at) if send_at is not None else None
     request = {
         "to": to_address,
@@ -224,7 +253,6 @@ async def _create(
     validity_period: int | None,
     scheduled_for: datetime | None,
 ) -> dict[str, Any]:
-    _refuse_opted_out(services, to_address, sender or str(messaging_service_sid))
     raw = await services.twilio.messages.create(
         to=to_address,
         body=body,

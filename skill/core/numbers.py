@@ -140,6 +140,14 @@ def _url_warnings(services: Services, urls: Mapping[str, str | None]) -> list[st
     return warnings
 
 
+def check_buy(
+    services: Services, *, phone_number: str, sms_url: str | None, voice_url: str | None
+) -> tuple[str, list[str]]:
+    """The number in E.164 and the URL warnings, or an InputError, before anything is bought."""
+    number = to_e164(phone_number, services.settings.default_region)
+    return number, _url_warnings(services, {"sms_url": sms_url, "voice_url": voice_url})
+
+
 async def buy_number(
     services: Services, *, phone_number: str, friendly_name: str | None, sms_url: str | None, voice_url: str | None
 ) -> tuple[dict[str, Any], list[str]]:
@@ -149,8 +157,7 @@ async def buy_number(
         InputError: invalid number or webhook URL.
         UpstreamError: twilio.21422 (not available), twilio.21421 (invalid), or another refusal.
     """
-    number = to_e164(phone_number, services.settings.default_region)
-    warnings = _url_warnings(services, {"sms_url": sms_url, "voice_url": voice_url})
+    number, warnings = check_buy(services, phone_number=phone_number, sms_url=sms_url, voice_url=voice_url)
     try:
         raw = await services.twilio.numbers.buy(
             phone_number=number, friendly_name=friendly_name, sms_url=sms_url, voice_url=voice_url

@@ -174,6 +174,8 @@ async def dispatch(services: Services, spec: ToolSpec, raw_args: dict[str, Any] 
             model = spec.input.model_validate(args)
         except ValidationError as exc:
             raise input_error(spec, exc) from None
+        if spec.precheck is not None:
+            spec.precheck(services, model)
         clean_args = model.model_dump(mode="json", by_alias=True, exclude_none=True)
         canonical = canonical_json(clean_args)
         _gate(services, spec, clean_args, canonical, approval_id if isinstance(approval_id, str) else None)

@@ -44,6 +44,9 @@ class ToolSpec:
     open_world: bool = True  # False for tools that never leave this machine
     summary: Callable[[Any], str] | None = None  # human summary of the effect, for approvals
     destination: str | None = None  # SEND tools: the argument holding the phone number contacted
+    # Local checks that need no request, run before the policy gate so that a call which could never
+    # succeed is refused at once instead of after an operator approved it.
+    precheck: Callable[[Services, Any], None] | None = None
 
     def annotations(self) -> dict[str, Any]:
         """MCP tool annotations, derived from the tier and never written by hand.

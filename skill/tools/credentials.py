@@ -99,6 +99,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         input=ApiKeyRevokeInput,
         output=ApiKeyRevokeOutput,
         handler=apikey_revoke,
+        precheck=lambda services, args: core.refuse_own_key(services, args.sid),
         summary=_revoke_summary,
     ),
 )

@@ -98,6 +98,18 @@ async def message_send(services: Services, args: MessageSendInput) -> MessageSen
     return MessageSendOutput.model_validate(sent)
 
 
+def check_message_send(services: Services, args: MessageSendInput) -> None:
+    core.check_send(
+        services,
+        to=args.to,
+        body=args.body,
+        from_=args.from_,
+        messaging_service_sid=args.messaging_service_sid,
+        media_urls=list(args.media_urls or []),
+        send_at=args.send_at,
+    )
+
+
 class MessageGetInput(Model):
     sid: MessageSid
 
@@ -227,6 +239,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         handler=message_send,
         summary=_send_summary,
         destination="to",
+        precheck=check_message_send,
     ),
     ToolSpec(
         name="message_get",

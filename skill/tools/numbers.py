@@ -120,6 +120,10 @@ class NumberBuyInput(Model):
     voice_url: str | None = Field(default=None, max_length=2048, description="Webhook for incoming calls.")
 
 
+def check_number_buy(services: Services, args: NumberBuyInput) -> None:
+    core.check_buy(services, phone_number=args.phone_number, sms_url=args.sms_url, voice_url=args.voice_url)
+
+
 async def number_buy(services: Services, args: NumberBuyInput) -> NumberResult:
     number, warnings = await core.buy_number(
         services,
@@ -200,6 +204,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         input=NumberBuyInput,
         output=NumberResult,
         handler=number_buy,
+        precheck=check_number_buy,
         summary=_buy_summary,
     ),
     ToolSpec(

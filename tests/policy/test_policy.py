@@ -180,3 +180,18 @@ async def test_sends_beyond_the_daily_cap_wait_for_approval(policy_client: tuple
     approval_id = await approve(services, over)
     done = await call(client, "message_send", {**args, "approval_id": approval_id})
     assert not done.is_error, done
+
+
+async def test_a_call_that_could_never_run_is_refused_before_an_approval_is_opened(
+    policy_client: tuple[Client, Services],
+) -> None:
+    client, services = policy_client
+    args = {"to": "+14155550100", "from": "+15005550006", "body": "hello"}
+    for _ in range(3):
+        assert not (await call(client, "message_send", args)).is_error
+    invalid = await call(client, "message_send", {**args, "to": "12345"})
+    assert invalid.error["code"] == "input.invalid_phone"
+    services.stores.suppressions.add("+14155550100", source="test")
+    opted_out = await call(client, "message_send", args)
+    assert opted_out.error["code"] == "policy.opted_out"
+    assert services.stores.approvals.list() == []

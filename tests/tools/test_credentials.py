@@ -127,12 +127,11 @@ async def test_apikey_revoke_refuses_the_key_the_skill_authenticates_with(home: 
         async with Client(build_server(settings, services)) as client:
             listed = await call(client, "apikeys_list")
             assert listed.data["keys"][0]["in_use_by_skill"] is True
-            gated = await call(client, "apikey_revoke", {"sid": SEEDED_KEY})
-            refused = await call(
-                client, "apikey_revoke", {"sid": SEEDED_KEY, "approval_id": await approve(services, gated)}
-            )
+            refused = await call(client, "apikey_revoke", {"sid": SEEDED_KEY})
+        # Refused before the gate: no operator is asked to approve a call that could never run.
         assert refused.error["code"] == "input.own_key"
         assert "apikey_create" in refused.error["remediation"][0]
+        assert services.stores.approvals.list() == []
         assert SEEDED_KEY in sandbox.state.keys
     finally:
         await services.aclose()
