@@ -85,6 +85,11 @@ def run_http(settings: Settings, *, host: str, port: int, allow_hosts: tuple[str
         err(f"twilio-skill: accepted Host names: {names}; add others with --allow-host.")
     app = build_http_app(settings, host=host, token=token, allowed_hosts=allow_hosts)
     shown = f"[{host}]" if ":" in host else host
-    err(f"twilio-skill: serving MCP over streamable HTTP at http://{shown}:{port}{MCP_PATH}")
+    url = f"http://{shown}:{port}{MCP_PATH}"
+    err(f"twilio-skill: serving MCP over streamable HTTP at {url}")
+    err(
+        f"twilio-skill: connect an MCP client to that URL (e.g. {{\"url\": \"{url}\"}} in its server list), "
+        "or give stdio clients the command `twilio-skill serve`. Stop with Ctrl-C."
+    )
     # log_config=None: uvicorn's records go through our stderr handler, phone numbers masked.
     uvicorn.run(app, host=host, port=port, log_config=None, log_level=log_level, lifespan="on")
