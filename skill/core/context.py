@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from skill.config import Settings
+from skill.gateways.sendgrid_gateway import SendGridGateway
 from skill.gateways.twilio_gateway import TwilioGateway
 from skill.policy.policy import Policy, load_policy
 from skill.stores.sqlite import Stores
@@ -23,6 +24,7 @@ class Services:
     stores: Stores
     policy: Policy
     twilio: TwilioGateway
+    sendgrid: SendGridGateway
     sandbox: Sandbox | None = None
 
     @property
@@ -51,8 +53,12 @@ class Services:
                 sandbox = Sandbox.from_settings(settings)
             transport = sandbox.transport()
         gateway = TwilioGateway(settings, sandbox_transport=transport)
-        return cls(settings=settings, stores=stores, policy=policy, twilio=gateway, sandbox=sandbox)
+        sendgrid = SendGridGateway(settings, sandbox=sandbox)
+        return cls(
+            settings=settings, stores=stores, policy=policy, twilio=gateway, sendgrid=sendgrid, sandbox=sandbox
+        )
 
     async def aclose(self) -> None:
         await self.twilio.aclose()
+        await self.sendgrid.aclose()
         self.stores.close()

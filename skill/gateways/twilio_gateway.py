@@ -70,9 +70,13 @@ class TwilioGateway:
         from skill.gateways.twilio_accounts import Accounts
         from skill.gateways.twilio_calls import Calls
         from skill.gateways.twilio_keys import Keys
+        from skill.gateways.twilio_lookups import Lookups
         from skill.gateways.twilio_messages import Messages
+        from skill.gateways.twilio_messaging_services import MessagingServices
+        from skill.gateways.twilio_monitor import Monitor
         from skill.gateways.twilio_numbers import Numbers
         from skill.gateways.twilio_studio import Studio
+        from skill.gateways.twilio_usage import Usage
         from skill.gateways.twilio_verify import Verify
 
         self.accounts = Accounts(self)
@@ -82,6 +86,10 @@ class TwilioGateway:
         self.calls = Calls(self)
         self.verify = Verify(self)
         self.studio = Studio(self)
+        self.messaging_services = MessagingServices(self)
+        self.lookups = Lookups(self)
+        self.monitor = Monitor(self)
+        self.usage = Usage(self)
 
     @property
     def account_sid(self) -> str:

@@ -23,7 +23,20 @@ from skill.sandbox.state import SandboxState, seed
 log = logging.getLogger("twilio_skill.sandbox")
 
 # Route modules under skill.sandbox, each exporting routes(sandbox) -> {host: [Route, ...]}.
-ROUTE_MODULES: tuple[str, ...] = ("accounts", "keys", "messages", "numbers", "calls", "verify", "studio")
+ROUTE_MODULES: tuple[str, ...] = (
+    "accounts",
+    "keys",
+    "messages",
+    "numbers",
+    "calls",
+    "verify",
+    "studio",
+    "messaging_services",
+    "lookups",
+    "monitor",
+    "usage",
+    "sendgrid",
+)
 DEFAULT_HOST = "api.twilio.com"
 Endpoint = Callable[[Request], Awaitable[Response]]
 

@@ -1,0 +1,9 @@
+"""Twilio Lookups API calls (being written)."""
+
+from __future__ import annotations
+
+from skill.gateways.area import Area
+
+
+class Lookups(Area):
+    pass

@@ -1,0 +1,9 @@
+"""Twilio Monitor API calls (being written)."""
+
+from __future__ import annotations
+
+from skill.gateways.area import Area
+
+
+class Monitor(Area):
+    pass
