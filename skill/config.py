@@ -34,6 +34,7 @@ ALL_TOOLSETS: tuple[str, ...] = (
 # The embedded sandbox's own account; these values are not secrets anywhere.
 SANDBOX_ACCOUNT_SID = "AC" + "5a" * 16
 SANDBOX_AUTH_TOKEN = "sandbox-auth-token-" + "0" * 13
+SANDBOX_SENDGRID_KEY = "SG.sandbox-key." + "0" * 22
 
 
 def default_home() -> Path:
@@ -62,6 +63,15 @@ class Settings:
     sandbox_faults: str | None = None
     approval_ttl_seconds: int = 3600
     console_url: str | None = None
+    # Webhook receiver: the public base URL Twilio calls (behind a proxy), SendGrid's verification key
+    # (base64 DER), the shared key of the HMAC-SHA256 signature variant, the ?token= Inbound Parse posts
+    # must carry (SendGrid does not sign them), the HELP reply, and the opt-out scope.
+    public_url: str | None = None
+    sendgrid_webhook_public_key: str | None = None
+    webhook_shared_key: str | None = None
+    inbound_parse_token: str | None = None
+    help_text: str = "Reply STOP to unsubscribe, START to resubscribe."
+    optout_scope: Literal["global", "sender"] = "global"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -129,6 +139,12 @@ class Settings:
             sandbox_faults=env.get("TWILIO_SKILL_SANDBOX_FAULTS") or None,
             approval_ttl_seconds=int(env.get("TWILIO_SKILL_APPROVAL_TTL", "3600")),
             console_url=env.get("TWILIO_SKILL_CONSOLE_URL") or None,
+            public_url=env.get("TWILIO_SKILL_PUBLIC_URL") or None,
+            sendgrid_webhook_public_key=env.get("SENDGRID_WEBHOOK_PUBLIC_KEY") or None,
+            webhook_shared_key=env.get("TWILIO_SKILL_WEBHOOK_SHARED_KEY") or None,
+            inbound_parse_token=env.get("TWILIO_SKILL_INBOUND_PARSE_TOKEN") or None,
+            help_text=env.get("TWILIO_SKILL_HELP_TEXT") or cls.help_text,
+            optout_scope="sender" if env.get("TWILIO_SKILL_OPTOUT_SCOPE", "").lower() == "sender" else "global",
         )
 
 

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sandbox": ("sandbox_cmd", "sandbox"),
     "serve": ("serve", "serve"),
     "tools": ("tools_cmd", "tools"),
+    "webhooks": ("webhooks_cmd", "webhooks"),
 }
 
 

@@ -88,7 +88,7 @@ def run_http(settings: Settings, *, host: str, port: int, allow_hosts: tuple[str
     url = f"http://{shown}:{port}{MCP_PATH}"
     err(f"twilio-skill: serving MCP over streamable HTTP at {url}")
     err(
-        f"twilio-skill: connect an MCP client to that URL (e.g. {{\"url\": \"{url}\"}} in its server list), "
+        f'twilio-skill: connect an MCP client to that URL (e.g. {{"url": "{url}"}} in its server list), '
         "or give stdio clients the command `twilio-skill serve`. Stop with Ctrl-C."
     )
     # log_config=None: uvicorn's records go through our stderr handler, phone numbers masked.

@@ -54,9 +54,7 @@ class Services:
             transport = sandbox.transport()
         gateway = TwilioGateway(settings, sandbox_transport=transport)
         sendgrid = SendGridGateway(settings, sandbox=sandbox)
-        return cls(
-            settings=settings, stores=stores, policy=policy, twilio=gateway, sendgrid=sendgrid, sandbox=sandbox
-        )
+        return cls(settings=settings, stores=stores, policy=policy, twilio=gateway, sendgrid=sendgrid, sandbox=sandbox)
 
     async def aclose(self) -> None:
         await self.twilio.aclose()

@@ -13,6 +13,11 @@ Built-in defaults, optionally overridden by a TOML file (TWILIO_SKILL_POLICY):
     [limits]
     sends_per_day = 500         # per SEND tool and profile; beyond it a call needs approval
     allowed_countries = ["US", "CA"]   # ISO codes of destinations; [] allows none, ["*"] any
+    verify_cooldown_seconds = 60       # verification_start: least time between sends to one destination
+    verify_sends_per_hour = 5          # verification_start: most sends to one destination in an hour
+    probe_any_url = false              # webhook_probe: also URLs no number of the account is configured with
+
+Built-in rules (BUILT_IN_RULES) apply after the file's rules, so a file rule for the same tool wins.
 """
 
 from __future__ import annotations
@@ -49,6 +54,15 @@ class Rule:
         return all(key in args and fnmatch.fnmatchcase(str(args[key]), pattern) for key, pattern in self.when.items())
 
 
+# Publishing a new revision of an existing Studio flow changes what live traffic runs: an operator decides.
+BUILT_IN_RULES: tuple[Rule, ...] = (
+    Rule(tool="studio_flow_deploy", when={"status": "published", "sid": "FW*"}, action="approve"),
+    # Lifting a spam report or a global unsubscribe mails someone who said no: an operator decides.
+    Rule(tool="email_suppression_remove", when={"kind": "spam_reports"}, action="approve"),
+    Rule(tool="email_suppression_remove", when={"kind": "global_unsubscribes"}, action="approve"),
+)
+
+
 @dataclass(frozen=True)
 class Decision:
     action: Action
@@ -60,9 +74,12 @@ class Decision:
 class Policy:
     tier_actions: dict[Tier, Action] = field(default_factory=lambda: dict(DEFAULT_TIER_ACTIONS))
     tool_actions: dict[str, Action] = field(default_factory=dict)
-    rules: tuple[Rule, ...] = ()
+    rules: tuple[Rule, ...] = BUILT_IN_RULES
     sends_per_day: int = 500
     allowed_countries: tuple[str, ...] = ("US", "CA")
+    verify_cooldown_seconds: int = 60
+    verify_sends_per_hour: int = 5
+    probe_any_url: bool = False
     source: str = "built-in defaults"
 
     def action_for(self, tool: str, tier: Tier, args: dict[str, Any]) -> tuple[Action, str]:
@@ -94,7 +111,13 @@ class Policy:
             "tiers": {tier.value: action for tier, action in self.tier_actions.items()},
             "tools": dict(self.tool_actions),
             "rules": [{"tool": r.tool, "when": r.when, "action": r.action} for r in self.rules],
-            "limits": {"sends_per_day": self.sends_per_day, "allowed_countries": list(self.allowed_countries)},
+            "limits": {
+                "sends_per_day": self.sends_per_day,
+                "allowed_countries": list(self.allowed_countries),
+                "verify_cooldown_seconds": self.verify_cooldown_seconds,
+                "verify_sends_per_hour": self.verify_sends_per_hour,
+                "probe_any_url": self.probe_any_url,
+            },
         }
 
 
@@ -130,13 +153,16 @@ def load_policy(path: Path | None) -> Policy:
             raise ConfigError(f"Policy [tiers]: unknown tier {name!r}.", code="config.policy_invalid") from exc
         tiers[tier] = _action(value, f"[tiers].{name}")
     tools = {name: _action(value, f"[tools].{name}") for name, value in (data.get("tools") or {}).items()}
-    rules = tuple(
-        Rule(
-            tool=str(rule.get("tool", "")),
-            when={str(k): str(v) for k, v in (rule.get("when") or {}).items()},
-            action=_action(rule.get("action"), f"[[rules]] for {rule.get('tool')}"),
+    rules = (
+        tuple(
+            Rule(
+                tool=str(rule.get("tool", "")),
+                when={str(k): str(v) for k, v in (rule.get("when") or {}).items()},
+                action=_action(rule.get("action"), f"[[rules]] for {rule.get('tool')}"),
+            )
+            for rule in data.get("rules") or []
         )
-        for rule in data.get("rules") or []
+        + BUILT_IN_RULES
     )
     limits = data.get("limits") or {}
     return Policy(
@@ -145,5 +171,8 @@ def load_policy(path: Path | None) -> Policy:
         rules=rules,
         sends_per_day=int(limits.get("sends_per_day", 500)),
         allowed_countries=tuple(str(c).upper() for c in limits.get("allowed_countries", ["US", "CA"])),
+        verify_cooldown_seconds=int(limits.get("verify_cooldown_seconds", 60)),
+        verify_sends_per_hour=int(limits.get("verify_sends_per_hour", 5)),
+        probe_any_url=bool(limits.get("probe_any_url", False)),
         source=str(path),
     )

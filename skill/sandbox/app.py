@@ -122,9 +122,14 @@ class Sandbox:
                 }
             )
 
+        async def verify_codes(request: Request) -> Response:
+            to = request.query_params.get("to")
+            return JSONResponse({"codes": [c for c in self.state.verify_codes if not to or c["to"] == to]})
+
         return [
             Route("/_sandbox/clock/advance", advance, methods=["POST"]),
             Route("/_sandbox/state", state, methods=["GET"]),
+            Route("/_sandbox/verify/codes", verify_codes, methods=["GET"]),
         ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -27,3 +27,8 @@ class SandboxClock:
 def rfc2822(ts: float) -> str:
     """Twilio's date format: 'Fri, 24 May 2019 17:18:27 +0000'."""
     return datetime.fromtimestamp(ts, UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
+
+
+def iso8601(ts: float) -> str:
+    """The date format of Twilio's v1/v2 APIs: '2019-05-24T17:18:27Z'."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

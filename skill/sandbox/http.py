@@ -53,7 +53,7 @@ def authenticate(state: SandboxState, request: Request) -> str:
     if user.startswith("AC") and state.auth_token(user) == password:
         return user
     key = state.keys.get(user)
-    if user.startswith("SK") and key and key["secret"] == password:
+    if user.startswith("SK") and key and key["secret"] == password and not state.keys_fail_auth:
         return str(key["account_sid"])
     raise fail
 
@@ -124,6 +124,42 @@ def page(
         "previous_page_uri": uri(number - 1) if number > 0 else None,
         "start": start,
         "uri": uri(number),
+    }
+    return JSONResponse(body)
+
+
+def meta_page(
+    request: Request,
+    key: str,
+    items: Sequence[dict[str, Any]],
+    render: Callable[[dict[str, Any]], dict[str, Any]],
+) -> JSONResponse:
+    """The list envelope of Twilio's v1/v2 product APIs: the records under `key` and a `meta` object
+    with absolute page URLs on the product host (Verify, Studio, Monitor ...)."""
+    size = int_param(request, "PageSize", 50, low=1, high=1000)
+    number = int_param(request, "Page", 0, low=0, high=10**6)
+    start = number * size
+    chunk = list(items[start : start + size])
+    host = request.headers.get("x-twilio-host") or request.url.hostname or "api.twilio.com"
+    base_query = {k: v for k, v in request.query_params.items() if k not in ("Page", "PageSize", "PageToken")}
+
+    def url(page_number: int) -> str:
+        query = {**base_query, "PageSize": str(size), "Page": str(page_number)}
+        if page_number:
+            query["PageToken"] = f"PA{page_number}"
+        return f"https://{host}{request.url.path}?{urlencode(query)}"
+
+    body = {
+        key: [render(item) for item in chunk],
+        "meta": {
+            "page": number,
+            "page_size": size,
+            "first_page_url": url(0),
+            "previous_page_url": url(number - 1) if number > 0 else None,
+            "url": url(number),
+            "next_page_url": url(number + 1) if start + size < len(items) else None,
+            "key": key,
+        },
     }
     return JSONResponse(body)
 

@@ -1,14 +1,282 @@
-"""Sandbox routes for sendgrid (being written)."""
+"""Sandbox routes for SendGrid (host api.sendgrid.com): Mail Send, Templates, suppression lists.
+
+Errors use SendGrid's shape, {"errors": [{"message", "field"}]}; requests carry `Authorization:
+Bearer <key>` and each route needs one API key scope. `sendgrid_state(sandbox)` is the data, for tests.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import fnmatch
+import json
+import re
+import weakref
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from skill.sandbox.sendgrid_state import SendGridState, seed_sendgrid
 
 if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
 
+HOST = "api.sendgrid.com"
+EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+MAX_SCHEDULE_SECONDS = 72 * 3600
+LIST_PATHS = {
+    "bounces": "bounces",
+    "blocks": "blocks",
+    "spam_reports": "spam_reports",
+    "invalid_emails": "invalid_emails",
+    "global_unsubscribes": "unsubscribes",
+}
+_STATES: weakref.WeakKeyDictionary[Sandbox, SendGridState] = weakref.WeakKeyDictionary()
+Handler = Callable[[Request, SendGridState], Awaitable[Response]]
+
+
+class SendGridHTTPError(Exception):
+    def __init__(self, status: int, errors: list[tuple[str, str | None]], headers: dict[str, str] | None = None):
+        super().__init__(errors[0][0] if errors else str(status))
+        self.status = status
+        self.errors = errors
+        self.headers = headers
+
+
+def error_body(errors: list[tuple[str, str | None]]) -> dict[str, Any]:
+    return {"errors": [{"message": message, "field": field} for message, field in errors]}
+
+
+def sendgrid_state(sandbox: Sandbox) -> SendGridState:
+    """The SendGrid data of this sandbox (created with its routes)."""
+    return _STATES[sandbox]
+
+
+def _guard(state: SendGridState, scope: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """Rate limit, then Bearer auth, then the key's scope, then the handler; errors in SendGrid's shape."""
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            if state.throttled > 0:
+                state.throttled -= 1
+                reset = int(state.clock.now()) + state.reset_in
+                headers = {"X-RateLimit-Limit": "600", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)}
+                raise SendGridHTTPError(429, [("too many requests", None)], headers)
+            scheme, _, key = request.headers.get("authorization", "").partition(" ")
+            scopes = state.keys.get(key) if scheme.lower() == "bearer" else None
+            if scopes is None:
+                raise SendGridHTTPError(
+                    401, [("The provided authorization grant is invalid, expired, or revoked", None)]
+                )
+            if scope not in scopes:
+                raise SendGridHTTPError(403, [("access forbidden", None)])
+            return await handler(request, state)
+        except SendGridHTTPError as exc:
+            return JSONResponse(error_body(exc.errors), status_code=exc.status, headers=exc.headers)
+
+    return endpoint
+
+
+def _address_errors(value: Any, where: str) -> list[tuple[str, str | None]]:
+    if not isinstance(value, dict) or not isinstance(value.get("email"), str):
+        return [(f"The {where} object must be provided with an email parameter.", where)]
+    if not EMAIL.match(value["email"]):
+        return [("Does not contain a valid address.", f"{where}.email")]
+    return []
+
+
+def _personalization_errors(items: Any) -> list[tuple[str, str | None]]:
+    if not isinstance(items, list) or not items:
+        return [
+            ("The personalizations field is required and must have at least one personalization.", "personalizations")
+        ]
+    errors: list[tuple[str, str | None]] = []
+    total = 0
+    for index, item in enumerate(items):
+        where = f"personalizations.{index}"
+        if not isinstance(item, dict) or not isinstance(item.get("to"), list) or not item["to"]:
+            errors.append(("The to array is required for all personalization objects.", f"{where}.to"))
+            continue
+        seen: set[str] = set()
+        for kind in ("to", "cc", "bcc"):
+            for position, address in enumerate(item.get(kind) or []):
+                errors.extend(_address_errors(address, f"{where}.{kind}.{position}"))
+                email = str(address.get("email", "")).lower() if isinstance(address, dict) else ""
+                if email and email in seen:
+                    errors.append(
+                        (
+                            "Each email address in the personalization block should be unique between to, cc, "
+                            f"and bcc. We found a duplicate of {email} in the {where}.{kind} field.",
+                            f"{where}.{kind}",
+                        )
+                    )
+                seen.add(email)
+                total += 1
+    if total > 1000:
+        errors.append(("The total number of recipients must be no more than 1000.", "personalizations"))
+    return errors
+
+
+def _mail_errors(body: dict[str, Any], state: SendGridState) -> list[tuple[str, str | None]]:
+    errors = _personalization_errors(body.get("personalizations"))
+    errors.extend(_address_errors(body.get("from"), "from"))
+    if body.get("reply_to") is not None:
+        errors.extend(_address_errors(body["reply_to"], "reply_to"))
+    template_id = body.get("template_id")
+    if template_id is not None and template_id not in state.templates:
+        errors.append((f"The template_id {template_id!r} does not belong to this account.", "template_id"))
+    given = body.get("personalizations")
+    personalizations: list[Any] = given if isinstance(given, list) else []
+    every_has_subject = bool(personalizations) and all(
+        isinstance(p, dict) and p.get("subject") for p in personalizations
+    )
+    if not template_id and not body.get("subject") and not every_has_subject:
+        errors.append(("The subject is required unless a template or every personalization sets one.", "subject"))
+    content = body.get("content")
+    if not template_id and (not isinstance(content, list) or not content):
+        errors.append(("Unless a valid template_id is provided, at least one content block is required.", "content"))
+    for index, block in enumerate(content if isinstance(content, list) else []):
+        if not isinstance(block, dict) or not block.get("type") or not block.get("value"):
+            errors.append(("Each content block needs a type and a non-empty value.", f"content.{index}"))
+    send_at = body.get("send_at")
+    if send_at is not None:
+        if not isinstance(send_at, int):
+            errors.append(("send_at must be a unix timestamp.", "send_at"))
+        elif send_at > state.clock.now() + MAX_SCHEDULE_SECONDS:
+            errors.append(("An email cannot be scheduled more than 72 hours in advance.", "send_at"))
+    categories = body.get("categories") or []
+    if len(categories) > 10 or any(not isinstance(c, str) or len(c) > 255 for c in categories):
+        errors.append(("Up to 10 categories of at most 255 characters each are allowed.", "categories"))
+    return errors
+
+
+async def mail_send(request: Request, state: SendGridState) -> Response:
+    size = int(request.headers.get("content-length") or 0)
+    if size > state.max_payload_bytes:
+        raise SendGridHTTPError(413, [("content too large", None)])
+    raw = await request.body()
+    if len(raw) > state.max_payload_bytes:
+        raise SendGridHTTPError(413, [("content too large", None)])
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise SendGridHTTPError(400, [("Bad Request", None)]) from None
+    if not isinstance(body, dict):
+        raise SendGridHTTPError(400, [("The request body must be a JSON object.", None)])
+    errors = _mail_errors(body, state)
+    if errors:
+        raise SendGridHTTPError(400, errors)
+    message_id = state.message_id()
+    state.sent.append({"message_id": message_id, "payload": body, "accepted_at": state.clock.now()})
+    return Response(status_code=202, headers={"X-Message-Id": message_id})
+
+
+async def templates_list(request: Request, state: SendGridState) -> Response:
+    raw_size = request.query_params.get("page_size")
+    if raw_size is None or not raw_size.isdigit() or not 1 <= int(raw_size) <= 200:
+        return JSONResponse({"errors": [{"message": "page_size must be a number from 1 to 200"}]}, status_code=400)
+    wanted = set((request.query_params.get("generations") or "legacy").split(","))
+    chosen = [t for t in state.templates.values() if t["generation"] in wanted]
+    chosen.sort(key=lambda t: str(t["updated_at"]), reverse=True)
+    page = chosen[: int(raw_size)]
+    query = urlencode(dict(request.query_params))
+    return JSONResponse(
+        {"result": page, "_metadata": {"self": f"https://{HOST}/v3/templates?{query}", "count": len(chosen)}}
+    )
+
+
+async def template_get(request: Request, state: SendGridState) -> Response:
+    template = state.templates.get(request.path_params["template_id"])
+    if template is None:
+        raise SendGridHTTPError(404, [("resource not found", "template_id")])
+    return JSONResponse(template)
+
+
+def _matches(email: str, pattern: str) -> bool:
+    """SendGrid's email filter: a prefix, with % as a wildcard."""
+    return fnmatch.fnmatchcase(email.lower(), pattern.lower().replace("%", "*") + "*")
+
+
+def _list_route(kind: str) -> Handler:
+    async def listing(request: Request, state: SendGridState) -> Response:
+        params = request.query_params
+        try:
+            limit = max(1, min(500, int(params.get("limit", "500"))))
+            offset = max(0, int(params.get("offset", "0")))
+            start = int(params["start_time"]) if "start_time" in params else None
+            end = int(params["end_time"]) if "end_time" in params else None
+        except ValueError:
+            raise SendGridHTTPError(400, [("limit, offset, start_time and end_time must be integers", None)]) from None
+        records = sorted(state.suppressions[kind].values(), key=lambda r: int(r["created"]), reverse=True)
+        pattern = params.get("email")
+        chosen = [
+            r
+            for r in records
+            if (not pattern or _matches(r["email"], pattern))
+            and (start is None or r["created"] >= start)
+            and (end is None or r["created"] <= end)
+        ]
+        return JSONResponse(chosen[offset : offset + limit])
+
+    return listing
+
+
+def _one_route(kind: str) -> Handler:
+    async def one(request: Request, state: SendGridState) -> Response:
+        record = state.suppressions[kind].get(request.path_params["email"].lower())
+        return JSONResponse([record] if record else [])
+
+    return one
+
+
+def _delete_route(kind: str) -> Handler:
+    async def delete(request: Request, state: SendGridState) -> Response:
+        state.suppressions[kind].pop(request.path_params["email"].lower(), None)
+        return Response(status_code=204)
+
+    return delete
+
 
 def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
-    return {}
+    state = _STATES.setdefault(sandbox, seed_sendgrid(sandbox.clock))
+    table: list[Route] = [
+        Route("/v3/mail/send", _guard(state, "mail.send", mail_send), methods=["POST"]),
+        Route("/v3/templates", _guard(state, "templates.read", templates_list), methods=["GET"]),
+        Route("/v3/templates/{template_id}", _guard(state, "templates.read", template_get), methods=["GET"]),
+    ]
+    for kind, segment in LIST_PATHS.items():
+        table.append(
+            Route(
+                f"/v3/suppression/{segment}",
+                _guard(state, f"suppression.{segment}.read", _list_route(kind)),
+                methods=["GET"],
+            )
+        )
+        if kind == "global_unsubscribes":
+            continue
+        one = f"/v3/suppression/{segment}/{{email}}"
+        table.append(Route(one, _guard(state, f"suppression.{segment}.read", _one_route(kind)), methods=["GET"]))
+        table.append(
+            Route(one, _guard(state, f"suppression.{segment}.delete", _delete_route(kind)), methods=["DELETE"])
+        )
+    glob = "/v3/asm/suppressions/global/{email}"
+    table.append(
+        Route(glob, _guard(state, "asm.suppressions.global.read", _one_global), methods=["GET"]),
+    )
+    table.append(
+        Route(
+            glob,
+            _guard(state, "asm.suppressions.global.delete", _delete_route("global_unsubscribes")),
+            methods=["DELETE"],
+        )
+    )
+    return {HOST: table}
+
+
+async def _one_global(request: Request, state: SendGridState) -> Response:
+    email = request.path_params["email"]
+    record = state.suppressions["global_unsubscribes"].get(email.lower())
+    # SendGrid answers an empty object for an address that is not globally suppressed.
+    return JSONResponse({"recipient_email": record["email"]} if record else {})

@@ -1,14 +1,289 @@
-"""Sandbox routes for verify (being written)."""
+"""Sandbox routes for Verify v2: services, verifications and verification checks.
+
+A started verification's code is "delivered" into `state.verify_codes` (readable at
+GET /_sandbox/verify/codes), never returned by the API, as with Twilio. Twilio's limits hold:
+a verification takes at most 5 sends (the 6th answers 60203) and 5 checks (the 6th answers 60202),
+and it expires 10 minutes after it started on the sandbox clock; a check against an expired or
+already approved verification answers 404 (20404).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Any
 
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from skill.config import SANDBOX_ACCOUNT_SID
+from skill.sandbox.clock import iso8601
+from skill.sandbox.http import TwilioHTTPError, authenticate, first, form, meta_page, not_found
+from skill.sandbox.state import make_sid
 
 if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
+    from skill.sandbox.state import SandboxState
+
+BASE = "https://verify.twilio.com/v2"
+CHANNELS = ("sms", "call", "email", "whatsapp")
+MAX_SENDS = 5
+MAX_CHECKS = 5
+LIFETIME_SECONDS = 600
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SERVICE_LINKS = (
+    "verification_checks",
+    "verifications",
+    "access_tokens",
+    "rate_limits",
+    "messaging_configurations",
+    "entities",
+    "webhooks",
+)
+
+
+def seed_verify_service(state: SandboxState) -> None:
+    """One Verify service on the parent account, sending 6-digit codes."""
+    now = state.clock.now()
+    sid = make_sid("VA", "seed", "verify")
+    state.verify_services[sid] = {
+        "sid": sid,
+        "account_sid": SANDBOX_ACCOUNT_SID,
+        "friendly_name": "Sandbox login",
+        "code_length": 6,
+        "lookup_enabled": False,
+        "created": now - 86400 * 90,
+        "updated": now - 86400 * 9,
+    }
+
+
+def render_service(service: dict[str, Any]) -> dict[str, Any]:
+    url = f"{BASE}/Services/{service['sid']}"
+    return {
+        "sid": service["sid"],
+        "account_sid": service["account_sid"],
+        "friendly_name": service["friendly_name"],
+        "code_length": service["code_length"],
+        "lookup_enabled": service["lookup_enabled"],
+        "psd2_enabled": False,
+        "skip_sms_to_landlines": False,
+        "dtmf_input_required": True,
+        "tts_name": None,
+        "do_not_share_warning_enabled": False,
+        "custom_code_enabled": False,
+        "push": {"include_date": False, "apn_credential_sid": None, "fcm_credential_sid": None},
+        "totp": {"issuer": service["friendly_name"], "time_step": 30, "code_length": 6, "skew": 1},
+        "default_template_sid": None,
+        "whatsapp": {"msg_service_sid": None, "from": None},
+        "verify_event_subscription_enabled": False,
+        "date_created": iso8601(service["created"]),
+        "date_updated": iso8601(service["updated"]),
+        "url": url,
+        "links": {name: f"{url}/{name.title().replace('_', '')}" for name in SERVICE_LINKS},
+    }
+
+
+def current_status(verification: dict[str, Any], now: float) -> str:
+    """The status at `now`: an open verification expires once its lifetime has passed."""
+    status = str(verification["status"])
+    if status in ("pending", "max_attempts_reached") and now - verification["created"] >= LIFETIME_SECONDS:
+        return "expired"
+    return status
+
+
+def render_verification(verification: dict[str, Any], now: float) -> dict[str, Any]:
+    status = current_status(verification, now)
+    return {
+        "sid": verification["sid"],
+        "service_sid": verification["service_sid"],
+        "account_sid": verification["account_sid"],
+        "to": verification["to"],
+        "channel": verification["channel"],
+        "status": status,
+        "valid": status == "approved",
+        "lookup": {"carrier": None},
+        "amount": None,
+        "payee": None,
+        "send_code_attempts": [
+            {"attempt_sid": s["attempt_sid"], "channel": s["channel"], "time": iso8601(s["time"])}
+            for s in verification["sends"]
+        ],
+        "date_created": iso8601(verification["created"]),
+        "date_updated": iso8601(verification["updated"]),
+        "sna": None,
+        "url": f"{BASE}/Services/{verification['service_sid']}/Verifications/{verification['sid']}",
+    }
+
+
+def render_check(verification: dict[str, Any], now: float) -> dict[str, Any]:
+    status = current_status(verification, now)
+    return {
+        "sid": verification["sid"],
+        "service_sid": verification["service_sid"],
+        "account_sid": verification["account_sid"],
+        "to": verification["to"],
+        "channel": verification["channel"],
+        "status": status,
+        "valid": status == "approved",
+        "amount": None,
+        "payee": None,
+        "date_created": iso8601(verification["created"]),
+        "date_updated": iso8601(verification["updated"]),
+        "sna_attempts_error_codes": [],
+    }
+
+
+def invalid(parameter: str) -> TwilioHTTPError:
+    return TwilioHTTPError(400, 60200, f"Invalid parameter: {parameter}")
+
+
+def missing(parameter: str) -> TwilioHTTPError:
+    return TwilioHTTPError(400, 20001, f"Missing required parameter {parameter} in the post body")
+
+
+def make_code(verification_sid: str, length: int) -> str:
+    """A code of `length` digits, fixed per verification (Twilio resends the same code)."""
+    digits = str(int(make_sid("", "code", verification_sid), 16))
+    return digits[-length:].rjust(length, "0")
 
 
 def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
-    return {}
+    state = sandbox.state
+
+    def owned_service(request: Request, key: str) -> dict[str, Any]:
+        caller = authenticate(state, request)
+        service = state.verify_services.get(request.path_params[key])
+        if service is None or service["account_sid"] != caller:
+            raise not_found(request.url.path)
+        return service
+
+    def open_verification(service_sid: str, to: str, now: float) -> dict[str, Any] | None:
+        verification: dict[str, Any]
+        for verification in reversed(list(state.verifications.values())):
+            if verification["service_sid"] == service_sid and verification["to"] == to:
+                if current_status(verification, now) in ("pending", "max_attempts_reached"):
+                    return verification
+                return None
+        return None
+
+    async def list_services(request: Request) -> Response:
+        caller = authenticate(state, request)
+        items = sorted(
+            (s for s in state.verify_services.values() if s["account_sid"] == caller),
+            key=lambda s: s["created"],
+            reverse=True,
+        )
+        return meta_page(request, "services", items, render_service)
+
+    async def create_service(request: Request) -> Response:
+        caller = authenticate(state, request)
+        fields = await form(request)
+        name = first(fields, "FriendlyName")
+        if not name:
+            raise missing("FriendlyName")
+        if len(name) > 32:
+            raise invalid("FriendlyName")
+        raw_length = first(fields, "CodeLength") or "6"
+        if not raw_length.isdigit() or not 4 <= int(raw_length) <= 10:
+            raise invalid("CodeLength")
+        now = state.clock.now()
+        sid = state.new_sid("VA")
+        state.verify_services[sid] = {
+            "sid": sid,
+            "account_sid": caller,
+            "friendly_name": name,
+            "code_length": int(raw_length),
+            "lookup_enabled": (first(fields, "LookupEnabled") or "false").lower() == "true",
+            "created": now,
+            "updated": now,
+        }
+        return JSONResponse(render_service(state.verify_services[sid]), status_code=201)
+
+    async def start_verification(request: Request) -> Response:
+        service = owned_service(request, "ServiceSid")
+        fields = await form(request)
+        to, channel = first(fields, "To"), first(fields, "Channel")
+        if not to:
+            raise missing("To")
+        if not channel:
+            raise missing("Channel")
+        if channel not in CHANNELS:
+            raise invalid("Channel")
+        if not (EMAIL if channel == "email" else E164).match(to):
+            raise invalid("To")
+        now = state.clock.now()
+        verification = open_verification(service["sid"], to, now)
+        if verification is not None and verification["status"] == "max_attempts_reached":
+            raise TwilioHTTPError(429, 60202, "Max check attempts reached")
+        if verification is None:
+            sid = state.new_sid("VE")
+            verification = {
+                "sid": sid,
+                "service_sid": service["sid"],
+                "account_sid": service["account_sid"],
+                "to": to,
+                "channel": channel,
+                "status": "pending",
+                "code": make_code(sid, service["code_length"]),
+                "locale": first(fields, "Locale"),
+                "sends": [],
+                "checks": 0,
+                "created": now,
+                "updated": now,
+            }
+            state.verifications[sid] = verification
+        elif len(verification["sends"]) >= MAX_SENDS:
+            raise TwilioHTTPError(429, 60203, "Max send attempts reached")
+        verification["channel"] = channel
+        verification["updated"] = now
+        verification["sends"].append({"attempt_sid": state.new_sid("VL"), "channel": channel, "time": now})
+        state.verify_codes.append(
+            {
+                "service_sid": service["sid"],
+                "verification_sid": verification["sid"],
+                "to": to,
+                "channel": channel,
+                "code": verification["code"],
+                "body": f"Your {service['friendly_name']} verification code is: {verification['code']}",
+                "sent_at": iso8601(now),
+            }
+        )
+        return JSONResponse(render_verification(verification, now), status_code=201)
+
+    async def check_verification(request: Request) -> Response:
+        service = owned_service(request, "ServiceSid")
+        fields = await form(request)
+        code, to, sid = first(fields, "Code"), first(fields, "To"), first(fields, "VerificationSid")
+        if not code:
+            raise missing("Code")
+        if not 4 <= len(code) <= 10:
+            raise invalid("Code")
+        if not to and not sid:
+            raise TwilioHTTPError(400, 20001, "Either a 'To' or a 'VerificationSid' parameter must be specified")
+        now = state.clock.now()
+        if sid:
+            found = state.verifications.get(sid)
+            verification = found if found and found["service_sid"] == service["sid"] else None
+        else:
+            verification = open_verification(service["sid"], str(to), now)
+        if verification is None or current_status(verification, now) not in ("pending", "max_attempts_reached"):
+            raise not_found(f"/v2/Services/{service['sid']}/VerificationCheck")
+        if verification["status"] == "max_attempts_reached":
+            raise TwilioHTTPError(429, 60202, "Max check attempts reached")
+        verification["checks"] += 1
+        verification["updated"] = now
+        if code == verification["code"]:
+            verification["status"] = "approved"
+        elif verification["checks"] >= MAX_CHECKS:
+            verification["status"] = "max_attempts_reached"
+        return JSONResponse(render_check(verification, now))
+
+    return {
+        "verify.twilio.com": [
+            Route("/v2/Services", list_services, methods=["GET"]),
+            Route("/v2/Services", create_service, methods=["POST"]),
+            Route("/v2/Services/{ServiceSid}/Verifications", start_verification, methods=["POST"]),
+            Route("/v2/Services/{ServiceSid}/VerificationCheck", check_verification, methods=["POST"]),
+        ]
+    }

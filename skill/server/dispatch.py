@@ -48,6 +48,11 @@ def input_error(spec: ToolSpec, exc: ValidationError) -> InputError:
     )
 
 
+def audit_args(spec: ToolSpec, args: dict[str, Any]) -> dict[str, Any]:
+    """The arguments as the audit log keeps them: the tool's secret arguments replaced."""
+    return {key: "[redacted]" if key in spec.secret_args else value for key, value in args.items()}
+
+
 def _enrich(error: SkillError, services: Services) -> SkillError:
     """Fill remediation for Twilio errors from the catalogue when the raiser gave none."""
     if error.twilio_code and not error.remediation:
@@ -137,7 +142,7 @@ def _gate(services: Services, spec: ToolSpec, args: dict[str, Any], canonical: s
     summary = redact(summary)
     approval = services.stores.approvals.create(
         tool=spec.name,
-        args_json=canonical,
+        args_json=canonical_json(audit_args(spec, args)),
         args_sha256=digest,
         profile=services.profile,
         summary=summary,
@@ -191,7 +196,7 @@ async def dispatch(services: Services, spec: ToolSpec, raw_args: dict[str, Any] 
             tool=spec.name,
             profile=profile,
             approval_id=approval_id,
-            detail={"args": clean_args, "tier": spec.tier.value},
+            detail={"args": audit_args(spec, clean_args), "tier": spec.tier.value},
         )
         return _json_result(payload, is_error=False)
     except SkillError as exc:
@@ -204,7 +209,7 @@ async def dispatch(services: Services, spec: ToolSpec, raw_args: dict[str, Any] 
                 tool=spec.name,
                 profile=profile,
                 approval_id=approval_id,
-                detail={"args": args, "code": exc.code, "message": exc.message},
+                detail={"args": audit_args(spec, args), "code": exc.code, "message": exc.message},
             )
         return _json_result(error_payload(exc.to_dict(), environment), is_error=True)
     except Exception:

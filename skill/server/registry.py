@@ -29,6 +29,7 @@ TOOL_MODULES: tuple[str, ...] = (
     "twiml",
     "verify",
     "studio",
+    "webhooks",
     "ops",
 )
 
@@ -52,6 +53,7 @@ class ToolSpec:
     # Local checks that need no request, run before the policy gate so that a call which could never
     # succeed is refused at once instead of after an operator approved it.
     precheck: Callable[[Services, Any], None] | None = None
+    secret_args: tuple[str, ...] = ()  # arguments never written to the audit log or approvals (e.g. a code)
 
     def annotations(self) -> dict[str, Any]:
         """MCP tool annotations, derived from the tier and never written by hand.

@@ -99,6 +99,53 @@ def _send_counters(db: sqlite3.Connection) -> None:
     )
 
 
+@migration("006_verify_sends")
+def _verify_sends(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE verify_sends (
+            profile TEXT NOT NULL,
+            destination_sha256 TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            sent_at REAL NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX verify_sends_destination ON verify_sends(profile, destination_sha256, sent_at)")
+
+
+@migration("007_webhook_events")
+def _webhook_events(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE webhook_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            dedupe_key TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            sid TEXT,
+            status TEXT,
+            account_sid TEXT,
+            error_code INTEGER,
+            received_at REAL NOT NULL,
+            payload_json TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX webhook_events_sid ON webhook_events(sid, id)")
+    db.execute("CREATE INDEX webhook_events_received ON webhook_events(received_at)")
+
+
+@migration("008_event_processing")
+def _event_processing(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE webhook_events ADD COLUMN processed_at REAL")
+    db.execute("CREATE INDEX webhook_events_unprocessed ON webhook_events(id) WHERE processed_at IS NULL")
+    db.execute(
+        """CREATE TABLE webhook_counters (
+            day TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (day, kind, status)
+        )"""
+    )
+
+
 def apply_migrations(db: sqlite3.Connection) -> list[str]:
     """Apply every migration not yet recorded; return the names applied."""
     db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")

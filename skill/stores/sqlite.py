@@ -9,6 +9,8 @@ from skill.stores.approvals import ApprovalStore
 from skill.stores.audit import AuditLog
 from skill.stores.database import Database
 from skill.stores.records import IdempotencyStore, SendCounter, SuppressionStore
+from skill.stores.verify_sends import VerifySendLog
+from skill.stores.webhook_events import WebhookEventStore
 
 
 @dataclass
@@ -19,6 +21,8 @@ class Stores:
     suppressions: SuppressionStore
     idempotency: IdempotencyStore
     send_counter: SendCounter
+    verify_sends: VerifySendLog
+    webhook_events: WebhookEventStore
 
     @classmethod
     def open(cls, path: Path | str, secrets: tuple[str, ...] = ()) -> Stores:
@@ -30,6 +34,8 @@ class Stores:
             suppressions=SuppressionStore(db),
             idempotency=IdempotencyStore(db),
             send_counter=SendCounter(db),
+            verify_sends=VerifySendLog(db),
+            webhook_events=WebhookEventStore(db),
         )
 
     def close(self) -> None:

@@ -1,7 +1,67 @@
-"""Tools for audit (being written)."""
+"""The account audit tool: one read-only pass that lists what to fix, with the tool that fixes each."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from pydantic import Field
+
+from skill.core import audit as core
+from skill.core.context import Services
+from skill.policy.tiers import Tier
+from skill.results import Model, ToolResult
 from skill.server.registry import ToolSpec
 
-TOOLS: tuple[ToolSpec, ...] = ()
+
+class Finding(Model):
+    severity: str = Field(description="high, medium, low or info.")
+    check: str = Field(description="The check that found it.")
+    resource: str = Field(description="What it is about.")
+    finding: str = Field(description="What is wrong.")
+    remediation: list[str] = Field(description="Ordered steps that fix it.")
+    fix_tool: str | None = Field(default=None, description="The tool that fixes it, if one does.")
+
+
+class CheckRun(Model):
+    check: str = Field(description="Check name.")
+    ok: bool = Field(description="False when the check could not run.")
+    findings: int = Field(description="Findings it produced.")
+
+
+class SeverityCounts(Model):
+    high: int = Field(description="High-severity findings.")
+    medium: int = Field(description="Medium-severity findings.")
+    low: int = Field(description="Low-severity findings.")
+    info: int = Field(description="Informational findings.")
+
+
+class AccountAuditInput(Model):
+    balance_threshold: Decimal = Field(
+        default=Decimal("20.00"), ge=0, le=1_000_000, description="Report a balance under this amount."
+    )
+
+
+class AccountAuditOutput(ToolResult):
+    findings: list[Finding] = Field(description="Findings, most serious first.")
+    counts: SeverityCounts = Field(description="Findings per severity.")
+    checks: list[CheckRun] = Field(description="Each check and whether it ran.")
+    notes: list[str] = Field(description="What the audit does not cover, and how it judges.")
+
+
+async def account_audit(services: Services, args: AccountAuditInput) -> AccountAuditOutput:
+    return AccountAuditOutput(**await core.run_audit(services, balance_threshold=args.balance_threshold))
+
+
+TOOLS: tuple[ToolSpec, ...] = (
+    ToolSpec(
+        name="account_audit",
+        title="Audit account",
+        description="Check the account for risks (old keys, broken webhooks, low balance, recent errors, idle "
+        "subaccounts) and say which tool fixes each. Read-only; a few dozen requests.",
+        toolset="ops",
+        tier=Tier.READ,
+        input=AccountAuditInput,
+        output=AccountAuditOutput,
+        handler=account_audit,
+    ),
+)

@@ -1,4 +1,4 @@
-"""Tools for API keys: list, create (secret kept in the secret sink), revoke."""
+"""Tools for API keys: list, create (secret kept in the secret sink), revoke, rotate."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from skill.core import credentials as core
+from skill.core import rotation
 from skill.core.context import Services
 from skill.policy.tiers import Tier
 from skill.results import Model, ToolResult
@@ -101,5 +102,54 @@ TOOLS: tuple[ToolSpec, ...] = (
         handler=apikey_revoke,
         precheck=lambda services, args: core.refuse_own_key(services, args.sid),
         summary=_revoke_summary,
+    ),
+)
+
+
+class RotationStep(Model):
+    step: str = Field(description="check_old, create, store, verify, revoke_old, ... in order.")
+    ok: bool = Field(description="True when the step succeeded.")
+    detail: str = Field(description="What happened.")
+
+
+class CredentialsRotateInput(Model):
+    old_key_sid: KeySid
+
+
+class CredentialsRotateOutput(ToolResult):
+    rotated: bool = Field(description="True: the new key works and the old one is revoked.")
+    old_key_sid: str = Field(description="The key being replaced.")
+    new_key_sid: str | None = Field(default=None, description="The replacement; null when it was taken back.")
+    secret_stored_in: str = Field(description="File (mode 0600) holding the new secret; it is never returned.")
+    env_var: str | None = Field(default=None, description="Variable name of the new secret in that file.")
+    restart_required: bool = Field(description="True when this skill used the old key and must restart.")
+    steps: list[RotationStep] = Field(description="Each step with its outcome.")
+    message: str = Field(description="What happened and what to do next.")
+
+
+async def credentials_rotate(services: Services, args: CredentialsRotateInput) -> CredentialsRotateOutput:
+    return CredentialsRotateOutput(**await rotation.rotate_key(services, args.old_key_sid))
+
+
+def _rotate_summary(args: dict[str, Any]) -> str:
+    return (
+        f"Rotate API key {args['old_key_sid']}: create a replacement (secret to the local sink), check it works, "
+        "then revoke the old key. Anything still using the old key stops authenticating."
+    )
+
+
+TOOLS = (
+    *TOOLS,
+    ToolSpec(
+        name="credentials_rotate",
+        title="Rotate API key",
+        description="Replace an API key: create and verify a new one (secret to the sink), then revoke the old one.",
+        toolset="credentials",
+        tier=Tier.DESTRUCTIVE,
+        input=CredentialsRotateInput,
+        output=CredentialsRotateOutput,
+        handler=credentials_rotate,
+        precheck=lambda services, args: rotation.check_sink(services),
+        summary=_rotate_summary,
     ),
 )

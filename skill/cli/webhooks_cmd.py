@@ -1,0 +1,52 @@
+"""`twilio-skill webhooks`: run the webhook receiver for Twilio and SendGrid callbacks."""
+
+from __future__ import annotations
+
+import contextlib
+
+import click
+
+from skill.cli.common import CliState, err, pass_state
+from skill.cli.logs import configure_logging, settings_secrets
+
+DEFAULT_WEBHOOKS_PORT = 8766
+ROUTES = ("/twilio/sms/status", "/twilio/sms/inbound", "/twilio/voice/status", "/sendgrid/events")
+
+
+@click.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_WEBHOOKS_PORT, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--public-url",
+    metavar="URL",
+    default=None,
+    help="Base URL Twilio calls (e.g. https://hooks.example.com); default TWILIO_SKILL_PUBLIC_URL, "
+    "else X-Forwarded-Proto/Host.",
+)
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info")
+@pass_state
+def webhooks(state: CliState, port: int, host: str, public_url: str | None, log_level: str) -> None:
+    """Receive status callbacks, inbound messages (STOP/START/HELP) and SendGrid events."""
+    import uvicorn
+
+    from skill.webhooks.app import build_webhooks_app
+
+    settings = state.settings()
+    if public_url:
+        settings = settings.with_overrides(public_url=public_url)
+    configure_logging(
+        log_level,
+        settings_secrets(
+            settings.api_secret,
+            settings.auth_token,
+            settings.sendgrid_api_key,
+            settings.webhook_shared_key,
+            settings.inbound_parse_token,
+        ),
+    )
+    base = (settings.public_url or f"http://{host}:{port}").rstrip("/")
+    err(f"twilio-skill: receiving webhooks on {host}:{port}; configure Twilio with e.g. {base}{ROUTES[0]}")
+    err("twilio-skill: routes: " + ", ".join(ROUTES) + ". Stop with Ctrl-C.")
+    app = build_webhooks_app(settings)
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.run(app, host=host, port=port, log_config=None, log_level=log_level, lifespan="on")

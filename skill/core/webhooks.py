@@ -1,0 +1,298 @@
+"""Webhooks seen from the agent's side: what arrived, a message's callback history, why a signature
+fails, and a signed test request to a configured webhook URL."""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import anyio
+import httpx
+
+from skill.core.context import Services
+from skill.core.messaging import as_utc, get_message
+from skill.errors import InputError, PolicyError
+from skill.webhooks.signatures import (
+    HMAC_SHA1,
+    HMAC_SHA256,
+    TokenResolver,
+    body_sha256,
+    compute_signature,
+    verify_twilio,
+)
+from skill.webhooks.tokens import token_resolver
+
+PROBE_TIMEOUT_SECONDS = 10.0
+# Recognisable SIDs, so the receiving application can tell a probe from real traffic.
+PROBE_MESSAGE_SID = "SM" + "0" * 24 + "70726f6265"
+PROBE_CALL_SID = "CA" + "0" * 24 + "70726f6265"
+PROBE_BODY = "twilio-skill webhook probe"
+
+
+def resolver_for(services: Services) -> TokenResolver:
+    state = services.sandbox.state if services.sandbox is not None else None
+    return token_resolver(services.settings, state)
+
+
+def list_events(
+    services: Services, *, sid: str | None, kind: str | None, status: str | None, since: datetime | None, limit: int
+) -> list[dict[str, Any]]:
+    """Stored webhook events, newest first, filtered by every argument given."""
+    since_ts = as_utc(since).timestamp() if since is not None else None
+    found = services.stores.webhook_events.list(sid=sid, kind=kind, status=status, since=since_ts, limit=limit)
+    return [event.as_dict() for event in found]
+
+
+async def message_timeline(services: Services, sid: str) -> dict[str, Any]:
+    """The message as Twilio reports it, and every status callback received for it, oldest first.
+
+    Raises:
+        UpstreamError: twilio.20404 when Twilio has no such message.
+    """
+    from skill.catalog import brief
+
+    message = await get_message(services, sid)
+    callbacks = []
+    for event in services.stores.webhook_events.list(sid=sid, limit=1000, oldest_first=True):
+        item = event.as_dict()
+        error_message = event.payload.get("ErrorMessage")
+        item["error"] = (
+            brief(event.error_code, services.settings, error_message if isinstance(error_message, str) else None)
+            if event.error_code
+            else None
+        )
+        callbacks.append(item)
+    return {"message": message, "callbacks": callbacks}
+
+
+def _url_variants(url: str) -> list[tuple[str, str]]:
+    """(description, url) for the ways a proxy or a configuration typo changes the URL Twilio signed."""
+    parts = urlsplit(url)
+    variants: list[tuple[str, str]] = []
+    other = {"https": "http", "http": "https"}.get(parts.scheme)
+    if other:
+        variants.append((f"scheme {other} instead of {parts.scheme}", urlunsplit(parts._replace(scheme=other))))
+    if parts.port is not None:
+        host = parts.netloc.rsplit(":", 1)[0]
+        variants.extend(
+            (f"{scheme} without port {parts.port}", urlunsplit(parts._replace(scheme=scheme, netloc=host)))
+            for scheme in dict.fromkeys((parts.scheme, other or parts.scheme))
+        )
+    segments = [s for s in parts.path.split("/") if s]
+    for cut in range(1, len(segments)):
+        prefix = "/" + "/".join(segments[:cut])
+        path = "/" + "/".join(segments[cut:])
+        variants.append((f"path prefix {prefix} removed (proxy rewrite)", urlunsplit(parts._replace(path=path))))
+    toggled = parts.path[:-1] if parts.path.endswith("/") else parts.path + "/"
+    variants.append(("trailing slash toggled", urlunsplit(parts._replace(path=toggled))))
+    if parts.query:
+        variants.append(("query string dropped", urlunsplit(parts._replace(query=""))))
+    return variants
+
+
+def check_signature(
+    services: Services,
+    *,
+    url: str,
+    params: dict[str, list[str]] | None,
+    body: str | None,
+    signature: str,
+    account_sid: str,
+) -> dict[str, Any]:
+    """Whether a Twilio signature is valid for this request and, when not, which variant would match.
+
+    Tokens are used, never returned: a wrong-account match names the account SID only.
+    """
+    tokens = resolver_for(services)
+    raw = body.encode() if body is not None else None
+    own = tokens(account_sid)
+    secrets: list[tuple[str, str, str]] = []  # (description, secret, algorithm)
+    if own:
+        secrets.append((f"auth token of {account_sid}", own, HMAC_SHA1))
+    shared = services.settings.webhook_shared_key
+    if shared:
+        secrets.append(("shared key (HMAC-SHA256)", shared, HMAC_SHA256))
+    for _, secret, algorithm in secrets[:1]:
+        if verify_twilio(secret, url, params, signature, raw_body=raw, algorithm=algorithm):
+            return {"valid": True, "matched": None, "token_known": True, "variants_tried": 0}
+    tried = 0
+    candidates = [("the URL as given", url), *_url_variants(url)]
+    for description, secret, algorithm in secrets:
+        for variant, candidate in candidates:
+            if description.startswith("auth token") and variant == "the URL as given":
+                continue
+            tried += 1
+            if verify_twilio(secret, candidate, params, signature, raw_body=raw, algorithm=algorithm):
+                return _mismatch(f"{variant}, signed with the {description}", candidate, tried, own is not None)
+    for other in tokens.accounts():
+        token = tokens(other)
+        if other == account_sid or not token:
+            continue
+        tried += 1
+        if verify_twilio(token, url, params, signature, raw_body=raw):
+            return _mismatch(f"signed with the auth token of another account, {other}", url, tried, own is not None)
+    if raw is not None and "bodySHA256" in url:
+        expected = body_sha256(raw)
+        if expected not in url:
+            return _mismatch(
+                f"the body does not hash to the URL's bodySHA256 (it hashes to {expected})",
+                None,
+                tried,
+                own is not None,
+            )
+    return {"valid": False, "matched": None, "token_known": own is not None, "variants_tried": tried}
+
+
+def _mismatch(reason: str, url: str | None, tried: int, token_known: bool) -> dict[str, Any]:
+    return {"valid": False, "matched": reason, "matching_url": url, "token_known": token_known, "variants_tried": tried}
+
+
+def _address_allowed(address: str, sandbox: bool) -> bool:
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if ip.is_loopback:
+        return sandbox
+    return not (ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified)
+
+
+async def _check_destination(services: Services, url: str) -> None:
+    """Raises:
+    InputError: not an http(s) URL with a host.
+    PolicyError: the host resolves to a refused address, or no number of the account uses the URL.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(
+            f"{url!r} is not an http or https URL.",
+            code="input.invalid_url",
+            remediation=["Pass the full webhook URL, e.g. https://example.com/twilio/sms/inbound."],
+        )
+    sandbox = services.settings.mode == "sandbox"
+    try:
+        infos = await anyio.getaddrinfo(parts.hostname, parts.port or 443, type=0)
+    except OSError as exc:
+        raise InputError(
+            f"The host {parts.hostname} does not resolve ({exc}).",
+            code="input.unresolvable_host",
+            remediation=["Check the host name in the URL; Twilio could not reach it either."],
+        ) from None
+    refused = [str(info[4][0]) for info in infos if not _address_allowed(str(info[4][0]), sandbox)]
+    if refused:
+        raise PolicyError(
+            f"{parts.hostname} resolves to {refused[0]}, a private, loopback or link-local address; "
+            "webhook_probe only contacts public addresses. Nothing was sent.",
+            code="policy.probe_address_refused",
+            remediation=[
+                "Probe the public URL Twilio is configured with, not an internal address.",
+                "To test a local receiver, use the sandbox (loopback is allowed there).",
+            ],
+        )
+    if services.policy.probe_any_url:
+        return
+    numbers = await services.twilio.numbers.list(phone_number=None, limit=1000)
+    fields = ("sms_url", "sms_fallback_url", "voice_url", "voice_fallback_url", "status_callback")
+    configured = {str(n.get(name)) for n in numbers for name in fields if n.get(name)}
+    if url not in configured:
+        raise PolicyError(
+            "No phone number of this account is configured with that URL, and the policy only allows probing "
+            "configured webhooks. Nothing was sent.",
+            code="policy.probe_url_not_configured",
+            remediation=[
+                "Probe a URL shown as sms_url or voice_url by numbers_list.",
+                "Or configure the number first with number_configure, then probe.",
+                "An operator can set probe_any_url = true under [limits] in the policy file.",
+            ],
+        )
+
+
+def _probe_params(services: Services, kind: str) -> dict[str, list[str]]:
+    account = services.twilio.account_sid
+    if kind == "voice":
+        return {
+            "AccountSid": [account],
+            "CallSid": [PROBE_CALL_SID],
+            "CallStatus": ["ringing"],
+            "Direction": ["inbound"],
+            "From": ["+15005550006"],
+            "To": ["+15005550006"],
+            "ApiVersion": ["2010-04-01"],
+        }
+    return {
+        "AccountSid": [account],
+        "MessageSid": [PROBE_MESSAGE_SID],
+        "SmsSid": [PROBE_MESSAGE_SID],
+        "SmsStatus": ["received"],
+        "Body": [PROBE_BODY],
+        "NumMedia": ["0"],
+        "From": ["+15005550006"],
+        "To": ["+15005550006"],
+        "ApiVersion": ["2010-04-01"],
+    }
+
+
+def lint_findings(twiml: str, kind: str) -> list[dict[str, Any]]:
+    """The TwiML linter's findings on an answer, read as voice or messaging TwiML."""
+    from skill.core.twiml_lint import lint
+
+    report = lint(twiml, "voice" if kind == "voice" else "messaging")
+    return [finding.model_dump() for finding in report.findings]
+
+
+async def probe(services: Services, *, url: str, kind: str) -> dict[str, Any]:
+    """POST to a webhook URL as Twilio would, signed, and report what came back.
+
+    Raises:
+        InputError, PolicyError: see _check_destination; ConfigError when no auth token can sign.
+    """
+    from skill.errors import ConfigError
+
+    await _check_destination(services, url)
+    params = _probe_params(services, kind)
+    token = resolver_for(services)(services.twilio.account_sid)
+    if not token:
+        raise ConfigError(
+            "Signing a probe needs the account's auth token; only an API key is configured.",
+            code="config.auth_token_required",
+            remediation=["Set TWILIO_AUTH_TOKEN (it is never shown), or test the URL from the Twilio Console."],
+        )
+    signature = compute_signature(token, url, params)
+    form = [(name, value) for name, values in params.items() for value in values]
+    headers = {"X-Twilio-Signature": signature, "User-Agent": "TwilioProxy/1.1 (twilio-skill probe)"}
+    started = time.perf_counter()
+    try:
+        async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_SECONDS, follow_redirects=False) as client:
+            response = await client.post(url, data=dict(form), headers=headers)
+    except httpx.HTTPError as exc:
+        return {
+            "url": url,
+            "kind": kind,
+            "reachable": False,
+            "status": None,
+            "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+            "content_type": None,
+            "problem": f"{type(exc).__name__}: {exc}",
+            "findings": [],
+        }
+    latency = round((time.perf_counter() - started) * 1000, 1)
+    content_type = response.headers.get("content-type")
+    findings: list[dict[str, Any]] = []
+    problem = None
+    media = (content_type or "").split(";")[0].strip().lower()
+    if response.status_code >= 300:
+        problem = f"HTTP {response.status_code}: Twilio logs error 11200 and the caller gets nothing."
+    elif response.content and media in ("text/xml", "application/xml"):
+        findings = lint_findings(response.text, kind)
+    elif response.content:
+        problem = f"Content-Type {content_type!r} is not TwiML (text/xml); Twilio logs error 12300."
+    return {
+        "url": url,
+        "kind": kind,
+        "reachable": True,
+        "status": response.status_code,
+        "latency_ms": latency,
+        "content_type": content_type,
+        "problem": problem,
+        "findings": findings,
+    }

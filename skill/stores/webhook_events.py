@@ -1,0 +1,165 @@
+"""Webhook events as received: written once per dedupe key, then processed once.
+
+A callback is acknowledged only after its row is committed, and a repeat of the same key is
+recognised by the UNIQUE constraint, so a redelivery is answered 2xx without a second row.
+Processing marks a row in the same transaction as its effects (opt-outs, counters), so an event is
+processed exactly once even when the process dies between two steps.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from skill.stores.database import Database
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event about to be stored."""
+
+    dedupe_key: str
+    kind: str  # sms_status | sms_inbound | voice_status | email_event | email_inbound | ...
+    sid: str | None
+    status: str | None
+    account_sid: str | None
+    error_code: int | None
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    id: int
+    dedupe_key: str
+    kind: str
+    sid: str | None
+    status: str | None
+    account_sid: str | None
+    error_code: int | None
+    received_at: float
+    processed_at: float | None
+    payload: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "sid": self.sid,
+            "status": self.status,
+            "account_sid": self.account_sid,
+            "error_code": self.error_code,
+            "received_at": self.received_at,
+            "processed_at": self.processed_at,
+            "payload": self.payload,
+        }
+
+
+_COLUMNS = "id, dedupe_key, kind, sid, status, account_sid, error_code, received_at, processed_at, payload_json"
+Effect = Callable[[sqlite3.Connection, StoredEvent], None]
+
+
+def _stored(row: sqlite3.Row) -> StoredEvent:
+    return StoredEvent(
+        id=row["id"],
+        dedupe_key=row["dedupe_key"],
+        kind=row["kind"],
+        sid=row["sid"],
+        status=row["status"],
+        account_sid=row["account_sid"],
+        error_code=row["error_code"],
+        received_at=row["received_at"],
+        processed_at=row["processed_at"],
+        payload=json.loads(row["payload_json"]),
+    )
+
+
+class WebhookEventStore:
+    """Durable, deduplicated webhook events and the counters their processing keeps."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def record(self, events: Sequence[NewEvent], *, now: float | None = None) -> list[bool]:
+        """Store events in one transaction; for each, True when it was new (False: a duplicate)."""
+        received = time.time() if now is None else now
+        fresh: list[bool] = []
+        with self.db.transaction() as conn:
+            for event in events:
+                cursor = conn.execute(
+                    "INSERT OR IGNORE INTO webhook_events (dedupe_key, kind, sid, status, account_sid, error_code, "
+                    "received_at, payload_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        event.dedupe_key,
+                        event.kind,
+                        event.sid,
+                        event.status,
+                        event.account_sid,
+                        event.error_code,
+                        received,
+                        json.dumps(event.payload, separators=(",", ":"), ensure_ascii=False),
+                    ),
+                )
+                fresh.append(cursor.rowcount > 0)
+        return fresh
+
+    def process_pending(self, effect: Effect, *, limit: int = 200, now: float | None = None) -> int:
+        """Apply `effect` to up to `limit` unprocessed events and mark them, all in one transaction."""
+        done_at = time.time() if now is None else now
+        with self.db.transaction() as conn:
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM webhook_events WHERE processed_at IS NULL ORDER BY id LIMIT ?", (limit,)
+            ).fetchall()
+            for row in rows:
+                event = _stored(row)
+                effect(conn, event)
+                conn.execute("UPDATE webhook_events SET processed_at = ? WHERE id = ?", (done_at, event.id))
+        return len(rows)
+
+    @staticmethod
+    def count_event(conn: sqlite3.Connection, event: StoredEvent) -> None:
+        """Add one to the day's counter of this kind and status (call inside a processing transaction)."""
+        day = time.strftime("%Y-%m-%d", time.gmtime(event.received_at))
+        conn.execute(
+            "INSERT INTO webhook_counters (day, kind, status, count) VALUES (?, ?, ?, 1) "
+            "ON CONFLICT(day, kind, status) DO UPDATE SET count = count + 1",
+            (day, event.kind, event.status or ""),
+        )
+
+    def pending_count(self) -> int:
+        return int(self.db.query("SELECT COUNT(*) FROM webhook_events WHERE processed_at IS NULL")[0][0])
+
+    def list(
+        self,
+        *,
+        sid: str | None = None,
+        kind: str | None = None,
+        status: str | None = None,
+        since: float | None = None,
+        limit: int = 50,
+        oldest_first: bool = False,
+    ) -> list[StoredEvent]:
+        """Events matching every filter given, newest first unless oldest_first."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, value in (("sid", sid), ("kind", kind), ("status", status)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if since is not None:
+            clauses.append("received_at >= ?")
+            params.append(since)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        order = "ASC" if oldest_first else "DESC"
+        rows = self.db.query(
+            f"SELECT {_COLUMNS} FROM webhook_events {where} ORDER BY id {order} LIMIT ?", (*params, limit)
+        )
+        return [_stored(row) for row in rows]
+
+    def counters(self) -> dict[str, int]:
+        """Processed events per 'kind:status', over every day."""
+        rows = self.db.query("SELECT kind, status, SUM(count) AS total FROM webhook_counters GROUP BY kind, status")
+        return {f"{row['kind']}:{row['status']}": int(row["total"]) for row in rows}

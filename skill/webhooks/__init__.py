@@ -1,0 +1,1 @@
+"""The webhook receiver for Twilio and SendGrid callbacks (`twilio-skill webhooks`)."""

@@ -1,0 +1,334 @@
+"""The webhook receiver: an ASGI app for Twilio and SendGrid callbacks.
+
+    POST /twilio/sms/status       message status callbacks            -> 204
+    POST /twilio/sms/inbound      incoming messages (STOP/START/HELP) -> TwiML
+    POST /twilio/voice/status     call status callbacks               -> 204
+    POST /twilio/voice/ivr/{menu}/{node}   IVR TwiML, served by the handler passed as `ivr`
+    POST /sendgrid/events         SendGrid Event Webhook (ECDSA)      -> 204
+    POST /sendgrid/inbound        SendGrid Inbound Parse (multipart, ?token=) -> 204
+    GET  /healthz
+
+Every Twilio route checks X-Twilio-Signature before anything else; a bad or missing signature is
+answered 403 and nothing is stored. A valid callback is committed to the store before the 2xx, and
+a repeat of one already stored is answered 2xx without a second row. Opt-outs and counters are
+applied afterwards by a worker in the app's lifespan (skill.webhooks.processing).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, parse_qsl
+
+import anyio
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from skill.config import Settings
+from skill.stores.sqlite import Stores
+from skill.webhooks import events as ev
+from skill.webhooks.inbound import keyword_of, reply_text, twiml_message
+from skill.webhooks.processing import EventProcessor
+from skill.webhooks.signatures import (
+    HMAC_SHA1,
+    TokenResolver,
+    form_params,
+    signature_algorithm,
+    verify_sendgrid,
+    verify_twilio,
+)
+from skill.webhooks.tokens import token_resolver
+from skill.webhooks.urls import public_url
+
+log = logging.getLogger("twilio_skill.webhooks")
+
+MAX_BODY_BYTES = 1024 * 1024
+MOUNT_PATH = "/webhooks"
+IVR_PATH = "/twilio/voice/ivr/{menu}/{node}"
+TWIML = "text/xml"
+
+
+@dataclass(frozen=True)
+class TwilioCallback:
+    """A Twilio request whose signature verified: what an extension handler (IVR) is given."""
+
+    request: Request
+    url: str
+    params: dict[str, list[str]]
+    account_sid: str | None
+    raw_body: bytes
+
+    def value(self, name: str) -> str | None:
+        values = self.params.get(name)
+        return values[0] if values else None
+
+
+TwilioHandler = Callable[[TwilioCallback], Awaitable[Response]]
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The whole body, refusing at once anything over `limit` bytes.
+
+    Raises:
+        BodyTooLarge: the declared or actual length is over the limit.
+    """
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _forbidden(reason: str) -> Response:
+    return PlainTextResponse(f"Forbidden: {reason}\n", status_code=403)
+
+
+@dataclass
+class Receiver:
+    """What the routes share: settings, stores, token lookup and the processing worker."""
+
+    settings: Settings
+    stores: Stores
+    tokens: TokenResolver
+    processor: EventProcessor
+    max_body: int = MAX_BODY_BYTES
+    clock: Callable[[], float] = time.time
+    ivr: TwilioHandler | None = None
+    stats: dict[str, int] = field(default_factory=lambda: {"stored": 0, "duplicate": 0, "forbidden": 0})
+
+    def store(self, new_events: list[Any]) -> list[bool]:
+        fresh = ev.store_events(self.stores.webhook_events, new_events)
+        stored = sum(fresh)
+        self.stats["stored"] += stored
+        self.stats["duplicate"] += len(fresh) - stored
+        if stored:
+            self.processor.notify()
+        return fresh
+
+    async def verified_twilio(self, request: Request) -> TwilioCallback | Response:
+        """The callback when its signature verifies, else the 403/413 response to send."""
+        try:
+            raw = await read_body(request, self.max_body)
+        except BodyTooLarge:
+            return PlainTextResponse("Request body too large\n", status_code=413)
+        url = public_url(request.scope, self.settings.public_url)
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type == "application/json":
+            signed_params: dict[str, list[str]] | None = None
+            try:
+                data = json.loads(raw) if raw else {}
+            except ValueError:
+                data = None
+            fields = data if isinstance(data, dict) else {}
+            params = {k: [v if isinstance(v, str) else json.dumps(v)] for k, v in fields.items() if v is not None}
+        else:
+            params = form_params(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+            signed_params = params
+        query = parse_qs(request.url.query)
+        sids = params.get("AccountSid") or query.get("AccountSid")
+        account_sid = sids[0] if sids else None
+        signature = request.headers.get("x-twilio-signature")
+        settings_header = request.headers.get("x-twilio-webhooks-signature-settings")
+        algorithm = signature_algorithm(settings_header)
+        if settings_header:
+            secret = self.settings.webhook_shared_key
+        else:
+            secret = self.tokens(account_sid) if account_sid else None
+            algorithm = HMAC_SHA1
+        valid = bool(secret) and verify_twilio(
+            secret or "", url, signed_params, signature, raw_body=raw, algorithm=algorithm
+        )
+        if not valid:
+            self.stats["forbidden"] += 1
+            log.warning("refused a Twilio request to %s: signature missing or invalid", request.url.path)
+            return _forbidden("invalid or missing X-Twilio-Signature")
+        return TwilioCallback(request=request, url=url, params=params, account_sid=account_sid, raw_body=raw)
+
+    def twilio_route(self, kind: str) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            checked = await self.verified_twilio(request)
+            if isinstance(checked, Response):
+                return checked
+            token = request.headers.get("i-twilio-idempotency-token")
+            event = ev.twilio_event(kind, checked.params, idempotency_token=token, raw_body=checked.raw_body)
+            self.store([event])
+            if kind == ev.SMS_INBOUND:
+                text = reply_text(keyword_of(checked.value("Body")), self.settings.help_text)
+                return Response(twiml_message(text), media_type=TWIML)
+            return Response(status_code=204)
+
+        return endpoint
+
+    async def ivr_endpoint(self, request: Request) -> Response:
+        checked = await self.verified_twilio(request)
+        if isinstance(checked, Response):
+            return checked
+        if self.ivr is None:
+            return PlainTextResponse("No IVR menus are served here.\n", status_code=404)
+        return await self.ivr(checked)
+
+    async def sendgrid_events(self, request: Request) -> Response:
+        try:
+            raw = await read_body(request, self.max_body)
+        except BodyTooLarge:
+            return PlainTextResponse("Request body too large\n", status_code=413)
+        key = self.settings.sendgrid_webhook_public_key
+        if not key or not verify_sendgrid(
+            key,
+            request.headers.get("x-twilio-email-event-webhook-signature"),
+            request.headers.get("x-twilio-email-event-webhook-timestamp"),
+            raw,
+            now=self.clock(),
+        ):
+            self.stats["forbidden"] += 1
+            log.warning("refused a SendGrid event post: signature missing, invalid, stale, or no key configured")
+            return _forbidden("invalid or missing SendGrid event signature")
+        try:
+            new_events = ev.sendgrid_events(raw)
+        except ValueError:
+            return PlainTextResponse("Expected a JSON array of events\n", status_code=400)
+        self.store(new_events)
+        return Response(status_code=204)
+
+    async def sendgrid_inbound(self, request: Request) -> Response:
+        import hmac
+
+        try:
+            raw = await read_body(request, self.max_body)
+        except BodyTooLarge:
+            return PlainTextResponse("Request body too large\n", status_code=413)
+        expected = self.settings.inbound_parse_token
+        given = request.query_params.get("token", "")
+        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+            self.stats["forbidden"] += 1
+            return _forbidden("missing or wrong ?token= for Inbound Parse")
+        replay = Request(request.scope, receive=_replay(raw))
+        async with replay.form(max_files=20, max_fields=200) as form:
+            fields = {name: value for name, value in form.multi_items() if isinstance(value, str)}
+            fields["attachments"] = str(sum(1 for _, value in form.multi_items() if not isinstance(value, str)))
+        self.store([ev.inbound_parse_event(fields, raw)])
+        return Response(status_code=204)
+
+    async def healthz(self, request: Request) -> Response:
+        pending = await anyio.to_thread.run_sync(self.stores.webhook_events.pending_count)
+        return JSONResponse({"status": "ok", "pending": pending, **self.stats})
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+def build_webhooks_app(
+    settings: Settings,
+    stores: Stores | None = None,
+    *,
+    tokens: TokenResolver | None = None,
+    ivr: TwilioHandler | None = None,
+    max_body: int = MAX_BODY_BYTES,
+    clock: Callable[[], float] = time.time,
+    run_worker: bool = True,
+) -> Starlette:
+    """The receiver as a Starlette app. Without `stores` it opens (and closes) its own on the settings' file.
+
+    `tokens` finds an account's auth token by SID (default: token_resolver(settings)); `ivr` answers
+    POST /twilio/voice/ivr/{menu}/{node} after the signature check (404 without it).
+    """
+    owned = stores is None
+    opened = stores if stores is not None else Stores.open(settings.db_path)
+    receiver = Receiver(
+        settings=settings,
+        stores=opened,
+        tokens=tokens or token_resolver(settings),
+        processor=EventProcessor(settings, opened),
+        max_body=max_body,
+        clock=clock,
+        ivr=ivr,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with anyio.create_task_group() as group:
+            if run_worker:
+                group.start_soon(receiver.processor.run)
+            try:
+                yield
+            finally:
+                group.cancel_scope.cancel()
+        if owned:
+            opened.close()
+
+    routes = [
+        Route("/twilio/sms/status", receiver.twilio_route(ev.SMS_STATUS), methods=["POST"]),
+        Route("/twilio/sms/inbound", receiver.twilio_route(ev.SMS_INBOUND), methods=["POST"]),
+        Route("/twilio/voice/status", receiver.twilio_route(ev.VOICE_STATUS), methods=["POST"]),
+        Route(IVR_PATH, receiver.ivr_endpoint, methods=["POST"]),
+        Route("/sendgrid/events", receiver.sendgrid_events, methods=["POST"]),
+        Route("/sendgrid/inbound", receiver.sendgrid_inbound, methods=["POST"]),
+        Route("/healthz", receiver.healthz, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.receiver = receiver
+    return app
+
+
+class WebhooksBeside:
+    """ASGI: requests under MOUNT_PATH go to the receiver, everything else to `app`; both lifespans run.
+
+    The receiver sits outside any bearer-token guard of `app`: Twilio cannot send that token, and
+    every receiver route checks its own signature instead.
+    """
+
+    def __init__(self, app: ASGIApp, webhooks: Starlette, prefix: str = MOUNT_PATH) -> None:
+        self.app = app
+        self.webhooks = webhooks
+        self.prefix = prefix.rstrip("/")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(scope, receive, send)
+            return
+        path = str(scope.get("path", ""))
+        if scope["type"] == "http" and (path == self.prefix or path.startswith(self.prefix + "/")):
+            inner = dict(scope)
+            inner["root_path"] = str(scope.get("root_path", "")) + self.prefix
+            await self.webhooks(inner, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The outer app's lifespan protocol runs as usual; the receiver's lifespan wraps it.
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(self.webhooks.router.lifespan_context(self.webhooks))
+            await self.app(scope, receive, send)
+
+
+def with_webhooks(app: ASGIApp, settings: Settings) -> ASGIApp:
+    """`app` with the webhook receiver mounted at /webhooks (for `serve --transport http`)."""
+    return WebhooksBeside(app, build_webhooks_app(settings))

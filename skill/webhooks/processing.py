@@ -1,0 +1,84 @@
+"""After-write work, off the request path: opt-out changes and counters.
+
+A worker started in the receiver's lifespan reads unprocessed events from the store and applies
+their effects in the same transaction that marks them processed. Whatever was acknowledged before
+a crash is still unprocessed in the store, so the next start processes it, once.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+import anyio
+
+from skill.config import Settings
+from skill.core.phones import bare_number
+from skill.stores.sqlite import Stores
+from skill.stores.webhook_events import StoredEvent, WebhookEventStore
+from skill.webhooks.events import SMS_INBOUND
+from skill.webhooks.inbound import keyword_of, optout_scope
+
+log = logging.getLogger("twilio_skill.webhooks")
+
+BATCH_SIZE = 200
+IDLE_POLL_SECONDS = 1.0
+
+
+class EventProcessor:
+    """Applies each stored event's effects exactly once."""
+
+    def __init__(self, settings: Settings, stores: Stores) -> None:
+        self.settings = settings
+        self.stores = stores
+        self._wake = anyio.Event()
+
+    def notify(self) -> None:
+        """Tell the worker new events are stored (called after each write that stored something)."""
+        self._wake.set()
+
+    def effect(self, conn: sqlite3.Connection, event: StoredEvent) -> None:
+        """One event's effects, inside the transaction that marks it processed."""
+        WebhookEventStore.count_event(conn, event)
+        if event.kind != SMS_INBOUND:
+            return
+        keyword = keyword_of(str(event.payload.get("Body") or ""))
+        sender = event.payload.get("From")
+        if keyword not in ("stop", "start") or not isinstance(sender, str) or not sender:
+            return
+        scope = optout_scope(
+            self.settings.optout_scope,
+            to=event.payload.get("To"),
+            messaging_service_sid=event.payload.get("MessagingServiceSid"),
+        )
+        phone = bare_number(sender)
+        # The suppression store shares this connection, so its write joins the open transaction.
+        if keyword == "stop":
+            self.stores.suppressions.add(phone, source="inbound_stop", scope=scope)
+        else:
+            self.stores.suppressions.remove(phone, scope=scope)
+
+    def process_once(self) -> int:
+        """Process one batch; the number of events processed."""
+        return self.stores.webhook_events.process_pending(self.effect, limit=BATCH_SIZE)
+
+    def drain(self) -> int:
+        """Process until nothing is pending; the number processed."""
+        total = 0
+        while done := self.process_once():
+            total += done
+        return total
+
+    async def run(self) -> None:
+        """Process forever: at once when notified, else every IDLE_POLL_SECONDS (other writers)."""
+        while True:
+            self._wake = anyio.Event()
+            try:
+                done = await anyio.to_thread.run_sync(self.drain)
+                if done:
+                    log.debug("processed %d webhook events", done)
+            except sqlite3.Error:
+                # A locked or busy database is retried on the next round; the events stay pending.
+                log.warning("webhook event processing failed; will retry", exc_info=True)
+            with anyio.move_on_after(IDLE_POLL_SECONDS):
+                await self._wake.wait()

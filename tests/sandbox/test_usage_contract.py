@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import base64
+
+import httpx
+import pytest
+from mcp import Client
+
+from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
+from skill.sandbox.app import Sandbox
+from tests.conftest import call
+from tests.contract import assert_matches
+
+pytestmark = pytest.mark.anyio
+SPEC = "twilio-oai/twilio_api_v2010.json"
+USAGE = f"/2010-04-01/Accounts/{SANDBOX_ACCOUNT_SID}/Usage"
+
+
+async def fetch_trigger(sandbox: Sandbox, sid: str) -> int:
+    """GET one trigger the way the SDK would (no tool reads a single trigger)."""
+    token = base64.b64encode(f"{SANDBOX_ACCOUNT_SID}:{SANDBOX_AUTH_TOKEN}".encode()).decode()
+    async with httpx.AsyncClient(transport=sandbox.transport(), base_url="http://sandbox") as http:
+        response = await http.get(
+            f"{USAGE}/Triggers/{sid}.json",
+            headers={"Authorization": f"Basic {token}", "X-Twilio-Host": "api.twilio.com"},
+            timeout=10,
+        )
+    return response.status_code
+
+
+async def test_usage_routes_answer_with_the_published_schemas(client: Client, sandbox: Sandbox) -> None:
+    sandbox.record_responses = True
+    for period in ("today", "yesterday", "this_month", "last_month"):
+        assert not (await call(client, "usage_summary", {"period": period})).is_error
+    ranged = await call(client, "usage_summary", {"start_date": "2024-01-01", "end_date": "2024-01-31"})
+    assert not ranged.is_error, ranged
+    created = await call(
+        client,
+        "usage_trigger_create",
+        {
+            "usage_category": "sms",
+            "trigger_value": "1000",
+            "trigger_by": "count",
+            "callback_url": "https://example.com/t",
+        },
+    )
+    sid = created.data["trigger"]["sid"]
+    assert await fetch_trigger(sandbox, sid) == 200
+    await call(client, "usage_triggers_list")
+    assert not (await call(client, "usage_trigger_delete", {"sid": sid})).is_error
+    served = {(r["method"], r["path"]) for r in sandbox.served}
+    usage = "/2010-04-01/Accounts/{AccountSid}/Usage"
+    expected = {("GET", f"{usage}/Records/{name}.json") for name in ("Today", "Yesterday", "ThisMonth", "LastMonth")}
+    expected |= {
+        ("GET", f"{usage}/Records.json"),
+        ("GET", f"{usage}/Triggers.json"),
+        ("POST", f"{usage}/Triggers.json"),
+        ("GET", f"{usage}/Triggers/{{Sid}}.json"),
+        ("DELETE", f"{usage}/Triggers/{{Sid}}.json"),
+    }
+    assert expected <= served
+    for response in sandbox.served:
+        assert_matches(SPEC, response["method"], response["path"], response["status"], response["body"])
