@@ -83,7 +83,10 @@ def run_http(settings: Settings, *, host: str, port: int, allow_hosts: tuple[str
         )
         names = ", ".join(allowed_host_names(host, allow_hosts))
         err(f"twilio-skill: accepted Host names: {names}; add others with --allow-host.")
-    app = build_http_app(settings, host=host, token=token, allowed_hosts=allow_hosts)
+    from skill.webhooks.app import with_webhooks
+
+    # The webhook receiver sits beside MCP at /webhooks, outside the bearer guard: its routes check signatures.
+    app = with_webhooks(build_http_app(settings, host=host, token=token, allowed_hosts=allow_hosts), settings)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}{MCP_PATH}"
     err(f"twilio-skill: serving MCP over streamable HTTP at {url}")

@@ -125,12 +125,10 @@ class BearerTokenGuard:
 def build_http_app(
     settings: Settings, *, host: str, token: str | None = None, allowed_hosts: Iterable[str] = ()
 ) -> ASGIApp:
-    """The MCP server as an ASGI app at /mcp, guarded by a bearer token when one is given, with the
-    webhook receiver beside it at /webhooks (outside the guard: its routes check signatures)."""
+    """The MCP server as an ASGI app at /mcp, guarded by a bearer token when one is given."""
     from skill.server.app import build_server
-    from skill.webhooks.app import with_webhooks
 
     server = build_server(settings)
     security = transport_security(host, allowed_hosts)
     app: ASGIApp = server.streamable_http_app(streamable_http_path=MCP_PATH, host=host, transport_security=security)
-    return with_webhooks(BearerTokenGuard(app, token) if token else app, settings)
+    return BearerTokenGuard(app, token) if token else app
