@@ -89,7 +89,20 @@ class Settings:
 
     @property
     def db_path(self) -> Path:
-        return self.home / "state.db"
+        """Sandbox and live state never mix: a sandbox experiment (an inbound START, say) must not
+        lift a real opt-out, so the sandbox keeps its own database."""
+        return self.home / ("sandbox.db" if self.mode == "sandbox" else "state.db")
+
+    def secret_values(self) -> tuple[str, ...]:
+        """Every configured secret, for the log formatter and the audit log to strip."""
+        values = (
+            self.api_secret,
+            self.auth_token,
+            self.sendgrid_api_key,
+            self.webhook_shared_key,
+            self.inbound_parse_token,
+        )
+        return tuple(value for value in values if value)
 
     @property
     def secrets_path(self) -> Path:
@@ -137,7 +150,7 @@ class Settings:
             ),
             sandbox_url=env.get("TWILIO_SKILL_SANDBOX_URL") or None,
             sandbox_faults=env.get("TWILIO_SKILL_SANDBOX_FAULTS") or None,
-            approval_ttl_seconds=int(env.get("TWILIO_SKILL_APPROVAL_TTL", "3600")),
+            approval_ttl_seconds=_positive_int(env, "TWILIO_SKILL_APPROVAL_TTL", 3600),
             console_url=env.get("TWILIO_SKILL_CONSOLE_URL") or None,
             public_url=env.get("TWILIO_SKILL_PUBLIC_URL") or None,
             sendgrid_webhook_public_key=env.get("SENDGRID_WEBHOOK_PUBLIC_KEY") or None,
@@ -146,6 +159,23 @@ class Settings:
             help_text=env.get("TWILIO_SKILL_HELP_TEXT") or cls.help_text,
             optout_scope="sender" if env.get("TWILIO_SKILL_OPTOUT_SCOPE", "").lower() == "sender" else "global",
         )
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigError(
+            f"{name} must be a whole number of seconds above zero, not {raw!r}.",
+            code="config.invalid_number",
+            remediation=[f"Set {name} to e.g. {default}, or unset it."],
+        )
+    return value
 
 
 def parse_toolsets(value: str | None) -> tuple[str, ...]:
@@ -196,7 +226,9 @@ def _profile_credentials(profile: str, env: Mapping[str, str]) -> dict[str, str]
         ) from exc
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{config_path} is not valid JSON: {exc.msg}.", code="config.profile_invalid") from exc
-    profiles = data.get("profiles") or {}
+    profiles = (data.get("profiles") if isinstance(data, dict) else None) or {}
+    if not isinstance(profiles, dict):
+        profiles = {}
     entry = profiles.get(profile)
     if not isinstance(entry, dict):
         raise ConfigError(

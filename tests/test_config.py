@@ -13,7 +13,7 @@ def test_no_credentials_means_sandbox_mode(tmp_path: Path) -> None:
     settings = Settings.from_env({"TWILIO_SKILL_HOME": str(tmp_path)})
     assert settings.mode == "sandbox"
     assert settings.profile_name == "sandbox"
-    assert settings.db_path == tmp_path / "state.db"
+    assert settings.db_path == tmp_path / "sandbox.db"
 
 
 def test_account_sid_with_an_api_key_pair_or_an_auth_token_means_live(tmp_path: Path) -> None:
@@ -60,3 +60,36 @@ def test_toolsets_parse_names_all_and_reject_unknown_ones() -> None:
     with pytest.raises(ConfigError) as info:
         parse_toolsets("messaging,fax")
     assert "fax" in info.value.message
+
+
+def test_a_bad_approval_ttl_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({"TWILIO_SKILL_HOME": str(tmp_path), "TWILIO_SKILL_APPROVAL_TTL": "soon"})
+    assert info.value.code == "config.invalid_number"
+
+
+def test_a_cli_config_that_is_not_an_object_means_no_such_profile(tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    config.write_text("[]")
+    env = {"TWILIO_SKILL_HOME": str(tmp_path), "TWILIO_CLI_CONFIG": str(config)}
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env(env, profile="prod")
+    assert info.value.code == "config.profile_missing"
+
+
+def test_sandbox_and_live_state_live_in_different_databases(tmp_path: Path) -> None:
+    sandbox = Settings(home=tmp_path)
+    live = Settings(home=tmp_path, account_sid="AC" + "1" * 32, auth_token="t")
+    assert sandbox.db_path != live.db_path
+
+
+def test_every_configured_secret_is_listed_for_redaction(tmp_path: Path) -> None:
+    settings = Settings(
+        home=tmp_path,
+        api_secret="a",
+        auth_token="b",
+        sendgrid_api_key="c",
+        webhook_shared_key="d",
+        inbound_parse_token="e",
+    )
+    assert set(settings.secret_values()) == {"a", "b", "c", "d", "e"}

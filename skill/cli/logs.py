@@ -48,8 +48,3 @@ def configure_logging(level: str = "info", secrets: tuple[str, ...] = ()) -> Non
     # One line per outgoing HTTP request is noise below debug level.
     for chatty in ("httpx", "httpcore"):
         logging.getLogger(chatty).setLevel(logging.DEBUG if level == "debug" else logging.WARNING)
-
-
-def settings_secrets(*values: str | None) -> tuple[str, ...]:
-    """The non-empty secrets among values, for the formatter."""
-    return tuple(value for value in values if value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from skill.cli.common import CliState, err, fail, pass_state
-from skill.cli.logs import configure_logging, settings_secrets
+from skill.cli.logs import configure_logging
 from skill.config import Settings
 from skill.errors import SkillError
 
@@ -28,7 +28,7 @@ DEFAULT_HTTP_PORT = 8765
 def serve(state: CliState, transport: str, host: str, port: int, allow_hosts: tuple[str, ...], log_level: str) -> None:
     """Run the MCP server. Logs go to stderr; in stdio mode stdout is the MCP channel."""
     settings = state.settings()
-    configure_logging(log_level, settings_secrets(settings.api_secret, settings.auth_token, settings.sendgrid_api_key))
+    configure_logging(log_level, settings.secret_values())
     try:
         if transport == "stdio":
             run_stdio(settings)
@@ -79,7 +79,7 @@ def run_http(settings: Settings, *, host: str, port: int, allow_hosts: tuple[str
         # The token is a secret too: keep it out of every log line.
         configure_logging(
             log_level,
-            settings_secrets(settings.api_secret, settings.auth_token, settings.sendgrid_api_key, token),
+            (*settings.secret_values(), token),
         )
         names = ", ".join(allowed_host_names(host, allow_hosts))
         err(f"twilio-skill: accepted Host names: {names}; add others with --allow-host.")

@@ -7,7 +7,7 @@ import contextlib
 import click
 
 from skill.cli.common import CliState, err, pass_state
-from skill.cli.logs import configure_logging, settings_secrets
+from skill.cli.logs import configure_logging
 
 DEFAULT_WEBHOOKS_PORT = 8766
 ROUTES = ("/twilio/sms/status", "/twilio/sms/inbound", "/twilio/voice/status", "/sendgrid/events")
@@ -34,16 +34,7 @@ def webhooks(state: CliState, port: int, host: str, public_url: str | None, log_
     settings = state.settings()
     if public_url:
         settings = settings.with_overrides(public_url=public_url)
-    configure_logging(
-        log_level,
-        settings_secrets(
-            settings.api_secret,
-            settings.auth_token,
-            settings.sendgrid_api_key,
-            settings.webhook_shared_key,
-            settings.inbound_parse_token,
-        ),
-    )
+    configure_logging(log_level, settings.secret_values())
     base = (settings.public_url or f"http://{host}:{port}").rstrip("/")
     err(f"twilio-skill: receiving webhooks on {host}:{port}; configure Twilio with e.g. {base}{ROUTES[0]}")
     err("twilio-skill: routes: " + ", ".join(ROUTES) + ". Stop with Ctrl-C.")

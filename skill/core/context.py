@@ -43,7 +43,7 @@ class Services:
             ConfigError: the policy file is unusable.
         """
         policy = load_policy(settings.policy_path)
-        secrets = tuple(s for s in (settings.api_secret, settings.auth_token, settings.sendgrid_api_key) if s)
+        secrets = settings.secret_values()
         stores = Stores.open(settings.db_path, secrets)
         transport = None
         if settings.mode == "sandbox" and not settings.sandbox_url:

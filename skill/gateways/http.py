@@ -47,12 +47,16 @@ class RetryPolicy:
         self.cap = cap
         self.budget = budget
 
-    def delay(self, attempt: int, retry_after: str | None) -> float:
+    def delay(self, attempt: int, retry_after: str | None) -> float | None:
+        """Seconds to wait before the next try; None when the server asks for a longer wait than the cap
+        (the caller then reports the error, retryable, rather than retrying too early)."""
         if retry_after:
             try:
-                return min(float(retry_after), self.cap)
+                asked = float(retry_after)
             except ValueError:
-                pass
+                asked = -1.0
+            if asked >= 0:
+                return asked if asked <= self.cap else None
         return random.uniform(0, min(self.cap, self.base * (2**attempt)))
 
 
@@ -115,9 +119,12 @@ class SkillHttpClient(AsyncHttpClient):  # type: ignore[misc]
                 attempt += 1
                 continue
             except httpx.TransportError as exc:
-                if method == "GET" and await self._backoff(attempt, None, deadline):
-                    attempt += 1
-                    continue
+                if method == "GET":
+                    if await self._backoff(attempt, None, deadline):
+                        attempt += 1
+                        continue
+                    # A read changes nothing, so its failure is plainly "could not reach", never "unknown".
+                    raise Unreachable(f"{method} {mask_phone(url)}: {exc.__class__.__name__}") from exc
                 raise OutcomeUnknown(method, mask_phone(url), exc.__class__.__name__) from exc
             if response.status_code == 429 and await self._backoff(
                 attempt, response.headers.get("Retry-After"), deadline
@@ -135,7 +142,7 @@ class SkillHttpClient(AsyncHttpClient):  # type: ignore[misc]
         if attempt + 1 >= self.retry.attempts:
             return False
         pause = self.retry.delay(attempt, retry_after)
-        if time.monotonic() + pause > deadline:
+        if pause is None or time.monotonic() + pause > deadline:
             return False
         await anyio.sleep(pause)
         return True

@@ -120,7 +120,9 @@ class TwilioGateway:
         """A second client authenticating with another API key (to verify a new key works)."""
         from twilio.rest import Client
 
-        return Client(key_sid, secret, self.account_sid, http_client=self.http)
+        s = self.settings
+        region, edge = (None, None) if self.mode == "sandbox" else (s.region, s.edge)
+        return Client(key_sid, secret, self.account_sid, region=region, edge=edge, http_client=self.http)
 
     async def run(self, operation: Callable[[Client], Awaitable[T]], *, what: str) -> T:
         """Run one SDK call and translate its failures into UpstreamError.
@@ -148,7 +150,7 @@ class TwilioGateway:
                 remediation=[
                     "Do not resend blindly: the first request may have been carried out.",
                     "Check with a list tool (for messages: messages_list by to and date) whether it took effect.",
-                    "Only if it did not, repeat the call (with the same idempotency_key where the tool takes one).",
+                    "Only if it did not, make the call again (with a new idempotency_key where the tool takes one).",
                 ],
             ) from None
         except Unreachable as exc:
@@ -189,7 +191,8 @@ def translate_rest_error(exc: Any, what: str) -> UpstreamError:
     message = str(exc.msg or "Twilio returned an error")
     if isinstance(exc.details, dict) and exc.details:
         message = f"{message} ({json.dumps(exc.details)[:200]})"
-    retryable = status == 429 or code in (20429, 14107, 30022)
+    # 5xx only reaches here for reads (a write's 5xx is "outcome unknown"), and a read can be repeated.
+    retryable = status == 429 or (status is not None and status >= 500) or code in (20429, 14107, 30022)
     return UpstreamError(
         f"{what}: {message}",
         code=f"twilio.{code}" if code else f"twilio.http_{status}",

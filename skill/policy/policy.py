@@ -60,6 +60,8 @@ BUILT_IN_RULES: tuple[Rule, ...] = (
     # Lifting a spam report or a global unsubscribe mails someone who said no: an operator decides.
     Rule(tool="email_suppression_remove", when={"kind": "spam_reports"}, action="approve"),
     Rule(tool="email_suppression_remove", when={"kind": "global_unsubscribes"}, action="approve"),
+    # Reactivating a suspended subaccount undoes nothing harmful; suspending or closing waits.
+    Rule(tool="subaccount_set_status", when={"status": "active"}, action="allow"),
 )
 
 
@@ -131,6 +133,44 @@ def _action(value: object, where: str) -> Action:
     return value  # type: ignore[return-value]
 
 
+def _limit(limits: dict[str, Any], name: str, default: int) -> int:
+    value = limits.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(
+            f"Policy [limits].{name} must be a whole number of 0 or more, not {value!r}.",
+            code="config.policy_invalid",
+            remediation=[f"Write e.g. {name} = {default} under [limits]."],
+        )
+    return value
+
+
+def check_names(policy: Policy, known: dict[str, set[str]]) -> None:
+    """Refuse a policy that names a tool, or an argument of a tool, that does not exist.
+
+    A typo there would otherwise be ignored silently, and the gate meant for the tool never applies.
+    known maps each tool name to its argument names.
+
+    Raises:
+        ConfigError: listing every unknown name.
+    """
+    problems = [f"[tools].{name}: no such tool" for name in policy.tool_actions if name not in known]
+    for rule in policy.rules:
+        if rule.tool not in known:
+            problems.append(f"[[rules]] tool {rule.tool!r}: no such tool")
+            continue
+        problems.extend(
+            f"[[rules]] for {rule.tool}: it has no argument {key!r}" for key in rule.when if key not in known[rule.tool]
+        )
+    if problems:
+        raise ConfigError(
+            f"The policy ({policy.source}) names things that do not exist: " + "; ".join(problems) + ".",
+            code="config.policy_unknown_name",
+            remediation=[
+                "Fix the names (`twilio-skill tools list` shows the tools and their arguments), then restart."
+            ],
+        )
+
+
 def load_policy(path: Path | None) -> Policy:
     """The built-in policy, overridden by the TOML file at path when given.
 
@@ -169,10 +209,10 @@ def load_policy(path: Path | None) -> Policy:
         tier_actions=tiers,
         tool_actions=tools,
         rules=rules,
-        sends_per_day=int(limits.get("sends_per_day", 500)),
+        sends_per_day=_limit(limits, "sends_per_day", 500),
         allowed_countries=tuple(str(c).upper() for c in limits.get("allowed_countries", ["US", "CA"])),
-        verify_cooldown_seconds=int(limits.get("verify_cooldown_seconds", 60)),
-        verify_sends_per_hour=int(limits.get("verify_sends_per_hour", 5)),
+        verify_cooldown_seconds=_limit(limits, "verify_cooldown_seconds", 60),
+        verify_sends_per_hour=_limit(limits, "verify_sends_per_hour", 5),
         probe_any_url=bool(limits.get("probe_any_url", False)),
         source=str(path),
     )

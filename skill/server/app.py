@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
@@ -13,7 +12,6 @@ from mcp.types import (
     CallToolResult,
     ListToolsResult,
     PaginatedRequestParams,
-    TextContent,
     Tool,
     ToolAnnotations,
 )
@@ -21,8 +19,10 @@ from mcp.types import (
 import skill
 from skill.config import Settings
 from skill.core.context import Services
-from skill.policy.policy import Policy, load_policy
-from skill.server.dispatch import dispatch
+from skill.errors import InputError
+from skill.policy.policy import Policy, check_names, load_policy
+from skill.results import error_payload
+from skill.server.dispatch import dispatch, json_result
 from skill.server.prompts import get_prompt, list_prompts
 from skill.server.registry import ToolSpec, all_tools, select_tools
 from skill.server.resources import list_resource_templates, list_resources, resource_reader
@@ -35,6 +35,11 @@ INSTRUCTIONS = (
     "error.approval.summary, ask them to approve out of band (the command is in error.approval), then repeat "
     "the same call with the same arguments plus approval_id. Never try to get around a gate."
 )
+
+
+def argument_names(spec: ToolSpec) -> set[str]:
+    """The names an agent passes for a tool (aliases included), for checking policy rules."""
+    return {field.alias or name for name, field in spec.input.model_fields.items()}
 
 
 def enabled_tools(settings: Settings) -> tuple[ToolSpec, ...]:
@@ -63,6 +68,7 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
     specs = enabled_tools(settings)
     by_name = {spec.name: spec for spec in specs}
     policy = services.policy if services is not None else load_policy(settings.policy_path)
+    check_names(policy, {spec.name: argument_names(spec) for spec in all_tools()})
     listed = [mcp_tool(spec, policy) for spec in specs]
 
     @asynccontextmanager
@@ -72,7 +78,12 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
             return
         owned = Services.create(settings)
         try:
-            yield owned
+            if owned.sandbox is None:
+                yield owned
+            else:
+                # The embedded sandbox posts its status callbacks in the background.
+                async with owned.sandbox.running():
+                    yield owned
         finally:
             await owned.aclose()
 
@@ -82,19 +93,12 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
     async def call_tool(ctx: ServerRequestContext[Services], params: CallToolRequestParams) -> CallToolResult:
         spec = by_name.get(params.name)
         if spec is None:
-            text = f"Unknown tool {params.name!r}. It may be in a toolset that is not enabled (see --toolsets)."
-            payload: dict[str, Any] = {
-                "error": {
-                    "code": "input.unknown_tool",
-                    "message": text,
-                    "remediation": ["List the tools again and use one of them."],
-                    "retryable": False,
-                },
-                "environment": settings.mode,
-            }
-            return CallToolResult(
-                content=[TextContent(type="text", text=text)], structured_content=payload, is_error=True
+            unknown = InputError(
+                f"Unknown tool {params.name!r}. It may be in a toolset that is not enabled (see --toolsets).",
+                code="input.unknown_tool",
+                remediation=["List the tools again and use one of them."],
             )
+            return json_result(error_payload(unknown.to_dict(), settings.mode), is_error=True)
         return await dispatch(ctx.lifespan_context, spec, params.arguments)
 
     return Server(

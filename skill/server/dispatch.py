@@ -28,7 +28,7 @@ def args_digest(canonical: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _json_result(payload: dict[str, Any], *, is_error: bool) -> CallToolResult:
+def json_result(payload: dict[str, Any], *, is_error: bool) -> CallToolResult:
     return CallToolResult(
         content=[TextContent(type="text", text=json.dumps(payload, ensure_ascii=False))],
         structured_content=payload,
@@ -102,19 +102,41 @@ def _check_country(services: Services, spec: ToolSpec, phone: str) -> None:
     )
 
 
-def _gate(services: Services, spec: ToolSpec, args: dict[str, Any], canonical: str, approval_id: str | None) -> None:
-    """Apply the policy. Returns when the call may run; raises when it may not.
+def normalised_destination(phone: str, default_region: str) -> str | None:
+    """E.164 of a destination (channel prefix dropped), or None when it cannot be parsed."""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(phone.removeprefix("whatsapp:").strip(), default_region)
+    except phonenumbers.NumberParseException:
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _policy_view(services: Services, spec: ToolSpec, args: dict[str, Any]) -> dict[str, Any]:
+    """The arguments rules are matched against: the destination in E.164, however it was written."""
+    value = args.get(spec.destination) if spec.destination else None
+    if not isinstance(value, str):
+        return args
+    e164 = normalised_destination(value, services.settings.default_region)
+    return {**args, spec.destination: e164} if e164 else args  # type: ignore[dict-item]
+
+
+def _gate(services: Services, spec: ToolSpec, args: dict[str, Any], canonical: str, approval_id: str | None) -> bool:
+    """Apply the policy. Returns when the call may run (True when a send was counted for it, to be
+    given back if it does not happen); raises when it may not.
 
     Raises:
         PolicyError: denied, or the given approval does not fit this call.
         ApprovalRequired: an operator must approve first; a request was created.
     """
-    action, reason = services.policy.action_for(spec.name, spec.tier, args)
+    action, reason = services.policy.action_for(spec.name, spec.tier, _policy_view(services, spec, args))
     if spec.destination and action != "deny" and isinstance(args.get(spec.destination), str):
         _check_country(services, spec, args[spec.destination])
+    counted = False
     if spec.tier is Tier.SEND and action == "allow":
-        sent_today = services.stores.send_counter.count(services.profile, spec.name)
-        if sent_today >= services.policy.sends_per_day:
+        counted = services.stores.send_counter.try_reserve(services.profile, spec.name, services.policy.sends_per_day)
+        if not counted:
             action = "approve"
             reason = f"daily limit of {services.policy.sends_per_day} {spec.name} calls reached"
     if action == "approve" and spec.tier is Tier.READ:
@@ -130,19 +152,23 @@ def _gate(services: Services, spec: ToolSpec, args: dict[str, Any], canonical: s
             ],
         )
     if action == "allow":
-        return
+        return counted
     digest = args_digest(canonical)
     if approval_id:
         services.stores.approvals.consume(approval_id, tool=spec.name, args_sha256=digest, profile=services.profile)
         services.stores.audit.record(
             "approval.used", outcome="ok", tool=spec.name, profile=services.profile, approval_id=approval_id
         )
-        return
-    summary = spec.summary(args) if spec.summary else f"{spec.title} with {canonical}"
+        if spec.tier is Tier.SEND:
+            services.stores.send_counter.increment(services.profile, spec.name)
+            return True
+        return False
+    shown = canonical_json(audit_args(spec, args))  # secret arguments never reach an approval
+    summary = spec.summary(args) if spec.summary else f"{spec.title} with {shown}"
     summary = redact(summary)
     approval = services.stores.approvals.create(
         tool=spec.name,
-        args_json=canonical_json(audit_args(spec, args)),
+        args_json=shown,
         args_sha256=digest,
         profile=services.profile,
         summary=summary,
@@ -183,13 +209,18 @@ async def dispatch(services: Services, spec: ToolSpec, raw_args: dict[str, Any] 
             spec.precheck(services, model)
         clean_args = model.model_dump(mode="json", by_alias=True, exclude_none=True)
         canonical = canonical_json(clean_args)
-        _gate(services, spec, clean_args, canonical, approval_id if isinstance(approval_id, str) else None)
-        result = await spec.handler(services, model)
+        counted = _gate(services, spec, clean_args, canonical, approval_id if isinstance(approval_id, str) else None)
+        try:
+            result = await spec.handler(services, model)
+        except BaseException:
+            if counted:
+                services.stores.send_counter.release(profile, spec.name)
+            raise
         payload = result.model_copy(update={"environment": environment}).model_dump(
             mode="json", by_alias=True, exclude_none=True
         )
-        if spec.tier is Tier.SEND and not payload.get("replayed"):
-            services.stores.send_counter.increment(profile, spec.name)
+        if counted and payload.get("replayed"):
+            services.stores.send_counter.release(profile, spec.name)  # a replay sent nothing
         services.stores.audit.record(
             "tool.call",
             outcome="ok",
@@ -198,7 +229,7 @@ async def dispatch(services: Services, spec: ToolSpec, raw_args: dict[str, Any] 
             approval_id=approval_id,
             detail={"args": audit_args(spec, clean_args), "tier": spec.tier.value},
         )
-        return _json_result(payload, is_error=False)
+        return json_result(payload, is_error=False)
     except SkillError as exc:
         _enrich(exc, services)
         outcome = "approval_required" if isinstance(exc, ApprovalRequired) else "error"
@@ -211,7 +242,7 @@ async def dispatch(services: Services, spec: ToolSpec, raw_args: dict[str, Any] 
                 approval_id=approval_id,
                 detail={"args": audit_args(spec, args), "code": exc.code, "message": exc.message},
             )
-        return _json_result(error_payload(exc.to_dict(), environment), is_error=True)
+        return json_result(error_payload(exc.to_dict(), environment), is_error=True)
     except Exception:
         log.exception("tool %s failed unexpectedly", spec.name)
         services.stores.audit.record(
@@ -222,4 +253,4 @@ async def dispatch(services: Services, spec: ToolSpec, raw_args: dict[str, Any] 
             code="internal.unexpected",
             remediation=["Check the server log (stderr) for details.", "Run `twilio-skill doctor`."],
         )
-        return _json_result(error_payload(error.to_dict(), environment), is_error=True)
+        return json_result(error_payload(error.to_dict(), environment), is_error=True)

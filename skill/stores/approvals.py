@@ -74,11 +74,21 @@ class ApprovalStore:
         return Approval(**dict(rows[0]))
 
     def list(self, status: str | None = None, limit: int = 50) -> list[Approval]:
-        rows = self.db.query("SELECT * FROM approvals ORDER BY created_at DESC LIMIT ?", (limit * 4,))
-        items = [Approval(**dict(row)) for row in rows]
-        if status:
-            items = [item for item in items if item.effective_status == status]
-        return items[:limit]
+        """Newest first; status filters by effective status (pending and approved exclude expired ones)."""
+        now = time.time()
+        params: tuple[object, ...]
+        if status in ("pending", "approved"):
+            where, params = "status = ? AND expires_at > ?", (status, now)
+        elif status == "expired":
+            where, params = "status IN ('pending', 'approved') AND expires_at <= ?", (now,)
+        elif status:
+            where, params = "status = ?", (status,)
+        else:
+            where, params = "1 = 1", ()
+        rows = self.db.query(
+            f"SELECT * FROM approvals WHERE {where} ORDER BY created_at DESC LIMIT ?", (*params, limit)
+        )
+        return [Approval(**dict(row)) for row in rows]
 
     def decide(self, approval_id: str, *, approve: bool, operator: str, reason: str | None = None) -> Approval:
         """Approve or deny a pending, unexpired request.

@@ -116,3 +116,30 @@ class SendCounter:
             "ON CONFLICT(day, profile, tool) DO UPDATE SET count = count + excluded.count",
             (self.today(), profile, tool, by),
         )
+
+    def try_reserve(self, profile: str, tool: str, cap: int) -> bool:
+        """Count one send now if the day's count is under cap; atomic across processes and tasks.
+
+        Reserving before the send (and releasing on failure) keeps parallel calls from all passing
+        a check made before any of them was counted.
+        """
+        day = self.today()
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT count FROM send_counters WHERE day = ? AND profile = ? AND tool = ?", (day, profile, tool)
+            ).fetchone()
+            if row is not None and int(row["count"]) >= cap:
+                return False
+            conn.execute(
+                "INSERT INTO send_counters (day, profile, tool, count) VALUES (?, ?, ?, 1) "
+                "ON CONFLICT(day, profile, tool) DO UPDATE SET count = count + 1",
+                (day, profile, tool),
+            )
+        return True
+
+    def release(self, profile: str, tool: str) -> None:
+        """Give back a reserved send that did not happen."""
+        self.db.execute(
+            "UPDATE send_counters SET count = MAX(count - 1, 0) WHERE day = ? AND profile = ? AND tool = ?",
+            (self.today(), profile, tool),
+        )

@@ -41,7 +41,7 @@ def open_request(
     home: Path, tool: str = "number_release", args_json: str = '{"sid":"PN1"}', ttl: int = 600
 ) -> Approval:
     """An approval request as a gated call would leave it in the store."""
-    stores = Stores.open(home / "state.db")
+    stores = Stores.open(home / "sandbox.db")
     try:
         return stores.approvals.create(
             tool=tool,

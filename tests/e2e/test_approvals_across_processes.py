@@ -103,7 +103,7 @@ async def test_an_expired_approval_is_refused_and_the_cli_will_not_approve_a_lap
             approved_in_time = await ask_to_release(client, before[0])
             left_pending = await ask_to_release(client, before[1])
             # Approved at once in this process: a CLI start could take longer than the one-second TTL.
-            stores = Stores.open(home / "state.db")
+            stores = Stores.open(home / "sandbox.db")
             try:
                 stores.approvals.decide(approved_in_time, approve=True, operator="test-operator")
             finally:

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
+import anyio
 import pytest
 from mcp import Client
 
@@ -195,3 +197,72 @@ async def test_a_call_that_could_never_run_is_refused_before_an_approval_is_open
     opted_out = await call(client, "message_send", args)
     assert opted_out.error["code"] == "policy.opted_out"
     assert services.stores.approvals.list() == []
+
+
+async def test_parallel_sends_cannot_pass_the_daily_cap_together(policy_client: tuple[Client, Services]) -> None:
+    client, services = policy_client
+    args = {"to": "+14155550100", "from": "+15005550006", "body": "hello"}
+    results: list[Any] = []
+
+    async def send_one() -> None:
+        results.append(await call(client, "message_send", args))
+
+    async with anyio.create_task_group() as group:
+        for _ in range(8):
+            group.start_soon(send_one)
+    sent = [r for r in results if not r.is_error]
+    gated = [r for r in results if r.is_error and r.error["code"] == "policy.approval_required"]
+    assert len(sent) == 3 and len(gated) == 5
+    assert services.stores.send_counter.count(services.profile, "message_send") == 3
+
+
+async def test_a_failed_send_gives_its_place_under_the_cap_back(policy_client: tuple[Client, Services]) -> None:
+    client, services = policy_client
+    failed = await call(client, "message_send", {"to": "+15005550001", "from": "+15005550006", "body": "x"})
+    assert failed.error["code"] == "twilio.21211"
+    assert services.stores.send_counter.count(services.profile, "message_send") == 0
+
+
+async def test_rules_match_the_destination_however_it_is_written(
+    settings: Settings, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text('[[rules]]\ntool = "message_send"\nwhen = { to = "+1212*" }\naction = "deny"\n')
+    ruled = settings.with_overrides(policy_path=path)
+    services = Services.create(ruled, sandbox=sandbox)
+    async with Client(build_server(ruled, services)) as client:
+        for written in ("+12125550100", "(212) 555-0100", "whatsapp:+12125550100", "212.555.0100"):
+            result = await call(client, "message_send", {"to": written, "from": "+15005550006", "body": "x"})
+            assert result.error["code"] == "policy.denied", written
+    await services.aclose()
+    assert sandbox.state.messages == {}
+
+
+def test_a_policy_naming_an_unknown_tool_or_argument_is_refused_when_the_server_is_built(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "typo.toml"
+    path.write_text(
+        '[tools]\nmesage_send = "deny"\n[[rules]]\ntool = "message_send"\nwhen = { from_ = "+1*" }\naction = "deny"\n'
+    )
+    with pytest.raises(ConfigError) as info:
+        build_server(settings.with_overrides(policy_path=path))
+    assert info.value.code == "config.policy_unknown_name"
+    assert "mesage_send" in info.value.message
+    assert "no argument 'from_'" in info.value.message  # rules match the names agents send, e.g. "from"
+
+
+def test_a_limit_that_is_not_a_number_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "limits.toml"
+    path.write_text('[limits]\nsends_per_day = "lots"\n')
+    with pytest.raises(ConfigError, match="sends_per_day"):
+        load_policy(path)
+
+
+async def test_reactivating_a_subaccount_needs_no_approval(client: Client, services: Services) -> None:
+    sid = (await call(client, "subaccounts_list")).data["subaccounts"][0]["sid"]
+    assert services.sandbox is not None
+    services.sandbox.state.accounts[sid]["status"] = "suspended"
+    result = await call(client, "subaccount_set_status", {"sid": sid, "status": "active"})
+    assert not result.is_error, result
+    assert services.sandbox.state.accounts[sid]["status"] == "active"

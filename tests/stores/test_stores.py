@@ -117,3 +117,18 @@ def test_an_idempotency_key_in_flight_blocks_a_second_claim_until_released_or_st
     assert second.idempotency.claim("k", "message_send", "p", "h") is None
     second.db.execute("UPDATE idempotency SET created_at = created_at - 301")
     assert first.idempotency.claim("k", "message_send", "p", "h") is None
+
+
+def test_listing_by_status_finds_old_matches_behind_many_newer_requests(tmp_path: Path) -> None:
+    stores = Stores.open(tmp_path / "state.db")
+    first = stores.approvals.create(tool="t", args_json="{}", args_sha256="h", profile="p", summary="s", ttl_seconds=60)
+    stores.approvals.decide(first.id, approve=False, operator="ops")
+    for _ in range(30):
+        stores.approvals.create(tool="t", args_json="{}", args_sha256="h", profile="p", summary="s", ttl_seconds=60)
+    assert [a.id for a in stores.approvals.list(status="denied", limit=5)] == [first.id]
+    assert len(stores.approvals.list(status="pending", limit=50)) == 30
+
+
+def test_the_state_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    Database(tmp_path / "private" / "state.db")
+    assert (tmp_path / "private" / "state.db").stat().st_mode & 0o077 == 0

@@ -126,7 +126,7 @@ async def test_a_killed_receiver_loses_nothing_it_acknowledged_and_stores_nothin
             for _ in range(CONCURRENCY):
                 group.start_soon(deliver)
         assert restarted.is_set()
-        db = sqlite3.connect(home / "state.db")
+        db = sqlite3.connect(home / "sandbox.db")
         try:
             while db.execute("SELECT COUNT(*) FROM webhook_events WHERE processed_at IS NULL").fetchone()[0]:
                 await anyio.sleep(0.1)
