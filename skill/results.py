@@ -1,4 +1,4 @@
-"""Result models shared by every tool: the base result and the error shape."""
+"""Result models shared by every tool: the base result, the error shape, and an error code explained."""
 
 from __future__ import annotations
 
@@ -40,6 +40,17 @@ class Error(Model):
     remediation: list[str] = Field(default_factory=list, description="Ordered steps that fix it.")
     docs_url: str | None = Field(default=None, description="Where the provider documents this error.")
     approval: ApprovalInfo | None = Field(default=None, description="Set for gated calls.")
+
+
+# A Twilio error code explained, attached to a failed message, call, alert or callback (no docstring:
+# it would become schema text in every tool that returns one).
+class ErrorBrief(Model):
+    code: int = Field(description="Twilio error code.")
+    title: str = Field(description="Short name of the error.")
+    meaning: str | None = Field(default=None, description="What it means.")
+    remediation: list[str] = Field(description="Ordered steps that fix it.")
+    docs_url: str = Field(description="Twilio's page for the code.")
+    detail: str | None = Field(default=None, description="Twilio's own text for this occurrence, if any.")
 
 
 class ErrorResult(Model):

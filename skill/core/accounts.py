@@ -44,11 +44,11 @@ async def create_subaccount(services: Services, friendly_name: str) -> dict[str,
     return public_account(await services.twilio.accounts.create(friendly_name))
 
 
-async def set_subaccount_status(services: Services, sid: str, status: str) -> dict[str, Any]:
+def refuse_own_account(services: Services, sid: str) -> None:
     """Raises:
-    InputError: the SID is the parent account itself.
+    InputError: input.not_a_subaccount when the SID is the account the skill is authenticated as.
     """
-    if sid == services.twilio.account_sid:
+    if sid.lower() == services.twilio.account_sid.lower():
         raise InputError(
             "This is the account the skill is authenticated as, not a subaccount.",
             code="input.not_a_subaccount",
@@ -57,4 +57,11 @@ async def set_subaccount_status(services: Services, sid: str, status: str) -> di
                 "The main account's status can only be changed in the Twilio Console.",
             ],
         )
+
+
+async def set_subaccount_status(services: Services, sid: str, status: str) -> dict[str, Any]:
+    """Raises:
+    InputError: the SID is the parent account itself.
+    """
+    refuse_own_account(services, sid)
     return public_account(await services.twilio.accounts.set_status(sid, status))

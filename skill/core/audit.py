@@ -12,15 +12,17 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
 import anyio
 
-from skill.catalog import explain
+from skill.catalog import brief
 from skill.config import Settings
 from skill.core.context import Services
-from skill.core.monitor import group_by_code, now, public_alert
+from skill.core.monitor import group_by_code, public_alert
+from skill.core.timeutil import now, parse_iso
+from skill.core.urls import WEB_SCHEMES, host_of, try_split
 from skill.errors import SkillError
+from skill.results import ErrorBrief
 
 log = logging.getLogger("twilio_skill.audit")
 
@@ -107,16 +109,6 @@ def auth_token_finding(settings: Settings) -> Finding | None:
     )
 
 
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 async def check_account_type(services: Services, context: dict[str, Any]) -> list[Finding]:
     account = await services.twilio.accounts.fetch()
     if account.get("type") != "Trial":
@@ -142,7 +134,7 @@ async def check_key_age(services: Services, context: dict[str, Any]) -> list[Fin
     current = (services.settings.api_key or "").lower()
     out = []
     for key in await services.twilio.keys.list(1000):
-        created = _when(key.get("date_created"))
+        created = parse_iso(key.get("date_created"))
         if created is None or created >= cutoff:
             continue
         sid = str(key.get("sid"))
@@ -158,8 +150,10 @@ async def check_key_age(services: Services, context: dict[str, Any]) -> list[Fin
 def _webhook_problem(url: str | None, resolved: dict[str, bool | None], mode: str) -> tuple[str, str] | None:
     if not url:
         return "low", "is empty"
-    parts = urlsplit(url)
-    if parts.hostname and resolved.get(parts.hostname) is False:
+    parts = try_split(url)
+    if parts is None or parts.scheme not in WEB_SCHEMES or not parts.hostname:
+        return "high", "is not an absolute http(s) URL Twilio can call"
+    if resolved.get(parts.hostname) is False:
         return "high", f"points at {parts.hostname}, which does not resolve"
     if parts.scheme == "http":
         return ("high" if mode == "live" else "medium"), "uses plain http"
@@ -169,7 +163,7 @@ def _webhook_problem(url: str | None, resolved: dict[str, bool | None], mode: st
 async def check_number_webhooks(services: Services, context: dict[str, Any]) -> list[Finding]:
     numbers = await services.twilio.numbers.list(phone_number=None, limit=1000)
     hooks = [(n, field, n.get(field) or None) for n in numbers for field in ("sms_url", "voice_url")]
-    hosts = sorted({h for _, _, url in hooks if url and (h := urlsplit(url).hostname)})
+    hosts = sorted({h for _, _, url in hooks if url and (h := host_of(url))})
     resolver: Resolver = context["resolver"]
     resolved = await resolver(hosts) if hosts else {}
     out = []
@@ -264,10 +258,10 @@ async def check_recent_errors(services: Services, context: dict[str, Any]) -> li
     out = []
     for group in group_by_code([public_alert(item) for item in raw], services):
         code, count = group["error_code"], group["count"]
-        found = explain(code, services.settings)
+        explained = ErrorBrief.model_validate(brief(code, services.settings))
         title = group["title"] or f"error {code}"
         steps = [f"See them with alerts_list(error_code={code}) and open one with alert_get."]
-        steps.extend(found.remediation if found else [f"Read https://www.twilio.com/docs/errors/{code}."])
+        steps.extend(explained.remediation)
         text = f"{count} error alert(s) with code {code} ({title}) in the last 24 hours."
         if group["meaning"]:
             text += f" {group['meaning']}"

@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from skill.catalog import explain
+from skill.catalog import brief
 from skill.core.context import Services
 from skill.core.messaging_services import explain_missing
 from skill.errors import UpstreamError
+from skill.results import ErrorBrief
 
 TOLL_FREE_AREA_CODES = ("800", "833", "844", "855", "866", "877", "888")
 NANP_NUMBER = re.compile(r"^\+1\d{10}$")
@@ -49,15 +50,18 @@ def finding(
     services: Services | None = None,
 ) -> dict[str, Any]:
     """One finding; Twilio's code adds the catalogue's title and remediation after our own steps."""
-    explained = explain(twilio_code, services.settings if services else None) if twilio_code else None
+    explained = (
+        ErrorBrief.model_validate(brief(twilio_code, services.settings if services else None)) if twilio_code else None
+    )
     remediation = list(steps)
     if explained:
         remediation += [step for step in explained.remediation if step not in remediation]
+    known = explained is not None and explained.meaning is not None
     return {
         "code": code,
         "severity": severity,
         "twilio_code": twilio_code,
-        "title": explained.title if explained else (title or code),
+        "title": explained.title if explained and known else (title or code),
         "subject": subject,
         "message": message,
         "remediation": remediation,

@@ -44,6 +44,21 @@ def _sink_error(path: str, exc: OSError, *, key_sid: str | None, revoked: bool) 
     )
 
 
+def check_sink(services: Services) -> SecretSink:
+    """The secret sink, proven writable before any key exists.
+
+    Raises:
+        ConfigError: config.secret_sink_unwritable.
+    """
+    path = services.settings.secrets_path
+    sink = SecretSink(path)
+    try:
+        sink.ensure_writable()
+    except OSError as exc:
+        raise _sink_error(str(path), exc, key_sid=None, revoked=False) from None
+    return sink
+
+
 async def create_key(services: Services, friendly_name: str) -> dict[str, Any]:
     """Create a standard API key, store its secret in the sink, and confirm the key authenticates.
 
@@ -52,11 +67,7 @@ async def create_key(services: Services, friendly_name: str) -> dict[str, Any]:
         UpstreamError: Twilio refused to create the key.
     """
     path = services.settings.secrets_path
-    sink = SecretSink(path)
-    try:
-        sink.ensure_writable()
-    except OSError as exc:
-        raise _sink_error(str(path), exc, key_sid=None, revoked=False) from None
+    sink = check_sink(services)
     created = await services.twilio.keys.create(friendly_name)
     secret = created.pop("secret", None)
     sid = str(created.get("sid"))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import anyio
 
 from skill.core.context import Services
+from skill.core.timeutil import iso_timestamp, unix_seconds
 from skill.errors import InputError, PolicyError, SkillError
 
 # Simple on purpose: one @, no spaces or brackets, a dotted domain. SendGrid has the last word.
@@ -42,13 +43,6 @@ def check_address(value: str, field: str) -> str:
             remediation=[f"Give {field} as a plain address like name@example.com (no display name or brackets)."],
         )
     return address
-
-
-def _unix_time(send_at: int | datetime | None) -> int | None:
-    if send_at is None or isinstance(send_at, int):
-        return send_at
-    moment = send_at if send_at.tzinfo else send_at.replace(tzinfo=UTC)
-    return int(moment.timestamp())
 
 
 def check_send(
@@ -204,7 +198,7 @@ async def send_email(
         payload["categories"] = categories
     if custom_args:
         payload["custom_args"] = custom_args
-    scheduled = _unix_time(send_at)
+    scheduled = send_at if send_at is None or isinstance(send_at, int) else unix_seconds(send_at)
     if scheduled is not None:
         payload["send_at"] = scheduled
     sent = await services.sendgrid.send_mail(payload)
@@ -213,7 +207,7 @@ async def send_email(
         "status_code": sent["status_code"],
         "message_id": sent["message_id"],
         "recipients": len(recipients),
-        "send_at": datetime.fromtimestamp(scheduled, UTC).isoformat() if scheduled is not None else None,
+        "send_at": iso_timestamp(scheduled) if scheduled is not None else None,
     }
 
 
@@ -250,7 +244,7 @@ def _suppression(raw: dict[str, Any]) -> dict[str, Any]:
     created = raw.get("created")
     return {
         "email": raw.get("email"),
-        "created": datetime.fromtimestamp(float(created), UTC).isoformat() if created is not None else None,
+        "created": iso_timestamp(float(created)) if created is not None else None,
         "reason": raw.get("reason"),
         "status": raw.get("status"),
         "ip": raw.get("ip"),

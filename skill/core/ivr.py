@@ -17,13 +17,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, StringConstraints
 
 from skill.core import phones
 from skill.core.twiml_build import Dial, Enqueue, Gather, Hangup, Record, Redirect, Renderable, Say, render
 from skill.core.twiml_lint import lint_errors
+from skill.core.urls import is_local_host, try_split
 from skill.errors import InputError
 from skill.results import Model
 
@@ -31,7 +31,6 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
 Phone = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Role = Literal["node", "no-input", "invalid", "recorded"]
 VOICEMAIL_SECONDS = 120
-_LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
 
 class MenuOption(Model):
@@ -105,10 +104,10 @@ def node_url(menu: Menu, node_id: str, suffix: str = "") -> str:
 
 
 def _base_url_problem(base_url: str) -> str | None:
-    parts = urlsplit(base_url)
-    local = parts.scheme == "http" and (parts.hostname or "") in _LOCAL_HOSTS
-    if not (parts.scheme == "https" or local) or not parts.netloc:
-        return f"base_url {base_url!r} must be an absolute https:// URL (http only for localhost or 127.0.0.1)"
+    parts = try_split(base_url)
+    local = parts is not None and parts.scheme == "http" and is_local_host(parts.hostname)
+    if parts is None or not (parts.scheme == "https" or local) or not parts.netloc:
+        return f"base_url {base_url!r} must be an absolute https:// URL (http only for this machine, e.g. localhost)"
     if parts.query or parts.fragment:
         return f"base_url {base_url!r} must not have a query or fragment"
     return None

@@ -5,26 +5,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from skill.catalog import brief
 from skill.core import phones
 from skill.core.context import Services
+from skill.core.email import LOCAL_SCOPE as EMAIL_SCOPE
 from skill.core.segments import analyze
-from skill.errors import InputError, PolicyError, twilio_docs_url
+from skill.core.timeutil import as_utc, iso_timestamp
+from skill.core.values import int_or_none
+from skill.errors import InputError, PolicyError, UpstreamError, twilio_docs_url
 
 SEND_TOOL = "message_send"  # idempotency keys are kept per tool and profile
 MAX_BODY_CHARACTERS = 1600
 FAILED_STATUSES = ("failed", "undelivered")
 # Twilio's list API cannot filter by status; fetch this many more per wanted record before filtering.
 STATUS_FILTER_OVERFETCH = 5
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def public_message(raw: dict[str, Any]) -> dict[str, Any]:
@@ -37,23 +34,16 @@ def public_message(raw: dict[str, Any]) -> dict[str, Any]:
         "body": raw.get("body"),
         "messaging_service_sid": raw.get("messaging_service_sid"),
         "direction": raw.get("direction"),
-        "num_segments": _int_or_none(raw.get("num_segments")),
-        "num_media": _int_or_none(raw.get("num_media")),
+        "num_segments": int_or_none(raw.get("num_segments")),
+        "num_media": int_or_none(raw.get("num_media")),
         "price": raw.get("price"),
         "price_unit": raw.get("price_unit"),
-        "error_code": _int_or_none(raw.get("error_code")),
+        "error_code": int_or_none(raw.get("error_code")),
         "error_message": raw.get("error_message"),
         "date_created": raw.get("date_created"),
         "date_sent": raw.get("date_sent"),
         "date_updated": raw.get("date_updated"),
     }
-
-
-def as_utc(moment: datetime) -> datetime:
-    """An aware UTC datetime; a naive one is taken to be UTC already."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def _check_send_shape(
@@ -205,10 +195,15 @@ async def send_message(
             earlier_digest, earlier_result = earlier
             if earlier_result is None:
                 raise InputError(
-                    "A message with this idempotency_key is being sent right now. Nothing more was sent.",
+                    "A message with this idempotency_key is being sent, or its first attempt ended with an unknown "
+                    "outcome. Nothing more was sent.",
                     code="input.idempotency_in_progress",
                     retryable=True,
-                    remediation=["Wait a few seconds, then repeat the call to get the first result."],
+                    remediation=[
+                        "Wait a few seconds and repeat the call to get the first result.",
+                        "If it keeps coming back, check messages_list (by to and date) for the message; "
+                        "send again with a new idempotency_key only if it is not there.",
+                    ],
                 )
             if earlier_digest != digest:
                 raise InputError(
@@ -232,9 +227,11 @@ async def send_message(
             validity_period,
             scheduled_for,
         )
-    except BaseException:
-        if idempotency_key:
-            # The key was claimed for this attempt; free it so a corrected or checked retry can use it.
+    except BaseException as exc:
+        unknown = isinstance(exc, UpstreamError) and exc.code == "upstream.outcome_unknown"
+        if idempotency_key and not unknown:
+            # Nothing went out: free the key so a corrected retry can use it. When the outcome is unknown
+            # the key stays claimed, so a blind repeat with it cannot send a second message.
             services.stores.idempotency.release(idempotency_key, SEND_TOOL, profile)
         raise
     if idempotency_key:
@@ -267,13 +264,6 @@ async def _create(
     return public_message(raw)
 
 
-def explain_error(code: int, error_message: str | None = None, services: Services | None = None) -> dict[str, Any]:
-    """What a message's error code means and how to fix it, from the catalogue (with its fallback)."""
-    from skill.catalog import brief
-
-    return brief(code, services.settings if services else None, error_message)
-
-
 async def get_message(services: Services, sid: str) -> dict[str, Any]:
     """One message; a failed or undelivered one comes with its error explained.
 
@@ -283,7 +273,7 @@ async def get_message(services: Services, sid: str) -> dict[str, Any]:
     message = public_message(await services.twilio.messages.fetch(sid))
     code = message["error_code"]
     failed = message["status"] in FAILED_STATUSES and code
-    message["error"] = explain_error(code, message["error_message"], services) if failed else None
+    message["error"] = brief(code, services.settings, message["error_message"]) if failed else None
     return message
 
 
@@ -348,13 +338,36 @@ def _optout_record(row: dict[str, Any]) -> dict[str, Any]:
         "phone": row["phone"],
         "scope": row["scope"],
         "source": row["source"],
-        "created_at": datetime.fromtimestamp(created, UTC).isoformat(timespec="seconds") if created else None,
+        "created_at": iso_timestamp(created) if created else None,
     }
 
 
+def _phone_optouts(services: Services, limit: int | None, *, phones_only: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Opt-out rows of phone scopes (the email scope holds email suppressions), newest first: at most
+    `limit`, or all of them; only rows for the numbers in phones_only when it is given."""
+    fetch = max(limit or 0, 100)
+    while True:
+        rows = services.stores.suppressions.list(fetch)
+        chosen = [
+            row for row in rows if row["scope"] != EMAIL_SCOPE and (not phones_only or row["phone"] in phones_only)
+        ]
+        if (limit is not None and len(chosen) >= limit) or len(rows) < fetch:
+            return chosen[:limit] if limit is not None else chosen
+        fetch *= 4  # the store pages by count alone; ask for more until the filter is satisfied
+
+
 def list_optouts(services: Services, limit: int) -> list[dict[str, Any]]:
-    """Recipients on the opt-out list, most recent first."""
-    return [_optout_record(row) for row in services.stores.suppressions.list(limit)]
+    """Recipients on the opt-out list, most recent first; email suppressions are not listed."""
+    return [_optout_record(row) for row in _phone_optouts(services, limit)]
+
+
+def optout_address(services: Services, phone: str) -> str:
+    """The number as the opt-out list keeps it (E.164, a channel prefix kept).
+
+    Raises:
+        InputError: input.invalid_phone.
+    """
+    return phones.normalize_address(phone, region=services.settings.default_region, field="phone")
 
 
 def add_optout(services: Services, phone: str) -> dict[str, Any]:
@@ -363,17 +376,22 @@ def add_optout(services: Services, phone: str) -> dict[str, Any]:
     Raises:
         InputError: input.invalid_phone.
     """
-    address = phones.normalize_address(phone, region=services.settings.default_region, field="phone")
+    address = optout_address(services, phone)
     added = services.stores.suppressions.add(address, source="tool")
     return {"phone": address, "changed": added, "opted_out": True}
 
 
 def remove_optout(services: Services, phone: str) -> dict[str, Any]:
-    """Take a recipient off the opt-out list, so sends to them are allowed again.
+    """Take a recipient off the opt-out list in every scope (all senders and single senders), so sends
+    to them are allowed again; opted_out stays true while an entry still blocks them (e.g. one for the
+    bare number of a WhatsApp address).
 
     Raises:
         InputError: input.invalid_phone.
     """
-    address = phones.normalize_address(phone, region=services.settings.default_region, field="phone")
-    removed = services.stores.suppressions.remove(address)
-    return {"phone": address, "changed": removed, "opted_out": services.stores.suppressions.is_suppressed(address)}
+    address = optout_address(services, phone)
+    suppressions = services.stores.suppressions
+    scopes = {row["scope"] for row in _phone_optouts(services, None, phones_only=(address,))}
+    removed = [scope for scope in sorted(scopes) if suppressions.remove(address, scope=scope)]
+    blocking = _phone_optouts(services, 1, phones_only=tuple(dict.fromkeys((address, phones.bare_number(address)))))
+    return {"phone": address, "changed": bool(removed), "opted_out": bool(blocking)}

@@ -6,7 +6,7 @@ from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 from skill.core.context import Services
-from skill.core.numbers import check_webhook_url
+from skill.core.urls import webhook_warnings
 from skill.errors import InputError, UpstreamError
 
 T = TypeVar("T")
@@ -80,14 +80,19 @@ def url_warnings(services: Services, settings: dict[str, Any]) -> list[str]:
     Raises:
         InputError: a URL is not absolute, or plain http in live mode (input.insecure_url).
     """
-    warnings = []
-    for field in URL_SETTINGS:
-        url = settings.get(field)
-        if isinstance(url, str):
-            warning = check_webhook_url(url, field=field, mode=services.settings.mode)
-            if warning:
-                warnings.append(warning)
-    return warnings
+    return webhook_warnings({field: settings.get(field) for field in URL_SETTINGS}, services.settings.mode)
+
+
+def nothing_to_change(given: dict[str, Any]) -> None:
+    """Raises:
+    InputError: input.nothing_to_change when no setting is given.
+    """
+    if not given:
+        raise InputError(
+            "Nothing to change: give at least one of " + ", ".join(SETTINGS) + ".",
+            code="input.nothing_to_change",
+            remediation=["Call messaging_service_update again with the settings to change."],
+        )
 
 
 async def list_services(services: Services, limit: int) -> list[dict[str, Any]]:
@@ -129,12 +134,7 @@ async def update_service(services: Services, sid: str, settings: dict[str, Any])
         UpstreamError: twilio.20404 when no such service exists.
     """
     given = {key: value for key, value in settings.items() if value is not None}
-    if not given:
-        raise InputError(
-            "Nothing to change: give at least one of " + ", ".join(SETTINGS) + ".",
-            code="input.nothing_to_change",
-            remediation=["Call messaging_service_update again with the settings to change."],
-        )
+    nothing_to_change(given)
     warnings = url_warnings(services, given)
     gateway = services.twilio.messaging_services
     await explain_missing(gateway.update(sid, **given), f"Messaging Service {sid}", _missing_service(sid))

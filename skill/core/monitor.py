@@ -2,45 +2,18 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
-from datetime import UTC, date, datetime
-from datetime import time as day_time
 from typing import Any
 from urllib.parse import parse_qs
 
 from skill.catalog import brief, explain
 from skill.core.context import Services
+from skill.core.timeutil import parse_moment
+from skill.core.values import int_or_none
 from skill.errors import InputError
 
 # Alerts scanned when filtering by code, which the Alerts API cannot do itself.
 SCAN_LIMIT = 1000
-
-
-def now(services: Services) -> float:
-    """The time alert windows are measured in: the embedded sandbox's clock there, else the wall clock."""
-    return services.sandbox.clock.now() if services.sandbox is not None else time.time()
-
-
-def parse_moment(value: str, field: str, *, end: bool = False) -> datetime:
-    """A date (YYYY-MM-DD, whole day) or an ISO 8601 time as an aware UTC datetime.
-
-    Raises:
-        InputError: input.invalid_date when it is neither.
-    """
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            return datetime.combine(day, day_time.max.replace(microsecond=0) if end else day_time.min, UTC)
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(
-            f"{field} must be a date (YYYY-MM-DD) or an ISO 8601 time, got {value!r}.",
-            code="input.invalid_date",
-            remediation=[f"Pass {field} like 2025-01-31 or 2025-01-31T18:00:00Z."],
-        ) from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).replace(microsecond=0)
 
 
 def alert_fields(raw: dict[str, Any]) -> dict[str, Any]:
@@ -51,18 +24,11 @@ def alert_fields(raw: dict[str, Any]) -> dict[str, Any]:
     return {key: values[0] for key, values in parse_qs(text, keep_blank_values=True).items() if values}
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def public_alert(raw: dict[str, Any]) -> dict[str, Any]:
     fields = alert_fields(raw)
     return {
         "sid": raw.get("sid"),
-        "error_code": _int(raw.get("error_code")),
+        "error_code": int_or_none(raw.get("error_code")),
         "log_level": raw.get("log_level"),
         "message": fields.get("Msg") or raw.get("alert_text"),
         "resource_sid": raw.get("resource_sid"),
@@ -133,7 +99,7 @@ async def get_alert(services: Services, sid: str) -> dict[str, Any]:
     code = alert["error_code"]
     alert.update(
         {
-            "response_status": _int(fields.get("httpResponse")),
+            "response_status": int_or_none(fields.get("httpResponse")),
             "response_body": raw.get("response_body"),
             "response_headers": raw.get("response_headers"),
             "request_variables": raw.get("request_variables"),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from skill.core import phones
 from skill.core.context import Services
+from skill.core.urls import webhook_warnings
 from skill.errors import InputError, UpstreamError
 
 TYPE_NAMES = {"toll-free": "toll_free", "tollfree": "toll_free"}
+URL_FIELDS = ("sms_url", "voice_url", "status_callback")
 
 
 def to_e164(value: str, default_region: str = "US", *, field: str = "phone_number") -> str:
@@ -20,34 +21,6 @@ def to_e164(value: str, default_region: str = "US", *, field: str = "phone_numbe
         InputError: input.invalid_phone when it is not a valid number.
     """
     return phones.to_e164(value, region=default_region, field=field)
-
-
-def check_webhook_url(url: str, *, field: str, mode: str) -> str | None:
-    """Check a webhook URL Twilio will call; returns a warning, or None when it is fine.
-
-    Raises:
-        InputError: input.invalid_url when it is not an absolute http(s) URL, input.insecure_url for
-            plain http in live mode.
-    """
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(
-            f"{field} must be an absolute http(s) URL, got {url!r}.",
-            code="input.invalid_url",
-            remediation=[f"Pass a full URL such as https://example.com/{field.removesuffix('_url')} for {field}."],
-        )
-    if parts.scheme == "https":
-        return None
-    if mode == "live":
-        raise InputError(
-            f"{field} uses plain http; Twilio would send message and call data to it unencrypted.",
-            code="input.insecure_url",
-            remediation=[
-                f"Use an https URL for {field} (a tunnel such as ngrok gives one for a local server).",
-                "Then call the tool again; nothing was changed.",
-            ],
-        )
-    return f"{field} uses plain http: allowed in the sandbox, refused in live mode. Switch to https before going live."
 
 
 def _url_or_none(value: Any) -> str | None:
@@ -130,22 +103,12 @@ async def search_numbers(
     return [public_candidate(item) for item in raw]
 
 
-def _url_warnings(services: Services, urls: Mapping[str, str | None]) -> list[str]:
-    warnings = []
-    for field, url in urls.items():
-        if url is not None:
-            warning = check_webhook_url(url, field=field, mode=services.settings.mode)
-            if warning:
-                warnings.append(warning)
-    return warnings
-
-
 def check_buy(
     services: Services, *, phone_number: str, sms_url: str | None, voice_url: str | None
 ) -> tuple[str, list[str]]:
     """The number in E.164 and the URL warnings, or an InputError, before anything is bought."""
     number = to_e164(phone_number, services.settings.default_region)
-    return number, _url_warnings(services, {"sms_url": sms_url, "voice_url": voice_url})
+    return number, webhook_warnings({"sms_url": sms_url, "voice_url": voice_url}, services.settings.mode)
 
 
 async def buy_number(
@@ -173,12 +136,11 @@ async def buy_number(
     return public_number(raw), warnings
 
 
-async def configure_number(services: Services, sid: str, **changes: str | None) -> tuple[dict[str, Any], list[str]]:
-    """Change a number's webhooks or name; returns it and any warnings.
+def check_configure(services: Services, changes: Mapping[str, str | None]) -> tuple[dict[str, str], list[str]]:
+    """The changes given (None left out) and the URL warnings, before anything is sent.
 
     Raises:
-        InputError: no change given, or a webhook URL is refused.
-        UpstreamError: the number does not exist (twilio.20404) or Twilio refused.
+        InputError: input.nothing_to_change, or a webhook URL is refused.
     """
     given = {key: value for key, value in changes.items() if value is not None}
     if not given:
@@ -188,8 +150,18 @@ async def configure_number(services: Services, sid: str, **changes: str | None) 
             code="input.nothing_to_change",
             remediation=["Call number_configure again with the settings to change."],
         )
-    urls = {key: value for key, value in given.items() if key in ("sms_url", "voice_url", "status_callback")}
-    warnings = _url_warnings(services, urls)
+    urls = {key: value for key, value in given.items() if key in URL_FIELDS}
+    return given, webhook_warnings(urls, services.settings.mode)
+
+
+async def configure_number(services: Services, sid: str, **changes: str | None) -> tuple[dict[str, Any], list[str]]:
+    """Change a number's webhooks or name; returns it and any warnings.
+
+    Raises:
+        InputError: no change given, or a webhook URL is refused.
+        UpstreamError: the number does not exist (twilio.20404) or Twilio refused.
+    """
+    given, warnings = check_configure(services, changes)
     raw = await services.twilio.numbers.update(sid, **given)
     return public_number(raw), warnings
 

@@ -91,3 +91,16 @@ def normalize_sender(value: str, *, region: str) -> str:
 def bare_number(address: str) -> str:
     """The phone number of an address, without any channel prefix."""
     return split_channel(address)[1]
+
+
+def region_of(phone: str, default_region: str) -> str | None:
+    """ISO country of a number (a channel prefix is ignored; no '+' means default_region), or None
+    when it cannot be told."""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(bare_number(phone.strip()), default_region.upper())
+    except phonenumbers.NumberParseException:
+        return None
+    region = phonenumbers.region_code_for_number(parsed)
+    return str(region) if region else None

@@ -14,6 +14,10 @@ from skill.core.studio_schema import definition_problems
 from skill.errors import InputError
 
 MAX_STEPS = 200
+EXPORTS_DIR = "exports"  # under the skill's home
+# The skill's own files: an export never replaces them, wherever they are.
+PROTECTED_PREFIXES = ("state.db", "sandbox.db")
+PROTECTED_NAMES = ("secrets.env", "http-token")
 
 
 def public_flow(raw: dict[str, Any]) -> dict[str, Any]:
@@ -55,23 +59,58 @@ async def list_flows(services: Services, limit: int) -> list[dict[str, Any]]:
     return [public_flow(item) for item in await services.twilio.studio.list_flows(limit=limit)]
 
 
-def export_target(services: Services, path: str) -> Path:
-    """Where an export may be written: inside the working directory or the skill's home.
+def _protected(name: str) -> bool:
+    lowered = name.lower()  # case-insensitive file systems would still reach the real file
+    return lowered.startswith(PROTECTED_PREFIXES) or lowered in PROTECTED_NAMES
+
+
+def export_target(services: Services, path: str, *, overwrite: bool = False) -> Path:
+    """Where an export may be written: a new file (or, with overwrite, an existing one) inside the
+    working directory or <home>/exports, never one of the skill's own state or secret files.
 
     Raises:
-        InputError: input.path_not_allowed when the path (symlinks resolved) leads elsewhere.
+        InputError: input.invalid_path (a NUL byte, a name too long), input.path_refused (the name of a
+            state or secret file), input.path_not_allowed (symlinks resolved, it leads elsewhere or to a directory),
+            input.path_exists (the file exists and overwrite is not set).
     """
-    given = Path(path).expanduser()
-    target = (given if given.is_absolute() else Path.cwd() / given).resolve()
-    roots = (Path.cwd().resolve(), services.settings.home.expanduser().resolve())
-    if not any(target.is_relative_to(root) for root in roots) or target in roots or target.is_dir():
+    if "\0" in path:
         raise InputError(
-            f"Exports are written only to files inside the working directory or {roots[1]}; {path!r} is not.",
+            "The path contains a NUL byte, which no file name may.",
+            code="input.invalid_path",
+            remediation=["Pass a plain file path, e.g. flows/reminders.json."],
+        )
+    try:
+        given = Path(path).expanduser()
+        target = (given if given.is_absolute() else Path.cwd() / given).resolve()
+        is_dir, exists = target.is_dir(), target.exists()
+    except (OSError, RuntimeError) as exc:  # a name too long, a symlink loop, an unknown ~user
+        raise InputError(
+            f"The path {path!r} cannot be used ({exc}).",
+            code="input.invalid_path",
+            remediation=["Pass a plain file path, e.g. flows/reminders.json."],
+        ) from None
+    if _protected(given.name) or _protected(target.name):
+        raise InputError(
+            f"{path!r} names one of the skill's own state or secret files; exports never write those.",
+            code="input.path_refused",
+            remediation=["Pass another file name, e.g. flows/reminders.json."],
+        )
+    exports = services.settings.home.expanduser().resolve() / EXPORTS_DIR
+    roots = (Path.cwd().resolve(), exports)
+    if not any(target.is_relative_to(root) for root in roots) or target in roots or is_dir:
+        raise InputError(
+            f"Exports are written only to files inside the working directory or {exports}; {path!r} is not.",
             code="input.path_not_allowed",
             remediation=[
                 "Pass a file path relative to the working directory, e.g. flows/reminders.json.",
                 "Or leave path out and take the definition from the result.",
             ],
+        )
+    if exists and not overwrite:
+        raise InputError(
+            f"{target} already exists; nothing was written.",
+            code="input.path_exists",
+            remediation=["Pass another path, or overwrite: true to replace the file."],
         )
     return target
 
@@ -91,14 +130,16 @@ def write_atomically(target: Path, text: str) -> None:
         raise
 
 
-async def export_flow(services: Services, *, sid: str, revision: int | None, path: str | None) -> dict[str, Any]:
+async def export_flow(
+    services: Services, *, sid: str, revision: int | None, path: str | None, overwrite: bool = False
+) -> dict[str, Any]:
     """A flow's definition (latest revision, or the one asked for), written to path when given.
 
     Raises:
-        InputError: input.path_not_allowed; checked before anything is fetched.
+        InputError: the path is refused (see export_target); checked before anything is fetched.
         UpstreamError: twilio.20404 when there is no such flow or revision.
     """
-    target = export_target(services, path) if path else None
+    target = export_target(services, path, overwrite=overwrite) if path else None
     studio = services.twilio.studio
     raw = await (studio.fetch_revision(sid, str(revision)) if revision else studio.fetch_flow(sid))
     definition = raw.get("definition")
@@ -129,6 +170,23 @@ async def validate_definition(services: Services, definition: dict[str, Any], fr
     return {"valid": bool(answer["valid"]) and not problems, "checked_by_twilio": True, "problems": problems}
 
 
+def check_deploy(*, sid: str | None, friendly_name: str | None, definition: dict[str, Any]) -> None:
+    """The local checks of a deploy: a target, and a definition without structural problems.
+
+    Raises:
+        InputError: input.flow_target_required or input.invalid_flow_definition.
+    """
+    if not sid and not friendly_name:
+        raise InputError(
+            "Say which flow: sid to add a revision to an existing flow, or friendly_name to create a new one.",
+            code="input.flow_target_required",
+            remediation=["Find existing flows and their SIDs with studio_flows_list."],
+        )
+    problems = definition_problems(definition)
+    if problems:
+        raise _invalid_definition(problems)
+
+
 async def deploy_flow(
     services: Services,
     *,
@@ -144,15 +202,7 @@ async def deploy_flow(
         InputError: no target, or input.invalid_flow_definition.
         UpstreamError: Twilio refused (twilio.81022 lists its validation failures as remediation).
     """
-    if not sid and not friendly_name:
-        raise InputError(
-            "Say which flow: sid to add a revision to an existing flow, or friendly_name to create a new one.",
-            code="input.flow_target_required",
-            remediation=["Find existing flows and their SIDs with studio_flows_list."],
-        )
-    problems = definition_problems(definition)
-    if problems:
-        raise _invalid_definition(problems)
+    check_deploy(sid=sid, friendly_name=friendly_name, definition=definition)
     studio = services.twilio.studio
     if sid:
         raw = await studio.update_flow(
@@ -166,6 +216,19 @@ async def deploy_flow(
     return {**public_flow(raw), "created": not sid}
 
 
+def check_execution(services: Services, *, to: str, from_: str) -> tuple[str, str]:
+    """The contact and the sender of an execution, normalised; a Messaging Service SID is a sender here.
+
+    Raises:
+        InputError: input.invalid_phone for `to` or `from`.
+    """
+    region = services.settings.default_region
+    to_address = phones.normalize_address(to, region=region, field="to")
+    text = from_.strip()
+    sender = text if phones.MESSAGING_SERVICE_SID.match(text) else phones.normalize_sender(text, region=region)
+    return to_address, sender
+
+
 async def start_execution(
     services: Services, *, flow_sid: str, to: str, from_: str, parameters: dict[str, Any] | None
 ) -> dict[str, Any]:
@@ -175,10 +238,7 @@ async def start_execution(
         InputError: input.invalid_phone for `to` or `from`.
         UpstreamError: Twilio refused (no such flow, nothing published, bad contact).
     """
-    region = services.settings.default_region
-    to_address = phones.normalize_address(to, region=region, field="to")
-    text = from_.strip()
-    sender = text if phones.MESSAGING_SERVICE_SID.match(text) else phones.normalize_sender(text, region=region)
+    to_address, sender = check_execution(services, to=to, from_=from_)
     raw = await services.twilio.studio.start_execution(flow_sid, to=to_address, from_=sender, parameters=parameters)
     return public_execution(raw)
 

@@ -8,19 +8,18 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field
 
 from skill.core import twiml_rules as rules
 from skill.core.twiml_rules import Attr, Element
+from skill.core.urls import is_local_host, try_split
 from skill.results import Model
 
 Severity = Literal["error", "warning", "info"]
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _VOICE = re.compile(r"^(Polly|Google)\.[A-Za-z0-9._-]+$")
 _PHONE = re.compile(r"^\+?[0-9 ().-]{2,32}$")
-_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")
 _NAME_CODES = {"Queue": (14212, 14213), "Enqueue": (14204, 14205), "Conference": (13237, None)}
 _SPEECH_ONLY = ("hints", "speechTimeout", "speechModel", "maxSpeechTime", "profanityFilter")
 
@@ -121,7 +120,16 @@ class Checks:
                 code,
             )
             return
-        parts = urlsplit(value)
+        parts = try_split(value)
+        if parts is None:
+            self.add(
+                "error",
+                path,
+                f"'{value}' cannot be read as a URL (check the host, brackets and port).",
+                "Use an absolute https:// URL.",
+                code,
+            )
+            return
         scheme = parts.scheme.lower()
         if not scheme:
             self.add(
@@ -139,7 +147,7 @@ class Checks:
                 "Use an absolute https:// URL.",
                 code,
             )
-        elif (parts.hostname or "") in _LOCAL_HOSTS:
+        elif is_local_host(parts.hostname):
             self.add(
                 "warning",
                 path,

@@ -7,7 +7,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from skill.core.context import Services
-from skill.core.numbers import check_webhook_url
+from skill.core.timeutil import parse_day
+from skill.core.urls import check_webhook_url
 from skill.errors import InputError
 
 TOP_COUNT = 5
@@ -24,17 +25,6 @@ def _decimal(value: Any) -> Decimal:
         return Decimal(repr(float(exact))) if len(exact.as_tuple().digits) > 15 else exact
     except (InvalidOperation, ValueError):
         return Decimal(0)
-
-
-def _day(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InputError(
-            f"{field} must be a date as YYYY-MM-DD, got {value!r}.",
-            code="input.invalid_date",
-            remediation=[f"Pass {field} like 2025-01-31."],
-        ) from None
 
 
 def resolve_period(
@@ -59,7 +49,7 @@ def resolve_period(
             remediation=["Pass both dates, or use period (today, yesterday, this_month, last_month)."],
         )
     if start_date and end_date:
-        start, end = _day(start_date, "start_date"), _day(end_date, "end_date")
+        start, end = parse_day(start_date, "start_date"), parse_day(end_date, "end_date")
         if start > end:
             raise InputError(
                 "start_date is after end_date.", code="input.invalid_period", remediation=["Swap the two dates."]

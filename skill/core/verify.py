@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from typing import Any
 
 from skill.core import phones
 from skill.core.context import Services
+from skill.core.timeutil import now
 from skill.errors import InputError, PolicyError, UpstreamError
 
 CHANNELS = ("sms", "call", "email", "whatsapp")
@@ -50,11 +50,6 @@ def public_verification(raw: dict[str, Any]) -> dict[str, Any]:
         "date_created": raw.get("date_created"),
         "date_updated": raw.get("date_updated"),
     }
-
-
-def now(services: Services) -> float:
-    """The time limits are measured in: the embedded sandbox's clock there, else the wall clock."""
-    return services.sandbox.clock.now() if services.sandbox is not None else time.time()
 
 
 def destination(services: Services, to: str, channel: str) -> str:
@@ -171,6 +166,18 @@ async def create_service(
     return public_service(raw)
 
 
+def check_start(services: Services, *, to: str, channel: str) -> str:
+    """The local checks of a send: `to` fits the channel, and the local limits allow a send to it now.
+
+    Raises:
+        InputError: input.invalid_email or input.invalid_phone.
+        PolicyError: policy.verify_cooldown or policy.verify_rate_limited.
+    """
+    address = destination(services, to, channel)
+    check_send_limits(services, address, channel)
+    return address
+
+
 async def start_verification(
     services: Services, *, service_sid: str, to: str, channel: str, locale: str | None
 ) -> dict[str, Any]:
@@ -181,8 +188,7 @@ async def start_verification(
         PolicyError: policy.verify_cooldown / policy.verify_rate_limited; nothing was sent.
         UpstreamError: Twilio refused; throttling errors offer another channel and the wait.
     """
-    address = destination(services, to, channel)
-    check_send_limits(services, address, channel)
+    address = check_start(services, to=to, channel=channel)
     try:
         raw = await services.twilio.verify.start(service_sid, to=address, channel=channel, locale=locale)
     except UpstreamError as error:

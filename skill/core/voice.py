@@ -6,23 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from skill.catalog import brief
 from skill.core import phones
 from skill.core.context import Services
-from skill.core.messaging import as_utc
-from skill.errors import InputError, twilio_docs_url
+from skill.core.timeutil import as_utc
+from skill.core.values import int_or_none
+from skill.errors import InputError, PolicyError, twilio_docs_url
 
 MAX_TWIML_CHARACTERS = 4000  # Twilio refuses longer inline documents with 32018
 CLIENT_PREFIX = "client:"
 SIP_PREFIX = "sip:"
 # How many of a failed call's notifications to read when looking for its error.
 NOTIFICATIONS_READ = 5
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def public_call(raw: dict[str, Any]) -> dict[str, Any]:
@@ -37,7 +32,7 @@ def public_call(raw: dict[str, Any]) -> dict[str, Any]:
         "parent_call_sid": raw.get("parent_call_sid"),
         "start_time": raw.get("start_time"),
         "end_time": raw.get("end_time"),
-        "duration": _int_or_none(raw.get("duration")),
+        "duration": int_or_none(raw.get("duration")),
         "price": raw.get("price"),
         "price_unit": raw.get("price_unit"),
         "date_created": raw.get("date_created"),
@@ -52,8 +47,8 @@ def public_recording(raw: dict[str, Any]) -> dict[str, Any]:
         "conference_sid": raw.get("conference_sid"),
         "status": raw.get("status"),
         "source": raw.get("source"),
-        "duration": _int_or_none(raw.get("duration")),
-        "channels": _int_or_none(raw.get("channels")),
+        "duration": int_or_none(raw.get("duration")),
+        "channels": int_or_none(raw.get("channels")),
         "price": raw.get("price"),
         "price_unit": raw.get("price_unit"),
         "start_time": raw.get("start_time"),
@@ -134,9 +129,55 @@ def check_twiml(twiml: str) -> None:
         )
 
 
-def _check_document(url: str | None, twiml: str | None, *, required: bool) -> None:
+def _dialled_numbers(twiml: str) -> list[str]:
+    """The phone numbers a valid document dials: <Number> nouns of <Dial>, and a number written as
+    <Dial>'s own text."""
+    import xml.etree.ElementTree as ET
+
+    from skill.core.twiml_checks import local_name, own_text
+
+    try:
+        root = ET.fromstring(twiml)  # only after the linter passed it: no declarations, well formed
+    except ET.ParseError:
+        return []
+    found: list[str] = []
+    for dial in (element for element in root.iter() if local_name(element.tag) == "Dial"):
+        if text := own_text(dial).strip():
+            found.append(text)
+        found.extend(
+            number for child in dial if local_name(child.tag) == "Number" and (number := (child.text or "").strip())
+        )
+    return found
+
+
+def check_dial_countries(services: Services, twiml: str) -> None:
+    """Refuse inline TwiML that dials a number outside the policy's allowed countries.
+
+    Raises:
+        PolicyError: policy.country_not_allowed.
+    """
+    for number in _dialled_numbers(twiml):
+        region = phones.region_of(number, services.settings.default_region)
+        if services.policy.country_allowed(region):
+            continue
+        allowed = ", ".join(services.policy.allowed_countries) or "none"
+        where = f"a number in {region}" if region else "a number whose country cannot be told"
+        raise PolicyError(
+            f"The TwiML dials {where} (<Dial>), which is not allowed by the policy (allowed: {allowed}). "
+            "Nothing was sent.",
+            code="policy.country_not_allowed",
+            remediation=[
+                "Do not retry with this <Dial> target; tell the person it is outside the allowed countries.",
+                "Write dialled numbers in E.164 (+ and the country code) so their country can be told.",
+                "An operator can add the country to [limits].allowed_countries in the policy file.",
+            ],
+        )
+
+
+def _check_document(services: Services, url: str | None, twiml: str | None, *, required: bool) -> None:
     """Raises:
     InputError: both url and twiml given, or (when required) neither; invalid inline TwiML.
+    PolicyError: inline TwiML dials a country the policy does not allow.
     """
     if url is not None and twiml is not None:
         raise InputError(
@@ -156,6 +197,7 @@ def _check_document(url: str | None, twiml: str | None, *, required: bool) -> No
         )
     if twiml is not None:
         check_twiml(twiml)
+        check_dial_countries(services, twiml)
 
 
 def check_call(services: Services, *, to: str, from_: str, url: str | None, twiml: str | None) -> tuple[str, str]:
@@ -163,8 +205,9 @@ def check_call(services: Services, *, to: str, from_: str, url: str | None, twim
 
     Raises:
         InputError: bad numbers, url/twiml missing or doubled, TwiML too long or invalid.
+        PolicyError: inline TwiML dials a country the policy does not allow.
     """
-    _check_document(url, twiml, required=True)
+    _check_document(services, url, twiml, required=True)
     region = services.settings.default_region
     return normalize_callee(to, region=region), phones.to_e164(from_, region=region, field="from")
 
@@ -203,21 +246,6 @@ async def create_call(
     return public_call(raw)
 
 
-def explain_code(services: Services, code: int, text: str | None) -> dict[str, Any]:
-    """What an error code means and how to fix it, from the catalogue."""
-    from skill.catalog import explain, remediation_for
-
-    found = explain(code, services.settings)
-    return {
-        "code": code,
-        "title": found.title if found else text,
-        "meaning": found.meaning if found else None,
-        "detail": text,
-        "remediation": remediation_for(code, services.settings),
-        "docs_url": twilio_docs_url(code),
-    }
-
-
 async def get_call(services: Services, sid: str) -> dict[str, Any]:
     """One call; a failed one comes with the error Twilio logged for it, explained.
 
@@ -229,9 +257,11 @@ async def get_call(services: Services, sid: str) -> dict[str, Any]:
     if call["status"] == "failed":
         notifications = await services.twilio.calls.notifications(sid, limit=NOTIFICATIONS_READ)
         for notification in notifications:
-            code = _int_or_none(notification.get("error_code"))
+            code = int_or_none(notification.get("error_code"))
             if code:
-                call["error"] = explain_code(services, code, notification.get("message_text"))
+                text = notification.get("message_text")
+                reported = text if isinstance(text, str) and text else None
+                call["error"] = {**brief(code, services.settings, reported), "detail": reported}
                 break
     return call
 
@@ -263,11 +293,12 @@ async def list_calls(
     return [public_call(item) for item in raw]
 
 
-def check_update(*, status: str | None, url: str | None, twiml: str | None) -> None:
+def check_update(services: Services, *, status: str | None, url: str | None, twiml: str | None) -> None:
     """The local checks of a call update, run before the policy gate.
 
     Raises:
         InputError: nothing or too much asked, or invalid inline TwiML.
+        PolicyError: inline TwiML dials a country the policy does not allow.
     """
     if status is None and url is None and twiml is None:
         raise InputError(
@@ -284,7 +315,7 @@ def check_update(*, status: str | None, url: str | None, twiml: str | None) -> N
             code="input.update_conflict",
             remediation=["Make two calls if you need both, redirect first."],
         )
-    _check_document(url, twiml, required=False)
+    _check_document(services, url, twiml, required=False)
 
 
 async def update_call(
@@ -296,7 +327,7 @@ async def update_call(
         InputError: nothing or too much asked, or invalid inline TwiML.
         UpstreamError: twilio.21220 when the call is not in a state that allows the change.
     """
-    check_update(status=status, url=url, twiml=twiml)
+    check_update(services, status=status, url=url, twiml=twiml)
     return public_call(await services.twilio.calls.update(sid, status=status, url=url, twiml=twiml))
 
 

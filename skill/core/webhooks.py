@@ -3,17 +3,18 @@ fails, and a signed test request to a configured webhook URL."""
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlunsplit
 
 import anyio
 import httpx
 
 from skill.core.context import Services
-from skill.core.messaging import as_utc, get_message
+from skill.core.messaging import get_message
+from skill.core.timeutil import as_utc
+from skill.core.urls import WEB_SCHEMES, public_address, split_url
 from skill.errors import InputError, PolicyError
 from skill.webhooks.signatures import (
     HMAC_SHA1,
@@ -68,9 +69,8 @@ async def message_timeline(services: Services, sid: str) -> dict[str, Any]:
     return {"message": message, "callbacks": callbacks}
 
 
-def _url_variants(url: str) -> list[tuple[str, str]]:
+def _url_variants(parts: SplitResult) -> list[tuple[str, str]]:
     """(description, url) for the ways a proxy or a configuration typo changes the URL Twilio signed."""
-    parts = urlsplit(url)
     variants: list[tuple[str, str]] = []
     other = {"https": "http", "http": "https"}.get(parts.scheme)
     if other:
@@ -105,7 +105,11 @@ def check_signature(
     """Whether a Twilio signature is valid for this request and, when not, which variant would match.
 
     Tokens are used, never returned: a wrong-account match names the account SID only.
+
+    Raises:
+        InputError: input.invalid_url when the URL cannot be parsed.
     """
+    parts = split_url(url)
     tokens = resolver_for(services)
     raw = body.encode() if body is not None else None
     own = tokens(account_sid)
@@ -119,7 +123,7 @@ def check_signature(
         if verify_twilio(secret, url, params, signature, raw_body=raw, algorithm=algorithm):
             return {"valid": True, "matched": None, "token_known": True, "variants_tried": 0}
     tried = 0
-    candidates = [("the URL as given", url), *_url_variants(url)]
+    candidates = [("the URL as given", url), *_url_variants(parts)]
     for description, secret, algorithm in secrets:
         for variant, candidate in candidates:
             if description.startswith("auth token") and variant == "the URL as given":
@@ -150,11 +154,20 @@ def _mismatch(reason: str, url: str | None, tried: int, token_known: bool) -> di
     return {"valid": False, "matched": reason, "matching_url": url, "token_known": token_known, "variants_tried": tried}
 
 
-def _address_allowed(address: str, sandbox: bool) -> bool:
-    ip = ipaddress.ip_address(address.split("%")[0])
-    if ip.is_loopback:
-        return sandbox
-    return not (ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified)
+def check_probe_url(url: str) -> SplitResult:
+    """The local part of a probe's checks: an http(s) URL with a host.
+
+    Raises:
+        InputError: input.invalid_url.
+    """
+    parts = split_url(url)
+    if parts.scheme not in WEB_SCHEMES or not parts.hostname:
+        raise InputError(
+            f"{url!r} is not an http or https URL.",
+            code="input.invalid_url",
+            remediation=["Pass the full webhook URL, e.g. https://example.com/twilio/sms/inbound."],
+        )
+    return parts
 
 
 async def _check_destination(services: Services, url: str) -> None:
@@ -162,27 +175,22 @@ async def _check_destination(services: Services, url: str) -> None:
     InputError: not an http(s) URL with a host.
     PolicyError: the host resolves to a refused address, or no number of the account uses the URL.
     """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(
-            f"{url!r} is not an http or https URL.",
-            code="input.invalid_url",
-            remediation=["Pass the full webhook URL, e.g. https://example.com/twilio/sms/inbound."],
-        )
+    parts = check_probe_url(url)
+    host = str(parts.hostname)
     sandbox = services.settings.mode == "sandbox"
     try:
-        infos = await anyio.getaddrinfo(parts.hostname, parts.port or 443, type=0)
+        infos = await anyio.getaddrinfo(host, parts.port or 443, type=0)
     except OSError as exc:
         raise InputError(
-            f"The host {parts.hostname} does not resolve ({exc}).",
+            f"The host {host} does not resolve ({exc}).",
             code="input.unresolvable_host",
             remediation=["Check the host name in the URL; Twilio could not reach it either."],
         ) from None
-    refused = [str(info[4][0]) for info in infos if not _address_allowed(str(info[4][0]), sandbox)]
+    refused = [str(info[4][0]) for info in infos if not public_address(str(info[4][0]), allow_loopback=sandbox)]
     if refused:
         raise PolicyError(
-            f"{parts.hostname} resolves to {refused[0]}, a private, loopback or link-local address; "
-            "webhook_probe only contacts public addresses. Nothing was sent.",
+            f"{host} resolves to {refused[0]}, which is not a public address (private, shared, loopback or "
+            "link-local); webhook_probe only contacts public addresses. Nothing was sent.",
             code="policy.probe_address_refused",
             remediation=[
                 "Probe the public URL Twilio is configured with, not an internal address.",

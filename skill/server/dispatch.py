@@ -11,6 +11,7 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import ValidationError
 
 from skill.core.context import Services
+from skill.core.phones import region_of
 from skill.errors import ApprovalRequired, InputError, PolicyError, SkillError
 from skill.policy.tiers import Tier
 from skill.redaction import redact
@@ -75,20 +76,8 @@ def _approval_block(services: Services, approval_id: str, summary: str, expires_
     }
 
 
-def destination_region(phone: str, default_region: str) -> str | None:
-    """ISO country of a destination number, or None when it cannot be parsed (the core rejects it then)."""
-    import phonenumbers
-
-    number = phone.removeprefix("whatsapp:").strip()
-    try:
-        parsed = phonenumbers.parse(number, default_region)
-    except phonenumbers.NumberParseException:
-        return None
-    return phonenumbers.region_code_for_number(parsed)
-
-
 def _check_country(services: Services, spec: ToolSpec, phone: str) -> None:
-    region = destination_region(phone, services.settings.default_region)
+    region = region_of(phone, services.settings.default_region)
     if region is None or services.policy.country_allowed(region):
         return
     allowed = ", ".join(services.policy.allowed_countries) or "none"

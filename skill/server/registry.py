@@ -27,6 +27,7 @@ TOOL_MODULES: tuple[str, ...] = (
     "audit",
     "voice",
     "twiml",
+    "ivr",
     "verify",
     "studio",
     "webhooks",

@@ -41,7 +41,8 @@ def _nullable(node: dict[str, Any]) -> dict[str, Any]:
     other = next(option for option in options if option != {"type": "null"})
     if not isinstance(other.get("type"), str):
         return node
-    merged = {**{k: v for k, v in node.items() if k != "anyOf"}, **other, "type": [other["type"], "null"]}
+    # The field's own keywords (its description above all) win over those of the type it wraps.
+    merged = {**other, **{k: v for k, v in node.items() if k != "anyOf"}, "type": [other["type"], "null"]}
     if "enum" in merged:
         merged["enum"] = [*merged["enum"], None]
     return merged

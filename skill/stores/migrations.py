@@ -146,6 +146,40 @@ def _event_processing(db: sqlite3.Connection) -> None:
     )
 
 
+@migration("009_ivr")
+def _ivr(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE ivr_menus (
+            name TEXT PRIMARY KEY,
+            menu_json TEXT NOT NULL,
+            max_invalid INTEGER NOT NULL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE ivr_calls (
+            call_sid TEXT PRIMARY KEY,
+            menu TEXT NOT NULL,
+            node TEXT NOT NULL,
+            step INTEGER NOT NULL,
+            retries INTEGER NOT NULL,
+            invalid_total INTEGER NOT NULL,
+            updated_at REAL NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE ivr_answers (
+            call_sid TEXT NOT NULL,
+            step_key TEXT NOT NULL,
+            twiml TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (call_sid, step_key)
+        )"""
+    )
+    db.execute("CREATE INDEX ivr_calls_updated ON ivr_calls(updated_at)")
+
+
 def apply_migrations(db: sqlite3.Connection) -> list[str]:
     """Apply every migration not yet recorded; return the names applied."""
     db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")

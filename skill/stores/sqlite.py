@@ -8,6 +8,7 @@ from pathlib import Path
 from skill.stores.approvals import ApprovalStore
 from skill.stores.audit import AuditLog
 from skill.stores.database import Database
+from skill.stores.ivr_menus import IvrMenuStore
 from skill.stores.records import IdempotencyStore, SendCounter, SuppressionStore
 from skill.stores.verify_sends import VerifySendLog
 from skill.stores.webhook_events import WebhookEventStore
@@ -23,6 +24,7 @@ class Stores:
     send_counter: SendCounter
     verify_sends: VerifySendLog
     webhook_events: WebhookEventStore
+    ivr_menus: IvrMenuStore
 
     @classmethod
     def open(cls, path: Path | str, secrets: tuple[str, ...] = ()) -> Stores:
@@ -36,6 +38,7 @@ class Stores:
             send_counter=SendCounter(db),
             verify_sends=VerifySendLog(db),
             webhook_events=WebhookEventStore(db),
+            ivr_menus=IvrMenuStore(db),
         )
 
     def close(self) -> None:

@@ -126,5 +126,6 @@ TOOLS: tuple[ToolSpec, ...] = (
         handler=subaccount_set_status,
         idempotent=True,
         summary=_status_summary,
+        precheck=lambda services, args: core.refuse_own_account(services, args.sid),
     ),
 )

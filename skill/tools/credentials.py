@@ -49,6 +49,10 @@ class ApiKeyCreateOutput(ToolResult, ApiKey):
     verified: bool = Field(description="True when the new key authenticated successfully.")
 
 
+def check_apikey_create(services: Services, args: ApiKeyCreateInput) -> None:
+    core.check_sink(services)  # a key whose secret cannot be kept is never created
+
+
 async def apikey_create(services: Services, args: ApiKeyCreateInput) -> ApiKeyCreateOutput:
     return ApiKeyCreateOutput(**await core.create_key(services, args.friendly_name))
 
@@ -68,42 +72,6 @@ async def apikey_revoke(services: Services, args: ApiKeyRevokeInput) -> ApiKeyRe
 
 def _revoke_summary(args: dict[str, Any]) -> str:
     return f"Revoke API key {args['sid']}. Anything still using it stops authenticating at once; this cannot be undone."
-
-
-TOOLS: tuple[ToolSpec, ...] = (
-    ToolSpec(
-        name="apikeys_list",
-        title="List API keys",
-        description="API keys of the account, marking the one this skill uses. No secrets.",
-        toolset="credentials",
-        tier=Tier.READ,
-        input=ApiKeysListInput,
-        output=ApiKeysListOutput,
-        handler=apikeys_list,
-    ),
-    ToolSpec(
-        name="apikey_create",
-        title="Create API key",
-        description="Create a standard API key; its secret goes to a local 0600 file, never into the result.",
-        toolset="credentials",
-        tier=Tier.WRITE,
-        input=ApiKeyCreateInput,
-        output=ApiKeyCreateOutput,
-        handler=apikey_create,
-    ),
-    ToolSpec(
-        name="apikey_revoke",
-        title="Revoke API key",
-        description="Delete an API key so its secret stops working. Irreversible; refuses the skill's own key.",
-        toolset="credentials",
-        tier=Tier.DESTRUCTIVE,
-        input=ApiKeyRevokeInput,
-        output=ApiKeyRevokeOutput,
-        handler=apikey_revoke,
-        precheck=lambda services, args: core.refuse_own_key(services, args.sid),
-        summary=_revoke_summary,
-    ),
-)
 
 
 class RotationStep(Model):
@@ -138,8 +106,41 @@ def _rotate_summary(args: dict[str, Any]) -> str:
     )
 
 
-TOOLS = (
-    *TOOLS,
+TOOLS: tuple[ToolSpec, ...] = (
+    ToolSpec(
+        name="apikeys_list",
+        title="List API keys",
+        description="API keys of the account, marking the one this skill uses. No secrets.",
+        toolset="credentials",
+        tier=Tier.READ,
+        input=ApiKeysListInput,
+        output=ApiKeysListOutput,
+        handler=apikeys_list,
+    ),
+    ToolSpec(
+        name="apikey_create",
+        title="Create API key",
+        description="Create a standard API key; its secret goes to a local 0600 file, never into the result.",
+        toolset="credentials",
+        tier=Tier.WRITE,
+        input=ApiKeyCreateInput,
+        output=ApiKeyCreateOutput,
+        handler=apikey_create,
+        precheck=check_apikey_create,
+        summary=lambda a: f"Create API key '{a['friendly_name']}'; its secret goes to the local secret sink.",
+    ),
+    ToolSpec(
+        name="apikey_revoke",
+        title="Revoke API key",
+        description="Delete an API key so its secret stops working. Irreversible; refuses the skill's own key.",
+        toolset="credentials",
+        tier=Tier.DESTRUCTIVE,
+        input=ApiKeyRevokeInput,
+        output=ApiKeyRevokeOutput,
+        handler=apikey_revoke,
+        precheck=lambda services, args: core.refuse_own_key(services, args.sid),
+        summary=_revoke_summary,
+    ),
     ToolSpec(
         name="credentials_rotate",
         title="Rotate API key",

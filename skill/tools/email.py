@@ -156,6 +156,10 @@ class EmailSuppressionRemoveOutput(ToolResult):
     removed: bool = Field(description="True when this call took it off.")
 
 
+def check_suppression_remove(services: Services, args: EmailSuppressionRemoveInput) -> None:
+    core.check_address(args.email, "email")
+
+
 async def email_suppression_remove(
     services: Services, args: EmailSuppressionRemoveInput
 ) -> EmailSuppressionRemoveOutput:
@@ -235,5 +239,6 @@ TOOLS: tuple[ToolSpec, ...] = (
         handler=email_suppression_remove,
         idempotent=True,
         summary=_remove_summary,
+        precheck=check_suppression_remove,
     ),
 )

@@ -79,7 +79,6 @@ TOOLS: tuple[ToolSpec, ...] = (
         handler=number_lookup,
         idempotent=True,
         summary=_lookup_summary,
-        destination="phone",
         precheck=check_number_lookup,
     ),
 )

@@ -3,35 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from skill.core import messaging as core
 from skill.core.context import Services
 from skill.policy.tiers import Tier
-from skill.results import Model, ToolResult
+from skill.results import ErrorBrief, Model, ToolResult
 from skill.server.registry import ToolSpec
-from skill.tools.fields import Limit
+from skill.tools.fields import HttpUrl, Limit, MessageSid, Phone, ServiceSid
 
-MessageSid = Annotated[
-    str, StringConstraints(pattern=r"^(SM|MM)[0-9a-fA-F]{32}$"), Field(description="Message SID (SM... or MM...).")
-]
-ServiceSid = Annotated[str, StringConstraints(pattern=r"^MG[0-9a-fA-F]{32}$")]
-HttpUrl = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)]
-Phone = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 MessageStatus = Literal[
     "accepted", "scheduled", "canceled", "queued", "sending", "sent", "failed", "delivered", "undelivered",
     "receiving", "received", "read", "partially_delivered",
 ]  # fmt: skip
-
-
-class ErrorExplained(Model):
-    code: int = Field(description="Twilio error code of the message.")
-    title: str | None = Field(default=None, description="Short name of the error.")
-    meaning: str | None = Field(default=None, description="What the error means.")
-    remediation: list[str] = Field(description="Ordered steps that fix it.")
-    docs_url: str = Field(description="Twilio's page for this code.")
 
 
 class Message(Model):
@@ -115,7 +101,7 @@ class MessageGetInput(Model):
 
 
 class MessageGetOutput(ToolResult, Message):
-    error: ErrorExplained | None = Field(default=None, description="The failure explained, when it failed.")
+    error: ErrorBrief | None = Field(default=None, description="The failure explained, when it failed.")
 
 
 async def message_get(services: Services, args: MessageGetInput) -> MessageGetOutput:
@@ -214,6 +200,10 @@ class OptoutChangeOutput(ToolResult):
 
 async def optout_add(services: Services, args: OptoutPhoneInput) -> OptoutChangeOutput:
     return OptoutChangeOutput.model_validate(core.add_optout(services, args.phone))
+
+
+def check_optout_phone(services: Services, args: OptoutPhoneInput) -> None:
+    core.optout_address(services, args.phone)
 
 
 async def optout_remove(services: Services, args: OptoutPhoneInput) -> OptoutChangeOutput:
@@ -320,5 +310,6 @@ TOOLS: tuple[ToolSpec, ...] = (
         idempotent=True,
         open_world=False,
         summary=lambda a: f"Allow messages again to {a['phone']}, who had opted out (re-enables sends).",
+        precheck=check_optout_phone,
     ),
 )

@@ -13,15 +13,8 @@ from skill.core.context import Services
 from skill.policy.tiers import Tier
 from skill.results import Model, ToolResult
 from skill.server.registry import ToolSpec
+from skill.tools.fields import NumberSid, ServiceSid
 
-ServiceSid = Annotated[
-    str, StringConstraints(pattern=r"^MG[0-9a-fA-F]{32}$"), Field(description="Messaging Service SID (MG...).")
-]
-NumberSid = Annotated[
-    str,
-    StringConstraints(pattern=r"^PN[0-9a-fA-F]{32}$"),
-    Field(description="Phone number SID (PN...), from numbers_list."),
-]
 Url = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
 
 
@@ -75,7 +68,7 @@ async def messaging_services_list(services: Services, args: ServicesListInput) -
 
 
 class ServiceGetInput(Model):
-    sid: ServiceSid
+    sid: ServiceSid = Field(description="Messaging Service SID (MG...).")
 
 
 async def messaging_service_get(services: Services, args: ServiceGetInput) -> ServiceResult:
@@ -108,12 +101,14 @@ async def messaging_service_create(services: Services, args: ServiceCreateInput)
 
 
 class ServiceUpdateInput(ServiceSettings):
-    sid: ServiceSid
+    sid: ServiceSid = Field(description="Messaging Service SID (MG...).")
     friendly_name: str | None = Field(default=None, min_length=1, max_length=64, description="Display name.")
 
 
 def check_service_update(services: Services, args: ServiceUpdateInput) -> None:
-    core.url_warnings(services, args.model_dump())
+    given = {key: value for key, value in args.model_dump(exclude={"sid"}).items() if value is not None}
+    core.nothing_to_change(given)
+    core.url_warnings(services, given)
 
 
 async def messaging_service_update(services: Services, args: ServiceUpdateInput) -> ServiceResult:
@@ -122,7 +117,7 @@ async def messaging_service_update(services: Services, args: ServiceUpdateInput)
 
 
 class SenderInput(Model):
-    service_sid: ServiceSid
+    service_sid: ServiceSid = Field(description="Messaging Service SID (MG...).")
     phone_number_sid: NumberSid
 
 

@@ -10,7 +10,7 @@ from skill.core import monitor as alerts_core
 from skill.core import usage as usage_core
 from skill.core.context import Services
 from skill.policy.tiers import Tier
-from skill.results import Model, ToolResult
+from skill.results import ErrorBrief, Model, ToolResult
 from skill.server.registry import ToolSpec
 from skill.tools.fields import Limit
 
@@ -71,14 +71,6 @@ async def alerts_list(services: Services, args: AlertsListInput) -> AlertsListOu
 
 class AlertGetInput(Model):
     sid: AlertSid
-
-
-class ErrorBrief(Model):
-    code: int = Field(description="Twilio error code.")
-    title: str = Field(description="Short name of the error.")
-    meaning: str | None = Field(default=None, description="What it means.")
-    remediation: list[str] = Field(description="Ordered steps that fix it.")
-    docs_url: str = Field(description="Twilio's page for the code.")
 
 
 class AlertGetOutput(ToolResult, Alert):

@@ -11,7 +11,7 @@ from skill.core.context import Services
 from skill.policy.tiers import Tier
 from skill.results import Model, ToolResult
 from skill.server.registry import ToolSpec
-from skill.tools.fields import Limit
+from skill.tools.fields import Limit, NumberSid
 
 
 def _normalise_international(value: str) -> str:
@@ -21,9 +21,6 @@ def _normalise_international(value: str) -> str:
 
 # An invalid international number raises InputError (input.invalid_phone) here, before any approval gate.
 Phone = Annotated[str, AfterValidator(_normalise_international)]
-NumberSid = Annotated[
-    str, Field(pattern=r"^PN[0-9a-fA-F]{32}$", description="Phone number SID (PN...), from numbers_list.")
-]
 Method = Literal["GET", "POST"]
 
 
@@ -145,6 +142,10 @@ class NumberConfigureInput(Model):
     friendly_name: str | None = Field(default=None, max_length=64, description="Display name.")
 
 
+def check_number_configure(services: Services, args: NumberConfigureInput) -> None:
+    core.check_configure(services, args.model_dump(exclude={"sid"}))
+
+
 async def number_configure(services: Services, args: NumberConfigureInput) -> NumberResult:
     changes = args.model_dump(exclude={"sid"})
     number, warnings = await core.configure_number(services, args.sid, **changes)
@@ -165,6 +166,11 @@ async def number_release(services: Services, args: NumberReleaseInput) -> Number
 
 def _buy_summary(args: dict[str, Any]) -> str:
     return f"Buy phone number {args['phone_number']}. It is charged monthly (plus usage) until it is released."
+
+
+def _configure_summary(args: dict[str, Any]) -> str:
+    changes = ", ".join(f"{key}={value}" for key, value in args.items() if key != "sid")
+    return f"Change phone number {args['sid']}: {changes}."
 
 
 def _release_summary(args: dict[str, Any]) -> str:
@@ -217,6 +223,8 @@ TOOLS: tuple[ToolSpec, ...] = (
         output=NumberResult,
         handler=number_configure,
         idempotent=True,
+        precheck=check_number_configure,
+        summary=_configure_summary,
     ),
     ToolSpec(
         name="number_release",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Literal
 
 import anyio
@@ -10,6 +9,7 @@ from pydantic import Field
 
 from skill.catalog import explain, parse_code
 from skill.core.context import Services
+from skill.core.timeutil import iso_timestamp
 from skill.errors import twilio_docs_url
 from skill.policy.tiers import Tier
 from skill.results import Model, ToolResult
@@ -17,7 +17,7 @@ from skill.server.registry import ToolSpec
 
 
 def _iso(ts: float | None) -> str | None:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds") if ts else None
+    return iso_timestamp(ts) if ts else None
 
 
 class ApprovalStatusInput(Model):

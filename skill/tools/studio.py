@@ -11,13 +11,12 @@ from skill.core.context import Services
 from skill.policy.tiers import Tier
 from skill.results import Model, ToolResult
 from skill.server.registry import ToolSpec
-from skill.tools.fields import Limit
+from skill.tools.fields import Limit, Phone
 
 FlowSid = Annotated[str, StringConstraints(pattern=r"^FW[0-9a-fA-F]{32}$"), Field(description="Flow SID (FW...).")]
 ExecutionSid = Annotated[
     str, StringConstraints(pattern=r"^FN[0-9a-fA-F]{32}$"), Field(description="Execution SID (FN...).")
 ]
-Phone = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class Flow(Model):
@@ -73,8 +72,12 @@ class StudioFlowExportInput(Model):
     sid: FlowSid
     revision: int | None = Field(default=None, ge=1, description="Revision to export; default: the latest.")
     path: str | None = Field(
-        default=None, min_length=1, max_length=1000, description="Also write the JSON to this file (working dir)."
+        default=None,
+        min_length=1,
+        max_length=1000,
+        description="Also write the JSON to this new file, in the working dir or <home>/exports.",
     )
+    overwrite: bool = Field(default=False, description="Replace the file at path if it exists.")
 
 
 class StudioFlowExportOutput(ToolResult, Flow):
@@ -82,8 +85,15 @@ class StudioFlowExportOutput(ToolResult, Flow):
     path: str | None = Field(default=None, description="File written, if any.")
 
 
+def check_flow_export(services: Services, args: StudioFlowExportInput) -> None:
+    if args.path:
+        core.export_target(services, args.path, overwrite=args.overwrite)
+
+
 async def studio_flow_export(services: Services, args: StudioFlowExportInput) -> StudioFlowExportOutput:
-    exported = await core.export_flow(services, sid=args.sid, revision=args.revision, path=args.path)
+    exported = await core.export_flow(
+        services, sid=args.sid, revision=args.revision, path=args.path, overwrite=args.overwrite
+    )
     return StudioFlowExportOutput.model_validate(exported)
 
 
@@ -119,6 +129,10 @@ class StudioFlowDeployOutput(ToolResult, Flow):
     created: bool = Field(description="True when a new flow was created.")
 
 
+def check_flow_deploy(services: Services, args: StudioFlowDeployInput) -> None:
+    core.check_deploy(sid=args.sid, friendly_name=args.friendly_name, definition=args.definition)
+
+
 async def studio_flow_deploy(services: Services, args: StudioFlowDeployInput) -> StudioFlowDeployOutput:
     deployed = await core.deploy_flow(
         services,
@@ -140,6 +154,10 @@ class StudioExecutionStartInput(Model):
 
 class ExecutionOutput(ToolResult):
     execution: Execution = Field(description="The execution.")
+
+
+def check_execution_start(services: Services, args: StudioExecutionStartInput) -> None:
+    core.check_execution(services, to=args.to, from_=args.from_)
 
 
 async def studio_execution_start(services: Services, args: StudioExecutionStartInput) -> ExecutionOutput:
@@ -184,6 +202,12 @@ async def studio_execution_stop(services: Services, args: StudioExecutionInput) 
     return ExecutionOutput(execution=Execution(**stopped))
 
 
+def _export_summary(args: dict[str, Any]) -> str:
+    written = f" to {args['path']}" if args.get("path") else ""
+    replacing = " (replacing the file if it exists)" if args.get("overwrite") else ""
+    return f"Export the definition of flow {args['sid']}{written}{replacing}."
+
+
 def _deploy_summary(args: dict[str, Any]) -> str:
     target = f"flow {args['sid']}" if args.get("sid") else f"new flow '{args.get('friendly_name')}'"
     if args.get("status") == "published":
@@ -205,12 +229,15 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="studio_flow_export",
         title="Export Studio flow",
-        description="A flow's definition as JSON, optionally saved to a file under the working directory.",
+        description="A flow's definition as JSON, optionally saved to a new file (working directory or "
+        "<home>/exports).",
         toolset="studio",
-        tier=Tier.READ,
+        tier=Tier.WRITE,
         input=StudioFlowExportInput,
         output=StudioFlowExportOutput,
         handler=studio_flow_export,
+        precheck=check_flow_export,
+        summary=_export_summary,
     ),
     ToolSpec(
         name="studio_flow_validate",
@@ -233,6 +260,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         output=StudioFlowDeployOutput,
         handler=studio_flow_deploy,
         summary=_deploy_summary,
+        precheck=check_flow_deploy,
     ),
     ToolSpec(
         name="studio_execution_start",
@@ -245,6 +273,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         handler=studio_execution_start,
         summary=lambda a: f"Run flow {a['flow_sid']} for {a['to']} from {a['from']}.",
         destination="to",
+        precheck=check_execution_start,
     ),
     ToolSpec(
         name="studio_executions_list",

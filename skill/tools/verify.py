@@ -82,6 +82,10 @@ class VerificationStartOutput(ToolResult):
     date_updated: str | None = Field(default=None, description="Last change.")
 
 
+def check_verification_start(services: Services, args: VerificationStartInput) -> None:
+    core.check_start(services, to=args.to, channel=args.channel)
+
+
 async def verification_start(services: Services, args: VerificationStartInput) -> VerificationStartOutput:
     started = await core.start_verification(
         services, service_sid=args.service_sid, to=args.to, channel=args.channel, locale=args.locale
@@ -122,6 +126,15 @@ def _start_summary(args: dict[str, Any]) -> str:
     return f"Send a verification code by {args.get('channel', 'sms')} to {args.get('to')}."
 
 
+def _check_summary(args: dict[str, Any]) -> str:
+    # Never the code itself: summaries are shown to operators and kept with approvals.
+    if args.get("to"):
+        target = f"the verification sent to {args['to']}"
+    else:
+        target = f"verification {args.get('verification_sid')}"
+    return f"Check a code against {target} (Verify service {args['service_sid']})."
+
+
 TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="verify_services_list",
@@ -156,6 +169,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         handler=verification_start,
         summary=_start_summary,
         destination="to",
+        precheck=check_verification_start,
     ),
     ToolSpec(
         name="verification_check",
@@ -167,5 +181,6 @@ TOOLS: tuple[ToolSpec, ...] = (
         output=VerificationCheckOutput,
         handler=verification_check,
         secret_args=("code",),
+        summary=_check_summary,
     ),
 )

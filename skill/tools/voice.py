@@ -10,17 +10,15 @@ from pydantic import Field, StringConstraints
 from skill.core import voice as core
 from skill.core.context import Services
 from skill.policy.tiers import Tier
-from skill.results import Model, ToolResult
+from skill.results import ErrorBrief, Model, ToolResult
 from skill.server.registry import ToolSpec
-from skill.tools.fields import Limit
+from skill.tools.fields import HttpUrl, Limit, Phone
 
 CallSid = Annotated[str, StringConstraints(pattern=r"^CA[0-9a-fA-F]{32}$"), Field(description="Call SID (CA...).")]
 RecordingSid = Annotated[
     str, StringConstraints(pattern=r"^RE[0-9a-fA-F]{32}$"), Field(description="Recording SID (RE...).")
 ]
-HttpUrl = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)]
 Callee = Annotated[str, StringConstraints(min_length=1, max_length=256)]
-Phone = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Twiml = Annotated[str, StringConstraints(min_length=1, max_length=20000)]
 CallStatus = Literal["queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"]
 CallbackEvent = Literal["initiated", "ringing", "answered", "completed"]
@@ -41,15 +39,6 @@ class Call(Model):
     price_unit: str | None = Field(default=None, description="Currency of price.")
     date_created: str | None = Field(default=None, description="When it was created.")
     date_updated: str | None = Field(default=None, description="Last change.")
-
-
-class CallError(Model):
-    code: int = Field(description="Twilio error code logged for the call.")
-    title: str | None = Field(default=None, description="Short name of the error.")
-    meaning: str | None = Field(default=None, description="What the error means.")
-    detail: str | None = Field(default=None, description="Twilio's log text for this call.")
-    remediation: list[str] = Field(description="Ordered steps that fix it.")
-    docs_url: str = Field(description="Twilio's page for this code.")
 
 
 class CallCreateInput(Model):
@@ -97,7 +86,7 @@ class CallGetInput(Model):
 
 
 class CallGetOutput(ToolResult, Call):
-    error: CallError | None = Field(default=None, description="Why it failed, explained, when it failed.")
+    error: ErrorBrief | None = Field(default=None, description="Why it failed, explained, when it failed.")
 
 
 async def call_get(services: Services, args: CallGetInput) -> CallGetOutput:
@@ -141,7 +130,7 @@ class CallUpdateInput(Model):
 
 
 def check_call_update(services: Services, args: CallUpdateInput) -> None:
-    core.check_update(status=args.status, url=args.url, twiml=args.twiml)
+    core.check_update(services, status=args.status, url=args.url, twiml=args.twiml)
 
 
 async def call_update(services: Services, args: CallUpdateInput) -> CallOutput:

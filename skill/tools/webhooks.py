@@ -9,11 +9,12 @@ from pydantic import Field
 
 from skill.core import webhooks as core
 from skill.core.context import Services
+from skill.core.twiml_checks import Finding
 from skill.errors import InputError
 from skill.policy.tiers import Tier
-from skill.results import Model, ToolResult
+from skill.results import ErrorBrief, Model, ToolResult
 from skill.server.registry import ToolSpec
-from skill.tools.fields import AccountSid
+from skill.tools.fields import AccountSid, MessageSid
 
 EventKind = Literal["sms_status", "sms_inbound", "voice_status", "email_event", "email_inbound"]
 
@@ -50,20 +51,12 @@ async def webhook_events_list(services: Services, args: WebhookEventsListInput) 
     return WebhookEventsListOutput(events=[WebhookEvent(**item) for item in items], count=len(items))
 
 
-class ErrorBrief(Model):
-    code: int = Field(description="Twilio error code.")
-    title: str = Field(description="Short name of the error.")
-    meaning: str | None = Field(default=None, description="What it means.")
-    remediation: list[str] = Field(description="Ordered steps that fix it.")
-    docs_url: str | None = Field(default=None, description="Twilio's page for the code.")
-
-
 class Callback(WebhookEvent):
     error: ErrorBrief | None = Field(default=None, description="The callback's error explained.")
 
 
 class MessageTimelineInput(Model):
-    sid: str = Field(pattern=r"^(SM|MM)[0-9a-fA-F]{32}$", description="Message SID (SM... or MM...).")
+    sid: MessageSid
 
 
 class MessageTimelineOutput(ToolResult):
@@ -113,14 +106,6 @@ class ProbeInput(Model):
     kind: Literal["sms", "voice"] = Field(default="sms", description="Incoming-message or incoming-call request.")
 
 
-class LintFinding(Model):
-    severity: str = Field(description="error, warning or info.")
-    path: str = Field(description="Where in the document.")
-    message: str = Field(description="What is wrong.")
-    remediation: str = Field(description="How to fix it.")
-    twilio_code: int | None = Field(default=None, description="Twilio error code Twilio would log.")
-
-
 class ProbeOutput(ToolResult):
     url: str = Field(description="The URL called.")
     kind: str = Field(description="sms or voice.")
@@ -129,7 +114,11 @@ class ProbeOutput(ToolResult):
     latency_ms: float = Field(description="Time to the full answer, in milliseconds.")
     content_type: str | None = Field(default=None, description="Content-Type answered.")
     problem: str | None = Field(default=None, description="Why Twilio would fail on this answer, if it would.")
-    findings: list[LintFinding] = Field(description="TwiML lint findings on the answer.")
+    findings: list[Finding] = Field(description="TwiML lint findings on the answer.")
+
+
+def check_webhook_probe(services: Services, args: ProbeInput) -> None:
+    core.check_probe_url(args.url)
 
 
 async def webhook_probe(services: Services, args: ProbeInput) -> ProbeOutput:
@@ -179,6 +168,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         input=ProbeInput,
         output=ProbeOutput,
         handler=webhook_probe,
+        precheck=check_webhook_probe,
         summary=lambda a: f"Send a signed test {a.get('kind', 'sms')} webhook request to {a['url']}.",
     ),
 )

@@ -3,7 +3,7 @@
     POST /twilio/sms/status       message status callbacks            -> 204
     POST /twilio/sms/inbound      incoming messages (STOP/START/HELP) -> TwiML
     POST /twilio/voice/status     call status callbacks               -> 204
-    POST /twilio/voice/ivr/{menu}/{node}   IVR TwiML, served by the handler passed as `ivr`
+    POST /twilio/voice/ivr/{menu}/{node}[/{role}]   IVR TwiML, served by `ivr` (default: deployed menus)
     POST /sendgrid/events         SendGrid Event Webhook (ECDSA)      -> 204
     POST /sendgrid/inbound        SendGrid Inbound Parse (multipart, ?token=) -> 204
     GET  /healthz
@@ -35,6 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from skill.config import Settings
 from skill.stores.sqlite import Stores
 from skill.webhooks import events as ev
+from skill.webhooks.group_commit import GroupCommit
 from skill.webhooks.inbound import keyword_of, reply_text, twiml_message
 from skill.webhooks.processing import EventProcessor
 from skill.webhooks.signatures import (
@@ -114,8 +115,17 @@ class Receiver:
     ivr: TwilioHandler | None = None
     stats: dict[str, int] = field(default_factory=lambda: {"stored": 0, "duplicate": 0, "forbidden": 0})
 
+    def __post_init__(self) -> None:
+        self.batches = GroupCommit(lambda batch: ev.store_events(self.stores.webhook_events, batch))
+
     def store(self, new_events: list[Any]) -> list[bool]:
-        fresh = ev.store_events(self.stores.webhook_events, new_events)
+        return self._stored(ev.store_events(self.stores.webhook_events, new_events))
+
+    async def store_durably(self, new_events: list[Any]) -> list[bool]:
+        """Like store(), batched with concurrent requests into one transaction (see group_commit)."""
+        return self._stored(await self.batches.record(new_events))
+
+    def _stored(self, fresh: list[bool]) -> list[bool]:
         stored = sum(fresh)
         self.stats["stored"] += stored
         self.stats["duplicate"] += len(fresh) - stored
@@ -169,7 +179,7 @@ class Receiver:
                 return checked
             token = request.headers.get("i-twilio-idempotency-token")
             event = ev.twilio_event(kind, checked.params, idempotency_token=token, raw_body=checked.raw_body)
-            self.store([event])
+            await self.store_durably([event])
             if kind == ev.SMS_INBOUND:
                 text = reply_text(keyword_of(checked.value("Body")), self.settings.help_text)
                 return Response(twiml_message(text), media_type=TWIML)
@@ -205,7 +215,7 @@ class Receiver:
             new_events = ev.sendgrid_events(raw)
         except ValueError:
             return PlainTextResponse("Expected a JSON array of events\n", status_code=400)
-        self.store(new_events)
+        await self.store_durably(new_events)
         return Response(status_code=204)
 
     async def sendgrid_inbound(self, request: Request) -> Response:
@@ -224,7 +234,7 @@ class Receiver:
         async with replay.form(max_files=20, max_fields=200) as form:
             fields = {name: value for name, value in form.multi_items() if isinstance(value, str)}
             fields["attachments"] = str(sum(1 for _, value in form.multi_items() if not isinstance(value, str)))
-        self.store([ev.inbound_parse_event(fields, raw)])
+        await self.store_durably([ev.inbound_parse_event(fields, raw)])
         return Response(status_code=204)
 
     async def healthz(self, request: Request) -> Response:
@@ -258,10 +268,15 @@ def build_webhooks_app(
     """The receiver as a Starlette app. Without `stores` it opens (and closes) its own on the settings' file.
 
     `tokens` finds an account's auth token by SID (default: token_resolver(settings)); `ivr` answers
-    POST /twilio/voice/ivr/{menu}/{node} after the signature check (404 without it).
+    POST /twilio/voice/ivr/{menu}/{node}[/{role}] after the signature check (default: the menus
+    deployed with ivr_deploy, skill.webhooks.ivr).
     """
     owned = stores is None
     opened = stores if stores is not None else Stores.open(settings.db_path)
+    if ivr is None:
+        from skill.webhooks.ivr import IvrServer
+
+        ivr = IvrServer(opened.ivr_menus, settings.default_region)
     receiver = Receiver(
         settings=settings,
         stores=opened,
@@ -289,6 +304,7 @@ def build_webhooks_app(
         Route("/twilio/sms/inbound", receiver.twilio_route(ev.SMS_INBOUND), methods=["POST"]),
         Route("/twilio/voice/status", receiver.twilio_route(ev.VOICE_STATUS), methods=["POST"]),
         Route(IVR_PATH, receiver.ivr_endpoint, methods=["POST"]),
+        Route(IVR_PATH + "/{role}", receiver.ivr_endpoint, methods=["POST"]),
         Route("/sendgrid/events", receiver.sendgrid_events, methods=["POST"]),
         Route("/sendgrid/inbound", receiver.sendgrid_inbound, methods=["POST"]),
         Route("/healthz", receiver.healthz, methods=["GET"]),

@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from skill.core.values import int_or_none
 from skill.stores.webhook_events import NewEvent, WebhookEventStore
 
 SMS_STATUS = "sms_status"
@@ -26,13 +27,6 @@ KINDS = (SMS_STATUS, SMS_INBOUND, VOICE_STATUS, EMAIL_EVENT, EMAIL_INBOUND)
 def _single(params: Mapping[str, Sequence[str]]) -> dict[str, Any]:
     """One value per name (the first), and a list where Twilio repeated a name."""
     return {name: values[0] if len(values) == 1 else list(values) for name, values in params.items() if values}
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _digest(raw: bytes) -> str:
@@ -65,7 +59,7 @@ def twilio_event(
         sid=str(sid) if sid else None,
         status=str(status) if status else None,
         account_sid=payload.get("AccountSid"),
-        error_code=_int_or_none(payload.get("ErrorCode")),
+        error_code=int_or_none(payload.get("ErrorCode")),
         payload=payload,
     )
 
@@ -104,7 +98,7 @@ PARSE_FIELDS = ("from", "to", "cc", "subject", "text", "html", "envelope", "spam
 def inbound_parse_event(fields: Mapping[str, str], raw_body: bytes) -> NewEvent:
     """The event for one SendGrid Inbound Parse post; a redelivery of the same post has the same key."""
     payload: dict[str, Any] = {name: fields[name] for name in PARSE_FIELDS if name in fields}
-    payload["attachments"] = _int_or_none(fields.get("attachments")) or 0
+    payload["attachments"] = int_or_none(fields.get("attachments")) or 0
     return NewEvent(
         dedupe_key=f"parse:{_digest(raw_body)}",
         kind=EMAIL_INBOUND,

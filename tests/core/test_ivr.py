@@ -189,3 +189,11 @@ def test_plain_http_is_allowed_for_a_local_server(base_url: str) -> None:
     plan = build_ivr(three_level_menu(base_url=base_url), "US")
     assert plan.start_url == f"{base_url}/acme/main"
     assert all(not [f for f in lint(d.xml).findings if f.severity == "error"] for d in plan.documents)
+
+
+@pytest.mark.parametrize("base_url", ["https://[bad/ivr", "http://ivr.example.com:99999/ivr", "ftp://ivr.example.com"])
+def test_a_base_url_that_cannot_be_read_or_served_is_a_menu_problem(base_url: str) -> None:
+    with pytest.raises(InputError) as caught:
+        build_ivr(three_level_menu(base_url=base_url), "US")
+    assert caught.value.code == "input.invalid_menu"
+    assert "base_url" in caught.value.message

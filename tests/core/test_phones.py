@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from skill.core.phones import bare_number, normalize_address, normalize_sender, to_e164
+from skill.core.phones import bare_number, normalize_address, normalize_sender, region_of, to_e164
 from skill.errors import InputError
 
 
@@ -51,3 +51,12 @@ def test_a_service_sid_given_as_sender_points_to_messaging_service_sid() -> None
     with pytest.raises(InputError) as caught:
         normalize_sender("MG" + "0" * 32, region="US")
     assert "messaging_service_sid" in caught.value.remediation[0]
+
+
+def test_region_of_tells_the_country_of_a_number_or_none() -> None:
+    assert region_of("+442071838750", "US") == "GB"
+    assert region_of("whatsapp:+5511987654321", "US") == "BR"
+    assert region_of("(415) 555-0100", "US") == "US"
+    assert region_of("020 7183 8750", "gb") == "GB"
+    assert region_of("12", "US") is None
+    assert region_of("not a number", "US") is None

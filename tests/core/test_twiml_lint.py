@@ -161,3 +161,16 @@ def test_a_local_url_is_flagged_as_unreachable_by_twilio() -> None:
     report = lint(doc("<Redirect>http://localhost:8000/next</Redirect>"))
     warning = next(f for f in report.findings if f.severity == "warning")
     assert "cannot reach" in warning.message
+
+
+@pytest.mark.parametrize("url", ["https://[bad/a.mp3", "https://example.com:99999/a.mp3"])
+def test_a_url_that_cannot_be_parsed_is_an_error_finding_not_a_crash(url: str) -> None:
+    report = lint(f"<Response><Play>{url}</Play></Response>", "voice")
+    (finding,) = [f for f in report.findings if f.severity == "error"]
+    assert finding.path == "/Response/Play[1]" and "cannot be read as a URL" in finding.message
+
+
+def test_urls_pointing_at_this_machine_get_the_same_warning_for_every_local_host() -> None:
+    for host in ("localhost", "127.0.0.1", "[::1]", "0.0.0.0", "127.0.0.2"):
+        report = lint(f"<Response><Play>https://{host}/a.mp3</Play></Response>", "voice")
+        assert any("points at this machine" in f.message for f in report.findings), host

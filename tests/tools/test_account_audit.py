@@ -76,6 +76,18 @@ async def test_audit_finds_each_seeded_problem_exactly_once(client: Client, arra
     assert result.data["counts"]["high"] == severities.count("high")
 
 
+async def test_a_webhook_url_that_cannot_be_parsed_is_a_finding_not_a_failed_check(
+    client: Client, arranged: Sandbox
+) -> None:
+    by_phone = {n["phone_number"]: n for n in arranged.state.numbers.values()}
+    by_phone["+15005550006"].update(sms_url="https://[broken/sms")
+    result = await call(client, "account_audit")
+    assert all(check["ok"] for check in result.data["checks"]), result.data["checks"]
+    hooks = [f for f in result.data["findings"] if f["check"] == "number_webhooks"]
+    (broken,) = [f for f in hooks if "+15005550006" in f["resource"]]
+    assert broken["severity"] == "high" and "not an absolute http(s) URL" in broken["finding"]
+
+
 async def test_audit_reports_no_auth_token_finding_in_the_sandbox(client: Client, arranged: Sandbox) -> None:
     result = await call(client, "account_audit")
     assert "auth_method" not in by_check(result.data["findings"])

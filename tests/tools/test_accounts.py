@@ -46,14 +46,15 @@ async def test_subaccount_set_status_waits_for_approval_then_suspends(client: Cl
     assert done.data["account"]["status"] == "suspended"
 
 
-async def test_subaccount_set_status_refuses_the_parent_account(client: Client, services: Services) -> None:
+async def test_subaccount_set_status_refuses_the_parent_account_before_asking_for_approval(
+    client: Client, services: Services
+) -> None:
     parent = services.twilio.account_sid
-    gated = await call(client, "subaccount_set_status", {"sid": parent, "status": "closed"})
-    approval_id = await approve(services, gated)
-    refused = await call(
-        client, "subaccount_set_status", {"sid": parent, "status": "closed", "approval_id": approval_id}
-    )
-    assert refused.error["code"] == "input.not_a_subaccount"
+    for sid in (parent, "AC" + parent[2:].upper()):
+        refused = await call(client, "subaccount_set_status", {"sid": sid, "status": "closed"})
+        assert refused.error["code"] == "input.not_a_subaccount"
+        assert refused.error["approval"] is None
+    assert services.stores.approvals.list() == []
 
 
 async def test_bad_arguments_get_a_structured_input_error(client: Client) -> None:

@@ -331,3 +331,16 @@ async def test_a_key_claimed_by_a_send_in_flight_is_not_sent_twice(
     assert result.error["code"] == "input.idempotency_in_progress"
     assert result.error["retryable"] is True
     assert sandbox.state.messages == {}
+
+
+async def test_after_an_unknown_outcome_a_blind_repeat_with_the_same_key_sends_nothing(
+    client: Client, sandbox: Sandbox
+) -> None:
+    sandbox.faults.queue = ["500"]
+    args = {"to": RECIPIENT, "from": SENDER, "body": "hi", "idempotency_key": "maybe-sent"}
+    first = await call(client, "message_send", args)
+    assert first.error["code"] == "upstream.outcome_unknown"
+    assert any("new idempotency_key" in step for step in first.error["remediation"])
+    again = await call(client, "message_send", args)
+    assert again.error["code"] == "input.idempotency_in_progress"
+    assert sandbox.state.messages == {}

@@ -6,7 +6,7 @@ import pytest
 from mcp import Client
 
 from skill.core.context import Services
-from skill.core.numbers import check_webhook_url
+from skill.core.urls import check_webhook_url
 from skill.errors import InputError
 from tests.conftest import Called, approve, call
 

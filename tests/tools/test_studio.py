@@ -68,7 +68,9 @@ async def test_export_writes_the_definition_to_a_file_in_the_working_directory_o
     written = work / "flows" / "survey.json"
     assert exported.data["path"] == str(written.resolve())
     assert json.loads(written.read_text()) == exported.data["definition"]
-    in_home = await call(client, "studio_flow_export", {"sid": SURVEY, "path": str(settings.home / "survey.json")})
+    in_home = await call(
+        client, "studio_flow_export", {"sid": SURVEY, "path": str(settings.home / "exports" / "survey.json")}
+    )
     assert json.loads(Path(in_home.data["path"]).read_text()) == exported.data["definition"]
     assert sorted(p.name for p in (work / "flows").iterdir()) == ["survey.json"]  # no temporary file left
 
@@ -86,6 +88,42 @@ async def test_export_refuses_paths_outside_the_working_directory_and_the_home(
         refused = await call(client, "studio_flow_export", {"sid": SURVEY, "path": path})
         assert refused.error["code"] == "input.path_not_allowed", path
     assert list(outside.iterdir()) == []
+
+
+async def test_export_never_replaces_a_file_unless_asked_to(
+    client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    kept = tmp_path / "survey.json"
+    kept.write_text("mine\n")
+    refused = await call(client, "studio_flow_export", {"sid": SURVEY, "path": "survey.json"})
+    assert refused.error["code"] == "input.path_exists"
+    assert kept.read_text() == "mine\n"
+    replaced = await call(client, "studio_flow_export", {"sid": SURVEY, "path": "survey.json", "overwrite": True})
+    assert not replaced.is_error, replaced
+    assert json.loads(kept.read_text()) == replaced.data["definition"]
+
+
+async def test_export_refuses_the_skills_own_files_and_the_home_outside_exports(
+    client: Client, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    for name in ("state.db", "state.db-wal", "sandbox.db", "Secrets.env", "http-token", "nested/state.db-shm"):
+        for path in (name, str(settings.home / "exports" / name)):
+            refused = await call(client, "studio_flow_export", {"sid": SURVEY, "path": path, "overwrite": True})
+            assert refused.error["code"] == "input.path_refused", path
+    (work / "innocent.json").symlink_to(work / "secrets.env")
+    via_link = await call(client, "studio_flow_export", {"sid": SURVEY, "path": "innocent.json", "overwrite": True})
+    assert via_link.error["code"] == "input.path_refused"
+    in_home = await call(client, "studio_flow_export", {"sid": SURVEY, "path": str(settings.home / "flow.json")})
+    assert in_home.error["code"] == "input.path_not_allowed"
+    with_nul = await call(client, "studio_flow_export", {"sid": SURVEY, "path": "flow\u0000.json"})
+    assert with_nul.error["code"] == "input.invalid_path"
+    too_long = await call(client, "studio_flow_export", {"sid": SURVEY, "path": "x" * 300 + ".json"})
+    assert too_long.error["code"] == "input.invalid_path"
+    assert sorted(p.name for p in work.iterdir()) == ["innocent.json"]
 
 
 async def test_validate_accepts_a_good_definition_after_asking_twilio(client: Client) -> None:

@@ -312,3 +312,48 @@ async def test_conferences_list_filters_by_status_and_name(client: Client) -> No
     assert [c["status"] for c in by_name.data["conferences"]] == ["completed"]
     assert by_name.data["conferences"][0]["reason_conference_ended"] == "last-participant-left"
     assert (await call(client, "conferences_list")).data["count"] == 2
+
+
+DIAL_ABROAD = [
+    "<Response><Dial><Number>+442071838750</Number></Dial></Response>",
+    "<Response><Dial>+442071838750</Dial></Response>",
+    "<Response><Say>Connecting.</Say><Dial><Number>+14155550100</Number><Number>+33142685300</Number></Dial>"
+    "</Response>",
+]
+
+
+@pytest.mark.parametrize("twiml", DIAL_ABROAD)
+async def test_inline_twiml_that_dials_outside_the_allowed_countries_is_refused(
+    client: Client, sandbox: Sandbox, twiml: str
+) -> None:
+    created = await call(client, "call_create", {"to": CALLEE, "from": CALLER, "twiml": twiml})
+    assert created.error["code"] == "policy.country_not_allowed"
+    assert "allowed: US, CA" in created.error["message"] and "Nothing was sent" in created.error["message"]
+    updated = await call(client, "call_update", {"sid": "CA" + "1" * 32, "twiml": twiml})
+    assert updated.error["code"] == "policy.country_not_allowed"
+    assert new_calls(sandbox) == []
+
+
+async def test_inline_twiml_may_dial_allowed_countries_or_anywhere_the_policy_allows(
+    client: Client, settings: Settings, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    home_call = "<Response><Dial><Number>(415) 555-0100</Number></Dial></Response>"
+    placed = await call(client, "call_create", {"to": CALLEE, "from": CALLER, "twiml": home_call})
+    assert not placed.is_error, placed
+    policy = tmp_path / "anywhere.toml"
+    policy.write_text('[limits]\nallowed_countries = ["*"]\n')
+    anywhere = settings.with_overrides(policy_path=policy)
+    services = Services.create(anywhere, sandbox=sandbox)
+    async with Client(build_server(anywhere, services)) as open_client:
+        abroad = await call(open_client, "call_create", {"to": CALLEE, "from": CALLER, "twiml": DIAL_ABROAD[0]})
+    await services.aclose()
+    assert not abroad.is_error, abroad
+    assert len(new_calls(sandbox)) == 2
+
+
+async def test_a_failed_call_is_explained_with_the_shared_error_brief(client: Client, sandbox: Sandbox) -> None:
+    sid = (await place(client, to="+15005550012"))["sid"]
+    sandbox.clock.advance(2 * sandbox.step_seconds)
+    explained = (await call(client, "call_get", {"sid": sid})).data["error"]
+    assert set(explained) <= {"code", "title", "meaning", "remediation", "docs_url", "detail"}
+    assert explained["meaning"] and explained["docs_url"] == "https://www.twilio.com/docs/errors/11200"

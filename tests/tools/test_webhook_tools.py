@@ -152,3 +152,26 @@ async def test_probe_calls_a_configured_receiver_signed_and_lints_its_twiml(
     assert not [f for f in result.data["findings"] if f["severity"] == "error"]
     (event,) = services.stores.webhook_events.list(kind="sms_inbound")
     assert event.payload["Body"] == "twilio-skill webhook probe"  # the receiver accepted the signature
+
+
+@pytest.mark.parametrize("url", ["http://100.64.0.1/hook", "http://100.100.100.100/hook", "http://198.18.0.1/x"])
+async def test_probe_refuses_shared_and_other_non_global_addresses(client: Client, url: str) -> None:
+    result = await call(client, "webhook_probe", {"url": url})
+    assert result.error["code"] == "policy.probe_address_refused"
+
+
+@pytest.mark.parametrize("url", ["https://[bad/hook", "https://example.com:99999/hook"])
+async def test_a_url_that_cannot_be_parsed_is_an_input_error_in_every_url_taking_tool(client: Client, url: str) -> None:
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("webhook_probe", {"url": url}),
+        ("webhook_signature_check", {"url": url, "params": {}, "signature": "abc", "account_sid": SANDBOX_ACCOUNT_SID}),
+        ("number_configure", {"sid": make_sid("PN", "seed", "+15005550006"), "voice_url": url}),
+        ("messaging_service_create", {"friendly_name": "x", "status_callback": url}),
+        (
+            "usage_trigger_create",
+            {"usage_category": "sms", "trigger_value": "100", "callback_url": url},
+        ),
+    ]
+    for tool, args in calls:
+        result = await call(client, tool, args)
+        assert result.error["code"] == "input.invalid_url", (tool, result)
