@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
+
+from skill.gateways.twilio_gateway import record
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -22,3 +25,39 @@ class Area:
 
     def account(self, client: Client, sid: str | None = None) -> AccountContext:
         return client.api.v2010.accounts(sid or self.gw.account_sid)
+
+    async def one(self, call: Callable[[Client], Awaitable[Any]], what: str) -> dict[str, Any]:
+        """Run an SDK call that answers one resource, and return it as a dict.
+
+        Raises:
+            UpstreamError: as TwilioGateway.run.
+        """
+
+        async def op(client: Client) -> dict[str, Any]:
+            return record(await call(client))
+
+        return await self.gw.run(op, what=what)
+
+    async def many(self, call: Callable[[Client], Awaitable[Iterable[Any]]], what: str) -> list[dict[str, Any]]:
+        """Run an SDK list call and return its resources as dicts.
+
+        Raises:
+            UpstreamError: as TwilioGateway.run.
+        """
+
+        async def op(client: Client) -> list[dict[str, Any]]:
+            return [record(item) for item in await call(client)]
+
+        return await self.gw.run(op, what=what)
+
+    async def deleted(self, call: Callable[[Client], Awaitable[Any]], what: str) -> bool:
+        """Run an SDK delete call; True when Twilio deleted the resource.
+
+        Raises:
+            UpstreamError: as TwilioGateway.run.
+        """
+
+        async def op(client: Client) -> bool:
+            return bool(await call(client))
+
+        return await self.gw.run(op, what=what)

@@ -24,6 +24,8 @@ from skill.redaction import mask_phone
 
 log = logging.getLogger("twilio_skill.http")
 PRODUCT_HOST_HEADER = "X-Twilio-Host"
+# Transport failures that happen before any byte of the request left.
+NOTHING_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class OutcomeUnknown(Exception):
@@ -112,19 +114,14 @@ class SkillHttpClient(AsyncHttpClient):  # type: ignore[misc]
                     auth=auth,
                     timeout=timeout or self.timeout,
                 )
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                # Nothing reached the server: safe to retry whatever the method.
-                if not await self._backoff(attempt, None, deadline):
-                    raise Unreachable(f"{method} {mask_phone(url)}: {exc.__class__.__name__}") from exc
-                attempt += 1
-                continue
             except httpx.TransportError as exc:
-                if method == "GET":
-                    if await self._backoff(attempt, None, deadline):
-                        attempt += 1
-                        continue
-                    # A read changes nothing, so its failure is plainly "could not reach", never "unknown".
-                    raise Unreachable(f"{method} {mask_phone(url)}: {exc.__class__.__name__}") from exc
+                # Nothing reached the server, or a read that changes nothing: safe to retry, and if it
+                # keeps failing, plainly "could not reach", never "unknown".
+                if isinstance(exc, NOTHING_SENT) or method == "GET":
+                    if not await self._backoff(attempt, None, deadline):
+                        raise Unreachable(f"{method} {mask_phone(url)}: {exc.__class__.__name__}") from exc
+                    attempt += 1
+                    continue
                 raise OutcomeUnknown(method, mask_phone(url), exc.__class__.__name__) from exc
             if response.status_code == 429 and await self._backoff(
                 attempt, response.headers.get("Retry-After"), deadline

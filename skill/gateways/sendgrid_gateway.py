@@ -22,6 +22,7 @@ import anyio
 
 from skill.config import SANDBOX_SENDGRID_KEY, Settings
 from skill.errors import ConfigError, UpstreamError
+from skill.gateways.failures import outcome_unknown, unreachable
 from skill.gateways.http import PRODUCT_HOST_HEADER
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ SANDBOX_KEY_PREFIX = "SG.sandbox"
 REQUEST_TIMEOUT = 20.0
 START_TIMEOUT = 10.0
 MAX_PAYLOAD_MB = 30
+SENDGRID_CHECK = "Check SendGrid's Activity feed (Email Activity in the SendGrid UI) whether it took effect."
 
 # Suppression kind -> (path under /v3 for lists, path under /v3 for one address).
 SUPPRESSION_PATHS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -359,17 +361,5 @@ def _network_error(exc: OSError, *, what: str, method: str) -> UpstreamError:
     reason = getattr(exc, "reason", exc)
     connect_failed = isinstance(reason, ConnectionRefusedError | socket.gaierror)
     if method.upper() != "GET" and not connect_failed:
-        return UpstreamError(
-            f"{what}: the request may or may not have reached SendGrid ({reason.__class__.__name__}).",
-            code="upstream.outcome_unknown",
-            remediation=[
-                "Do not resend blindly: SendGrid may have accepted it.",
-                "Check SendGrid's Activity feed; repeat only if it is not there.",
-            ],
-        )
-    return UpstreamError(
-        f"{what}: SendGrid could not be reached ({reason.__class__.__name__}). Nothing was sent.",
-        code="upstream.unreachable",
-        retryable=True,
-        remediation=["Check network access to api.sendgrid.com, then retry.", "Run `twilio-skill doctor`."],
-    )
+        return outcome_unknown(what, reason.__class__.__name__, provider="SendGrid", check=SENDGRID_CHECK)
+    return unreachable(what, reason.__class__.__name__, provider="SendGrid", host=SENDGRID_HOST)

@@ -4,20 +4,9 @@ from __future__ import annotations
 
 import builtins
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from skill.gateways.area import Area, unset_none
-from skill.gateways.twilio_gateway import record
-
-if TYPE_CHECKING:
-    from twilio.rest import Client
-
-
-def call_record(instance: Any) -> dict[str, Any]:
-    """A Call instance as a dict; the SDK keeps the caller under `_from`, which record() skips."""
-    out = record(instance)
-    out["from"] = getattr(instance, "_from", None)
-    return out
 
 
 class Calls(Area):
@@ -34,29 +23,21 @@ class Calls(Area):
         timeout: int | None,
         machine_detection: str | None,
     ) -> dict[str, Any]:
-        async def op(c: Client) -> dict[str, Any]:
-            created = await self.account(c).calls.create_async(
-                to=to,
-                from_=from_,
-                **unset_none(
-                    url=url,
-                    twiml=twiml,
-                    status_callback=status_callback,
-                    status_callback_event=status_callback_event or None,
-                    record=record_call,
-                    timeout=timeout,
-                    machine_detection=machine_detection,
-                ),
-            )
-            return call_record(created)
-
-        return await self.gw.run(op, what="Create call")
+        optional = unset_none(
+            url=url,
+            twiml=twiml,
+            status_callback=status_callback,
+            status_callback_event=status_callback_event or None,
+            record=record_call,
+            timeout=timeout,
+            machine_detection=machine_detection,
+        )
+        return await self.one(
+            lambda c: self.account(c).calls.create_async(to=to, from_=from_, **optional), "Create call"
+        )
 
     async def fetch(self, sid: str) -> dict[str, Any]:
-        async def op(c: Client) -> dict[str, Any]:
-            return call_record(await self.account(c).calls(sid).fetch_async())
-
-        return await self.gw.run(op, what="Fetch call")
+        return await self.one(lambda c: self.account(c).calls(sid).fetch_async(), "Fetch call")
 
     async def list(
         self,
@@ -68,34 +49,21 @@ class Calls(Area):
         started_before: datetime | None,
         limit: int,
     ) -> builtins.list[dict[str, Any]]:
-        async def op(c: Client) -> builtins.list[dict[str, Any]]:
-            items = await self.account(c).calls.list_async(
-                **unset_none(
-                    to=to,
-                    from_=from_,
-                    status=status,
-                    start_time_after=started_after,
-                    start_time_before=started_before,
-                ),
-                limit=limit,
-            )
-            return [call_record(item) for item in items]
-
-        return await self.gw.run(op, what="List calls")
+        filters = unset_none(
+            to=to, from_=from_, status=status, start_time_after=started_after, start_time_before=started_before
+        )
+        return await self.many(lambda c: self.account(c).calls.list_async(**filters, limit=limit), "List calls")
 
     async def update(self, sid: str, *, status: str | None, url: str | None, twiml: str | None) -> dict[str, Any]:
-        async def op(c: Client) -> dict[str, Any]:
-            updated = await self.account(c).calls(sid).update_async(**unset_none(status=status, url=url, twiml=twiml))
-            return call_record(updated)
-
-        return await self.gw.run(op, what="Update call")
+        return await self.one(
+            lambda c: self.account(c).calls(sid).update_async(**unset_none(status=status, url=url, twiml=twiml)),
+            "Update call",
+        )
 
     async def notifications(self, sid: str, *, limit: int) -> builtins.list[dict[str, Any]]:
-        async def op(c: Client) -> builtins.list[dict[str, Any]]:
-            items = await self.account(c).calls(sid).notifications.list_async(limit=limit)
-            return [record(item) for item in items]
-
-        return await self.gw.run(op, what="List call notifications")
+        return await self.many(
+            lambda c: self.account(c).calls(sid).notifications.list_async(limit=limit), "List call notifications"
+        )
 
     async def recordings(
         self,
@@ -105,28 +73,18 @@ class Calls(Area):
         created_before: datetime | None,
         limit: int,
     ) -> builtins.list[dict[str, Any]]:
-        async def op(c: Client) -> builtins.list[dict[str, Any]]:
-            items = await self.account(c).recordings.list_async(
-                **unset_none(call_sid=call_sid, date_created_after=created_after, date_created_before=created_before),
-                limit=limit,
-            )
-            return [record(item) for item in items]
-
-        return await self.gw.run(op, what="List recordings")
+        filters = unset_none(call_sid=call_sid, date_created_after=created_after, date_created_before=created_before)
+        return await self.many(
+            lambda c: self.account(c).recordings.list_async(**filters, limit=limit), "List recordings"
+        )
 
     async def delete_recording(self, sid: str) -> bool:
-        async def op(c: Client) -> bool:
-            return bool(await self.account(c).recordings(sid).delete_async())
-
-        return await self.gw.run(op, what="Delete recording")
+        return await self.deleted(lambda c: self.account(c).recordings(sid).delete_async(), "Delete recording")
 
     async def conferences(
         self, *, status: str | None, friendly_name: str | None, limit: int
     ) -> builtins.list[dict[str, Any]]:
-        async def op(c: Client) -> builtins.list[dict[str, Any]]:
-            items = await self.account(c).conferences.list_async(
-                **unset_none(status=status, friendly_name=friendly_name), limit=limit
-            )
-            return [record(item) for item in items]
-
-        return await self.gw.run(op, what="List conferences")
+        filters = unset_none(status=status, friendly_name=friendly_name)
+        return await self.many(
+            lambda c: self.account(c).conferences.list_async(**filters, limit=limit), "List conferences"
+        )

@@ -16,6 +16,7 @@ import httpx
 
 from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, Settings
 from skill.errors import ConfigError, UpstreamError, twilio_docs_url
+from skill.gateways.failures import outcome_unknown, unreachable
 from skill.gateways.http import OutcomeUnknown, RetryPolicy, SkillHttpClient, Unreachable
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 SANDBOX_BASE = "http://sandbox.twilio-skill.invalid"
+TWILIO_CHECK = "Check with a list tool (for messages: messages_list by to and date) whether it took effect."
 
 
 def to_plain(value: Any) -> Any:
@@ -42,9 +44,11 @@ def record(instance: Any) -> dict[str, Any]:
     """An SDK resource instance as a dict of its API properties, under the API's own names."""
     out: dict[str, Any] = {}
     for name, value in vars(instance).items():
-        if name.startswith("_"):
-            continue
-        out["from" if name == "from_" else name] = to_plain(value)
+        # `from` is a keyword: most instances keep it as `from_`, a Call keeps it as `_from`.
+        if name in ("from_", "_from"):
+            out["from"] = to_plain(value)
+        elif not name.startswith("_"):
+            out[name] = to_plain(value)
     return out
 
 
@@ -143,23 +147,9 @@ class TwilioGateway:
                 raise
             raise page_error from None
         except OutcomeUnknown as exc:
-            raise UpstreamError(
-                f"{what}: the request may or may not have reached Twilio ({exc.reason}).",
-                code="upstream.outcome_unknown",
-                retryable=False,
-                remediation=[
-                    "Do not resend blindly: the first request may have been carried out.",
-                    "Check with a list tool (for messages: messages_list by to and date) whether it took effect.",
-                    "Only if it did not, make the call again (with a new idempotency_key where the tool takes one).",
-                ],
-            ) from None
+            raise outcome_unknown(what, exc.reason, provider="Twilio", check=TWILIO_CHECK) from None
         except Unreachable as exc:
-            raise UpstreamError(
-                f"{what}: Twilio could not be reached ({exc}). Nothing was sent.",
-                code="upstream.unreachable",
-                retryable=True,
-                remediation=["Check network access to api.twilio.com, then retry.", "Run `twilio-skill doctor`."],
-            ) from None
+            raise unreachable(what, str(exc), provider="Twilio", host="api.twilio.com") from None
 
     async def aclose(self) -> None:
         await self.http.aclose()

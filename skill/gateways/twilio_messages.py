@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import builtins
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from skill.gateways.area import Area, unset_none
-from skill.gateways.twilio_gateway import record
-
-if TYPE_CHECKING:
-    from twilio.rest import Client
 
 
 class Messages(Area):
@@ -27,29 +23,20 @@ class Messages(Area):
         send_at: datetime | None = None,
         schedule_type: str | None = None,
     ) -> dict[str, Any]:
-        async def op(c: Client) -> dict[str, Any]:
-            created = await self.account(c).messages.create_async(
-                to=to,
-                **unset_none(
-                    body=body,
-                    from_=from_,
-                    messaging_service_sid=messaging_service_sid,
-                    media_url=media_url or None,
-                    status_callback=status_callback,
-                    validity_period=validity_period,
-                    send_at=send_at,
-                    schedule_type=schedule_type,
-                ),
-            )
-            return record(created)
-
-        return await self.gw.run(op, what="Send message")
+        optional = unset_none(
+            body=body,
+            from_=from_,
+            messaging_service_sid=messaging_service_sid,
+            media_url=media_url or None,
+            status_callback=status_callback,
+            validity_period=validity_period,
+            send_at=send_at,
+            schedule_type=schedule_type,
+        )
+        return await self.one(lambda c: self.account(c).messages.create_async(to=to, **optional), "Send message")
 
     async def fetch(self, sid: str) -> dict[str, Any]:
-        async def op(c: Client) -> dict[str, Any]:
-            return record(await self.account(c).messages(sid).fetch_async())
-
-        return await self.gw.run(op, what="Fetch message")
+        return await self.one(lambda c: self.account(c).messages(sid).fetch_async(), "Fetch message")
 
     async def list(
         self,
@@ -60,17 +47,8 @@ class Messages(Area):
         date_sent_before: datetime | None,
         limit: int,
     ) -> builtins.list[dict[str, Any]]:
-        async def op(c: Client) -> builtins.list[dict[str, Any]]:
-            items = await self.account(c).messages.list_async(
-                **unset_none(to=to, from_=from_, date_sent_after=date_sent_after, date_sent_before=date_sent_before),
-                limit=limit,
-            )
-            return [record(item) for item in items]
-
-        return await self.gw.run(op, what="List messages")
+        filters = unset_none(to=to, from_=from_, date_sent_after=date_sent_after, date_sent_before=date_sent_before)
+        return await self.many(lambda c: self.account(c).messages.list_async(**filters, limit=limit), "List messages")
 
     async def cancel(self, sid: str) -> dict[str, Any]:
-        async def op(c: Client) -> dict[str, Any]:
-            return record(await self.account(c).messages(sid).update_async(status="canceled"))
-
-        return await self.gw.run(op, what="Cancel message")
+        return await self.one(lambda c: self.account(c).messages(sid).update_async(status="canceled"), "Cancel message")

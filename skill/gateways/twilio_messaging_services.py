@@ -3,81 +3,64 @@
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from skill.gateways.area import Area, unset_none
-from skill.gateways.twilio_gateway import record
-
-if TYPE_CHECKING:
-    from twilio.rest import Client
 
 
 class MessagingServices(Area):
     async def list(self, limit: int) -> builtins.list[dict[str, Any]]:
-        async def op(c: Client) -> builtins.list[dict[str, Any]]:
-            return [record(item) for item in await c.messaging.v1.services.list_async(limit=limit)]
-
-        return await self.gw.run(op, what="List messaging services")
+        return await self.many(lambda c: c.messaging.v1.services.list_async(limit=limit), "List messaging services")
 
     async def fetch(self, sid: str) -> dict[str, Any]:
-        async def op(c: Client) -> dict[str, Any]:
-            return record(await c.messaging.v1.services(sid).fetch_async())
-
-        return await self.gw.run(op, what="Fetch messaging service")
+        return await self.one(lambda c: c.messaging.v1.services(sid).fetch_async(), "Fetch messaging service")
 
     async def create(self, friendly_name: str, **settings: Any) -> dict[str, Any]:
-        async def op(c: Client) -> dict[str, Any]:
-            created = await c.messaging.v1.services.create_async(friendly_name=friendly_name, **unset_none(**settings))
-            return record(created)
-
-        return await self.gw.run(op, what="Create messaging service")
+        return await self.one(
+            lambda c: c.messaging.v1.services.create_async(friendly_name=friendly_name, **unset_none(**settings)),
+            "Create messaging service",
+        )
 
     async def update(self, sid: str, **settings: Any) -> dict[str, Any]:
-        async def op(c: Client) -> dict[str, Any]:
-            return record(await c.messaging.v1.services(sid).update_async(**unset_none(**settings)))
-
-        return await self.gw.run(op, what="Update messaging service")
+        return await self.one(
+            lambda c: c.messaging.v1.services(sid).update_async(**unset_none(**settings)), "Update messaging service"
+        )
 
     async def senders(self, service_sid: str, limit: int = 400) -> builtins.list[dict[str, Any]]:
-        async def op(c: Client) -> builtins.list[dict[str, Any]]:
-            items = await c.messaging.v1.services(service_sid).phone_numbers.list_async(limit=limit)
-            return [record(item) for item in items]
-
-        return await self.gw.run(op, what="List messaging service senders")
+        return await self.many(
+            lambda c: c.messaging.v1.services(service_sid).phone_numbers.list_async(limit=limit),
+            "List messaging service senders",
+        )
 
     async def add_sender(self, service_sid: str, phone_number_sid: str) -> dict[str, Any]:
-        async def op(c: Client) -> dict[str, Any]:
-            phone_numbers = c.messaging.v1.services(service_sid).phone_numbers
-            return record(await phone_numbers.create_async(phone_number_sid=phone_number_sid))
-
-        return await self.gw.run(op, what="Add sender to messaging service")
+        return await self.one(
+            lambda c: c.messaging.v1.services(service_sid).phone_numbers.create_async(
+                phone_number_sid=phone_number_sid
+            ),
+            "Add sender to messaging service",
+        )
 
     async def remove_sender(self, service_sid: str, phone_number_sid: str) -> bool:
-        async def op(c: Client) -> bool:
-            return bool(await c.messaging.v1.services(service_sid).phone_numbers(phone_number_sid).delete_async())
-
-        return await self.gw.run(op, what="Remove sender from messaging service")
+        return await self.deleted(
+            lambda c: c.messaging.v1.services(service_sid).phone_numbers(phone_number_sid).delete_async(),
+            "Remove sender from messaging service",
+        )
 
     async def campaigns(self, service_sid: str) -> builtins.list[dict[str, Any]]:
         """The service's US A2P 10DLC campaigns (UsAppToPerson)."""
-
-        async def op(c: Client) -> builtins.list[dict[str, Any]]:
-            items = await c.messaging.v1.services(service_sid).us_app_to_person.list_async(limit=20)
-            return [record(item) for item in items]
-
-        return await self.gw.run(op, what="List A2P campaigns")
+        return await self.many(
+            lambda c: c.messaging.v1.services(service_sid).us_app_to_person.list_async(limit=20), "List A2P campaigns"
+        )
 
     async def brand(self, sid: str) -> dict[str, Any]:
-        async def op(c: Client) -> dict[str, Any]:
-            return record(await c.messaging.v1.brand_registrations(sid).fetch_async())
-
-        return await self.gw.run(op, what="Fetch A2P brand registration")
+        return await self.one(
+            lambda c: c.messaging.v1.brand_registrations(sid).fetch_async(), "Fetch A2P brand registration"
+        )
 
     async def tollfree_verifications(self, phone_number_sid: str) -> builtins.list[dict[str, Any]]:
-        async def op(c: Client) -> builtins.list[dict[str, Any]]:
-            items = await c.messaging.v1.tollfree_verifications.list_async(
+        return await self.many(
+            lambda c: c.messaging.v1.tollfree_verifications.list_async(
                 tollfree_phone_number_sid=phone_number_sid, limit=20
-            )
-            return [record(item) for item in items]
-
-        return await self.gw.run(op, what="List toll-free verifications")
+            ),
+            "List toll-free verifications",
+        )

@@ -52,22 +52,15 @@ class Studio(Area):
         return await self.gw.run(op, what=what)
 
     async def list_flows(self, *, limit: int) -> builtins.list[dict[str, Any]]:
-        async def op(c: Client) -> builtins.list[dict[str, Any]]:
-            return [record(item) for item in await c.studio.v2.flows.list_async(limit=limit)]
-
-        return await self.gw.run(op, what="List Studio flows")
+        return await self.many(lambda c: c.studio.v2.flows.list_async(limit=limit), "List Studio flows")
 
     async def fetch_flow(self, sid: str) -> dict[str, Any]:
-        async def op(c: Client) -> dict[str, Any]:
-            return record(await c.studio.v2.flows(sid).fetch_async())
-
-        return await self.gw.run(op, what="Fetch Studio flow")
+        return await self.one(lambda c: c.studio.v2.flows(sid).fetch_async(), "Fetch Studio flow")
 
     async def fetch_revision(self, sid: str, revision: str) -> dict[str, Any]:
-        async def op(c: Client) -> dict[str, Any]:
-            return record(await c.studio.v2.flows(sid).revisions(revision).fetch_async())
-
-        return await self.gw.run(op, what="Fetch Studio flow revision")
+        return await self.one(
+            lambda c: c.studio.v2.flows(sid).revisions(revision).fetch_async(), "Fetch Studio flow revision"
+        )
 
     async def validate(self, *, friendly_name: str, status: str, definition: dict[str, Any]) -> dict[str, Any]:
         """{"valid": True} or {"valid": False, "problems": [...]} as Twilio's validator answers."""
@@ -121,42 +114,37 @@ class Studio(Area):
     async def start_execution(
         self, flow_sid: str, *, to: str, from_: str, parameters: dict[str, Any] | None
     ) -> dict[str, Any]:
-        async def op(c: Client) -> dict[str, Any]:
-            created = await c.studio.v2.flows(flow_sid).executions.create_async(
+        return await self.one(
+            lambda c: c.studio.v2.flows(flow_sid).executions.create_async(
                 to=to, from_=from_, **unset_none(parameters=parameters)
-            )
-            return record(created)
-
-        return await self.gw.run(op, what="Start Studio execution")
+            ),
+            "Start Studio execution",
+        )
 
     async def list_executions(self, flow_sid: str, *, limit: int) -> builtins.list[dict[str, Any]]:
-        async def op(c: Client) -> builtins.list[dict[str, Any]]:
-            items = await c.studio.v2.flows(flow_sid).executions.list_async(limit=limit)
-            return [record(item) for item in items]
-
-        return await self.gw.run(op, what="List Studio executions")
+        return await self.many(
+            lambda c: c.studio.v2.flows(flow_sid).executions.list_async(limit=limit), "List Studio executions"
+        )
 
     async def fetch_execution(self, flow_sid: str, sid: str) -> dict[str, Any]:
-        async def op(c: Client) -> dict[str, Any]:
-            return record(await c.studio.v2.flows(flow_sid).executions(sid).fetch_async())
-
-        return await self.gw.run(op, what="Fetch Studio execution")
+        return await self.one(
+            lambda c: c.studio.v2.flows(flow_sid).executions(sid).fetch_async(), "Fetch Studio execution"
+        )
 
     async def execution_steps(self, flow_sid: str, sid: str, *, limit: int) -> builtins.list[dict[str, Any]]:
-        async def op(c: Client) -> builtins.list[dict[str, Any]]:
-            items = await c.studio.v2.flows(flow_sid).executions(sid).steps.list_async(limit=limit)
-            return [record(item) for item in items]
-
-        return await self.gw.run(op, what="List Studio execution steps")
+        return await self.many(
+            lambda c: c.studio.v2.flows(flow_sid).executions(sid).steps.list_async(limit=limit),
+            "List Studio execution steps",
+        )
 
     async def execution_context(self, flow_sid: str, sid: str) -> dict[str, Any]:
-        async def op(c: Client) -> dict[str, Any]:
-            return record(await c.studio.v2.flows(flow_sid).executions(sid).execution_context().fetch_async())
-
-        return await self.gw.run(op, what="Fetch Studio execution context")
+        return await self.one(
+            lambda c: c.studio.v2.flows(flow_sid).executions(sid).execution_context().fetch_async(),
+            "Fetch Studio execution context",
+        )
 
     async def stop_execution(self, flow_sid: str, sid: str) -> dict[str, Any]:
-        async def op(c: Client) -> dict[str, Any]:
-            return record(await c.studio.v2.flows(flow_sid).executions(sid).update_async(status="ended"))
-
-        return await self.gw.run(op, what="Stop Studio execution")
+        return await self.one(
+            lambda c: c.studio.v2.flows(flow_sid).executions(sid).update_async(status="ended"),
+            "Stop Studio execution",
+        )

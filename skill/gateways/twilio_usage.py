@@ -7,13 +7,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from skill.gateways.area import Area, unset_none
-from skill.gateways.twilio_gateway import record
 
 if TYPE_CHECKING:
     from twilio.rest import Client
-
-# Named periods and the Records sub-resource that answers each.
-PERIODS = ("today", "yesterday", "this_month", "last_month")
 
 
 class Usage(Area):
@@ -29,27 +25,22 @@ class Usage(Area):
     ) -> builtins.list[dict[str, Any]]:
         """Usage per category, for a named period or a date range (of a subaccount when account_sid is set)."""
 
-        async def op(c: Client) -> builtins.list[dict[str, Any]]:
+        def source(c: Client) -> Any:
             records = self.account(c, account_sid).usage.records
+            # Each named period is its own Records sub-resource.
             lists = {
                 "today": records.today,
                 "yesterday": records.yesterday,
                 "this_month": records.this_month,
                 "last_month": records.last_month,
             }
-            source = lists[period] if period else records
-            items = await source.list_async(
-                **unset_none(category=category, start_date=start_date, end_date=end_date), limit=limit
-            )
-            return [record(item) for item in items]
+            return lists[period] if period else records
 
-        return await self.gw.run(op, what="List usage records")
+        filters = unset_none(category=category, start_date=start_date, end_date=end_date)
+        return await self.many(lambda c: source(c).list_async(**filters, limit=limit), "List usage records")
 
     async def triggers(self, limit: int) -> builtins.list[dict[str, Any]]:
-        async def op(c: Client) -> builtins.list[dict[str, Any]]:
-            return [record(item) for item in await self.account(c).usage.triggers.list_async(limit=limit)]
-
-        return await self.gw.run(op, what="List usage triggers")
+        return await self.many(lambda c: self.account(c).usage.triggers.list_async(limit=limit), "List usage triggers")
 
     async def create_trigger(
         self,
@@ -61,19 +52,13 @@ class Usage(Area):
         recurring: str,
         friendly_name: str | None,
     ) -> dict[str, Any]:
-        async def op(c: Client) -> dict[str, Any]:
-            created = await self.account(c).usage.triggers.create_async(
-                callback_url=callback_url,
-                trigger_value=trigger_value,
-                usage_category=usage_category,
-                **unset_none(trigger_by=trigger_by, recurring=recurring, friendly_name=friendly_name),
-            )
-            return record(created)
-
-        return await self.gw.run(op, what="Create usage trigger")
+        optional = unset_none(trigger_by=trigger_by, recurring=recurring, friendly_name=friendly_name)
+        return await self.one(
+            lambda c: self.account(c).usage.triggers.create_async(
+                callback_url=callback_url, trigger_value=trigger_value, usage_category=usage_category, **optional
+            ),
+            "Create usage trigger",
+        )
 
     async def delete_trigger(self, sid: str) -> bool:
-        async def op(c: Client) -> bool:
-            return bool(await self.account(c).usage.triggers(sid).delete_async())
-
-        return await self.gw.run(op, what="Delete usage trigger")
+        return await self.deleted(lambda c: self.account(c).usage.triggers(sid).delete_async(), "Delete usage trigger")
