@@ -4,31 +4,16 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import click
 
-from skill.cli.common import CliState, fail, pass_state, wide_console
-from skill.errors import SkillError
+from skill.cli.common import CliState, iso, open_stores, pass_state, wide_console
 
 if TYPE_CHECKING:
     from skill.stores.approvals import Approval
-    from skill.stores.sqlite import Stores
 
 STATUSES = ("pending", "approved", "denied", "used", "expired")
-# Next steps for the refusals the store raises without any.
-HINTS = {
-    "not_found.approval": "List requests with `twilio-skill approvals list`.",
-    "policy.approval_decided": "Nothing to do; see it with `twilio-skill approvals show ID`.",
-}
-
-
-def iso(ts: float | None) -> str:
-    """A UTC timestamp, to the second; '-' when absent."""
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds") if ts else "-"
 
 
 def default_operator() -> str:
@@ -37,23 +22,6 @@ def default_operator() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "operator"
-
-
-@contextmanager
-def open_stores(state: CliState) -> Iterator[Stores]:
-    """The stores on the settings' database file, closed afterwards; SkillErrors become one-line exits."""
-    from skill.stores.sqlite import Stores
-
-    settings = state.settings()
-    stores = Stores.open(settings.db_path)
-    try:
-        yield stores
-    except SkillError as exc:
-        if not exc.remediation and exc.code in HINTS:
-            exc.remediation = [HINTS[exc.code]]
-        fail(exc)
-    finally:
-        stores.close()
 
 
 def approval_dict(approval: Approval) -> dict[str, object]:

@@ -6,8 +6,7 @@ import json
 
 import click
 
-from skill.cli.approvals import iso, open_stores
-from skill.cli.common import CliState, pass_state, wide_console
+from skill.cli.common import CliState, iso, open_stores, pass_state, wide_console
 
 
 @click.group()

@@ -1,9 +1,13 @@
-"""What every command shares: global options, settings built once, error output, the sandbox notice."""
+"""What every command shares: global options, settings built once, error output, the sandbox notice,
+the stores and timestamps."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NoReturn
 
 import click
@@ -13,6 +17,8 @@ from skill.errors import SkillError
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from skill.stores.sqlite import Stores
 
 SANDBOX_NOTICE = "twilio-skill: no Twilio credentials found; using the embedded sandbox (nothing real happens)."
 
@@ -60,6 +66,33 @@ class CliState:
 
 
 pass_state = click.make_pass_decorator(CliState, ensure=True)
+# Next steps for the refusals the stores raise without any.
+STORE_HINTS = {
+    "not_found.approval": "List requests with `twilio-skill approvals list`.",
+    "policy.approval_decided": "Nothing to do; see it with `twilio-skill approvals show ID`.",
+}
+
+
+@contextmanager
+def open_stores(state: CliState) -> Iterator[Stores]:
+    """The stores on the settings' database file, closed afterwards; SkillErrors become one-line exits."""
+    from skill.stores.sqlite import Stores
+
+    settings = state.settings()
+    stores = Stores.open(settings.db_path)
+    try:
+        yield stores
+    except SkillError as exc:
+        if not exc.remediation and exc.code in STORE_HINTS:
+            exc.remediation = [STORE_HINTS[exc.code]]
+        fail(exc)
+    finally:
+        stores.close()
+
+
+def iso(ts: float | None) -> str:
+    """A UTC timestamp, to the second; '-' when absent."""
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds") if ts else "-"
 
 
 def mask_sid(sid: str | None) -> str:

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import contextlib
+from typing import TYPE_CHECKING
 
 import click
 
 from skill.cli.common import CliState, err, pass_state
 from skill.cli.logs import configure_logging
 
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
 DEFAULT_WEBHOOKS_PORT = 8766
-ROUTES = ("/twilio/sms/status", "/twilio/sms/inbound", "/twilio/voice/status", "/sendgrid/events")
+HEALTH_PATH = "/healthz"
+
+
+def callback_paths(app: Starlette) -> list[str]:
+    """The paths the receiver answers Twilio and SendGrid on, read from its own routes."""
+    from starlette.routing import Route
+
+    return [route.path for route in app.routes if isinstance(route, Route) and route.path != HEALTH_PATH]
 
 
 @click.command()
@@ -36,8 +47,9 @@ def webhooks(state: CliState, port: int, host: str, public_url: str | None, log_
         settings = settings.with_overrides(public_url=public_url)
     configure_logging(log_level, settings.secret_values())
     base = (settings.public_url or f"http://{host}:{port}").rstrip("/")
-    err(f"twilio-skill: receiving webhooks on {host}:{port}; configure Twilio with e.g. {base}{ROUTES[0]}")
-    err("twilio-skill: routes: " + ", ".join(ROUTES) + ". Stop with Ctrl-C.")
     app = build_webhooks_app(settings)
+    paths = callback_paths(app)
+    err(f"twilio-skill: receiving webhooks on {host}:{port}; configure Twilio with e.g. {base}{paths[0]}")
+    err("twilio-skill: routes: " + ", ".join(paths) + ". Stop with Ctrl-C.")
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.run(app, host=host, port=port, log_config=None, log_level=log_level, lifespan="on")

@@ -1,4 +1,8 @@
-"""Sandbox routes for Accounts (list, create, fetch, update) and Balance."""
+"""Sandbox routes for Accounts (list, create, fetch, update) and Balance.
+
+As on Twilio, the Accounts resource needs the account's own credentials (its auth token): a
+standard API key is refused with 401/20003, and so is a subaccount creating subaccounts.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from skill.sandbox.clock import rfc2822
-from skill.sandbox.http import TwilioHTTPError, authenticate, authorize_account, first, form, not_found, page
+from skill.sandbox.http import (
+    TwilioHTTPError,
+    authorize_account,
+    first,
+    form,
+    identify,
+    not_found,
+    page,
+    refused,
+    request_account,
+)
 
 if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
@@ -43,8 +57,23 @@ def render_account(account: dict[str, Any]) -> dict[str, Any]:
 def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
     state = sandbox.state
 
+    def account_holder(request: Request) -> str:
+        """The caller, when it used its auth token.
+
+        Raises:
+            TwilioHTTPError: 401/20003 for an API key (or bad credentials).
+        """
+        caller = identify(state, request)
+        if caller.is_key:
+            raise refused("Standard API keys cannot access the Accounts resource; use the account's auth token")
+        return caller.account_sid
+
+    def authorize_holder(request: Request, sid: str) -> None:
+        account_holder(request)
+        authorize_account(state, request, sid)
+
     async def list_accounts(request: Request) -> Response:
-        caller = authenticate(state, request)
+        caller = account_holder(request)
         visible = [state.accounts[sid] for sid in sorted(state.account_tree(caller), key=lambda s: s != caller)]
         name = request.query_params.get("FriendlyName")
         status = request.query_params.get("Status")
@@ -54,9 +83,9 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         return page(request, "accounts", items, render_account)
 
     async def create_account(request: Request) -> Response:
-        caller = authenticate(state, request)
+        caller = account_holder(request)
         if state.accounts[caller]["owner_account_sid"] != caller:
-            raise TwilioHTTPError(403, 20008, "Subaccounts cannot create subaccounts")
+            raise refused("Subaccounts cannot create subaccounts; use the main account's credentials")
         fields = await form(request)
         now = state.clock.now()
         sid = state.new_sid("AC")
@@ -75,12 +104,12 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
 
     async def fetch_account(request: Request) -> Response:
         sid = request.path_params["Sid"]
-        authorize_account(state, request, sid)
+        authorize_holder(request, sid)
         return JSONResponse(render_account(state.accounts[sid]))
 
     async def update_account(request: Request) -> Response:
         sid = request.path_params["Sid"]
-        authorize_account(state, request, sid)
+        authorize_holder(request, sid)
         account = state.accounts[sid]
         fields = await form(request)
         status = first(fields, "Status")
@@ -99,8 +128,7 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         return JSONResponse(render_account(account))
 
     async def fetch_balance(request: Request) -> Response:
-        sid = request.path_params["AccountSid"]
-        authorize_account(state, request, sid)
+        sid = request_account(state, request)
         balance = state.balances.get(sid)
         if balance is None:
             raise not_found(request.url.path)

@@ -1,10 +1,20 @@
-"""The sandbox ASGI app: routes per product host, faults, and an inspection API for tests."""
+"""The sandbox ASGI app: routes per product host, faults, status callbacks, and an inspection API for tests.
+
+Served on its own (`twilio-skill sandbox`), the app's lifespan runs the callback loop; embedded in a
+server, `running()` does. Tests drive callbacks by hand: advance the clock, then
+`await sandbox.deliver_due_callbacks()`.
+
+Every answer has the shape of the host it stands in for: Twilio's error JSON (code, message,
+more_info, status) for unknown paths (20404), wrong methods (20004), injected faults and failures
+inside a route (20500, logged), and SendGrid's {"errors": [...]} on api.sendgrid.com.
+"""
 
 from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
@@ -15,10 +25,13 @@ from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
 
 from skill.config import Settings
+from skill.sandbox.callbacks import CallbackDispatcher, Delivery, InboundResult
 from skill.sandbox.clock import SandboxClock
-from skill.sandbox.faults import Faults
-from skill.sandbox.http import TwilioHTTPError, error_response
+from skill.sandbox.faults import ConnectionDropped, Faults
+from skill.sandbox.http import TwilioHTTPError, bad_request, error_response, first, form
+from skill.sandbox.sendgrid_state import SendGridState, seed_sendgrid
 from skill.sandbox.state import SandboxState, seed
+from skill.sandbox.targets import CallbackRefused, CallbackTargets
 
 log = logging.getLogger("twilio_skill.sandbox")
 
@@ -32,67 +45,182 @@ ROUTE_MODULES: tuple[str, ...] = (
     "verify",
     "studio",
     "messaging_services",
+    "messaging_compliance",
     "lookups",
     "monitor",
     "usage",
     "sendgrid",
 )
 DEFAULT_HOST = "api.twilio.com"
+SENDGRID_HOST = "api.sendgrid.com"
+INSPECTION = "_sandbox"
+IN_PROCESS = "twilio_skill.in_process"  # scope key: the request came through Sandbox.transport()
 Endpoint = Callable[[Request], Awaitable[Response]]
+DROPPED = "Server disconnected without sending a response."  # httpcore's words for the same event
+# SendGrid's wording for the errors the app itself answers.
+SENDGRID_MESSAGES = {404: "resource not found", 405: "method not allowed", 429: "too many requests"}
+
+
+class HostRoute(Route):
+    """A route whose wrong-method answer is its host's error JSON, allowing every method of its path."""
+
+    def __init__(self, path: str, endpoint: Endpoint, *, methods: list[str], wrong_method: Callable[[str], Response]):
+        super().__init__(path, endpoint, methods=methods)
+        self.wrong_method = wrong_method
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.methods and scope["method"] not in self.methods:
+            await self.wrong_method(self.path)(scope, receive, send)
+            return
+        await super().handle(scope, receive, send)
+
+
+class SandboxTransport(httpx.ASGITransport):
+    """The sandbox in process; a dropped-connection fault reaches the client as httpx sees one."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            await sandbox({**scope, IN_PROCESS: True}, receive, send)
+
+        super().__init__(app=app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await super().handle_async_request(request)
+        except ConnectionDropped:
+            raise httpx.RemoteProtocolError(DROPPED, request=request) from None
 
 
 class Sandbox:
-    def __init__(self, *, clock: SandboxClock | None = None, faults: Faults | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        clock: SandboxClock | None = None,
+        faults: Faults | None = None,
+        duplicate_callbacks: float = 0.0,
+        callback_transport: httpx.AsyncBaseTransport | None = None,
+        callback_hosts: Iterable[str] = (),
+        allow_global_callbacks: bool = False,
+    ) -> None:
         self.clock = clock or SandboxClock()
         self.faults = faults or Faults()
         self.state = seed(SandboxState(clock=self.clock))
+        self.sendgrid: SendGridState = seed_sendgrid(self.clock)
         self.step_seconds = 1.0  # time between message/call status steps
+        # duplicate_callbacks: the share of callbacks sent twice; callback_transport: a test seam.
+        self.callbacks = CallbackDispatcher(
+            self,
+            duplicate_share=duplicate_callbacks,
+            transport=callback_transport,
+            targets=CallbackTargets.of(callback_hosts, allow_global=allow_global_callbacks),
+        )
         self.served: list[dict[str, Any]] = []  # (host, route, method, status, body) for contract tests
         self.record_responses = False
         self._routers: dict[str, Router] = {}
         for module_name in ROUTE_MODULES:
             module = importlib.import_module(f"skill.sandbox.{module_name}")
             for host, routes in module.routes(self).items():
-                router = self._routers.setdefault(host, Router())
-                router.routes.extend(self._wrap(host, route) for route in routes)
-        self._routers.setdefault("_sandbox", Router()).routes.extend(self._inspection_routes())
+                self._router(host).routes.extend(self._wrap(host, route) for route in routes)
+        self._router(INSPECTION).routes.extend(
+            self._wrap(INSPECTION, route, faults=False) for route in self._inspection_routes()
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Sandbox:
-        return cls(faults=Faults.parse(settings.sandbox_faults))
+        """The sandbox embedded in a server: it stands in for Twilio, so its callbacks may go to
+        loopback or to public internet addresses, never to private ranges."""
+        return cls(faults=Faults.parse(settings.sandbox_faults), allow_global_callbacks=True)
 
     def transport(self) -> httpx.AsyncBaseTransport:
-        return httpx.ASGITransport(app=self)
+        return SandboxTransport(self)
+
+    async def deliver_due_callbacks(self) -> list[Delivery]:
+        """Post every status callback due on the sandbox clock now; the deliveries made."""
+        return await self.callbacks.deliver_due()
+
+    async def post_inbound(self, sender: str, to: str, body: str, url: str | None = None) -> InboundResult:
+        """Post an incoming SMS to a sandbox number's sms_url (or `url`), signed as Twilio does.
+
+        Raises:
+            LookupError: `to` is not a sandbox number, or there is no URL to post to.
+            CallbackRefused: the URL's host is not one the sandbox posts to.
+        """
+        return await self.callbacks.post_inbound(sender, to, body, url)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Deliver callbacks in the background while the context is open."""
+        async with anyio.create_task_group() as group:
+            group.start_soon(self.callbacks.run)
+            try:
+                yield
+            finally:
+                group.cancel_scope.cancel()
 
     def route_table(self) -> list[tuple[str, str, str]]:
         """(host, method, path) for every public route."""
         table: list[tuple[str, str, str]] = []
         for host, router in self._routers.items():
-            if host == "_sandbox":
+            if host == INSPECTION:
                 continue
             for route in router.routes:
                 assert isinstance(route, Route)
                 table.extend((host, method, route.path) for method in sorted(route.methods or ()) if method != "HEAD")
         return table
 
-    def _wrap(self, host: str, route: Route) -> Route:
+    def error(self, host: str, status: int, code: int, message: str, headers: dict[str, str] | None = None) -> Response:
+        """An error answer in the shape of `host`: SendGrid's errors list, else Twilio's error JSON."""
+        if host == SENDGRID_HOST:
+            text = SENDGRID_MESSAGES.get(status, message.lower())
+            return JSONResponse({"errors": [{"message": text, "field": None}]}, status_code=status, headers=headers)
+        return error_response(status, code, message, headers)
+
+    def _router(self, host: str) -> Router:
+        router = self._routers.get(host)
+        if router is None:
+
+            async def unknown_path(scope: Scope, receive: Receive, send: Send) -> None:
+                path = str(scope.get("path", ""))
+                await self.error(host, 404, 20404, f"The requested resource {path} was not found")(scope, receive, send)
+
+            router = self._routers[host] = Router(redirect_slashes=False, default=unknown_path)
+        return router
+
+    def _allowed_methods(self, host: str, path: str) -> str:
+        methods = {
+            method
+            for route in self._routers[host].routes
+            if isinstance(route, Route) and route.path == path
+            for method in route.methods or ()
+        }
+        return ", ".join(sorted(methods))
+
+    def _fault_response(self, host: str, fault: str) -> Response:
+        if fault == "429":
+            if host == SENDGRID_HOST:
+                reset = int(self.clock.now()) + self.faults.retry_after
+                headers = {"X-RateLimit-Limit": "600", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)}
+                return self.error(host, 429, 20429, "Too Many Requests", headers)
+            return self.error(host, 429, 20429, "Too Many Requests", {"Retry-After": str(self.faults.retry_after)})
+        return self.error(host, 500, 20500, "Internal Server Error")
+
+    def _wrap(self, host: str, route: Route, *, faults: bool = True) -> Route:
         endpoint: Endpoint = route.endpoint
         sandbox = self
 
         async def guarded(request: Request) -> Response:
-            fault = sandbox.faults.pick()
-            if fault == "429":
-                return error_response(
-                    429, 20429, "Too Many Requests", headers={"Retry-After": str(sandbox.faults.retry_after)}
-                )
-            if fault == "500":
-                return error_response(500, 20500, "Internal Server Error")
+            fault = sandbox.faults.pick() if faults else None
+            if fault in ("429", "500"):
+                return sandbox._fault_response(host, str(fault))
             if fault == "slow":
                 await anyio.sleep(sandbox.faults.delay_seconds)
             try:
                 response = await endpoint(request)
             except TwilioHTTPError as exc:
-                response = error_response(exc.status, exc.code, exc.message)
+                response = error_response(exc.status, exc.code, exc.message, extra=exc.extra)
+            except Exception:  # a bug in a route: answer as Twilio's servers do, and keep the trace in the log
+                log.exception("sandbox route %s %s failed", request.method, route.path)
+                response = sandbox.error(host, 500, 20500, "Internal Server Error")
             if sandbox.record_responses:
                 sandbox.served.append(
                     {
@@ -103,13 +231,25 @@ class Sandbox:
                         "body": bytes(response.body),
                     }
                 )
+            if fault == "drop":
+                raise ConnectionDropped
             return response
 
-        return Route(route.path, guarded, methods=list(route.methods or ()))
+        def wrong_method(path: str) -> Response:
+            allow = {"Allow": self._allowed_methods(host, path)}
+            return self.error(host, 405, 20004, "Method not allowed", allow)
+
+        return HostRoute(route.path, guarded, methods=list(route.methods or ()), wrong_method=wrong_method)
 
     def _inspection_routes(self) -> list[Route]:
         async def advance(request: Request) -> Response:
-            seconds = float(request.query_params.get("seconds", "1"))
+            raw = request.query_params.get("seconds", "1")
+            try:
+                seconds = float(raw)
+            except ValueError:
+                raise bad_request(20001, f"Invalid seconds: {raw!r} is not a number") from None
+            if not 0 <= seconds < float("inf"):
+                raise bad_request(20001, "Invalid seconds: must be zero or more")
             self.clock.advance(seconds)
             return JSONResponse({"now": self.clock.now()})
 
@@ -126,21 +266,55 @@ class Sandbox:
             to = request.query_params.get("to")
             return JSONResponse({"codes": [c for c in self.state.verify_codes if not to or c["to"] == to]})
 
+        async def deliver(request: Request) -> Response:
+            made = await self.deliver_due_callbacks()
+            return JSONResponse({"deliveries": [{"key": d.key, "status": d.status_code} for d in made]})
+
+        async def inbound(request: Request) -> Response:
+            fields = await form(request)
+            sender, to, body = (first(fields, name) or "" for name in ("From", "To", "Body"))
+            try:
+                result = await self.post_inbound(sender, to, body, first(fields, "Url"))
+            except LookupError as exc:
+                return JSONResponse({"error": str(exc)}, status_code=404)
+            except CallbackRefused as exc:
+                return JSONResponse({"error": f"{exc}; {self.callbacks.targets.describe()}"}, status_code=403)
+            return JSONResponse(result.as_dict())
+
         return [
+            Route("/_sandbox/callbacks/deliver", deliver, methods=["POST"]),
+            Route("/_sandbox/inbound", inbound, methods=["POST"]),
             Route("/_sandbox/clock/advance", advance, methods=["POST"]),
             Route("/_sandbox/state", state, methods=["GET"]),
             Route("/_sandbox/verify/codes", verify_codes, methods=["GET"]),
         ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
         if scope["type"] != "http":
             return
-        headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         path: str = scope.get("path", "")
         if path.startswith("/_sandbox/"):
-            host = "_sandbox"
+            host = INSPECTION
         else:
             host = headers.get("x-twilio-host") or headers.get("host", DEFAULT_HOST).split(":")[0]
             if host not in self._routers:
                 host = DEFAULT_HOST
-        await self._routers[host](scope, receive, send)
+        try:
+            await self._routers[host](scope, receive, send)
+        except ConnectionDropped:
+            if scope.get(IN_PROCESS):
+                raise  # SandboxTransport turns it into the client's protocol error
+            # Over HTTP: begin an answer and abandon it, so the server closes the connection mid-response.
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1")]})
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        """ASGI lifespan: the callback loop runs from startup to shutdown."""
+        await receive()  # lifespan.startup
+        async with self.running():
+            await send({"type": "lifespan.startup.complete"})
+            await receive()  # lifespan.shutdown
+        await send({"type": "lifespan.shutdown.complete"})

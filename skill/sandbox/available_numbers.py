@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from skill.sandbox.http import TwilioHTTPError
+from skill.sandbox.magic import NORTH_AMERICA_TOLL_FREE, national_format
 
-TOLL_FREE_PREFIXES = ("800", "833", "844", "855", "866", "877", "888")
 KEYPAD = {
     letter: str(digit)
     for digit, letters in enumerate(("", "", "ABC", "DEF", "GHI", "JKL", "MNO", "PQRS", "TUV", "WXYZ"))
@@ -41,7 +41,7 @@ class Plan:
     address_requirements: str = "none"
 
 
-_NANP_TOLL_FREE = Plan(10, tuple(Place(prefix) for prefix in TOLL_FREE_PREFIXES))
+_NANP_TOLL_FREE = Plan(10, tuple(Place(prefix) for prefix in NORTH_AMERICA_TOLL_FREE))
 PLANS: dict[tuple[str, str], Plan] = {
     ("US", "local"): Plan(
         10,
@@ -180,7 +180,7 @@ def generate(
             continue
         found[e164] = {
             "phone_number": e164,
-            "friendly_name": phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL),
+            "friendly_name": national_format(parsed),
             "place": place,
             "country": country,
             "capabilities": caps,

@@ -1,13 +1,14 @@
 """Sandbox routes for Calls (API v2010): create, list, fetch, update (cancel, hang up, redirect), and a
 failed call's notifications. Recordings and conferences live in skill.sandbox.recordings.
 
-Twilio's test-credential magic numbers are honoured:
+Twilio's test-credential magic numbers are honoured (skill.sandbox.magic):
   From +15005550001 -> 21212, +15005550007 -> 21210;
   To   +15005550001 -> 21217, +15005550002 -> 21214, +15005550003 -> 21215, +15005550004 -> 21216.
 The sandbox adds three of its own, accepted and then not connecting:
   To   +15005550010 -> busy, +15005550011 -> no-answer, +15005550012 -> failed (notification 11200).
 Calls move queued -> ringing -> in-progress -> completed, one step per `sandbox.step_seconds` on
-the sandbox clock; a call made with Record=true has a recording once it completed.
+the sandbox clock; a call made with Record=true has a recording once it completed. A StatusCallback
+URL hears of the StatusCallbackEvents asked for (skill.sandbox.callbacks).
 """
 
 from __future__ import annotations
@@ -21,27 +22,15 @@ from starlette.routing import Route
 
 from skill.sandbox import recordings
 from skill.sandbox.clock import rfc2822
-from skill.sandbox.http import authorize_account, first, form, not_found, page
-from skill.sandbox.messages import DateWindow, account_numbers, bad_request, parse_when
+from skill.sandbox.dates import DateWindow
+from skill.sandbox.http import ERROR_DOCS, authorize_account, bad_request, first, form, owned, page
+from skill.sandbox.magic import CALL_FROM, CALL_OUTCOMES, CALL_TO, INVALID, national_format
+from skill.sandbox.messages import account_numbers
 
 if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
     from skill.sandbox.state import SandboxState
 
-MAGIC_FROM = {
-    "+15005550001": (21212, "The source phone number provided, +15005550001, is not a valid phone number"),
-    "+15005550007": (21210, "The source phone number provided is not yet verified for your account"),
-}
-MAGIC_TO = {
-    "+15005550001": (21217, "Phone number does not appear to be valid"),
-    "+15005550002": (21214, "'To' phone number cannot be reached"),
-    "+15005550003": (
-        21215,
-        "Account not authorized to call +15005550003. Perhaps you need to enable some international permissions",
-    ),
-    "+15005550004": (21216, "Call blocked by Twilio blocklist"),
-}
-OUTCOMES = {"+15005550010": "busy", "+15005550011": "no-answer", "+15005550012": "failed"}
 FAILURE = (11200, "HTTP retrieval failure: the TwiML URL answered 500")
 FINAL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
 CALLBACK_EVENTS = ("initiated", "ringing", "answered", "completed")
@@ -98,15 +87,7 @@ def timeline(sandbox: Sandbox, call: dict[str, Any]) -> Timeline:
 
 def formatted(address: str) -> str:
     """A number as Twilio shows it in *_formatted: national form for NANP, else as given."""
-    import phonenumbers
-
-    if not address.startswith("+1"):
-        return address
-    try:
-        parsed = phonenumbers.parse(address, None)
-    except phonenumbers.NumberParseException:
-        return address
-    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL))
+    return national_format(address) if address.startswith("+1") else address
 
 
 def render_call(sandbox: Sandbox, call: dict[str, Any]) -> dict[str, Any]:
@@ -160,7 +141,7 @@ def render_notification(sandbox: Sandbox, call: dict[str, Any], when: float) -> 
         "log": "0",
         "message_date": rfc2822(when),
         "message_text": f"Msg={text.replace(' ', '+')}",
-        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "more_info": ERROR_DOCS.format(code=code),
         "request_method": "POST",
         "request_url": call["url"] or "",
         "sid": sid,
@@ -182,15 +163,15 @@ def check_parties(state: SandboxState, account_sid: str, to: str, sender: str) -
     """Raises:
     TwilioHTTPError: a magic failing number, a malformed To, or a caller ID the account does not own.
     """
-    if sender in MAGIC_FROM:
-        raise bad_request(*MAGIC_FROM[sender])
+    if sender in CALL_FROM:
+        raise bad_request(*CALL_FROM[sender])
     if sender.startswith("+"):
         if sender not in account_numbers(state, account_sid):
-            raise bad_request(*MAGIC_FROM["+15005550007"])
+            raise bad_request(*CALL_FROM["+15005550007"])
     elif not sender.startswith("client:"):
-        raise bad_request(*MAGIC_FROM["+15005550001"])
-    if to in MAGIC_TO:
-        raise bad_request(*MAGIC_TO[to])
+        raise bad_request(*CALL_FROM[INVALID])
+    if to in CALL_TO:
+        raise bad_request(*CALL_TO[to])
     if not to.startswith(("+", "client:", "sip:")) or to == sender:
         raise bad_request(21211, f"The 'To' number {to} is not a valid phone number.")
 
@@ -209,13 +190,8 @@ def check_options(fields: dict[str, list[str]]) -> None:
 def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
     state = sandbox.state
 
-    def owned(request: Request, param: str = "Sid") -> dict[str, Any]:
-        account_sid, sid = request.path_params["AccountSid"], request.path_params[param]
-        authorize_account(state, request, account_sid)
-        call = state.calls.get(sid)
-        if call is None or call["account_sid"] != account_sid:
-            raise not_found(request.url.path)
-        return call
+    def owned_call(request: Request, param: str = "Sid") -> dict[str, Any]:
+        return owned(state, request, state.calls, param)
 
     async def create_call(request: Request) -> Response:
         account_sid = request.path_params["AccountSid"]
@@ -234,7 +210,7 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         check_parties(state, account_sid, to, sender)
         now = state.clock.now()
         sid = state.new_sid("CA")
-        outcome = OUTCOMES.get(to, "completed")
+        outcome = CALL_OUTCOMES.get(to, "completed")
         state.calls[sid] = {
             "sid": sid,
             "account_sid": account_sid,
@@ -256,17 +232,15 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
             "created": now,
             "updated": now,
         }
+        if state.calls[sid]["status_callback"]:
+            sandbox.callbacks.track("call", sid)
         return JSONResponse(render_call(sandbox, state.calls[sid]), status_code=201)
 
     async def list_calls(request: Request) -> Response:
         account_sid = request.path_params["AccountSid"]
         authorize_account(state, request, account_sid)
         query = request.query_params
-        window = DateWindow(
-            after=parse_when(query["StartTime>"], "StartTime>") if "StartTime>" in query else None,
-            before=parse_when(query["StartTime<"], "StartTime<") if "StartTime<" in query else None,
-            day=query["StartTime"][:10] if "StartTime" in query else None,
-        )
+        window = DateWindow.from_query(query, "StartTime")
         wanted = {key: query[key] for key in ("To", "From", "Status") if key in query}
         rendered = []
         for call in sorted(state.calls.values(), key=lambda c: (c["created"], c["sid"]), reverse=True):
@@ -280,10 +254,10 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         return page(request, "calls", rendered, lambda item: item)
 
     async def fetch_call(request: Request) -> Response:
-        return JSONResponse(render_call(sandbox, owned(request)))
+        return JSONResponse(render_call(sandbox, owned_call(request)))
 
     async def update_call(request: Request) -> Response:
-        call = owned(request)
+        call = owned_call(request)
         fields = await form(request)
         status, url, twiml = first(fields, "Status"), first(fields, "Url"), first(fields, "Twiml")
         current = timeline(sandbox, call).status
@@ -306,7 +280,7 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         return JSONResponse(render_call(sandbox, call))
 
     async def list_notifications(request: Request) -> Response:
-        call = owned(request, "CallSid")
+        call = owned_call(request, "CallSid")
         line = timeline(sandbox, call)
         items = []
         if call["failure"] and line.status == "failed" and line.ended_at is not None:

@@ -1,7 +1,10 @@
-"""Injected faults: a share of requests answered 429, 500, or slowly.
+"""Injected faults: a share of requests answered 429, 500, slowly, or not at all.
 
-Configured as a comma list, e.g. "429=0.2,500=0.1,slow=0.3,delay=1.5,seed=7"
-(TWILIO_SKILL_SANDBOX_FAULTS or `twilio-skill sandbox --faults`).
+Configured as a comma list, e.g. "429=0.2,500=0.1,drop=0.05,slow=0.3,delay=1.5,seed=7"
+(TWILIO_SKILL_SANDBOX_FAULTS or `twilio-skill sandbox --faults`). A dropped request is processed,
+then its connection closes before the answer: the case where a client cannot know whether its write
+happened. In process the client sees httpx.RemoteProtocolError; over HTTP the connection closes
+after the status line, mid-response.
 """
 
 from __future__ import annotations
@@ -12,10 +15,15 @@ from dataclasses import dataclass, field
 from skill.errors import ConfigError
 
 
+class ConnectionDropped(Exception):
+    """Raised through the ASGI app to close a request's connection without an answer."""
+
+
 @dataclass
 class Faults:
     rate_429: float = 0.0
     rate_500: float = 0.0
+    rate_drop: float = 0.0
     rate_slow: float = 0.0
     delay_seconds: float = 1.0
     retry_after: int = 1
@@ -37,6 +45,7 @@ class Faults:
         names = {
             "429": "rate_429",
             "500": "rate_500",
+            "drop": "rate_drop",
             "slow": "rate_slow",
             "delay": "delay_seconds",
             "retry_after": "retry_after",
@@ -72,6 +81,8 @@ class Faults:
             return "429"
         if roll < self.rate_429 + self.rate_500:
             return "500"
+        if roll < self.rate_429 + self.rate_500 + self.rate_drop:
+            return "drop"
         if self.rng.random() < self.rate_slow:
             return "slow"
         return None

@@ -1,13 +1,12 @@
 """Sandbox routes for API keys: list, create (the only response that carries the secret), fetch, rename, delete.
 
 A deleted key's secret stops authenticating at once, because authentication reads the same state.
-As on Twilio, a standard API key may not manage keys: only the account's own credentials can.
+As on Twilio, a standard API key may not manage keys: only the account's own credentials can
+(401 with 20003).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import secrets
 import string
 from typing import TYPE_CHECKING, Any
@@ -17,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from skill.sandbox.clock import rfc2822
-from skill.sandbox.http import TwilioHTTPError, authorize_account, deleted, first, form, not_found, page
+from skill.sandbox.http import TwilioHTTPError, deleted, first, form, identify, owned, page, refused, request_account
 
 if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
@@ -35,16 +34,6 @@ def render_key(key: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _basic_user(request: Request) -> str:
-    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "basic":
-        return ""
-    try:
-        return base64.b64decode(encoded).decode().partition(":")[0]
-    except (binascii.Error, UnicodeDecodeError):
-        return ""
-
-
 def _friendly_name(fields: dict[str, list[str]]) -> str | None:
     name = first(fields, "FriendlyName")
     if name is not None and len(name) > NAME_LIMIT:
@@ -56,18 +45,13 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
     state = sandbox.state
 
     def authorize(request: Request) -> str:
-        account = request.path_params["AccountSid"]
-        authorize_account(state, request, account)
-        if _basic_user(request).startswith("SK"):
-            raise TwilioHTTPError(403, 20003, "Standard API keys cannot manage API keys")
-        return str(account)
+        account = request_account(state, request)
+        if identify(state, request).is_key:
+            raise refused("Standard API keys cannot manage API keys")
+        return account
 
     def owned_key(request: Request) -> dict[str, Any]:
-        account = authorize(request)
-        key = state.keys.get(request.path_params["Sid"])
-        if key is None or key["account_sid"] != account:
-            raise not_found(request.url.path)
-        return key
+        return owned(state, request, state.keys, owner=authorize(request))
 
     async def list_keys(request: Request) -> Response:
         account = authorize(request)

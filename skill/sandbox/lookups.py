@@ -18,13 +18,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from skill.sandbox.http import TwilioHTTPError, authenticate
+from skill.sandbox.magic import VALID, is_north_america_toll_free, national_format
 
 if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
 
 BASE = "https://lookups.twilio.com/v2/PhoneNumbers"
-TOLL_FREE_AREA_CODES = ("800", "833", "844", "855", "866", "877", "888")
-MAGIC_MOBILE = "+15005550006"
 LAST_DIGIT_TYPES = {
     **dict.fromkeys("012389", "mobile"),
     **dict.fromkeys("45", "landline"),
@@ -59,9 +58,9 @@ VALIDATION_REASONS = {
 
 def line_type(e164: str) -> str:
     """The sandbox's line type for a valid E.164 number (the rule in the module docstring)."""
-    if e164.startswith("+1") and e164[2:5] in TOLL_FREE_AREA_CODES:
+    if is_north_america_toll_free(e164):
         return "tollFree"
-    if e164 == MAGIC_MOBILE:
+    if e164 == VALID:
         return "mobile"
     return LAST_DIGIT_TYPES[e164[-1]]
 
@@ -116,7 +115,7 @@ def describe(raw: str) -> dict[str, Any]:
         "calling_country_code": str(parsed.country_code),
         "country_code": phonenumbers.region_code_for_number(parsed),
         "phone_number": phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
-        "national_format": phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL),
+        "national_format": national_format(parsed),
         "valid": True,
     }
 

@@ -1,19 +1,21 @@
 """Sandbox routes for Messages (API v2010): create, list, fetch, update (cancel, redact), delete.
 
-Twilio's test-credential magic numbers are honoured:
+Twilio's test-credential magic numbers are honoured (skill.sandbox.magic):
   From +15005550001 -> 21212, +15005550007 -> 21606, +15005550008 -> 21611;
   To   +15005550001 -> 21211, +15005550002 -> 21612, +15005550003 -> 21408,
        +15005550004 -> 21610, +15005550009 -> 21614.
 The sandbox adds two of its own, accepted and then failing on the way to the handset:
   To   +15005550010 -> undelivered with 30003, +15005550011 -> failed with 30006.
+A send through a Messaging Service goes out from one of the service's senders: one that can carry
+it (SMS, or MMS for media; a US/Canada number for a US/Canada recipient), sharing the recipient's
+area code when it can. A service without senders answers 21704, one without a fitting sender 21703.
 Messages move queued -> sent -> delivered, one step per `sandbox.step_seconds` on the sandbox
-clock; scheduled ones start moving at their send time.
+clock; scheduled ones start moving at their send time. A StatusCallback URL hears of each change
+after the first (skill.sandbox.callbacks).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -23,34 +25,14 @@ from starlette.routing import Route
 from skill.core.phones import bare_number
 from skill.core.segments import segment_count
 from skill.sandbox.clock import rfc2822
-from skill.sandbox.http import TwilioHTTPError, authorize_account, deleted, first, form, not_found, page
+from skill.sandbox.dates import DateWindow, parse_when
+from skill.sandbox.http import TwilioHTTPError, authorize_account, bad_request, deleted, first, form, owned, page
+from skill.sandbox.magic import MESSAGE_DELIVERY_FAILURES, MESSAGE_FROM, MESSAGE_TO
 
 if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
     from skill.sandbox.state import SandboxState
 
-MAGIC_FROM = {
-    "+15005550001": (21212, "Invalid From Number (caller ID)"),
-    "+15005550007": (
-        21606,
-        "The 'From' phone number provided is not a valid message-capable Twilio phone number for this destination.",
-    ),
-    "+15005550008": (21611, "This 'From' number has exceeded the maximum number of queued messages"),
-}
-MAGIC_TO = {
-    "+15005550001": (21211, "Invalid 'To' Phone Number"),
-    "+15005550002": (21612, "The 'To' phone number is not currently reachable via SMS"),
-    "+15005550003": (
-        21408,
-        "Permission to send an SMS has not been enabled for the region indicated by the 'To' number",
-    ),
-    "+15005550004": (21610, "Attempt to send to unsubscribed recipient"),
-    "+15005550009": (21614, "'To' number is not a valid mobile number"),
-}
-DELIVERY_FAILURES = {
-    "+15005550010": ("undelivered", 30003, "Unreachable destination handset"),
-    "+15005550011": ("failed", 30006, "Landline or unreachable carrier"),
-}
 FINAL_STATUSES = ("delivered", "undelivered", "failed", "canceled")
 SMS_PRICE = 0.0079  # per segment, USD
 MMS_PRICE = 0.0200
@@ -59,42 +41,6 @@ MAX_MEDIA = 10
 # Twilio takes send times from 15 minutes to 35 days ahead.
 SCHEDULE_MIN_SECONDS = 15 * 60
 SCHEDULE_MAX_SECONDS = 35 * 86400
-
-
-def bad_request(code: int, message: str) -> TwilioHTTPError:
-    return TwilioHTTPError(400, code, message)
-
-
-def parse_when(raw: str, what: str) -> float:
-    """A timestamp from an ISO 8601 date or date-time, as the SDK sends them."""
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise bad_request(20001, f"Invalid {what}: {raw!r} is not an ISO 8601 date") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
-
-
-@dataclass(frozen=True)
-class DateWindow:
-    """The DateSent filters of a list request; Twilio compares whole seconds."""
-
-    after: float | None
-    before: float | None
-    day: str | None
-
-    def admits(self, sent_at: float | None) -> bool:
-        if self.after is None and self.before is None and self.day is None:
-            return True
-        if sent_at is None:
-            return False
-        second = int(sent_at)
-        if self.after is not None and second < int(self.after):
-            return False
-        if self.before is not None and second > int(self.before):
-            return False
-        return self.day is None or datetime.fromtimestamp(second, UTC).date().isoformat() == self.day
 
 
 def progress(message: dict[str, Any], now: float, step: float) -> tuple[str, float | None, float]:
@@ -155,6 +101,37 @@ def account_numbers(state: SandboxState, account_sid: str) -> list[str]:
     return [n["phone_number"] for n in state.numbers.values() if n["account_sid"] == account_sid]
 
 
+def service_sender(state: SandboxState, service_sid: str, to: str, with_media: bool) -> str:
+    """The number a Messaging Service sends this message from (see the module docstring).
+
+    Raises:
+        TwilioHTTPError: 21704 when the service has no senders, 21703 when none can carry the message.
+    """
+    service = state.services[service_sid]
+    senders = [(added, state.numbers[sid]) for sid, added in service.get("senders", {}).items() if sid in state.numbers]
+    if not senders:
+        raise bad_request(21704, "The Messaging Service contains no phone numbers")
+    recipient = bare_number(to)
+    wanted = "mms" if with_media else "sms"
+
+    def fits(number: dict[str, Any]) -> bool:
+        capabilities = number.get("capabilities") or {"sms": True, "mms": True}
+        # US and Canada numbers are reachable only from US and Canada numbers.
+        return bool(capabilities.get(wanted)) and (
+            not recipient.startswith("+1") or number["phone_number"].startswith("+1")
+        )
+
+    def rank(item: tuple[float, dict[str, Any]]) -> tuple[bool, float, str]:
+        added, number = item
+        same_area = service.get("area_code_geomatch", True) and number["phone_number"][:5] == recipient[:5]
+        return (not same_area, added, number["phone_number"])
+
+    candidates = sorted((item for item in senders if fits(item[1])), key=rank)
+    if not candidates:
+        raise bad_request(21703, "The Messaging Service does not have a phone number available to send a message")
+    return str(candidates[0][1]["phone_number"])
+
+
 def check_sender(state: SandboxState, account_sid: str, sender: str | None, service: str | None, to: str) -> None:
     """Raises:
     TwilioHTTPError: the sender is a magic failing number, unknown, or cannot reach `to`.
@@ -164,15 +141,15 @@ def check_sender(state: SandboxState, account_sid: str, sender: str | None, serv
     if sender is None:
         return
     number = bare_number(sender)
-    if number in MAGIC_FROM:
-        raise bad_request(*MAGIC_FROM[number])
+    if number in MESSAGE_FROM:
+        raise bad_request(*MESSAGE_FROM[number])
     if number.startswith("+"):
         if number not in account_numbers(state, account_sid):
-            raise bad_request(*MAGIC_FROM["+15005550007"])
+            raise bad_request(*MESSAGE_FROM["+15005550007"])
         return
     # Alphanumeric sender IDs do not reach the US and Canada.
     if bare_number(to).startswith("+1"):
-        raise bad_request(*MAGIC_TO["+15005550002"])
+        raise bad_request(*MESSAGE_TO["+15005550002"])
 
 
 def check_schedule(state: SandboxState, fields: dict[str, list[str]], service: str | None) -> float | None:
@@ -200,13 +177,8 @@ def check_schedule(state: SandboxState, fields: dict[str, list[str]], service: s
 def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
     state = sandbox.state
 
-    def owned(request: Request) -> dict[str, Any]:
-        account_sid, sid = request.path_params["AccountSid"], request.path_params["Sid"]
-        authorize_account(state, request, account_sid)
-        message = state.messages.get(sid)
-        if message is None or message["account_sid"] != account_sid:
-            raise not_found(request.url.path)
-        return message
+    def owned_message(request: Request) -> dict[str, Any]:
+        return owned(state, request, state.messages)
 
     async def create_message(request: Request) -> Response:
         account_sid = request.path_params["AccountSid"]
@@ -230,20 +202,20 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         if any(not url.startswith(("http://", "https://")) for url in media):
             raise bad_request(21620, "Invalid media URL(s)")
         check_sender(state, account_sid, sender, service, to)
-        if bare_number(to) in MAGIC_TO:
-            raise bad_request(*MAGIC_TO[bare_number(to)])
+        if bare_number(to) in MESSAGE_TO:
+            raise bad_request(*MESSAGE_TO[bare_number(to)])
         if sender is not None and bare_number(sender) == bare_number(to):
-            raise bad_request(*MAGIC_TO["+15005550001"])
+            raise bad_request(*MESSAGE_TO["+15005550001"])
         send_at = check_schedule(state, fields, service)
+        chosen = service_sender(state, service, to, bool(media)) if sender is None and service else None
         now = state.clock.now()
         sid = state.new_sid("MM" if media else "SM")
-        numbers = account_numbers(state, account_sid)
         state.messages[sid] = {
             "sid": sid,
             "account_sid": account_sid,
             "to": to,
             "from": sender,
-            "service_sender": numbers[0] if numbers else None,
+            "service_sender": chosen,
             "messaging_service_sid": service,
             "body": body or "",
             "media": list(media),
@@ -253,10 +225,12 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
             "validity_period": first(fields, "ValidityPeriod"),
             "send_at": send_at,
             "canceled_at": None,
-            "failure": DELIVERY_FAILURES.get(bare_number(to)),
+            "failure": MESSAGE_DELIVERY_FAILURES.get(bare_number(to)),
             "created": now,
             "updated": now,
         }
+        if state.messages[sid]["status_callback"]:
+            sandbox.callbacks.track("message", sid)
         return JSONResponse(render_message(sandbox, state.messages[sid]), status_code=201)
 
     async def list_messages(request: Request) -> Response:
@@ -264,11 +238,7 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         authorize_account(state, request, account_sid)
         query = request.query_params
         to, sender = query.get("To"), query.get("From")
-        window = DateWindow(
-            after=parse_when(query["DateSent>"], "DateSent>") if "DateSent>" in query else None,
-            before=parse_when(query["DateSent<"], "DateSent<") if "DateSent<" in query else None,
-            day=query["DateSent"][:10] if "DateSent" in query else None,
-        )
+        window = DateWindow.from_query(query, "DateSent")
         now = state.clock.now()
         rendered = []
         newest_first = sorted(state.messages.values(), key=lambda m: (m["created"], m["sid"]), reverse=True)
@@ -285,10 +255,10 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         return page(request, "messages", rendered, lambda item: item)
 
     async def fetch_message(request: Request) -> Response:
-        return JSONResponse(render_message(sandbox, owned(request)))
+        return JSONResponse(render_message(sandbox, owned_message(request)))
 
     async def update_message(request: Request) -> Response:
-        message = owned(request)
+        message = owned_message(request)
         fields = await form(request)
         status, body = first(fields, "Status"), first(fields, "Body")
         now = state.clock.now()
@@ -309,7 +279,7 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         return JSONResponse(render_message(sandbox, message))
 
     async def delete_message(request: Request) -> Response:
-        message = owned(request)
+        message = owned_message(request)
         if progress(message, state.clock.now(), sandbox.step_seconds)[0] not in FINAL_STATUSES:
             raise TwilioHTTPError(409, 20009, "Cannot delete this resource before it is complete")
         del state.messages[message["sid"]]

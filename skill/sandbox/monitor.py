@@ -5,7 +5,6 @@ Seeded alerts are placed relative to the sandbox clock, so some always fall in t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -15,7 +14,8 @@ from starlette.routing import Route
 
 from skill.config import SANDBOX_ACCOUNT_SID
 from skill.sandbox.clock import iso8601
-from skill.sandbox.http import TwilioHTTPError, authenticate, meta_page, not_found
+from skill.sandbox.dates import parse_bound
+from skill.sandbox.http import ERROR_DOCS, TwilioHTTPError, authenticate, meta_page, owned
 from skill.sandbox.state import SandboxState, make_sid
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def render_alert(alert: dict[str, Any], *, detail: bool = False) -> dict[str, An
         "date_updated": iso8601(alert["created"]),
         "error_code": alert["error_code"],
         "log_level": alert["log_level"],
-        "more_info": f"https://www.twilio.com/docs/errors/{alert['error_code']}",
+        "more_info": ERROR_DOCS.format(code=alert["error_code"]),
         "request_method": alert["request_method"],
         "request_url": alert["request_url"],
         "resource_sid": alert["resource_sid"],
@@ -128,19 +128,6 @@ def render_alert(alert: dict[str, Any], *, detail: bool = False) -> dict[str, An
     return out
 
 
-def _moment(raw: str | None, name: str, *, end: bool) -> float | None:
-    """A StartDate/EndDate filter as a timestamp; a bare date covers that whole day."""
-    if raw is None or raw == "":
-        return None
-    try:
-        if len(raw) == 10:
-            day = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
-            return (day + timedelta(days=1)).timestamp() - 0.001 if end else day.timestamp()
-        return datetime.strptime(raw, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
-    except ValueError:
-        raise TwilioHTTPError(400, 20001, f"Invalid {name}: use YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ") from None
-
-
 def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
     state = sandbox.state
 
@@ -149,8 +136,8 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         level = request.query_params.get("LogLevel")
         if level and level not in LOG_LEVELS:
             raise TwilioHTTPError(400, 20001, f"Invalid LogLevel: must be one of {', '.join(LOG_LEVELS)}")
-        start = _moment(request.query_params.get("StartDate"), "StartDate", end=False)
-        end = _moment(request.query_params.get("EndDate"), "EndDate", end=True)
+        start = parse_bound(request.query_params.get("StartDate"), "StartDate", end=False)
+        end = parse_bound(request.query_params.get("EndDate"), "EndDate", end=True)
         items = sorted(
             (
                 a
@@ -165,11 +152,7 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         return meta_page(request, "alerts", items, render_alert)
 
     async def fetch_alert(request: Request) -> Response:
-        caller = authenticate(state, request)
-        alert = state.alerts.get(request.path_params["Sid"])
-        if alert is None or alert["account_sid"] != caller:
-            raise not_found(request.url.path)
-        return JSONResponse(render_alert(alert, detail=True))
+        return JSONResponse(render_alert(owned(state, request, state.alerts), detail=True))
 
     return {
         "monitor.twilio.com": [

@@ -16,15 +16,23 @@ from starlette.routing import Route
 
 from skill.sandbox.available_numbers import capabilities, generate, number_kind, render_available
 from skill.sandbox.clock import rfc2822
-from skill.sandbox.http import TwilioHTTPError, authorize_account, deleted, first, form, int_param, not_found, page
+from skill.sandbox.http import (
+    TwilioHTTPError,
+    authorize_account,
+    deleted,
+    first,
+    form,
+    int_param,
+    owned,
+    page,
+    request_account,
+)
+from skill.sandbox.magic import INVALID, UNAVAILABLE, VALID, national_format
 
 if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
     from skill.sandbox.state import SandboxState
 
-TEST_VALID = "+15005550006"
-TEST_UNAVAILABLE = "+15005550000"
-TEST_INVALID = "+15005550001"
 KIND_TYPE = {"local": "local", "mobile": "mobile", "toll_free": "toll-free"}
 LIST_PATHS = {"Local.json": "local", "Mobile.json": "mobile", "TollFree.json": "toll_free"}
 
@@ -138,9 +146,9 @@ def _purchase_number(state: SandboxState, fields: dict[str, list[str]]) -> tuple
         if not found:
             raise TwilioHTTPError(400, 21452, f"No phone numbers found in area code {area_code}")
         requested = str(found[0]["phone_number"])
-    if requested == TEST_UNAVAILABLE:
+    if requested == UNAVAILABLE:
         raise TwilioHTTPError(400, 21422, f"PhoneNumber {requested} is not available")
-    if requested == TEST_INVALID:
+    if requested == INVALID:
         raise TwilioHTTPError(400, 21421, f"PhoneNumber {requested} is invalid")
     try:
         parsed = phonenumbers.parse(requested, None)
@@ -150,25 +158,19 @@ def _purchase_number(state: SandboxState, fields: dict[str, list[str]]) -> tuple
     if not phonenumbers.is_valid_number(parsed):
         raise TwilioHTTPError(400, 21421, f"PhoneNumber {requested} is invalid")
     # The test-credential number is not a real line, so any number of accounts may "own" it.
-    if e164 != TEST_VALID and e164 in _owned(state):
+    if e164 != VALID and e164 in _owned(state):
         raise TwilioHTTPError(400, 21422, f"PhoneNumber {e164} is not available: it already belongs to an account")
-    return e164, number_kind(parsed), phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return e164, number_kind(parsed), national_format(parsed)
 
 
 def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
     state = sandbox.state
 
     def owned_number(request: Request) -> dict[str, Any]:
-        account = request.path_params["AccountSid"]
-        authorize_account(state, request, account)
-        number = state.numbers.get(request.path_params["Sid"])
-        if number is None or number["account_sid"] != account:
-            raise not_found(request.url.path)
-        return number
+        return owned(state, request, state.numbers)
 
     async def list_numbers(request: Request) -> Response:
-        account = request.path_params["AccountSid"]
-        authorize_account(state, request, account)
+        account = request_account(state, request)
         wanted = request.query_params.get("PhoneNumber")
         matcher = re.compile(re.escape(wanted).replace(r"\*", r"\d")) if wanted else None
         name = request.query_params.get("FriendlyName")
@@ -185,8 +187,7 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         return page(request, "incoming_phone_numbers", items, render_number)
 
     async def buy_number(request: Request) -> Response:
-        account = request.path_params["AccountSid"]
-        authorize_account(state, request, account)
+        account = request_account(state, request)
         fields = await form(request)
         phone_number, kind, display = _purchase_number(state, fields)
         now = state.clock.now()
@@ -227,7 +228,7 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         return deleted()
 
     async def search(request: Request) -> Response:
-        authorize_account(state, request, request.path_params["AccountSid"])
+        request_account(state, request)
         kind = LIST_PATHS[request.url.path.rsplit("/", 1)[-1]]
         params = request.query_params
         area_code = params.get("AreaCode")

@@ -14,8 +14,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from skill.sandbox.clock import rfc2822
-from skill.sandbox.http import authorize_account, deleted, not_found, page
-from skill.sandbox.messages import DateWindow, parse_when
+from skill.sandbox.dates import DateWindow
+from skill.sandbox.http import deleted, owned, page, request_account
 
 if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
@@ -107,34 +107,19 @@ def render_conference(conference: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def date_window(request: Request, name: str) -> DateWindow:
-    """The Name>, Name< and Name filters of a list request."""
-    query = request.query_params
-    return DateWindow(
-        after=parse_when(query[f"{name}>"], f"{name}>") if f"{name}>" in query else None,
-        before=parse_when(query[f"{name}<"], f"{name}<") if f"{name}<" in query else None,
-        day=query[name][:10] if name in query else None,
-    )
-
-
 def routes(sandbox: Sandbox, timeline: TimelineOf) -> list[Route]:
     state = sandbox.state
 
-    def owned(request: Request) -> dict[str, Any]:
-        account_sid, sid = request.path_params["AccountSid"], request.path_params["Sid"]
-        authorize_account(state, request, account_sid)
+    def owned_recording(request: Request) -> dict[str, Any]:
+        account_sid = request_account(state, request)
         make_due_recordings(sandbox, timeline)
-        recording = state.recordings.get(sid)
-        if recording is None or recording["account_sid"] != account_sid:
-            raise not_found(request.url.path)
-        return recording
+        return owned(state, request, state.recordings, owner=account_sid)
 
     async def list_recordings(request: Request) -> Response:
-        account_sid = request.path_params["AccountSid"]
-        authorize_account(state, request, account_sid)
+        account_sid = request_account(state, request)
         make_due_recordings(sandbox, timeline)
         query = request.query_params
-        window = date_window(request, "DateCreated")
+        window = DateWindow.from_query(query, "DateCreated")
         wanted = {key: query[key] for key in ("CallSid", "ConferenceSid") if key in query}
         matching = [
             recording
@@ -146,17 +131,16 @@ def routes(sandbox: Sandbox, timeline: TimelineOf) -> list[Route]:
         return page(request, "recordings", matching, render_recording)
 
     async def fetch_recording(request: Request) -> Response:
-        return JSONResponse(render_recording(owned(request)))
+        return JSONResponse(render_recording(owned_recording(request)))
 
     async def delete_recording(request: Request) -> Response:
-        del state.recordings[owned(request)["sid"]]
+        del state.recordings[owned_recording(request)["sid"]]
         return deleted()
 
     async def list_conferences(request: Request) -> Response:
-        account_sid = request.path_params["AccountSid"]
-        authorize_account(state, request, account_sid)
+        account_sid = request_account(state, request)
         query = request.query_params
-        window = date_window(request, "DateCreated")
+        window = DateWindow.from_query(query, "DateCreated")
         matching = [
             conference
             for conference in sorted(state.conferences.values(), key=lambda c: (c["created"], c["sid"]), reverse=True)

@@ -1,7 +1,7 @@
 """Sandbox routes for SendGrid (host api.sendgrid.com): Mail Send, Templates, suppression lists.
 
 Errors use SendGrid's shape, {"errors": [{"message", "field"}]}; requests carry `Authorization:
-Bearer <key>` and each route needs one API key scope. `sendgrid_state(sandbox)` is the data, for tests.
+Bearer <key>` and each route needs one API key scope. The data is `sandbox.sendgrid`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -18,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from skill.sandbox.sendgrid_state import SendGridState, seed_sendgrid
+from skill.sandbox.sendgrid_state import SendGridState
 
 if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
@@ -33,7 +32,6 @@ LIST_PATHS = {
     "invalid_emails": "invalid_emails",
     "global_unsubscribes": "unsubscribes",
 }
-_STATES: weakref.WeakKeyDictionary[Sandbox, SendGridState] = weakref.WeakKeyDictionary()
 Handler = Callable[[Request, SendGridState], Awaitable[Response]]
 
 
@@ -50,8 +48,8 @@ def error_body(errors: list[tuple[str, str | None]]) -> dict[str, Any]:
 
 
 def sendgrid_state(sandbox: Sandbox) -> SendGridState:
-    """The SendGrid data of this sandbox (created with its routes)."""
-    return _STATES[sandbox]
+    """The SendGrid data of this sandbox."""
+    return sandbox.sendgrid
 
 
 def _guard(state: SendGridState, scope: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -125,7 +123,7 @@ def _mail_errors(body: dict[str, Any], state: SendGridState) -> list[tuple[str, 
     if body.get("reply_to") is not None:
         errors.extend(_address_errors(body["reply_to"], "reply_to"))
     template_id = body.get("template_id")
-    if template_id is not None and template_id not in state.templates:
+    if template_id is not None and (not isinstance(template_id, str) or template_id not in state.templates):
         errors.append((f"The template_id {template_id!r} does not belong to this account.", "template_id"))
     given = body.get("personalizations")
     personalizations: list[Any] = given if isinstance(given, list) else []
@@ -147,14 +145,18 @@ def _mail_errors(body: dict[str, Any], state: SendGridState) -> list[tuple[str, 
         elif send_at > state.clock.now() + MAX_SCHEDULE_SECONDS:
             errors.append(("An email cannot be scheduled more than 72 hours in advance.", "send_at"))
     categories = body.get("categories") or []
-    if len(categories) > 10 or any(not isinstance(c, str) or len(c) > 255 for c in categories):
+    if not isinstance(categories, list):
+        errors.append(("categories must be an array of strings.", "categories"))
+    elif len(categories) > 10 or any(not isinstance(c, str) or len(c) > 255 for c in categories):
         errors.append(("Up to 10 categories of at most 255 characters each are allowed.", "categories"))
     return errors
 
 
 async def mail_send(request: Request, state: SendGridState) -> Response:
-    size = int(request.headers.get("content-length") or 0)
-    if size > state.max_payload_bytes:
+    declared = request.headers.get("content-length") or "0"
+    if not declared.isdigit():
+        raise SendGridHTTPError(400, [("Invalid Content-Length header.", None)])
+    if int(declared) > state.max_payload_bytes:
         raise SendGridHTTPError(413, [("content too large", None)])
     raw = await request.body()
     if len(raw) > state.max_payload_bytes:
@@ -240,7 +242,7 @@ def _delete_route(kind: str) -> Handler:
 
 
 def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
-    state = _STATES.setdefault(sandbox, seed_sendgrid(sandbox.clock))
+    state = sandbox.sendgrid
     table: list[Route] = [
         Route("/v3/mail/send", _guard(state, "mail.send", mail_send), methods=["POST"]),
         Route("/v3/templates", _guard(state, "templates.read", templates_list), methods=["GET"]),

@@ -10,6 +10,7 @@ from typing import Any
 
 from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
 from skill.sandbox.clock import SandboxClock
+from skill.sandbox.magic import VALID
 
 
 def make_sid(prefix: str, *parts: object) -> str:
@@ -93,7 +94,7 @@ def seed(state: SandboxState) -> SandboxState:
     }
     for index, (phone, name, kind) in enumerate(
         [
-            ("+15005550006", "Sandbox valid sender", "local"),
+            (VALID, "Sandbox valid sender", "local"),
             ("+14155550142", "Support line", "local"),
             ("+18005550123", "Toll-free alerts", "toll_free"),
         ]

@@ -6,7 +6,7 @@ the number of days in it (up to today), so totals stay consistent between period
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -16,7 +16,8 @@ from starlette.routing import Route
 
 from skill.config import SANDBOX_ACCOUNT_SID
 from skill.sandbox.clock import rfc2822
-from skill.sandbox.http import TwilioHTTPError, authorize_account, deleted, first, form, not_found, page
+from skill.sandbox.dates import parse_day
+from skill.sandbox.http import TwilioHTTPError, bad_request, deleted, first, form, owned, page, request_account
 from skill.sandbox.state import SandboxState, make_sid
 
 if TYPE_CHECKING:
@@ -33,7 +34,14 @@ CATEGORIES: dict[str, tuple[str, str, str]] = {
 }
 RECURRING = ("daily", "monthly", "yearly", "alltime")
 TRIGGER_FIELDS = ("count", "usage", "price")
-PERIOD_PATHS = {"Today": "today", "Yesterday": "yesterday", "ThisMonth": "this_month", "LastMonth": "last_month"}
+# Path under Usage/Records -> (subresource name in a record's subresource_uris, period for period_range).
+PERIOD_PATHS: dict[str, tuple[str, str]] = {
+    "AllTime": ("all_time", "alltime"),
+    "Today": ("today", "today"),
+    "Yesterday": ("yesterday", "yesterday"),
+    "ThisMonth": ("this_month", "this_month"),
+    "LastMonth": ("last_month", "last_month"),
+}
 
 
 def seed_usage(state: SandboxState) -> None:
@@ -104,29 +112,11 @@ def render_record(state: SandboxState, account: str, category: str, start: date,
         "price": values["price"],
         "price_unit": "usd",
         "start_date": start.isoformat(),
-        "subresource_uris": {
-            name: f"{base}/{path}.json?{query}"
-            for name, path in (
-                ("all_time", "AllTime"),
-                ("today", "Today"),
-                ("yesterday", "Yesterday"),
-                ("this_month", "ThisMonth"),
-                ("last_month", "LastMonth"),
-            )
-        },
+        "subresource_uris": {name: f"{base}/{path}.json?{query}" for path, (name, _) in PERIOD_PATHS.items()},
         "uri": uri,
         "usage": _number(values["usage"]),
         "usage_unit": usage_unit,
     }
-
-
-def _day(raw: str | None, name: str) -> date | None:
-    if not raw:
-        return None
-    try:
-        return datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC).date()
-    except ValueError:
-        raise TwilioHTTPError(400, 20001, f"Invalid {name}: use YYYY-MM-DD") from None
 
 
 def render_trigger(state: SandboxState, trigger: dict[str, Any]) -> dict[str, Any]:
@@ -159,8 +149,7 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
     state = sandbox.state
 
     def records_response(request: Request, start: date, end: date) -> Response:
-        account = request.path_params["AccountSid"]
-        authorize_account(state, request, account)
+        account = request_account(state, request)
         wanted = request.query_params.get("Category")
         if wanted and wanted not in CATEGORIES:
             raise TwilioHTTPError(400, 20001, f"Invalid Category: {wanted} is not a usage category")
@@ -176,8 +165,8 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
 
     async def list_records(request: Request) -> Response:
         first_day, last_day = period_range(state, "alltime")
-        start = _day(request.query_params.get("StartDate"), "StartDate") or first_day
-        end = _day(request.query_params.get("EndDate"), "EndDate") or last_day
+        start = parse_day(request.query_params.get("StartDate"), "StartDate") or first_day
+        end = parse_day(request.query_params.get("EndDate"), "EndDate") or last_day
         if start > end:
             raise TwilioHTTPError(400, 20001, "StartDate must be on or before EndDate")
         return records_response(request, start, end)
@@ -190,16 +179,10 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         return list_period
 
     def owned_trigger(request: Request) -> dict[str, Any]:
-        account = request.path_params["AccountSid"]
-        authorize_account(state, request, account)
-        trigger = state.usage_triggers.get(request.path_params["Sid"])
-        if trigger is None or trigger["account_sid"] != account:
-            raise not_found(request.url.path)
-        return trigger
+        return owned(state, request, state.usage_triggers)
 
     async def list_triggers(request: Request) -> Response:
-        account = request.path_params["AccountSid"]
-        authorize_account(state, request, account)
+        account = request_account(state, request)
         query = request.query_params
         items = sorted(
             (
@@ -215,12 +198,14 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         return page(request, "usage_triggers", items, lambda t: render_trigger(state, t))
 
     async def create_trigger(request: Request) -> Response:
-        account = request.path_params["AccountSid"]
-        authorize_account(state, request, account)
+        account = request_account(state, request)
         fields = await form(request)
         for name in ("CallbackUrl", "TriggerValue", "UsageCategory"):
             if not first(fields, name):
-                raise TwilioHTTPError(400, 21604 if name == "CallbackUrl" else 20001, f"{name} is required")
+                raise bad_request(20001, f"Missing required parameter {name} in the post body")
+        callback_url = str(first(fields, "CallbackUrl"))
+        if not callback_url.startswith(("http://", "https://")):
+            raise bad_request(21502, f"Invalid callback url: {callback_url} is not an absolute http(s) URL")
         category = str(first(fields, "UsageCategory"))
         if category not in CATEGORIES:
             raise TwilioHTTPError(400, 20001, f"Invalid UsageCategory: {category} is not a usage category")
@@ -243,7 +228,7 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         trigger: dict[str, Any] = {
             "sid": sid,
             "account_sid": account,
-            "callback_url": first(fields, "CallbackUrl"),
+            "callback_url": callback_url,
             "callback_method": method,
             "trigger_value": value,
             "usage_category": category,
@@ -271,7 +256,8 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
     usage = "/2010-04-01/Accounts/{AccountSid}/Usage"
     records = [Route(f"{usage}/Records.json", list_records, methods=["GET"])]
     records.extend(
-        Route(f"{usage}/Records/{path}.json", named(period), methods=["GET"]) for path, period in PERIOD_PATHS.items()
+        Route(f"{usage}/Records/{path}.json", named(period), methods=["GET"])
+        for path, (_, period) in PERIOD_PATHS.items()
     )
     return {
         "api.twilio.com": [

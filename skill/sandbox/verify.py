@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from skill.config import SANDBOX_ACCOUNT_SID
 from skill.sandbox.clock import iso8601
-from skill.sandbox.http import TwilioHTTPError, authenticate, first, form, meta_page, not_found
+from skill.sandbox.http import TwilioHTTPError, authenticate, first, form, meta_page, not_found, owned
 from skill.sandbox.state import make_sid
 
 if TYPE_CHECKING:
@@ -92,31 +92,8 @@ def current_status(verification: dict[str, Any], now: float) -> str:
     return status
 
 
-def render_verification(verification: dict[str, Any], now: float) -> dict[str, Any]:
-    status = current_status(verification, now)
-    return {
-        "sid": verification["sid"],
-        "service_sid": verification["service_sid"],
-        "account_sid": verification["account_sid"],
-        "to": verification["to"],
-        "channel": verification["channel"],
-        "status": status,
-        "valid": status == "approved",
-        "lookup": {"carrier": None},
-        "amount": None,
-        "payee": None,
-        "send_code_attempts": [
-            {"attempt_sid": s["attempt_sid"], "channel": s["channel"], "time": iso8601(s["time"])}
-            for s in verification["sends"]
-        ],
-        "date_created": iso8601(verification["created"]),
-        "date_updated": iso8601(verification["updated"]),
-        "sna": None,
-        "url": f"{BASE}/Services/{verification['service_sid']}/Verifications/{verification['sid']}",
-    }
-
-
 def render_check(verification: dict[str, Any], now: float) -> dict[str, Any]:
+    """A verification as a check answers it: the fields a verification and its check share."""
     status = current_status(verification, now)
     return {
         "sid": verification["sid"],
@@ -131,6 +108,21 @@ def render_check(verification: dict[str, Any], now: float) -> dict[str, Any]:
         "date_created": iso8601(verification["created"]),
         "date_updated": iso8601(verification["updated"]),
         "sna_attempts_error_codes": [],
+    }
+
+
+def render_verification(verification: dict[str, Any], now: float) -> dict[str, Any]:
+    """A verification as starting or fetching it answers: the check's fields plus its send attempts."""
+    body = {key: value for key, value in render_check(verification, now).items() if key != "sna_attempts_error_codes"}
+    return {
+        **body,
+        "lookup": {"carrier": None},
+        "send_code_attempts": [
+            {"attempt_sid": s["attempt_sid"], "channel": s["channel"], "time": iso8601(s["time"])}
+            for s in verification["sends"]
+        ],
+        "sna": None,
+        "url": f"{BASE}/Services/{verification['service_sid']}/Verifications/{verification['sid']}",
     }
 
 
@@ -152,11 +144,7 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
     state = sandbox.state
 
     def owned_service(request: Request, key: str) -> dict[str, Any]:
-        caller = authenticate(state, request)
-        service = state.verify_services.get(request.path_params[key])
-        if service is None or service["account_sid"] != caller:
-            raise not_found(request.url.path)
-        return service
+        return owned(state, request, state.verify_services, key)
 
     def open_verification(service_sid: str, to: str, now: float) -> dict[str, Any] | None:
         verification: dict[str, Any]

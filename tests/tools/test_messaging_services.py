@@ -201,5 +201,9 @@ async def test_messages_still_send_through_the_seeded_service(client: Client) ->
     assert sent.data["messaging_service_sid"] == NOTIFICATIONS
     created = await call(client, "messaging_service_create", {"friendly_name": "new"})
     sid = created.data["service"]["sid"]
+    # A service without senders has nothing to send from, as on Twilio.
+    empty = await call(client, "message_send", {"to": "+14155550199", "messaging_service_sid": sid, "body": "Hi"})
+    assert empty.error["code"] == "twilio.21704"
+    await call(client, "messaging_service_sender_add", {"service_sid": sid, "phone_number_sid": TEST_NUMBER})
     sent = await call(client, "message_send", {"to": "+14155550199", "messaging_service_sid": sid, "body": "Hi"})
     assert not sent.is_error, sent
