@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN  # noqa: E402
-from skill.webhooks.signatures import compute_signature  # noqa: E402
+from skill.core.signing import compute_signature  # noqa: E402
 
 P95_BUDGET_MS = 25.0
 RATIO_BUDGET = 0.40

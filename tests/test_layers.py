@@ -48,10 +48,12 @@ def violations() -> list[str]:
     found = []
     for path in sorted(SKILL.rglob("*.py")):
         area = path.relative_to(SKILL).parts[0].removesuffix(".py")
-        for name in sorted(imports_of(path)):
-            for prefix in FORBIDDEN.get(area, ()):
-                if name == prefix or name.startswith(prefix + "."):
-                    found.append(f"{path.relative_to(SKILL.parent)} imports {name}")
+        found.extend(
+            f"{path.relative_to(SKILL.parent)} imports {name}"
+            for name in sorted(imports_of(path))
+            for prefix in FORBIDDEN.get(area, ())
+            if name == prefix or name.startswith(prefix + ".")
+        )
     return found
 
 

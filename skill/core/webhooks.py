@@ -13,10 +13,7 @@ import httpx
 
 from skill.core.context import Services
 from skill.core.messaging import get_message
-from skill.core.timeutil import as_utc
-from skill.core.urls import WEB_SCHEMES, public_address, split_url
-from skill.errors import InputError, PolicyError
-from skill.webhooks.signatures import (
+from skill.core.signing import (
     HMAC_SHA1,
     HMAC_SHA256,
     TokenResolver,
@@ -24,7 +21,10 @@ from skill.webhooks.signatures import (
     compute_signature,
     verify_twilio,
 )
-from skill.webhooks.tokens import token_resolver
+from skill.core.timeutil import as_utc
+from skill.core.urls import WEB_SCHEMES, public_address, split_url
+from skill.core.webhook_tokens import token_resolver
+from skill.errors import InputError, PolicyError
 
 PROBE_TIMEOUT_SECONDS = 10.0
 # Recognisable SIDs, so the receiving application can tell a probe from real traffic.

@@ -56,7 +56,7 @@ CALL_EVENT_OF = {"ringing": "ringing", "in-progress": "answered"}
 def twilio_signature(auth_token: str, url: str, params: dict[str, str]) -> str:
     """X-Twilio-Signature as Twilio computes it: base64 HMAC-SHA1, keyed with the auth token, of the
     URL followed by each parameter's name and value in name order. (The receiver checks it with its
-    own implementation in skill.webhooks.signatures; two independent ones agreeing is the test.)"""
+    own implementation in skill.core.signing; two independent ones agreeing is the test.)"""
     signed = url + "".join(name + params[name] for name in sorted(params))
     return base64.b64encode(hmac.new(auth_token.encode(), signed.encode(), hashlib.sha1).digest()).decode()
 

@@ -33,12 +33,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from skill.config import Settings
-from skill.stores.sqlite import Stores
-from skill.webhooks import events as ev
-from skill.webhooks.group_commit import GroupCommit
-from skill.webhooks.inbound import keyword_of, reply_text, twiml_message
-from skill.webhooks.processing import EventProcessor
-from skill.webhooks.signatures import (
+from skill.core.signing import (
     HMAC_SHA1,
     TokenResolver,
     form_params,
@@ -46,7 +41,12 @@ from skill.webhooks.signatures import (
     verify_sendgrid,
     verify_twilio,
 )
-from skill.webhooks.tokens import token_resolver
+from skill.core.webhook_tokens import token_resolver
+from skill.stores.sqlite import Stores
+from skill.webhooks import events as ev
+from skill.webhooks.group_commit import GroupCommit
+from skill.webhooks.inbound import keyword_of, reply_text, twiml_message
+from skill.webhooks.processing import EventProcessor
 from skill.webhooks.urls import public_url
 
 log = logging.getLogger("twilio_skill.webhooks")

@@ -13,10 +13,10 @@ from mcp import Client
 
 from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
 from skill.core.context import Services
+from skill.core.signing import compute_signature
+from skill.core.webhook_tokens import token_resolver
 from skill.sandbox.state import make_sid
 from skill.webhooks.app import build_webhooks_app
-from skill.webhooks.signatures import compute_signature
-from skill.webhooks.tokens import token_resolver
 from tests.conftest import call
 from tests.e2e.support import free_port
 from tests.webhooks.support import BASE, STAGING_SUB, post_signed, status_params

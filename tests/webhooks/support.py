@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import httpx
 
 from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
-from skill.webhooks.signatures import compute_signature
+from skill.core.signing import compute_signature
 
 BASE = "http://receiver.test"
 STAGING_SUB = "sub-token-staging-" + "1" * 14

@@ -11,10 +11,10 @@ from mcp import Client
 
 from skill.config import Settings
 from skill.core.context import Services
+from skill.core.webhook_tokens import token_resolver
 from skill.stores.sqlite import Stores
 from skill.webhooks.app import Receiver, build_webhooks_app
 from skill.webhooks.inbound import START_WORDS, STOP_WORDS
-from skill.webhooks.tokens import token_resolver
 from tests.conftest import call
 from tests.webhooks.support import BASE, inbound_params, post_signed
 

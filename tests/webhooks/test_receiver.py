@@ -14,9 +14,9 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from skill.config import SANDBOX_AUTH_TOKEN, Settings
+from skill.core.signing import body_sha256, compute_signature
 from skill.stores.sqlite import Stores
 from skill.webhooks.app import Receiver, WebhooksBeside, build_webhooks_app
-from skill.webhooks.signatures import body_sha256, compute_signature
 from tests.webhooks.support import (
     BASE,
     STAGING_SUB,

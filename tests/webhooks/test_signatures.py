@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from skill.webhooks.signatures import (
+from skill.core.signing import (
     HMAC_SHA256,
     body_sha256,
     compute_signature,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, Settings
-from skill.webhooks.signatures import StaticTokens, TokenResolver
+from skill.core.signing import StaticTokens, TokenResolver
 
 if TYPE_CHECKING:
     from skill.sandbox.state import SandboxState
