@@ -163,8 +163,12 @@ class Receiver:
         else:
             secret = self.tokens(account_sid) if account_sid else None
             algorithm = HMAC_SHA1
-        valid = bool(secret) and verify_twilio(
-            secret or "", url, signed_params, signature, raw_body=raw, algorithm=algorithm
+        # Twilio always signs a JSON body through bodySHA256; without it the body would be unsigned.
+        body_covered = signed_params is not None or "bodySHA256" in query
+        valid = (
+            body_covered
+            and bool(secret)
+            and verify_twilio(secret or "", url, signed_params, signature, raw_body=raw, algorithm=algorithm)
         )
         if not valid:
             self.stats["forbidden"] += 1

@@ -150,6 +150,13 @@ async def test_a_json_callback_signed_with_body_sha256_is_accepted_and_a_changed
     assert (await web.post(url, content=raw, headers=headers)).status_code == 204
     tampered = raw.replace(b"delivered", b"failed")
     assert (await web.post(url, content=tampered, headers=headers)).status_code == 403
+    # Without bodySHA256 the signature would cover the URL only: a JSON body is then refused.
+    bare = f"{BASE}/twilio/sms/status?AccountSid={status_params('x', 'y')['AccountSid']}"
+    unsigned_body = {
+        "Content-Type": "application/json",
+        "X-Twilio-Signature": compute_signature(SANDBOX_AUTH_TOKEN, bare, None),
+    }
+    assert (await web.post(bare, content=tampered, headers=unsigned_body)).status_code == 403
     assert [e.status for e in stored(receiver_stores)] == ["delivered"]
 
 

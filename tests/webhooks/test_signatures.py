@@ -122,3 +122,36 @@ def test_a_replayed_sendgrid_post_outside_the_tolerance_is_refused() -> None:
     signature = headers["X-Twilio-Email-Event-Webhook-Signature"]
     assert not verify_sendgrid(public, signature, str(old), body, now=time.time())
     assert verify_sendgrid(public, signature, str(old), body, now=old + 299)
+
+
+# SendGrid's published Event Webhook example (sendgrid-python's event webhook tests): key, signature,
+# timestamp and the exact payload bytes, which end with CR LF.
+SENDGRID_KEY = (
+    "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE83T4O/n84iotIvIW4mdBgQ/7dAfSmpqIM8kF9mN1flpVKS3G"
+    "Rqe62gw+2fNNRaINXvVpiglSI8eNEc6wEA3F+g=="
+)
+SENDGRID_SIGNATURE = "MEUCIGHQVtGj+Y3LkG9fLcxf3qfI10QysgDWmMOVmxG0u6ZUAiEAyBiXDWzM+uOe5W0JuG+luQAbPIqHh89M15TluLtEZtM="
+SENDGRID_TIMESTAMP = "1600112502"
+SENDGRID_PAYLOAD = (
+    b'[{"email":"hello@world.com","event":"dropped","reason":"Bounced Address",'
+    b'"sg_event_id":"ZHJvcC0xMDk5NDkxOS1MUnpYbF9OSFN0T0doUTRrb2ZTbV9BLTA",'
+    b'"sg_message_id":"LRzXl_NHStOGhQ4kofSm_A.filterdrecv-p3mdw1-756b745b58-kmzbl-18-5F5FC76C-9.0",'
+    b'"smtp-id":"<LRzXl_NHStOGhQ4kofSm_A@ismtpd0039p1iad1.sendgrid.net>","timestamp":1600112492}]\r\n'
+)
+
+
+def test_sendgrids_published_example_verifies_and_its_tampered_variants_do_not() -> None:
+    at = int(SENDGRID_TIMESTAMP) + 10
+    assert verify_sendgrid(SENDGRID_KEY, SENDGRID_SIGNATURE, SENDGRID_TIMESTAMP, SENDGRID_PAYLOAD, now=at)
+    assert not verify_sendgrid(SENDGRID_KEY, SENDGRID_SIGNATURE, SENDGRID_TIMESTAMP, b"payload", now=at)
+    assert not verify_sendgrid(
+        SENDGRID_KEY, SENDGRID_SIGNATURE, SENDGRID_TIMESTAMP, SENDGRID_PAYLOAD.rstrip(b"\r\n"), now=at
+    )
+    assert not verify_sendgrid(SENDGRID_KEY, SENDGRID_SIGNATURE, "timestamp", SENDGRID_PAYLOAD, now=at)
+    other_signature = "MEUCIQCtIHJeH93Y+qpYeWrySphQgpNGNr/U+UyUlBkU6n7RAwIgJTz2C+8a8xonZGi6BpSzoQsbVRamr2nlxFDWYNH3j/0="
+    assert not verify_sendgrid(SENDGRID_KEY, other_signature, SENDGRID_TIMESTAMP, SENDGRID_PAYLOAD, now=at)
+    other_key = (
+        "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEqTxd43gyp8IOEto2LdIfjRQrIbsd4SXZkLW6jDutdhXSJCWH"
+        "w8REntlo7aNDthvj+y7GjUuFDb/R1NGe1OPzpA=="
+    )
+    assert not verify_sendgrid(other_key, SENDGRID_SIGNATURE, SENDGRID_TIMESTAMP, SENDGRID_PAYLOAD, now=at)
