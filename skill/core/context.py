@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from skill.config import Settings
-from skill.gateways.sendgrid_gateway import SendGridGateway
-from skill.gateways.twilio_gateway import TwilioGateway
 from skill.policy.policy import Policy, load_policy
 from skill.stores.sqlite import Stores
 
 if TYPE_CHECKING:
+    # Imported when services are built, not when a tool module is: the SDK and HTTP stacks are slow to load.
+    from skill.gateways.sendgrid_gateway import SendGridGateway
+    from skill.gateways.twilio_gateway import TwilioGateway
     from skill.sandbox.app import Sandbox
 
 log = logging.getLogger("twilio_skill")
@@ -42,6 +43,9 @@ class Services:
         Raises:
             ConfigError: the policy file is unusable.
         """
+        from skill.gateways.sendgrid_gateway import SendGridGateway
+        from skill.gateways.twilio_gateway import TwilioGateway
+
         policy = load_policy(settings.policy_path)
         secrets = settings.secret_values()
         stores = Stores.open(settings.db_path, secrets)

@@ -14,25 +14,26 @@ from skill.policy.tiers import Tier
 if TYPE_CHECKING:
     from skill.core.context import Services
 
-# Modules under skill.tools, one per capability area, each exporting TOOLS.
-TOOL_MODULES: tuple[str, ...] = (
-    "accounts",
-    "credentials",
-    "messaging",
-    "numbers",
-    "messaging_services",
-    "lookup",
-    "email",
-    "monitor",
-    "audit",
-    "voice",
-    "twiml",
-    "ivr",
-    "verify",
-    "studio",
-    "webhooks",
-    "ops",
-)
+# Modules under skill.tools, one per capability area, each exporting TOOLS, with the toolset their
+# tools belong to: a server imports only the modules of the toolsets it enables (imports are slow).
+TOOL_MODULES: dict[str, str] = {
+    "accounts": "accounts",
+    "credentials": "credentials",
+    "messaging": "messaging",
+    "numbers": "numbers",
+    "messaging_services": "messaging",
+    "lookup": "numbers",
+    "email": "email",
+    "monitor": "monitor",
+    "audit": "ops",
+    "voice": "voice",
+    "twiml": "voice",
+    "ivr": "voice",
+    "verify": "verify",
+    "studio": "studio",
+    "webhooks": "monitor",
+    "ops": "ops",
+}
 
 Handler = Callable[["Services", Any], Awaitable[BaseModel]]
 
@@ -74,13 +75,21 @@ class ToolSpec:
         return hints
 
 
+def tools_of(toolsets: Iterable[str] | None = None) -> tuple[ToolSpec, ...]:
+    """The tools of the given toolsets (all when None), importing only the modules that hold them."""
+    wanted = set(toolsets) if toolsets is not None else None
+    specs: list[ToolSpec] = []
+    for module_name, toolset in TOOL_MODULES.items():
+        if wanted is not None and toolset not in wanted:
+            continue
+        module = importlib.import_module(f"skill.tools.{module_name}")
+        specs.extend(spec for spec in module.TOOLS if wanted is None or spec.toolset in wanted)
+    return tuple(specs)
+
+
 def all_tools() -> tuple[ToolSpec, ...]:
     """Every tool of every area, in a stable order."""
-    specs: list[ToolSpec] = []
-    for module_name in TOOL_MODULES:
-        module = importlib.import_module(f"skill.tools.{module_name}")
-        specs.extend(module.TOOLS)
-    return tuple(specs)
+    return tools_of(None)
 
 
 def select_tools(

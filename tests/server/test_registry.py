@@ -136,3 +136,23 @@ async def test_unknown_arguments_are_refused_by_the_server(client: Client) -> No
     result = await call(client, "account_get", {"sid": None, "surprise": 1})
     assert result.error["code"] == "input.invalid"
     assert "surprise" in result.error["message"]
+
+
+def test_the_built_in_policy_rules_name_real_tools_and_arguments() -> None:
+    from skill.policy.policy import BUILT_IN_RULES, check_names
+    from skill.server.app import argument_names
+
+    check_names(Policy(rules=BUILT_IN_RULES), {spec.name: argument_names(spec) for spec in all_tools()})
+
+
+def test_a_server_imports_only_the_tool_modules_of_its_toolsets() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from skill.server.registry import tools_of; "
+        "names = {s.toolset for s in tools_of(['accounts'])}; "
+        "print(names, 'skill.tools.voice' in sys.modules, 'skill.tools.accounts' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "{'accounts'} False True"
