@@ -28,6 +28,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "tools": ("mcp", "twilio", "sendgrid", "python_http_client", "skill.cli", "skill.webhooks"),
     "webhooks": ("mcp", "twilio", "sendgrid", "python_http_client", "skill.cli", "skill.tools"),
     "docs": ("twilio", "sendgrid"),
+    "console": ("mcp", "twilio", "sendgrid", "python_http_client", "skill.cli", "skill.tools", "skill.server"),
     "server": ("twilio", "sendgrid", "python_http_client"),
     "cli": ("twilio", "sendgrid", "python_http_client"),
 }

@@ -17,6 +17,7 @@ from skill.cli.common import CliState
 COMMANDS: dict[str, tuple[str, str]] = {
     "approvals": ("approvals", "approvals"),
     "audit": ("audit", "audit"),
+    "console": ("console_cmd", "console"),
     "docs": ("docs_cmd", "docs"),
     "doctor": ("doctor", "doctor"),
     "errors": ("errors_cmd", "errors"),

@@ -1,0 +1,199 @@
+"""The console's JSON API for scripts: bearer token only, cookies ignored, so no CSRF exposure.
+
+GET  /api/approvals?status=&limit=      requests, newest first
+GET  /api/approvals/{id}                one request
+POST /api/approvals/{id}/approve        body {"operator": "..."}            (optional)
+POST /api/approvals/{id}/deny           body {"reason": "...", "operator": "..."}
+GET  /api/audit?n=&tool=                the audit tail, oldest of it first
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from skill.console.auth import DEFAULT_OPERATOR, bearer_of, token_matches
+from skill.console.state import MAX_TOOL_CHARS, Console, clean_operator, http_status_of, parse_limit
+from skill.console.templates import iso
+from skill.errors import InputError, SkillError
+from skill.stores.approvals import Approval
+from skill.stores.audit import AuditEntry
+
+API_STATUSES = ("pending", "approved", "denied", "used", "expired")
+MAX_BODY_BYTES = 16 * 1024
+
+
+def approval_json(approval: Approval) -> dict[str, object]:
+    """A request as JSON, status as the operator sees it (expiry applied)."""
+    try:
+        arguments: object = json.loads(approval.args_json)
+    except ValueError:
+        arguments = approval.args_json
+    return {
+        "id": approval.id,
+        "tool": approval.tool,
+        "status": approval.effective_status,
+        "summary": approval.summary,
+        "arguments": arguments,
+        "profile": approval.profile,
+        "created_at": iso(approval.created_at),
+        "expires_at": iso(approval.expires_at),
+        "decided_at": iso(approval.decided_at),
+        "decided_by": approval.decided_by,
+        "reason": approval.reason,
+        "used_at": iso(approval.used_at),
+    }
+
+
+def audit_json(entry: AuditEntry) -> dict[str, object]:
+    return {
+        "id": entry.id,
+        "ts": iso(entry.ts),
+        "event": entry.event,
+        "tool": entry.tool,
+        "profile": entry.profile,
+        "outcome": entry.outcome,
+        "approval_id": entry.approval_id,
+        "detail": entry.detail,
+    }
+
+
+def error_response(error: SkillError) -> JSONResponse:
+    body = {"error": {"code": error.code, "message": error.message, "remediation": error.remediation}}
+    return JSONResponse(body, status_code=http_status_of(error))
+
+
+def error_response_for(status: int, message: str) -> JSONResponse:
+    """A JSON error for a failure that is not a SkillError (unknown path, wrong method, a crash)."""
+    code = "console.not_found" if status == 404 else "console.error"
+    return JSONResponse({"error": {"code": code, "message": message, "remediation": []}}, status_code=status)
+
+
+def unauthorized() -> JSONResponse:
+    return JSONResponse(
+        {
+            "error": {
+                "code": "console.unauthorized",
+                "message": "The console API needs 'Authorization: Bearer <token>'.",
+                "remediation": ["The token is in the file console-token in the twilio-skill home directory."],
+            }
+        },
+        status_code=401,
+        headers={"WWW-Authenticate": 'Bearer realm="twilio-skill console"'},
+    )
+
+
+def _console(request: Request) -> Console:
+    console = request.app.state.console
+    assert isinstance(console, Console)
+    return console
+
+
+def _authorized(request: Request, console: Console) -> bool:
+    given = bearer_of(request.headers.get("authorization", ""))
+    return given is not None and token_matches(given, console.token)
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    """Raises:
+    InputError: the body is too large, not JSON, or not an object.
+    """
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    if len(raw) > MAX_BODY_BYTES:
+        raise InputError("The request body is too large.", code="input.body_too_large")
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise InputError(
+            "The body must be a JSON object.",
+            code="input.invalid_json",
+            remediation=['Send e.g. {"reason": "not during the sale", "operator": "dana"}.'],
+        )
+    return data
+
+
+async def list_approvals(request: Request) -> Response:
+    console = _console(request)
+    if not _authorized(request, console):
+        return unauthorized()
+    status = request.query_params.get("status") or None
+    try:
+        if status is not None and status not in API_STATUSES:
+            raise InputError(
+                f"Unknown status {status[:20]!r}.",
+                code="input.invalid_status",
+                remediation=[f"Use one of: {', '.join(API_STATUSES)}, or leave it out."],
+            )
+        limit = parse_limit(request.query_params.get("limit"))
+    except SkillError as exc:
+        return error_response(exc)
+    items = await console.run(lambda: console.stores.approvals.list(status=status, limit=limit))
+    return JSONResponse({"approvals": [approval_json(item) for item in items]})
+
+
+async def show_approval(request: Request) -> Response:
+    console = _console(request)
+    if not _authorized(request, console):
+        return unauthorized()
+    approval_id = request.path_params["approval_id"]
+    try:
+        approval = await console.run(lambda: console.get(approval_id))
+    except SkillError as exc:
+        return error_response(exc)
+    return JSONResponse(approval_json(approval))
+
+
+async def _decide(request: Request, *, approve: bool) -> Response:
+    console = _console(request)
+    if not _authorized(request, console):
+        return unauthorized()
+    approval_id = request.path_params["approval_id"]
+    try:
+        body = await _json_body(request)
+        operator = clean_operator(str(body.get("operator") or ""), DEFAULT_OPERATOR)
+        reason = body.get("reason")
+        reason_text = str(reason) if reason is not None else None
+        approval = await console.run(
+            lambda: console.decide(approval_id, approve=approve, operator=operator, reason=reason_text)
+        )
+    except SkillError as exc:
+        return error_response(exc)
+    return JSONResponse(approval_json(approval))
+
+
+async def approve_approval(request: Request) -> Response:
+    return await _decide(request, approve=True)
+
+
+async def deny_approval(request: Request) -> Response:
+    return await _decide(request, approve=False)
+
+
+async def audit_tail(request: Request) -> Response:
+    console = _console(request)
+    if not _authorized(request, console):
+        return unauthorized()
+    try:
+        limit = parse_limit(request.query_params.get("n"))
+    except SkillError as exc:
+        return error_response(exc)
+    tool = (request.query_params.get("tool") or "")[:MAX_TOOL_CHARS] or None
+    entries = await console.run(lambda: console.stores.audit.tail(limit, tool=tool))
+    return JSONResponse({"entries": [audit_json(entry) for entry in entries]})
+
+
+ROUTES = [
+    Route("/api/approvals", list_approvals, methods=["GET"]),
+    Route("/api/approvals/{approval_id}", show_approval, methods=["GET"]),
+    Route("/api/approvals/{approval_id}/approve", approve_approval, methods=["POST"]),
+    Route("/api/approvals/{approval_id}/deny", deny_approval, methods=["POST"]),
+    Route("/api/audit", audit_tail, methods=["GET"]),
+]
