@@ -16,6 +16,7 @@ Built-in defaults, optionally overridden by a TOML file (TWILIO_SKILL_POLICY):
     verify_cooldown_seconds = 60       # verification_start: least time between sends to one destination
     verify_sends_per_hour = 5          # verification_start: most sends to one destination in an hour
     probe_any_url = false              # webhook_probe: also URLs no number of the account is configured with
+    bulk_recipients = 100              # one send to more recipients than this is a bulk send: it needs approval
 
 Built-in rules (BUILT_IN_RULES) apply after the file's rules, so a file rule for the same tool wins.
 """
@@ -82,6 +83,7 @@ class Policy:
     verify_cooldown_seconds: int = 60
     verify_sends_per_hour: int = 5
     probe_any_url: bool = False
+    bulk_recipients: int = 100
     source: str = "built-in defaults"
 
     def action_for(self, tool: str, tier: Tier, args: dict[str, Any]) -> tuple[Action, str]:
@@ -119,6 +121,7 @@ class Policy:
                 "verify_cooldown_seconds": self.verify_cooldown_seconds,
                 "verify_sends_per_hour": self.verify_sends_per_hour,
                 "probe_any_url": self.probe_any_url,
+                "bulk_recipients": self.bulk_recipients,
             },
         }
 
@@ -214,5 +217,6 @@ def load_policy(path: Path | None) -> Policy:
         verify_cooldown_seconds=_limit(limits, "verify_cooldown_seconds", 60),
         verify_sends_per_hour=_limit(limits, "verify_sends_per_hour", 5),
         probe_any_url=bool(limits.get("probe_any_url", False)),
+        bulk_recipients=_limit(limits, "bulk_recipients", 100),
         source=str(path),
     )

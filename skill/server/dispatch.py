@@ -122,6 +122,12 @@ def _gate(services: Services, spec: ToolSpec, args: dict[str, Any], canonical: s
     action, reason = services.policy.action_for(spec.name, spec.tier, _policy_view(services, spec, args))
     if spec.destination and action != "deny" and isinstance(args.get(spec.destination), str):
         _check_country(services, spec, args[spec.destination])
+    if spec.recipients is not None and action == "allow":
+        reached = spec.recipients(args)
+        if reached > services.policy.bulk_recipients:
+            # A bulk send spends beyond a limit: the design's DESTRUCTIVE case, so an operator decides.
+            action = "approve"
+            reason = f"{reached} recipients is over the bulk limit of {services.policy.bulk_recipients}"
     counted = False
     if spec.tier is Tier.SEND and action == "allow":
         counted = services.stores.send_counter.try_reserve(services.profile, spec.name, services.policy.sends_per_day)

@@ -56,6 +56,7 @@ class ToolSpec:
     # succeed is refused at once instead of after an operator approved it.
     precheck: Callable[[Services, Any], None] | None = None
     secret_args: tuple[str, ...] = ()  # arguments never written to the audit log or approvals (e.g. a code)
+    recipients: Callable[[dict[str, Any]], int] | None = None  # SEND tools: how many people one call reaches
 
     def annotations(self) -> dict[str, Any]:
         """MCP tool annotations, derived from the tier and never written by hand.

@@ -196,6 +196,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         handler=email_send,
         summary=_send_summary,
         precheck=check_email_send,
+        recipients=lambda args: sum(len(args.get(field) or []) for field in ("to", "cc", "bcc")),
     ),
     ToolSpec(
         name="email_templates_list",

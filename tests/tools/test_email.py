@@ -247,3 +247,26 @@ async def test_the_sandbox_sendgrid_key_never_appears_in_results_or_the_audit_lo
     assert "SG." not in text
     assert SANDBOX_SENDGRID_KEY not in text and SANDBOX_SENDGRID_KEY not in audit
     assert "email_send" in audit
+
+
+async def test_a_send_to_more_recipients_than_the_bulk_limit_waits_for_approval(
+    settings: Settings, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    policy = tmp_path / "bulk.toml"
+    policy.write_text("[limits]\nbulk_recipients = 2\n")
+    bulk = settings.with_overrides(policy_path=policy)
+    services, client = await client_with(bulk, sandbox)
+    before = len(sendgrid_state(sandbox).sent)
+    async with client:
+        small = await call(client, "email_send", mail(cc=["bo@example.com"]))
+        assert not small.is_error, small
+        args = mail(cc=["bo@example.com"], bcc=["cy@example.com"])
+        gated = await call(client, "email_send", args)
+        assert gated.error["code"] == "policy.approval_required"
+        assert "3 recipients" in gated.error["message"]
+        assert len(sendgrid_state(sandbox).sent) == before + 1
+        services.stores.approvals.decide(gated.error["approval"]["id"], approve=True, operator="ops")
+        done = await call(client, "email_send", {**args, "approval_id": gated.error["approval"]["id"]})
+        assert not done.is_error, done
+    await services.aclose()
+    assert len(sendgrid_state(sandbox).sent) == before + 2
