@@ -104,6 +104,13 @@ class Settings:
         )
         return tuple(value for value in values if value)
 
+    def own_webhook_hosts(self) -> tuple[str, ...]:
+        """Hosts of our own webhook receiver: numbers may always be pointed there."""
+        from urllib.parse import urlsplit
+
+        host = urlsplit(self.public_url).hostname if self.public_url else None
+        return (host.lower(),) if host else ()
+
     @property
     def secrets_path(self) -> Path:
         return self.home / "secrets.env"

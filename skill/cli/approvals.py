@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from skill.cli.common import CliState, iso, open_stores, pass_state, wide_console
+from skill.cli.common import CliState, iso, open_approvals, pass_state, wide_console
+from skill.core.display import terminal_line
 
 if TYPE_CHECKING:
-    from skill.stores.approvals import Approval
+    pass
 
 STATUSES = ("pending", "approved", "denied", "used", "expired")
 
@@ -22,24 +23,6 @@ def default_operator() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "operator"
-
-
-def approval_dict(approval: Approval) -> dict[str, object]:
-    """An approval as plain JSON-ready data, status as the operator sees it (expiry applied)."""
-    return {
-        "id": approval.id,
-        "tool": approval.tool,
-        "status": approval.effective_status,
-        "summary": approval.summary,
-        "arguments": json.loads(approval.args_json),
-        "profile": approval.profile,
-        "created_at": iso(approval.created_at),
-        "expires_at": iso(approval.expires_at),
-        "decided_at": iso(approval.decided_at),
-        "decided_by": approval.decided_by,
-        "reason": approval.reason,
-        "used_at": iso(approval.used_at),
-    }
 
 
 @click.group()
@@ -54,10 +37,11 @@ def approvals() -> None:
 @pass_state
 def list_approvals(state: CliState, status: str | None, limit: int, as_json: bool) -> None:
     """Approval requests, newest first."""
-    with open_stores(state) as stores:
-        items = stores.approvals.list(status=status, limit=limit)
+    with open_approvals(state) as service:
+        items = service.list(status=status, limit=limit)
+        shown = [service.public(item) for item in items]
     if as_json:
-        click.echo(json.dumps([approval_dict(item) for item in items], indent=2))
+        click.echo(json.dumps(shown, indent=2))
         return
     if not items:
         click.echo(f"No {status or ''} approval requests.".replace("  ", " "))
@@ -65,9 +49,14 @@ def list_approvals(state: CliState, status: str | None, limit: int, as_json: boo
     from rich.table import Table
 
     table = Table("id", "tool", "status", "summary", "created (UTC)", "expires (UTC)")
-    for item in items:
+    for item, public in zip(items, shown, strict=True):
         table.add_row(
-            item.id, item.tool, item.effective_status, item.summary, iso(item.created_at), iso(item.expires_at)
+            item.id,
+            item.tool,
+            public["status"],
+            terminal_line(item.summary),
+            iso(item.created_at),
+            iso(item.expires_at),
         )
     wide_console().print(table)
 
@@ -77,12 +66,13 @@ def list_approvals(state: CliState, status: str | None, limit: int, as_json: boo
 @pass_state
 def show_approval(state: CliState, approval_id: str) -> None:
     """Everything about one request, including the exact arguments that would run."""
-    with open_stores(state) as stores:
-        approval = stores.approvals.get(approval_id)
-    for key, value in approval_dict(approval).items():
-        shown = json.dumps(value, sort_keys=True) if key == "arguments" else value
-        click.echo(f"{key:>11}: {shown if shown is not None else '-'}")
-    if approval.effective_status == "pending":
+    with open_approvals(state) as service:
+        approval = service.get(approval_id)
+        public = service.public(approval)
+    for key, value in public.items():
+        shown = json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value
+        click.echo(f"{key:>12}: {terminal_line(shown) if shown is not None else '-'}")
+    if public["status"] == "pending":
         click.echo(f"\nApprove: twilio-skill approvals approve {approval.id}")
         click.echo(f"Deny:    twilio-skill approvals deny {approval.id} --reason TEXT")
 
@@ -94,17 +84,9 @@ def show_approval(state: CliState, approval_id: str) -> None:
 def approve_request(state: CliState, approval_id: str, operator: str | None) -> None:
     """Approve a pending request; the agent may then run that exact call once."""
     who = operator or default_operator()
-    with open_stores(state) as stores:
-        approval = stores.approvals.decide(approval_id, approve=True, operator=who)
-        stores.audit.record(
-            "approval.approved",
-            outcome="ok",
-            tool=approval.tool,
-            profile=approval.profile,
-            approval_id=approval.id,
-            detail={"operator": who, "summary": approval.summary},
-        )
-    click.echo(f"Approved {approval.id} ({approval.tool}): {approval.summary}")
+    with open_approvals(state) as service:
+        approval = service.decide(approval_id, approve=True, operator=who, via="cli")
+    click.echo(f"Approved {approval.id} ({approval.tool}): {terminal_line(approval.summary)}")
     until = iso(approval.expires_at)
     click.echo(f"It runs once, when the agent repeats the call with approval_id={approval.id}, until {until}.")
 
@@ -117,14 +99,6 @@ def approve_request(state: CliState, approval_id: str, operator: str | None) -> 
 def deny_request(state: CliState, approval_id: str, reason: str, operator: str | None) -> None:
     """Deny a pending request; the call will never run with it."""
     who = operator or default_operator()
-    with open_stores(state) as stores:
-        approval = stores.approvals.decide(approval_id, approve=False, operator=who, reason=reason)
-        stores.audit.record(
-            "approval.denied",
-            outcome="ok",
-            tool=approval.tool,
-            profile=approval.profile,
-            approval_id=approval.id,
-            detail={"operator": who, "reason": reason, "summary": approval.summary},
-        )
-    click.echo(f"Denied {approval.id} ({approval.tool}): {approval.summary}")
+    with open_approvals(state) as service:
+        approval = service.decide(approval_id, approve=False, operator=who, reason=reason, via="cli")
+    click.echo(f"Denied {approval.id} ({approval.tool}): {terminal_line(approval.summary)}")

@@ -24,20 +24,7 @@ def tail(state: CliState, count: int, tool: str | None, as_json: bool) -> None:
     with open_stores(state) as stores:
         entries = stores.audit.tail(limit=count, tool=tool)
     if as_json:
-        rows = [
-            {
-                "id": entry.id,
-                "ts": iso(entry.ts),
-                "event": entry.event,
-                "tool": entry.tool,
-                "profile": entry.profile,
-                "outcome": entry.outcome,
-                "approval_id": entry.approval_id,
-                "detail": entry.detail,
-            }
-            for entry in entries
-        ]
-        click.echo(json.dumps(rows, indent=2, sort_keys=True))
+        click.echo(json.dumps([entry.public() for entry in entries], indent=2, sort_keys=True))
         return
     if not entries:
         click.echo("The audit log is empty." if not tool else f"No audit entries for {tool}.")

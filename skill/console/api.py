@@ -10,6 +10,7 @@ GET  /api/audit?n=&tool=                the audit tail, oldest of it first
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from starlette.requests import Request
@@ -20,8 +21,8 @@ from skill.console.auth import DEFAULT_OPERATOR, bearer_of, token_matches
 from skill.console.state import MAX_TOOL_CHARS, Console, clean_operator, http_status_of, parse_limit
 from skill.console.templates import iso
 from skill.errors import InputError, SkillError
-from skill.stores.approvals import Approval
-from skill.stores.audit import AuditEntry
+from skill.records.approvals import Approval
+from skill.records.audit import AuditEntry
 
 API_STATUSES = ("pending", "approved", "denied", "used", "expired")
 MAX_BODY_BYTES = 16 * 1024
@@ -29,24 +30,7 @@ MAX_BODY_BYTES = 16 * 1024
 
 def approval_json(approval: Approval) -> dict[str, object]:
     """A request as JSON, status as the operator sees it (expiry applied)."""
-    try:
-        arguments: object = json.loads(approval.args_json)
-    except ValueError:
-        arguments = approval.args_json
-    return {
-        "id": approval.id,
-        "tool": approval.tool,
-        "status": approval.effective_status,
-        "summary": approval.summary,
-        "arguments": arguments,
-        "profile": approval.profile,
-        "created_at": iso(approval.created_at),
-        "expires_at": iso(approval.expires_at),
-        "decided_at": iso(approval.decided_at),
-        "decided_by": approval.decided_by,
-        "reason": approval.reason,
-        "used_at": iso(approval.used_at),
-    }
+    return approval.public(time.time())
 
 
 def audit_json(entry: AuditEntry) -> dict[str, object]:

@@ -10,8 +10,9 @@ import anyio
 
 from skill.config import Settings
 from skill.console.auth import SessionStore
+from skill.core.approvals import ApprovalService
 from skill.errors import InputError, NotFoundError, PolicyError, SkillError
-from skill.stores.approvals import Approval
+from skill.records.approvals import Approval
 from skill.stores.sqlite import Stores
 
 T = TypeVar("T")
@@ -82,6 +83,12 @@ class Console:
     owns_stores: bool = False
     sessions: SessionStore = field(default_factory=SessionStore)
 
+    @property
+    def approvals(self) -> ApprovalService:
+        from skill.wiring import approval_service
+
+        return approval_service(self.stores, self.settings)
+
     async def run(self, work: Callable[[], T]) -> T:
         """Store work off the event loop: SQLite may wait on another process's write lock."""
         return await anyio.to_thread.run_sync(work)
@@ -94,29 +101,10 @@ class Console:
             NotFoundError: unknown id.
             PolicyError: the request was already decided, or has expired.
         """
-        reason = (reason or "").strip()[:MAX_REASON_CHARS] or None
-        if not approve and reason is None:
-            raise InputError(
-                "A denial needs a reason; the agent is shown it.",
-                code="input.reason_required",
-                remediation=["Write a short reason and deny again."],
-            )
         try:
-            approval = self.stores.approvals.decide(approval_id, approve=approve, operator=operator, reason=reason)
+            return self.approvals.decide(approval_id, approve=approve, operator=operator, reason=reason, via="console")
         except SkillError as exc:
             raise with_hint(exc) from None
-        detail: dict[str, object] = {"operator": operator, "summary": approval.summary, "via": "console"}
-        if not approve:
-            detail["reason"] = reason
-        self.stores.audit.record(
-            "approval.approved" if approve else "approval.denied",
-            outcome="ok",
-            tool=approval.tool,
-            profile=approval.profile,
-            approval_id=approval.id,
-            detail=detail,
-        )
-        return approval
 
     def get(self, approval_id: str) -> Approval:
         """One request.
@@ -125,6 +113,6 @@ class Console:
             NotFoundError: unknown id.
         """
         try:
-            return self.stores.approvals.get(approval_id)
+            return self.approvals.get(approval_id)
         except SkillError as exc:
             raise with_hint(exc) from None

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import html
 import json
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from urllib.parse import quote
 
 from skill.console.auth import Session
-from skill.stores.approvals import Approval
-from skill.stores.audit import AuditEntry
+from skill.records.approvals import Approval
+from skill.records.audit import AuditEntry
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #222; }
@@ -105,11 +106,13 @@ def approvals_page(items: Iterable[Approval], session: Session, status: str) -> 
     """Requests in one status (pending by default), newest first, with their decision buttons."""
     rows = []
     for item in items:
-        actions = decision_forms(item, session, show_name=False) if item.effective_status == "pending" else ""
+        actions = (
+            decision_forms(item, session, show_name=False) if item.effective_status(time.time()) == "pending" else ""
+        )
         rows.append(
             f"<tr><td><a href='{esc(approval_path(item.id))}'>{esc(item.id)}</a></td><td>{esc(item.tool)}</td>"
             f"<td>{esc(item.summary)}</td><td>{esc(iso(item.created_at))}</td><td>{esc(iso(item.expires_at))}</td>"
-            f"<td>{esc(item.effective_status)}</td><td>{actions}</td></tr>"
+            f"<td>{esc(item.effective_status(time.time()))}</td><td>{actions}</td></tr>"
         )
     filters = " · ".join(f"<a href='/?status={esc(name)}'>{esc(name)}</a>" for name in STATUS_FILTERS)
     table = (
@@ -130,7 +133,7 @@ def approval_page(approval: Approval, session: Session) -> str:
         arguments = approval.args_json
     fields = [
         ("tool", approval.tool),
-        ("status", approval.effective_status),
+        ("status", approval.effective_status(time.time())),
         ("summary", approval.summary),
         ("profile", approval.profile),
         ("created (UTC)", iso(approval.created_at)),
@@ -142,7 +145,7 @@ def approval_page(approval: Approval, session: Session) -> str:
     ]
     rows = "".join(f"<tr><th>{esc(label)}</th><td>{esc(value)}</td></tr>" for label, value in fields)
     actions = ""
-    if approval.effective_status == "pending":
+    if approval.effective_status(time.time()) == "pending":
         actions = f"<h2>Decide</h2><p>{decision_forms(approval, session, show_name=True)}</p>"
     body = f"<table>{rows}</table><h2>Arguments</h2><pre>{esc(arguments)}</pre>{actions}"
     return page(f"Approval {approval.id}", body, session)

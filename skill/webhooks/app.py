@@ -41,7 +41,6 @@ from skill.core.signing import (
     verify_sendgrid,
     verify_twilio,
 )
-from skill.core.webhook_tokens import token_resolver
 from skill.stores.sqlite import Stores
 from skill.webhooks import events as ev
 from skill.webhooks.group_commit import GroupCommit
@@ -275,6 +274,8 @@ def build_webhooks_app(
     POST /twilio/voice/ivr/{menu}/{node}[/{role}] after the signature check (default: the menus
     deployed with ivr_deploy, skill.webhooks.ivr).
     """
+    from skill.wiring import token_resolver
+
     owned = stores is None
     opened = stores if stores is not None else Stores.open(settings.db_path)
     if ivr is None:

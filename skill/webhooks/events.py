@@ -3,7 +3,7 @@
 Twilio's I-Twilio-Idempotency-Token is the same on every retry of one delivery, so it wins when
 present; otherwise the key is built from what makes a callback unique: MessageSid:MessageStatus,
 CallSid:CallStatus:SequenceNumber, or SendGrid's sg_event_id. The write itself is
-WebhookEventStore.record, one transaction, committed before the receiver answers 2xx.
+SqliteWebhookEventStore.record, one transaction, committed before the receiver answers 2xx.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from skill.core.values import int_or_none
-from skill.stores.webhook_events import NewEvent, WebhookEventStore
+from skill.stores.webhook_events import NewEvent, SqliteWebhookEventStore
 
 SMS_STATUS = "sms_status"
 SMS_INBOUND = "sms_inbound"
@@ -110,6 +110,6 @@ def inbound_parse_event(fields: Mapping[str, str], raw_body: bytes) -> NewEvent:
     )
 
 
-def store_events(store: WebhookEventStore, events: Sequence[NewEvent]) -> list[bool]:
+def store_events(store: SqliteWebhookEventStore, events: Sequence[NewEvent]) -> list[bool]:
     """Write events durably (one transaction); True for each that was new."""
     return store.record(events) if events else []

@@ -15,7 +15,7 @@ import anyio
 from skill.config import Settings
 from skill.core.phones import bare_number
 from skill.stores.sqlite import Stores
-from skill.stores.webhook_events import StoredEvent, WebhookEventStore
+from skill.stores.webhook_events import SqliteWebhookEventStore, StoredEvent
 from skill.webhooks.events import SMS_INBOUND
 from skill.webhooks.inbound import keyword_of, optout_scope
 
@@ -39,7 +39,7 @@ class EventProcessor:
 
     def effect(self, conn: sqlite3.Connection, event: StoredEvent) -> None:
         """One event's effects, inside the transaction that marks it processed."""
-        WebhookEventStore.count_event(conn, event)
+        SqliteWebhookEventStore.count_event(conn, event)
         if event.kind != SMS_INBOUND:
             return
         keyword = keyword_of(str(event.payload.get("Body") or ""))

@@ -15,8 +15,9 @@ import pytest
 from skill.config import ALL_TOOLSETS, Settings
 from skill.console.app import build_console_app
 from skill.core.context import Services
-from skill.stores.approvals import Approval
+from skill.records.approvals import Approval
 from skill.stores.sqlite import Stores
+from tests import approvals
 
 TOKEN = "operator-token-for-tests-" + "x" * 20
 BASE = "http://127.0.0.1:8790"
@@ -61,15 +62,11 @@ async def log_in(web: httpx.AsyncClient, operator: str = "") -> str:
 
 def open_request(stores: Stores, summary: str = "Release +1415***0199", ttl_seconds: int = 3600) -> Approval:
     """A pending request, as a gated call would open it."""
-    return stores.approvals.create(
-        tool="number_release",
-        args_json=json.dumps({"sid": "PN" + "1" * 32}),
-        args_sha256="0" * 64,
-        profile="sandbox",
-        summary=summary,
-        ttl_seconds=ttl_seconds,
+    return approvals.open_request(
+        stores, "number_release", json.dumps({"sid": "PN" + "1" * 32}), summary=summary, ttl=ttl_seconds
     )
 
 
 def decision_events(stores: Stores) -> list[str]:
-    return [entry.event for entry in stores.audit.tail(100) if entry.event.startswith("approval.")]
+    decisions = ("approval.approved", "approval.denied")
+    return [entry.event for entry in stores.audit.tail(100) if entry.event in decisions]

@@ -48,7 +48,7 @@ async def test_the_api_lists_decides_and_tails_the_audit_log(web: httpx.AsyncCli
     assert missing.status_code == 404
     tail = await web.get("/api/audit", params={"n": "5"}, headers=BEARER)
     events = [entry["event"] for entry in tail.json()["entries"]]
-    assert events == ["approval.approved", "approval.denied"]
+    assert [event for event in events if event != "approval.requested"] == ["approval.approved", "approval.denied"]
     assert (await web.get("/api/approvals", params={"status": "bogus"}, headers=BEARER)).status_code == 400
     assert (await web.post(f"/api/approvals/{first.id}/deny", content=b"[1]", headers=BEARER)).status_code == 400
 

@@ -9,6 +9,7 @@ import pytest
 from mcp import Client
 
 from skill.stores.sqlite import Stores
+from tests import approvals
 from tests.conftest import Called, call
 from tests.e2e.support import run_cli, stdio_server
 
@@ -105,7 +106,7 @@ async def test_an_expired_approval_is_refused_and_the_cli_will_not_approve_a_lap
             # Approved at once in this process: a CLI start could take longer than the one-second TTL.
             stores = Stores.open(home / "sandbox.db")
             try:
-                stores.approvals.decide(approved_in_time, approve=True, operator="test-operator")
+                approvals.decide(stores, approved_in_time)
             finally:
                 stores.close()
             await anyio.sleep(2)

@@ -18,10 +18,10 @@ from starlette.routing import Route
 from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
 from skill.core.context import Services
 from skill.core.signing import compute_signature
-from skill.core.webhook_tokens import token_resolver
 from skill.sandbox.app import Sandbox
 from skill.sandbox.clock import SandboxClock
 from skill.webhooks.app import build_webhooks_app
+from skill.wiring import token_resolver
 from tests.conftest import call
 
 pytestmark = pytest.mark.anyio

@@ -14,7 +14,6 @@ from mcp import Client
 from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
 from skill.core.context import Services
 from skill.core.signing import compute_signature
-from skill.core.webhook_tokens import token_resolver
 from skill.sandbox.state import make_sid
 from skill.webhooks.app import build_webhooks_app
 from tests.conftest import call
@@ -27,8 +26,7 @@ PARAMS = {"AccountSid": SANDBOX_ACCOUNT_SID, "MessageSid": "SM" + "1" * 32, "Mes
 
 
 def receiver_for(services: Services) -> Any:
-    state = services.sandbox.state if services.sandbox else None
-    tokens = token_resolver(services.settings, state)
+    tokens = services.webhook_tokens
     return build_webhooks_app(services.settings, services.stores, tokens=tokens, run_worker=False)
 
 

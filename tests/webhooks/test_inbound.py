@@ -11,7 +11,6 @@ from mcp import Client
 
 from skill.config import Settings
 from skill.core.context import Services
-from skill.core.webhook_tokens import token_resolver
 from skill.stores.sqlite import Stores
 from skill.webhooks.app import Receiver, build_webhooks_app
 from skill.webhooks.inbound import START_WORDS, STOP_WORDS
@@ -106,10 +105,7 @@ async def test_with_sender_scope_an_opt_out_covers_only_the_number_written_to(tm
 
 
 async def test_message_send_is_refused_after_the_recipient_texts_stop(client: Client, services: Services) -> None:
-    state = services.sandbox.state if services.sandbox else None
-    app = build_webhooks_app(
-        services.settings, services.stores, tokens=token_resolver(services.settings, state), run_worker=False
-    )
+    app = build_webhooks_app(services.settings, services.stores, tokens=services.webhook_tokens, run_worker=False)
     args = {"to": SENDER, "from": "+15005550006", "body": "Your order shipped."}
     assert not (await call(client, "message_send", args)).is_error
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as web:
