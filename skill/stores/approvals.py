@@ -28,6 +28,7 @@ class Approval:
     decided_by: str | None
     reason: str | None
     used_at: float | None
+    impact_json: str | None = None
 
     def expired(self, now: float | None = None) -> bool:
         return (now if now is not None else time.time()) >= self.expires_at

@@ -180,6 +180,22 @@ def _ivr(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX ivr_calls_updated ON ivr_calls(updated_at)")
 
 
+@migration("010_operators")
+def _operators(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE operators (
+            name TEXT PRIMARY KEY,
+            key_id TEXT NOT NULL UNIQUE,
+            secret_sha256 TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            rotated_at REAL,
+            revoked_at REAL
+        )"""
+    )
+    # What a request would do, in human terms (resource, cost, blast radius), as JSON; optional.
+    db.execute("ALTER TABLE approvals ADD COLUMN impact_json TEXT")
+
+
 def apply_migrations(db: sqlite3.Connection) -> list[str]:
     """Apply every migration not yet recorded; return the names applied."""
     db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from skill.stores.approvals import ApprovalStore
 from skill.stores.audit import AuditLog
+from skill.stores.audit_search import AuditSearch
 from skill.stores.database import Database
 from skill.stores.ivr_menus import IvrMenuStore
+from skill.stores.operators import OperatorStore
 from skill.stores.records import IdempotencyStore, SendCounter, SuppressionStore
 from skill.stores.verify_sends import VerifySendLog
 from skill.stores.webhook_events import WebhookEventStore
@@ -25,6 +27,8 @@ class Stores:
     verify_sends: VerifySendLog
     webhook_events: WebhookEventStore
     ivr_menus: IvrMenuStore
+    operators: OperatorStore
+    audit_search: AuditSearch
 
     @classmethod
     def open(cls, path: Path | str, secrets: tuple[str, ...] = ()) -> Stores:
@@ -39,6 +43,8 @@ class Stores:
             verify_sends=VerifySendLog(db),
             webhook_events=WebhookEventStore(db),
             ivr_menus=IvrMenuStore(db),
+            operators=OperatorStore(db),
+            audit_search=AuditSearch(db),
         )
 
     def close(self) -> None:
