@@ -1,10 +1,12 @@
-"""The console's JSON API for scripts: bearer token only, cookies ignored, so no CSRF exposure.
+"""The console's JSON API for scripts: an operator credential as bearer, cookies ignored (no CSRF exposure).
 
-GET  /api/approvals?status=&limit=      requests, newest first
-GET  /api/approvals/{id}                one request
-POST /api/approvals/{id}/approve        body {"operator": "..."}            (optional)
-POST /api/approvals/{id}/deny           body {"reason": "...", "operator": "..."}
-GET  /api/audit?n=&tool=                the audit tail, oldest of it first
+GET  /api/approvals?status=&tool=&limit=   requests, newest first
+GET  /api/approvals/{id}                   one request
+POST /api/approvals/{id}/approve           (no body needed)
+POST /api/approvals/{id}/deny              body {"reason": "..."}
+GET  /api/audit?n=&tool=                   the audit tail, oldest of it first
+
+Decisions are recorded under the operator whose credential was presented.
 """
 
 from __future__ import annotations
@@ -16,14 +18,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from skill.console.auth import DEFAULT_OPERATOR, bearer_of, token_matches
-from skill.console.state import MAX_TOOL_CHARS, Console, clean_operator, http_status_of, parse_limit
-from skill.console.templates import iso
+from skill.console.auth import bearer_of
+from skill.console.state import MAX_TOOL_CHARS, Console, http_status_of, parse_limit, parse_status
+from skill.console.views import iso
+from skill.core.impact_view import impact_of
+from skill.core.operators import OperatorRecord
 from skill.errors import InputError, SkillError
 from skill.stores.approvals import Approval
 from skill.stores.audit import AuditEntry
 
-API_STATUSES = ("pending", "approved", "denied", "used", "expired")
 MAX_BODY_BYTES = 16 * 1024
 
 
@@ -46,6 +49,27 @@ def approval_json(approval: Approval) -> dict[str, object]:
         "decided_by": approval.decided_by,
         "reason": approval.reason,
         "used_at": iso(approval.used_at),
+        "impact": impact_json(approval),
+    }
+
+
+def impact_json(approval: Approval) -> dict[str, object] | None:
+    view = impact_of(approval)
+    if view is None:
+        return None
+    return {
+        "resource": view.resource,
+        "facts": [{"label": fact.label, "value": fact.value} for fact in view.facts],
+        "cost": None
+        if view.cost is None
+        else {
+            "amount": view.cost.amount,
+            "currency": view.cost.currency,
+            "basis": view.cost.basis,
+            "estimate": view.cost.estimate,
+        },
+        "blast_radius": [{"label": fact.label, "value": fact.value} for fact in view.blast_radius],
+        "reversibility": view.reversibility,
     }
 
 
@@ -78,8 +102,11 @@ def unauthorized() -> JSONResponse:
         {
             "error": {
                 "code": "console.unauthorized",
-                "message": "The console API needs 'Authorization: Bearer <token>'.",
-                "remediation": ["The token is in the file console-token in the twilio-skill home directory."],
+                "message": "The console API needs 'Authorization: Bearer <operator credential>'.",
+                "remediation": [
+                    "Create a credential with `twilio-skill operators create NAME` (it is shown once).",
+                    "A rotated or revoked credential is refused; ask for a new one.",
+                ],
             }
         },
         status_code=401,
@@ -93,9 +120,12 @@ def _console(request: Request) -> Console:
     return console
 
 
-def _authorized(request: Request, console: Console) -> bool:
+async def _operator(request: Request, console: Console) -> OperatorRecord | None:
+    """The operator whose credential the request presents, or None."""
     given = bearer_of(request.headers.get("authorization", ""))
-    return given is not None and token_matches(given, console.token)
+    if given is None:
+        return None
+    return await console.run(lambda: console.operator_for(given))
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
@@ -115,33 +145,28 @@ async def _json_body(request: Request) -> dict[str, Any]:
         raise InputError(
             "The body must be a JSON object.",
             code="input.invalid_json",
-            remediation=['Send e.g. {"reason": "not during the sale", "operator": "dana"}.'],
+            remediation=['Send e.g. {"reason": "not during the sale"}.'],
         )
     return data
 
 
 async def list_approvals(request: Request) -> Response:
     console = _console(request)
-    if not _authorized(request, console):
+    if await _operator(request, console) is None:
         return unauthorized()
-    status = request.query_params.get("status") or None
+    tool = (request.query_params.get("tool") or "")[:MAX_TOOL_CHARS] or None
     try:
-        if status is not None and status not in API_STATUSES:
-            raise InputError(
-                f"Unknown status {status[:20]!r}.",
-                code="input.invalid_status",
-                remediation=[f"Use one of: {', '.join(API_STATUSES)}, or leave it out."],
-            )
+        status = parse_status(request.query_params.get("status"))
         limit = parse_limit(request.query_params.get("limit"))
     except SkillError as exc:
         return error_response(exc)
-    items = await console.run(lambda: console.stores.approvals.list(status=status, limit=limit))
+    items = await console.run(lambda: console.list_requests(status, tool, limit))
     return JSONResponse({"approvals": [approval_json(item) for item in items]})
 
 
 async def show_approval(request: Request) -> Response:
     console = _console(request)
-    if not _authorized(request, console):
+    if await _operator(request, console) is None:
         return unauthorized()
     approval_id = request.path_params["approval_id"]
     try:
@@ -153,16 +178,17 @@ async def show_approval(request: Request) -> Response:
 
 async def _decide(request: Request, *, approve: bool) -> Response:
     console = _console(request)
-    if not _authorized(request, console):
+    operator = await _operator(request, console)
+    if operator is None:
         return unauthorized()
     approval_id = request.path_params["approval_id"]
+    name = operator.name
     try:
         body = await _json_body(request)
-        operator = clean_operator(str(body.get("operator") or ""), DEFAULT_OPERATOR)
         reason = body.get("reason")
         reason_text = str(reason) if reason is not None else None
         approval = await console.run(
-            lambda: console.decide(approval_id, approve=approve, operator=operator, reason=reason_text)
+            lambda: console.decide(approval_id, approve=approve, operator=name, reason=reason_text, via="api")
         )
     except SkillError as exc:
         return error_response(exc)
@@ -179,7 +205,7 @@ async def deny_approval(request: Request) -> Response:
 
 async def audit_tail(request: Request) -> Response:
     console = _console(request)
-    if not _authorized(request, console):
+    if await _operator(request, console) is None:
         return unauthorized()
     try:
         limit = parse_limit(request.query_params.get("n"))
