@@ -212,7 +212,7 @@ async def audit_tail(request: Request) -> Response:
     except SkillError as exc:
         return error_response(exc)
     tool = (request.query_params.get("tool") or "")[:MAX_TOOL_CHARS] or None
-    entries = await console.run(lambda: console.stores.audit.tail(limit, tool=tool))
+    entries = await console.run(lambda: console.audit_tail(limit, tool))
     return JSONResponse({"entries": [audit_json(entry) for entry in entries]})
 
 

@@ -191,6 +191,10 @@ class Console:
         """Entries matching the filter, newest first, older than before_id when given."""
         return self.stores.audit_search.page(where, before_id=before_id, limit=limit)
 
+    def audit_tail(self, limit: int, tool: str | None) -> list[AuditEntry]:
+        """The newest entries (of one tool, when given), oldest of them first, as `audit tail` prints them."""
+        return self.stores.audit.tail(limit, tool=tool)
+
     def audit_choices(self) -> tuple[list[str], list[str]]:
         """(tools, outcomes) seen in the log, for the filter's choices."""
         return self.stores.audit_search.tools(), self.stores.audit_search.outcomes()

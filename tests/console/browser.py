@@ -42,12 +42,17 @@ SCREEN_HEIGHT = 900
 MAX_SHOT_HEIGHT = 4000
 
 
+PACKAGE_BIN = Path("/usr/bin")
+
+
+def installed(name: str) -> str | None:
+    """A program on PATH, or where the Debian package puts it."""
+    return shutil.which(name) or (str(PACKAGE_BIN / name) if (PACKAGE_BIN / name).exists() else None)
+
+
 def browser_paths() -> tuple[str, str]:
     """(chromium, chromedriver) from the Debian packages; skips outside CI, fails in CI, when missing."""
-    chromium = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-    driver = shutil.which("chromedriver") or (
-        "/usr/bin/chromedriver" if Path("/usr/bin/chromedriver").exists() else None
-    )
+    chromium, driver = installed("chromium"), installed("chromedriver")
     if chromium and driver:
         return chromium, driver
     reason = f"headless Chromium is not installed; install it with `{INSTALL_COMMAND}` (or `make browser-deps`)"
