@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from skill.core.approvals import ApprovalRequest, ApprovalService
 from skill.ports.clock import Clock, SystemClock
 from skill.ports.stores import StorePorts
-from skill.records.approvals import Approval
+from skill.records.approvals import Approval, Impact
 
 
 def approval_service(stores: StorePorts, *, ttl: int = 3600, clock: Clock | None = None) -> ApprovalService:
@@ -24,6 +25,7 @@ def open_request(
     summary: str | None = None,
     ttl: int = 600,
     clock: Clock | None = None,
+    impact: dict[str, Any] | None = None,
 ) -> Approval:
     """A new pending request (a fresh digest each time unless one is given twice)."""
     request = ApprovalRequest(
@@ -33,6 +35,7 @@ def open_request(
         profile=profile,
         summary=summary if summary is not None else f"{tool} with {args_json}",
         reason="test",
+        impact=Impact.model_validate(impact) if impact is not None else None,
     )
     approval, _ = approval_service(stores, ttl=ttl, clock=clock).request(request)
     return approval

@@ -60,6 +60,10 @@ def run_http(settings: Settings, *, host: str, port: int, allow_hosts: tuple[str
     """Serve MCP over streamable HTTP at /mcp; beyond loopback every request needs the bearer token."""
     import uvicorn
 
+    from skill.cli.ports import ensure_port_free
+
+    ensure_port_free(host, port, command="serve --transport http", make_hint=True)
+
     from skill.server.http import (
         MCP_PATH,
         TOKEN_FILE,

@@ -47,6 +47,9 @@ def webhooks(state: CliState, port: int, host: str, public_url: str | None, log_
         settings = settings.with_overrides(public_url=public_url)
     configure_logging(log_level, settings.secret_values())
     base = (settings.public_url or f"http://{host}:{port}").rstrip("/")
+    from skill.cli.ports import ensure_port_free
+
+    ensure_port_free(host, port, command="webhooks")
     app = build_webhooks_app(settings)
     paths = callback_paths(app)
     err(f"twilio-skill: receiving webhooks on {host}:{port}; configure Twilio with e.g. {base}{paths[0]}")

@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from skill.records.approvals import Approval
-from skill.records.audit import AuditEntry
+from skill.records.audit import AuditEntry, AuditFilter
 from skill.records.events import NewEvent, StoredEvent
 from skill.records.ivr import CallState, DeployedMenu
+from skill.records.operators import OperatorRecord
 
 IvrDecision = Callable[[CallState | None], tuple[str, CallState]]
 EventEffect = Callable[[Any, StoredEvent], None]
@@ -66,19 +67,12 @@ class AuditLog(Protocol):
         """Set the outcome of an entry recorded as 'started', merging detail into it."""
         ...
 
-    def query(
-        self,
-        *,
-        tool: str | None = None,
-        outcome: str | None = None,
-        approval_id: str | None = None,
-        event: str | None = None,
-        since: float | None = None,
-        until: float | None = None,
-        before_id: int | None = None,
-        limit: int = 50,
-    ) -> list[AuditEntry]:
-        """Entries matching every filter given, newest first; before_id pages back."""
+    def search(self, where: AuditFilter, *, before_id: int | None = None, limit: int = 50) -> list[AuditEntry]:
+        """Entries matching the filter, newest first, older than before_id when given (keyset paging)."""
+        ...
+
+    def choices(self) -> tuple[list[str], list[str]]:
+        """The tool names and outcomes that appear in the log."""
         ...
 
     def tail(self, limit: int = 20, tool: str | None = None) -> list[AuditEntry]:
@@ -166,6 +160,30 @@ class IvrMenuStore(Protocol):
     def respond(self, call_sid: str, step_key: str, decide: IvrDecision, *, now: float | None = None) -> str: ...
 
 
+class OperatorStore(Protocol):
+    """Where operator records live (SQLite by default)."""
+
+    def add(self, name: str, key_id: str, secret_sha256: str) -> OperatorRecord:
+        """Raises: InputError: the name is taken (revoked names stay taken)."""
+        ...
+
+    def replace_key(self, name: str, key_id: str, secret_sha256: str) -> OperatorRecord:
+        """Raises: NotFoundError: unknown name. PolicyError: the operator was revoked."""
+        ...
+
+    def revoke(self, name: str) -> OperatorRecord:
+        """Raises: NotFoundError: unknown name. PolicyError: already revoked."""
+        ...
+
+    def get(self, name: str) -> OperatorRecord:
+        """Raises: NotFoundError: unknown name."""
+        ...
+
+    def by_key(self, key_id: str) -> OperatorRecord | None: ...
+
+    def list(self) -> list[OperatorRecord]: ...
+
+
 class StorePorts(Protocol):
     """Every store, opened together on one database."""
 
@@ -192,5 +210,8 @@ class StorePorts(Protocol):
 
     @property
     def ivr_menus(self) -> IvrMenuStore: ...
+
+    @property
+    def operators(self) -> OperatorStore: ...
 
     def close(self) -> None: ...

@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from skill.records.base import Record
+
+MAX_TEXT = 500
+MAX_FACTS = 20
+
+
+def _cap(value: str) -> str:
+    return value[:MAX_TEXT]
+
+
+def _few(items: list[Any]) -> list[Any]:
+    return items[:MAX_FACTS]
+
+
+# Impact text comes partly from Twilio (friendly names, URLs): bounded here, escaped where shown.
+Text = Annotated[str, AfterValidator(_cap)]
 
 Status = Literal["pending", "approved", "denied", "used"]
 # The status a person sees: an undecided or unused request past its expiry reads "expired".
@@ -18,25 +33,42 @@ APPROVAL_ID_PATTERN = r"^apr_[0-9a-f]{16}$"
 
 
 class Fact(Record):
-    label: str = Field(description="What the value is, e.g. 'SMS URL'.")
-    value: str = Field(description="The value, as text.")
+    label: Text = Field(description="What the value is, e.g. 'SMS URL'.")
+    value: Text = Field(description="The value, as text.")
 
 
 class Cost(Record):
-    amount: str = Field(description="Decimal amount, e.g. '1.15'.")
-    currency: str = Field(description="ISO currency code, e.g. 'USD'.")
-    basis: str = Field(description="How it was worked out, e.g. 'monthly number price'.")
+    amount: Text = Field(description="Decimal amount, e.g. '1.15'.")
+    currency: Text = Field(description="ISO currency code, e.g. 'USD'.")
+    basis: Text = Field(description="What it is for, e.g. 'per month'.")
     estimate: bool = Field(default=True, description="True: from published prices, not a bill.")
+
+    def text(self) -> str:
+        """E.g. "about 1.15 USD per month" ("about" only for an estimate)."""
+        words = [("about " if self.estimate else "") + self.amount, self.currency, self.basis]
+        return " ".join(word for word in words if word)
 
 
 class Impact(Record):
     """What a gated call would do, in terms a person can judge quickly."""
 
-    resource: str = Field(description="The resource in human terms.")
-    facts: list[Fact] = Field(default_factory=list, description="What it is and does now.")
+    resource: Text = Field(description="The resource in human terms.")
+    facts: Annotated[list[Fact], AfterValidator(_few)] = Field(default_factory=list, description="What it is now.")
     cost: Cost | None = Field(default=None, description="Estimated cost, where Twilio publishes one.")
-    blast_radius: list[Fact] = Field(default_factory=list, description="Who or what else it touches.")
+    blast_radius: Annotated[list[Fact], AfterValidator(_few)] = Field(
+        default_factory=list, description="Who or what else it touches."
+    )
     reversibility: Reversibility = Field(default="reversible", description="reversible, not reversible, costs money.")
+
+    def rows(self) -> list[tuple[str, str]]:
+        """(label, value) pairs in reading order, for a plain listing."""
+        rows = [("resource", self.resource)] if self.resource else []
+        rows += [(fact.label, fact.value) for fact in self.facts]
+        if self.cost is not None:
+            rows.append(("cost", self.cost.text()))
+        rows += [(f"affects: {fact.label}", fact.value) for fact in self.blast_radius]
+        rows.append(("reversibility", self.reversibility))
+        return rows
 
 
 def _iso(ts: float | None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,3 +31,15 @@ class AuditEntry(Record):
             "approval_id": self.approval_id,
             "detail": self.detail,
         }
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Entries to show; every field left None matches everything. Times are Unix seconds, UTC."""
+
+    tool: str | None = None
+    outcome: str | None = None
+    approval_id: str | None = None
+    event: str | None = None
+    since: float | None = None
+    until: float | None = None

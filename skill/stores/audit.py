@@ -7,9 +7,12 @@ import sqlite3
 from typing import Any
 
 from skill.ports.clock import Clock, SystemClock
-from skill.records.audit import AuditEntry
+from skill.records.audit import AuditEntry, AuditFilter
 from skill.redaction import redact
 from skill.stores.database import Database
+
+MAX_PAGE = 1000
+MAX_CHOICES = 200
 
 
 def entry_of(row: sqlite3.Row) -> AuditEntry:
@@ -62,32 +65,38 @@ class SqliteAuditLog:
                 (outcome, json.dumps(merged, sort_keys=True), entry_id),
             )
 
-    def query(
-        self,
-        *,
-        tool: str | None = None,
-        outcome: str | None = None,
-        approval_id: str | None = None,
-        event: str | None = None,
-        since: float | None = None,
-        until: float | None = None,
-        before_id: int | None = None,
-        limit: int = 50,
-    ) -> list[AuditEntry]:
+    def search(self, where: AuditFilter, *, before_id: int | None = None, limit: int = 50) -> list[AuditEntry]:
         clauses: list[str] = []
         params: list[object] = []
-        for column, value in (("tool", tool), ("outcome", outcome), ("approval_id", approval_id), ("event", event)):
+        for column, value in (
+            ("tool", where.tool),
+            ("outcome", where.outcome),
+            ("approval_id", where.approval_id),
+            ("event", where.event),
+        ):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
-        bounds: tuple[tuple[str, float | None], ...] = (("ts >= ?", since), ("ts < ?", until), ("id < ?", before_id))
+        bounds: tuple[tuple[str, float | None], ...] = (
+            ("ts >= ?", where.since),
+            ("ts < ?", where.until),
+            ("id < ?", before_id),
+        )
         for clause, bound in bounds:
             if bound is not None:
                 clauses.append(clause)
                 params.append(bound)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = self.db.query(f"SELECT * FROM audit {where} ORDER BY id DESC LIMIT ?", (*params, limit))
+        sql = f"SELECT * FROM audit {'WHERE ' + ' AND '.join(clauses) if clauses else ''} ORDER BY id DESC LIMIT ?"
+        rows = self.db.query(sql, (*params, max(1, min(limit, MAX_PAGE))))
         return [entry_of(row) for row in rows]
 
+    def choices(self) -> tuple[list[str], list[str]]:
+        """The tool names and the outcomes that appear in the log, for a filter's choices."""
+        tools = self.db.query(
+            "SELECT DISTINCT tool FROM audit WHERE tool IS NOT NULL ORDER BY tool LIMIT ?", (MAX_CHOICES,)
+        )
+        outcomes = self.db.query("SELECT DISTINCT outcome FROM audit ORDER BY outcome LIMIT ?", (MAX_CHOICES,))
+        return [str(row["tool"]) for row in tools], [str(row["outcome"]) for row in outcomes]
+
     def tail(self, limit: int = 20, tool: str | None = None) -> list[AuditEntry]:
-        return list(reversed(self.query(tool=tool, limit=limit)))
+        return list(reversed(self.search(AuditFilter(tool=tool), limit=limit)))

@@ -180,7 +180,21 @@ def _ivr(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX ivr_calls_updated ON ivr_calls(updated_at)")
 
 
-@migration("010_approval_impact")
+@migration("010_operators")
+def _operators(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE operators (
+            name TEXT PRIMARY KEY,
+            key_id TEXT NOT NULL UNIQUE,
+            secret_sha256 TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            rotated_at REAL,
+            revoked_at REAL
+        )"""
+    )
+
+
+@migration("011_approval_impact")
 def _approval_impact(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE approvals ADD COLUMN impact_json TEXT")
     db.execute("ALTER TABLE approvals ADD COLUMN requested_by TEXT")
@@ -188,7 +202,7 @@ def _approval_impact(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX approvals_pending ON approvals(tool, args_sha256, profile, status)")
 
 
-@migration("011_audit_filters")
+@migration("012_audit_filters")
 def _audit_filters(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX audit_tool ON audit(tool, id)")
     db.execute("CREATE INDEX audit_approval ON audit(approval_id)")

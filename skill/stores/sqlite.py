@@ -10,6 +10,7 @@ from skill.stores.approvals import SqliteApprovalStore
 from skill.stores.audit import SqliteAuditLog
 from skill.stores.database import Database
 from skill.stores.ivr_menus import SqliteIvrMenuStore
+from skill.stores.operators import SqliteOperatorStore
 from skill.stores.records import SqliteIdempotencyStore, SqliteSendCounter, SqliteSuppressionStore
 from skill.stores.verify_sends import SqliteVerifySendLog
 from skill.stores.webhook_events import SqliteWebhookEventStore
@@ -28,6 +29,7 @@ class Stores:
     verify_sends: SqliteVerifySendLog
     webhook_events: SqliteWebhookEventStore
     ivr_menus: SqliteIvrMenuStore
+    operators: SqliteOperatorStore
 
     @classmethod
     def open(cls, path: Path | str, secrets: tuple[str, ...] = (), clock: Clock | None = None) -> Stores:
@@ -44,6 +46,7 @@ class Stores:
             verify_sends=SqliteVerifySendLog(db, wall),
             webhook_events=SqliteWebhookEventStore(db, wall),
             ivr_menus=SqliteIvrMenuStore(db, wall),
+            operators=SqliteOperatorStore(db, wall),
         )
 
     def close(self) -> None:
