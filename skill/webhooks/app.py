@@ -181,8 +181,8 @@ class Receiver:
             checked = await self.verified_twilio(request)
             if isinstance(checked, Response):
                 return checked
-            token = request.headers.get("i-twilio-idempotency-token")
-            event = ev.twilio_event(kind, checked.params, idempotency_token=token, raw_body=checked.raw_body)
+            # Keyed on signed content only: I-Twilio-Idempotency-Token is not signed (see events).
+            event = ev.twilio_event(kind, checked.params, raw_body=checked.raw_body)
             await self.store_durably([event])
             if kind == ev.SMS_INBOUND:
                 text = reply_text(keyword_of(checked.value("Body")), self.settings.help_text)
