@@ -8,42 +8,46 @@
     POST /sendgrid/inbound        SendGrid Inbound Parse (multipart, ?token=) -> 204
     GET  /healthz
 
-Every Twilio route checks X-Twilio-Signature before anything else; a bad or missing signature is
-answered 403 and nothing is stored. A valid callback is committed to the store before the 2xx, and
-a repeat of one already stored is answered 2xx without a second row. Opt-outs and counters are
-applied afterwards by a worker in the app's lifespan (skill.webhooks.processing).
+Every Twilio route reads its body within bounds (413 over the size, 400 for a body that breaks a
+bound, skill.webhooks.bodies) and checks X-Twilio-Signature before anything else; a bad or missing
+signature is answered 403 and nothing is stored. A valid callback is committed to the store before
+the 2xx, and a repeat of one already stored (by its signed content, skill.webhooks.events) is
+answered 2xx without a second row. Opt-outs and counters are applied afterwards by a worker in the
+app's lifespan (skill.webhooks.processing).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl
 
 import anyio
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from skill.config import Settings
-from skill.core.signing import (
-    HMAC_SHA1,
-    TokenResolver,
-    form_params,
-    signature_algorithm,
-    verify_sendgrid,
-    verify_twilio,
-)
+from skill.core.signing import HMAC_SHA1, TokenResolver, signature_algorithm, verify_sendgrid, verify_twilio
 from skill.core.webhook_tokens import token_resolver
 from skill.stores.sqlite import Stores
 from skill.webhooks import events as ev
+from skill.webhooks.bodies import (
+    MAX_BODY_BYTES,
+    BadBody,
+    BodyTooLarge,
+    bounded_json,
+    form_fields,
+    json_fields,
+    query_fields,
+    read_body,
+)
 from skill.webhooks.group_commit import GroupCommit
 from skill.webhooks.inbound import keyword_of, reply_text, twiml_message
 from skill.webhooks.processing import EventProcessor
@@ -51,7 +55,6 @@ from skill.webhooks.urls import public_url
 
 log = logging.getLogger("twilio_skill.webhooks")
 
-MAX_BODY_BYTES = 1024 * 1024
 MOUNT_PATH = "/webhooks"
 IVR_PATH = "/twilio/voice/ivr/{menu}/{node}"
 TWIML = "text/xml"
@@ -75,31 +78,16 @@ class TwilioCallback:
 TwilioHandler = Callable[[TwilioCallback], Awaitable[Response]]
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The whole body, refusing at once anything over `limit` bytes.
-
-    Raises:
-        BodyTooLarge: the declared or actual length is over the limit.
-    """
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _forbidden(reason: str) -> Response:
     return PlainTextResponse(f"Forbidden: {reason}\n", status_code=403)
+
+
+def _bad_request(problem: BadBody) -> Response:
+    return PlainTextResponse(f"Bad request: {problem}\n", status_code=400)
+
+
+def _too_large() -> Response:
+    return PlainTextResponse("Request body too large\n", status_code=413)
 
 
 @dataclass
@@ -113,7 +101,9 @@ class Receiver:
     max_body: int = MAX_BODY_BYTES
     clock: Callable[[], float] = time.time
     ivr: TwilioHandler | None = None
-    stats: dict[str, int] = field(default_factory=lambda: {"stored": 0, "duplicate": 0, "forbidden": 0})
+    stats: dict[str, int] = field(
+        default_factory=lambda: {"stored": 0, "duplicate": 0, "forbidden": 0, "bad_request": 0}
+    )
 
     def __post_init__(self) -> None:
         self.batches = GroupCommit(lambda batch: ev.store_events(self.stores.webhook_events, batch))
@@ -133,26 +123,30 @@ class Receiver:
             self.processor.notify()
         return fresh
 
+    def refused_body(self, problem: BadBody) -> Response:
+        self.stats["bad_request"] += 1
+        log.warning("refused a webhook body: %s", problem)
+        return _bad_request(problem)
+
     async def verified_twilio(self, request: Request) -> TwilioCallback | Response:
-        """The callback when its signature verifies, else the 403/413 response to send."""
+        """The callback when its signature verifies, else the 400/403/413 response to send."""
         try:
             raw = await read_body(request, self.max_body)
         except BodyTooLarge:
-            return PlainTextResponse("Request body too large\n", status_code=413)
+            return _too_large()
         url = public_url(request.scope, self.settings.public_url)
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type == "application/json":
-            signed_params: dict[str, list[str]] | None = None
-            try:
-                data = json.loads(raw) if raw else {}
-            except ValueError:
-                data = None
-            fields = data if isinstance(data, dict) else {}
-            params = {k: [v if isinstance(v, str) else json.dumps(v)] for k, v in fields.items() if v is not None}
-        else:
-            params = form_params(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
-            signed_params = params
-        query = parse_qs(request.url.query)
+        # The token is chosen by the AccountSid inside the body, so the body is parsed (within bounds) first.
+        try:
+            query = query_fields(request.url.query)
+            if content_type == "application/json":
+                signed_params: dict[str, list[str]] | None = None
+                params = json_fields(raw)
+            else:
+                params = form_fields(raw)
+                signed_params = params
+        except BadBody as problem:
+            return self.refused_body(problem)
         sids = params.get("AccountSid") or query.get("AccountSid")
         account_sid = sids[0] if sids else None
         signature = request.headers.get("x-twilio-signature")
@@ -172,7 +166,7 @@ class Receiver:
         )
         if not valid:
             self.stats["forbidden"] += 1
-            log.warning("refused a Twilio request to %s: signature missing or invalid", request.url.path)
+            log.warning("refused a Twilio request to %r: signature missing or invalid", request.url.path)
             return _forbidden("invalid or missing X-Twilio-Signature")
         return TwilioCallback(request=request, url=url, params=params, account_sid=account_sid, raw_body=raw)
 
@@ -203,7 +197,7 @@ class Receiver:
         try:
             raw = await read_body(request, self.max_body)
         except BodyTooLarge:
-            return PlainTextResponse("Request body too large\n", status_code=413)
+            return _too_large()
         key = self.settings.sendgrid_webhook_public_key
         if not key or not verify_sendgrid(
             key,
@@ -216,9 +210,11 @@ class Receiver:
             log.warning("refused a SendGrid event post: signature missing, invalid, stale, or no key configured")
             return _forbidden("invalid or missing SendGrid event signature")
         try:
-            new_events = ev.sendgrid_events(raw)
+            new_events = ev.sendgrid_events(bounded_json(raw))
+        except BadBody as problem:
+            return self.refused_body(problem)
         except ValueError:
-            return PlainTextResponse("Expected a JSON array of events\n", status_code=400)
+            return self.refused_body(BadBody("expected a JSON array of event objects"))
         await self.store_durably(new_events)
         return Response(status_code=204)
 
@@ -228,16 +224,19 @@ class Receiver:
         try:
             raw = await read_body(request, self.max_body)
         except BodyTooLarge:
-            return PlainTextResponse("Request body too large\n", status_code=413)
+            return _too_large()
         expected = self.settings.inbound_parse_token
         given = request.query_params.get("token", "")
         if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
             self.stats["forbidden"] += 1
             return _forbidden("missing or wrong ?token= for Inbound Parse")
         replay = Request(request.scope, receive=_replay(raw))
-        async with replay.form(max_files=20, max_fields=200) as form:
-            fields = {name: value for name, value in form.multi_items() if isinstance(value, str)}
-            fields["attachments"] = str(sum(1 for _, value in form.multi_items() if not isinstance(value, str)))
+        try:
+            async with replay.form(max_files=20, max_fields=200) as form:
+                fields = {name: value for name, value in form.multi_items() if isinstance(value, str)}
+                fields["attachments"] = str(sum(1 for _, value in form.multi_items() if not isinstance(value, str)))
+        except HTTPException as exc:  # Starlette's answer to a malformed or over-long multipart body
+            return self.refused_body(BadBody(exc.detail))
         await self.store_durably([ev.inbound_parse_event(fields, raw)])
         return Response(status_code=204)
 

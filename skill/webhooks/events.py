@@ -76,13 +76,12 @@ def twilio_event(kind: str, params: Mapping[str, Sequence[str]], *, raw_body: by
     )
 
 
-def sendgrid_events(raw_body: bytes) -> list[NewEvent]:
-    """The events of one SendGrid Event Webhook post (a JSON array).
+def sendgrid_events(data: Any) -> list[NewEvent]:
+    """The events of one SendGrid Event Webhook post (its JSON body, already parsed within bounds).
 
     Raises:
         ValueError: the body is not a JSON array of objects.
     """
-    data = json.loads(raw_body)
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise ValueError("expected a JSON array of event objects")
     events: list[NewEvent] = []
