@@ -8,7 +8,8 @@
     POST /sendgrid/inbound        SendGrid Inbound Parse (multipart, ?token=) -> 204
     GET  /healthz
 
-Every Twilio route reads its body within bounds (413 over the size, 400 for a body that breaks a
+Every request must name a host the receiver answers to (skill.webhooks.hosts), else 421. Every
+Twilio route then reads its body within bounds (413 over the size, 400 for a body that breaks a
 bound, skill.webhooks.bodies) and checks X-Twilio-Signature before anything else; a bad or missing
 signature is answered 403 and nothing is stored. A valid callback is committed to the store before
 the 2xx, and a repeat of one already stored (by its signed content, skill.webhooks.events) is
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from typing import Any
 import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -49,9 +51,10 @@ from skill.webhooks.bodies import (
     read_body,
 )
 from skill.webhooks.group_commit import GroupCommit
+from skill.webhooks.hosts import TrustedProxies, allowed_host_names, check_public_url
 from skill.webhooks.inbound import keyword_of, reply_text, twiml_message
 from skill.webhooks.processing import EventProcessor
-from skill.webhooks.urls import public_url
+from skill.webhooks.urls import HostPin, UrlPolicy
 
 log = logging.getLogger("twilio_skill.webhooks")
 
@@ -98,11 +101,12 @@ class Receiver:
     stores: Stores
     tokens: TokenResolver
     processor: EventProcessor
+    urls: UrlPolicy
     max_body: int = MAX_BODY_BYTES
     clock: Callable[[], float] = time.time
     ivr: TwilioHandler | None = None
     stats: dict[str, int] = field(
-        default_factory=lambda: {"stored": 0, "duplicate": 0, "forbidden": 0, "bad_request": 0}
+        default_factory=lambda: {"stored": 0, "duplicate": 0, "forbidden": 0, "bad_request": 0, "misdirected": 0}
     )
 
     def __post_init__(self) -> None:
@@ -134,7 +138,7 @@ class Receiver:
             raw = await read_body(request, self.max_body)
         except BodyTooLarge:
             return _too_large()
-        url = public_url(request.scope, self.settings.public_url)
+        url = self.urls.signed_url(request.scope)
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         # The token is chosen by the AccountSid inside the body, so the body is parsed (within bounds) first.
         try:
@@ -267,13 +271,29 @@ def build_webhooks_app(
     max_body: int = MAX_BODY_BYTES,
     clock: Callable[[], float] = time.time,
     run_worker: bool = True,
+    bind_host: str | None = None,
+    allowed_hosts: Iterable[str] = (),
 ) -> Starlette:
     """The receiver as a Starlette app. Without `stores` it opens (and closes) its own on the settings' file.
 
     `tokens` finds an account's auth token by SID (default: token_resolver(settings)); `ivr` answers
     POST /twilio/voice/ivr/{menu}/{node}[/{role}] after the signature check (default: the menus
-    deployed with ivr_deploy, skill.webhooks.ivr).
+    deployed with ivr_deploy, skill.webhooks.ivr). Host names answered to are the loopback names,
+    `bind_host` (the address the server binds), the public URL's host, the settings'
+    webhook_allowed_hosts and `allowed_hosts`; forwarded headers are believed from the settings'
+    forwarded_allow_ips only.
+
+    Raises:
+        ConfigError: the public URL or a trusted proxy address is unusable.
     """
+    check_public_url(settings.public_url)
+    urls = UrlPolicy(
+        allowed_hosts=allowed_host_names(
+            bind_host, settings.public_url, (*settings.webhook_allowed_hosts, *allowed_hosts)
+        ),
+        proxies=TrustedProxies(settings.forwarded_allow_ips),
+        public_url=settings.public_url,
+    )
     owned = stores is None
     opened = stores if stores is not None else Stores.open(settings.db_path)
     if ivr is None:
@@ -285,6 +305,7 @@ def build_webhooks_app(
         stores=opened,
         tokens=tokens or token_resolver(settings),
         processor=EventProcessor(settings, opened),
+        urls=urls,
         max_body=max_body,
         clock=clock,
         ivr=ivr,
@@ -312,7 +333,11 @@ def build_webhooks_app(
         Route("/sendgrid/inbound", receiver.sendgrid_inbound, methods=["POST"]),
         Route("/healthz", receiver.healthz, methods=["GET"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(HostPin, policy=urls, stats=receiver.stats)],
+    )
     app.state.receiver = receiver
     return app
 
@@ -348,6 +373,12 @@ class WebhooksBeside:
             await self.app(scope, receive, send)
 
 
-def with_webhooks(app: ASGIApp, settings: Settings) -> ASGIApp:
-    """`app` with the webhook receiver mounted at /webhooks (for `serve --transport http`)."""
-    return WebhooksBeside(app, build_webhooks_app(settings))
+def with_webhooks(
+    app: ASGIApp, settings: Settings, *, bind_host: str | None = None, allowed_hosts: Iterable[str] = ()
+) -> ASGIApp:
+    """`app` with the webhook receiver mounted at /webhooks (for `serve --transport http`).
+
+    Raises:
+        ConfigError: the receiver's settings are unusable (see build_webhooks_app).
+    """
+    return WebhooksBeside(app, build_webhooks_app(settings, bind_host=bind_host, allowed_hosts=allowed_hosts))

@@ -1,5 +1,5 @@
-"""Hostile bodies: deep or wide JSON, oversized and badly encoded bodies, too many fields. Each gets a
-clear 4xx; none a 500, none is stored."""
+"""Hostile bodies and Host headers: deep or wide JSON, oversized and badly encoded bodies, too many fields,
+and requests naming a host that is not ours. Each gets a clear 4xx; none a 500, none is stored."""
 
 from __future__ import annotations
 
@@ -9,11 +9,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import anyio
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 
 from skill.config import SANDBOX_ACCOUNT_SID
+from skill.webhooks.app import WebhooksBeside, build_webhooks_app
 from skill.webhooks.bodies import MAX_BODY_BYTES, MAX_FIELDS, MAX_JSON_DEPTH, nests_deeper_than
+from tests.e2e.support import free_port, listening
 from tests.security.support import (
     BASE,
     STATUS_PATH,
@@ -197,3 +203,118 @@ async def test_an_inbound_parse_post_with_too_many_parts_is_refused_with_400(
         response = await web.post("/sendgrid/inbound?token=t", data=data, files=attachments or {"f": ("a", b"x")})
         assert response.status_code == 400
         assert place.events() == []
+
+
+# --- Host headers -------------------------------------------------------------------------------
+
+FOREIGN_HOSTS = [
+    "other-app.example.net",
+    "other-app.example.net:8766",
+    "127.0.0.1.other-app.example.net",
+    "localhost.",
+    "other@127.0.0.1",
+    "127.0.0.1:8766/x",
+    "[::1",
+    "127.0.0.1 ",
+    "",
+]
+
+
+@pytest.mark.parametrize("host", FOREIGN_HOSTS)
+async def test_a_callback_signed_for_a_forged_host_is_refused_with_421_and_not_stored(
+    tmp_path: Path, host: str
+) -> None:
+    params = status_params(message_sid(2), "delivered")
+    headers = form_signature(f"http://{host}{STATUS_PATH}", params) | {"Host": host}
+    async with site(tmp_path) as place, place.client() as web:
+        response = await web.post(STATUS_PATH, data=params, headers=headers)
+        assert response.status_code == 421
+        assert "does not answer to" in response.text
+        assert place.events() == []
+        assert place.receiver.stats["misdirected"] == 1
+
+
+async def test_two_host_headers_are_refused(tmp_path: Path) -> None:
+    params = status_params(message_sid(3), "delivered")
+    headers = [*form_signature(f"{BASE}{STATUS_PATH}", params).items(), ("Host", "127.0.0.1:8766"), ("Host", "evil")]
+    async with site(tmp_path) as place, place.client() as web:
+        response = await web.post(STATUS_PATH, data=params, headers=headers)
+        assert response.status_code == 421
+        assert place.events() == []
+
+
+@pytest.mark.parametrize(
+    ("host", "env"),
+    [
+        ("LOCALHOST:8766", {}),
+        ("[::1]:8766", {}),
+        ("localhost", {}),
+        ("hooks.internal:8080", {"TWILIO_SKILL_WEBHOOK_ALLOWED_HOSTS": "hooks.internal, other.internal"}),
+        ("hooks.example.com", {"TWILIO_SKILL_PUBLIC_URL": "https://hooks.example.com"}),
+    ],
+)
+async def test_loopback_the_public_urls_host_and_listed_names_are_answered(
+    tmp_path: Path, host: str, env: dict[str, str]
+) -> None:
+    params = status_params(message_sid(4), "delivered")
+    signed_for = env.get("TWILIO_SKILL_PUBLIC_URL", f"http://{host}") + STATUS_PATH
+    async with site(tmp_path, **env) as place, place.client() as web:
+        response = await web.post(STATUS_PATH, data=params, headers=form_signature(signed_for, params) | {"Host": host})
+        assert response.status_code == 204
+        assert len(place.events()) == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/sendgrid/events"), ("POST", "/sendgrid/inbound?token=t"), ("GET", "/healthz"),
+     ("POST", "/twilio/voice/ivr/main/start"), ("GET", "/nowhere")],
+)  # fmt: skip
+async def test_every_route_is_pinned_to_the_hosts_it_answers_to(tmp_path: Path, method: str, path: str) -> None:
+    async with site(tmp_path, TWILIO_SKILL_INBOUND_PARSE_TOKEN="t") as place, place.client() as web:
+        response = await web.request(method, path, headers={"Host": "other-app.example.net"}, content=b"[]")
+        assert response.status_code == 421
+        assert place.events() == []
+
+
+async def test_beside_the_mcp_endpoint_the_receiver_is_pinned_too(tmp_path: Path) -> None:
+    other = Starlette(routes=[Route("/mcp", lambda request: PlainTextResponse("mcp"), methods=["GET"])])
+    async with site(tmp_path) as place:
+        app = WebhooksBeside(other, build_webhooks_app(place.settings, place.stores, run_worker=False))
+        params = status_params(message_sid(5), "delivered")
+        path = f"/webhooks{STATUS_PATH}"
+        async with place.client(app=app) as web:
+            forged = form_signature(f"http://other-app.example.net{path}", params) | {"Host": "other-app.example.net"}
+            assert (await web.post(path, data=params, headers=forged)).status_code == 421
+            assert (
+                await web.post(path, data=params, headers=form_signature(f"{BASE}{path}", params))
+            ).status_code == 204
+        assert len(place.events()) == 1
+
+
+# --- both commands, under uvicorn --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "prefix"),
+    [(("webhooks",), ""), (("serve", "--transport", "http"), "/webhooks")],
+    ids=["twilio-skill webhooks", "twilio-skill serve --transport http"],
+)
+async def test_both_commands_refuse_a_forged_host_and_take_a_genuine_callback(
+    tmp_path: Path, command: tuple[str, ...], prefix: str
+) -> None:
+    port = free_port()
+    path = f"{prefix}{STATUS_PATH}"
+    with listening(tmp_path / "home", port, tmp_path / "server.log", *command, "--port", str(port)):
+        with anyio.fail_after(20):
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as web:
+                forged_params = status_params(message_sid(6), "delivered")
+                forged = form_signature(f"http://other-app.example.net{path}", forged_params)
+                refused = await web.post(path, data=forged_params, headers=forged | {"Host": "other-app.example.net"})
+                deep = await web.post(f"{path}?AccountSid={SANDBOX_ACCOUNT_SID}", content=nested(100_000),
+                                      headers={"Content-Type": "application/json"})  # fmt: skip
+                params = status_params(message_sid(7), "delivered")
+                genuine = await web.post(
+                    path, data=params, headers=form_signature(f"http://127.0.0.1:{port}{path}", params)
+                )
+    assert (refused.status_code, deep.status_code, genuine.status_code) == (421, 400, 204)
+    assert "Traceback" not in (tmp_path / "server.log").read_text()
