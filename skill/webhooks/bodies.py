@@ -2,10 +2,10 @@
 
 The auth token that checks a Twilio signature is chosen by the AccountSid inside the body, so the
 body is parsed before it is trusted. Everything that parsing could be made to spend is bounded
-first: the size (MAX_BODY_BYTES), the number of fields (MAX_FIELDS), the nesting of JSON
-(MAX_JSON_DEPTH, checked by a scan in C-speed string operations before `json.loads`, which recurses
-once per level and would raise RecursionError on a deep document) and the encoding (strict UTF-8). A body that breaks
-a bound raises BadBody, which the receiver answers with 400.
+first: the size (MAX_BODY_BYTES), the number of fields (MAX_FIELDS), the encoding (strict UTF-8)
+and the nesting of JSON (MAX_JSON_DEPTH), checked by a scan of C-speed byte operations before
+`json.loads`, which recurses once per level and would raise RecursionError on a deep document. A
+body that breaks a bound raises BadBody, which the receiver answers with 400.
 """
 
 from __future__ import annotations
