@@ -93,6 +93,18 @@ class SqliteWebhookEventStore:
             (day, event.kind, event.status or ""),
         )
 
+    @staticmethod
+    def processed_before(conn: sqlite3.Connection, event: StoredEvent) -> bool:
+        """True when another event of the same kind and SID was processed already (call inside a
+        processing transaction, where rows marked earlier in the same batch count too)."""
+        if not event.sid:
+            return False
+        row = conn.execute(
+            "SELECT 1 FROM webhook_events WHERE sid = ? AND kind = ? AND id <> ? AND processed_at IS NOT NULL LIMIT 1",
+            (event.sid, event.kind, event.id),
+        ).fetchone()
+        return row is not None
+
     def pending_count(self) -> int:
         return int(self.db.query("SELECT COUNT(*) FROM webhook_events WHERE processed_at IS NULL")[0][0])
 

@@ -40,7 +40,11 @@ def sandbox() -> Sandbox:
 async def receiver(services: Services, sandbox: Sandbox) -> AsyncIterator[Any]:
     """The webhook receiver on the services' store, reached by the sandbox in memory."""
     app = build_webhooks_app(
-        services.settings, services.stores, tokens=token_resolver(services.settings, sandbox.state), run_worker=False
+        services.settings,
+        services.stores,
+        tokens=token_resolver(services.settings, sandbox.state),
+        run_worker=False,
+        allowed_hosts=["receiver.test"],
     )
     sandbox.callbacks.transport = httpx.ASGITransport(app=app)
     yield app

@@ -18,7 +18,7 @@ from skill.sandbox.state import make_sid
 from skill.webhooks.app import build_webhooks_app
 from tests.conftest import call
 from tests.e2e.support import free_port
-from tests.webhooks.support import BASE, STAGING_SUB, post_signed, status_params
+from tests.webhooks.support import BASE, RECEIVER_HOST, STAGING_SUB, post_signed, status_params
 
 pytestmark = pytest.mark.anyio
 URL = "https://hooks.example.com/twilio/sms/status"
@@ -27,7 +27,9 @@ PARAMS = {"AccountSid": SANDBOX_ACCOUNT_SID, "MessageSid": "SM" + "1" * 32, "Mes
 
 def receiver_for(services: Services) -> Any:
     tokens = services.webhook_tokens
-    return build_webhooks_app(services.settings, services.stores, tokens=tokens, run_worker=False)
+    return build_webhooks_app(
+        services.settings, services.stores, tokens=tokens, run_worker=False, allowed_hosts=[RECEIVER_HOST]
+    )
 
 
 async def deliver(services: Services, *param_sets: dict[str, str]) -> None:
