@@ -14,22 +14,11 @@ from pathlib import Path
 from typing import Literal
 
 from skill.errors import ConfigError
+from skill.toolsets import ALL_TOOLSETS, DEFAULT_TOOLSETS
+
+__all__ = ["ALL_TOOLSETS", "DEFAULT_TOOLSETS"]
 
 Mode = Literal["sandbox", "live"]
-
-DEFAULT_TOOLSETS: tuple[str, ...] = ("accounts", "credentials", "messaging", "numbers", "ops")
-ALL_TOOLSETS: tuple[str, ...] = (
-    "accounts",
-    "credentials",
-    "messaging",
-    "numbers",
-    "voice",
-    "verify",
-    "email",
-    "studio",
-    "monitor",
-    "ops",
-)
 
 # The embedded sandbox's own account; these values are not secrets anywhere.
 SANDBOX_ACCOUNT_SID = "AC" + "5a" * 16

@@ -30,7 +30,7 @@ def console(state: CliState, port: int, host: str, allow_hosts: tuple[str, ...],
     import uvicorn
 
     from skill.console.app import build_console_app
-    from skill.console.auth import is_loopback
+    from skill.net import is_loopback
 
     settings = state.settings()
     configure_logging(log_level, settings.secret_values())

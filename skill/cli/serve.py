@@ -85,7 +85,7 @@ def run_http(settings: Settings, *, host: str, port: int, allow_hosts: tuple[str
             log_level,
             (*settings.secret_values(), token),
         )
-        names = ", ".join(allowed_host_names(host, allow_hosts))
+        names = ", ".join(sorted(allowed_host_names(host, extra=allow_hosts)))
         err(f"twilio-skill: accepted Host names: {names}; add others with --allow-host.")
     from skill.webhooks.app import with_webhooks
 

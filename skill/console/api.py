@@ -19,10 +19,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from skill.console.auth import bearer_of
 from skill.console.state import MAX_TOOL_CHARS, Console, http_status_of, parse_limit, parse_status
 from skill.console.views import iso
 from skill.errors import InputError, SkillError
+from skill.net import bearer_of
 from skill.records.approvals import Approval
 from skill.records.audit import AuditEntry
 from skill.records.operators import OperatorRecord

@@ -32,7 +32,7 @@ from starlette.types import ASGIApp
 
 from skill.config import Settings
 from skill.console import api, audit_pages
-from skill.console.auth import SESSION_COOKIE, SESSION_SECONDS, allowed_host_names, csrf_matches
+from skill.console.auth import SESSION_COOKIE, SESSION_SECONDS, csrf_matches
 from skill.console.guard import HostGuard
 from skill.console.state import MAX_TOOL_CHARS, STATUSES, Console, parse_limit, parse_status
 from skill.console.views import approval_path, render_fragment
@@ -48,6 +48,7 @@ from skill.console.web import (
     to_login,
 )
 from skill.errors import SkillError
+from skill.net import allowed_host_names
 from skill.stores.sqlite import Stores
 
 STATIC_TYPES = {"console.css": "text/css; charset=utf-8", "console.js": "text/javascript; charset=utf-8"}

@@ -10,58 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import secrets
-import socket
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 SESSION_COOKIE = "twilio_skill_console"
 SESSION_SECONDS = 12 * 3600
 MAX_SESSIONS = 256
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
-WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]")
 DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def bearer_of(authorization: str) -> str | None:
-    """The token of an `Authorization: Bearer <token>` header, or None."""
-    scheme, _, value = authorization.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
-
-
-def is_loopback(host: str) -> bool:
-    """True when binding to host only accepts connections from this machine."""
-    name = host.strip("[]")
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
-def allowed_host_names(host: str, console_url: str | None = None, extra: Iterable[str] = ()) -> frozenset[str]:
-    """Host names (no port, lower case, IPv6 without brackets) requests may name in Host and Origin."""
-    names = set(LOOPBACK_NAMES)
-    if host in WILDCARD_HOSTS:
-        # A wildcard bind is reached by this machine's own names; others come from the console URL.
-        names.update(name for name in (socket.gethostname(), socket.getfqdn()) if name)
-    else:
-        names.add(host.strip("[]"))
-    if console_url:
-        names.add(urlsplit(console_url).hostname or "")
-    names.update(name.strip("[]") for name in extra)
-    return frozenset(name.lower() for name in names if name)
-
-
-def host_name(authority: str) -> str:
-    """The host name of a Host header value or an Origin URL, without port or brackets."""
-    if "://" in authority:
-        return (urlsplit(authority).hostname or "").lower()
-    return (urlsplit("//" + authority).hostname or "").lower()
 
 
 def origin_of(url: str) -> str | None:

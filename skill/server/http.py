@@ -8,10 +8,6 @@ allow-list it checks and a small ASGI guard that answers 401 to any request with
 from __future__ import annotations
 
 import hmac
-import ipaddress
-import os
-import secrets
-import socket
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,62 +17,27 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from skill.config import Settings
+from skill.net import allowed_host_names, is_loopback, load_or_create_secret
+
+__all__ = ["allowed_host_names", "is_loopback"]
 
 TOKEN_FILE = "http-token"
 MCP_PATH = "/mcp"
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
-
-
-def is_loopback(host: str) -> bool:
-    """True when binding to host only accepts connections from this machine."""
-    name = host.strip("[]")
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def load_or_create_token(home: Path) -> tuple[str, bool]:
     """The HTTP bearer token, and whether it was created just now (so the caller shows it once)."""
-    path = home / TOKEN_FILE
-    try:
-        existing = path.read_text().strip()
-    except FileNotFoundError:
-        existing = ""
-    if existing:
-        return existing, False
-    home.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_urlsafe(32)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(token + "\n")
-    # O_CREAT's mode does not apply to a file that already existed (empty), so set it again.
-    os.chmod(path, 0o600)
-    return token, True
+    return load_or_create_secret(home, TOKEN_FILE)
 
 
-def _host_label(host: str) -> str:
-    name = host.strip("[]")
+def host_label(name: str) -> str:
+    """A host name as a Host header writes it: IPv6 in brackets."""
     return f"[{name}]" if ":" in name else name
-
-
-def allowed_host_names(host: str, extra: Iterable[str] = ()) -> list[str]:
-    """Host names (without port) a request may carry in its Host header for a server bound to host."""
-    names = list(LOOPBACK_NAMES)
-    if host in ("0.0.0.0", "::", "[::]"):
-        # A wildcard bind is reached by this machine's names; anything else must be listed with --allow-host.
-        names.extend(name for name in (socket.gethostname(), socket.getfqdn()) if name)
-    else:
-        names.append(_host_label(host))
-    names.extend(_host_label(name) for name in extra if name)
-    return list(dict.fromkeys(names))
 
 
 def transport_security(host: str, extra: Iterable[str] = ()) -> TransportSecuritySettings:
     """The SDK's DNS-rebinding settings: Host and Origin must name this server."""
-    names = allowed_host_names(host, extra)
+    names = sorted(host_label(name) for name in allowed_host_names(host, extra=extra))
     hosts = [pattern for name in names for pattern in (name, f"{name}:*")]
     origins = [
         pattern

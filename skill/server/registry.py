@@ -10,31 +10,11 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from skill.policy.tiers import Tier
+from skill.toolsets import modules_of
 
 if TYPE_CHECKING:
     from skill.core.context import Services
     from skill.records.approvals import Impact
-
-# Modules under skill.tools, one per capability area, each exporting TOOLS, with the toolset their
-# tools belong to: a server imports only the modules of the toolsets it enables (imports are slow).
-TOOL_MODULES: dict[str, str] = {
-    "accounts": "accounts",
-    "credentials": "credentials",
-    "messaging": "messaging",
-    "numbers": "numbers",
-    "messaging_services": "messaging",
-    "lookup": "numbers",
-    "email": "email",
-    "monitor": "monitor",
-    "audit": "ops",
-    "voice": "voice",
-    "twiml": "voice",
-    "ivr": "voice",
-    "verify": "verify",
-    "studio": "studio",
-    "webhooks": "monitor",
-    "ops": "ops",
-}
 
 Handler = Callable[["Services", Any], Awaitable[BaseModel]]
 
@@ -88,9 +68,7 @@ def tools_of(toolsets: Iterable[str] | None = None) -> tuple[ToolSpec, ...]:
     """The tools of the given toolsets (all when None), importing only the modules that hold them."""
     wanted = set(toolsets) if toolsets is not None else None
     specs: list[ToolSpec] = []
-    for module_name, toolset in TOOL_MODULES.items():
-        if wanted is not None and toolset not in wanted:
-            continue
+    for module_name in modules_of(tuple(wanted) if wanted is not None else None):
         module = importlib.import_module(f"skill.tools.{module_name}")
         specs.extend(spec for spec in module.TOOLS if wanted is None or spec.toolset in wanted)
     return tuple(specs)

@@ -12,47 +12,17 @@ included.
 from __future__ import annotations
 
 import ipaddress
-import re
-import socket
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from skill.errors import ConfigError
+from skill.net import allowed_host_names, host_name
 
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
-WILDCARD_BINDS = ("0.0.0.0", "::", "[::]")
+__all__ = ["allowed_host_names", "host_name"]
+
 ANY_PROXY = "*"
 
-# A DNS name or IPv4 address, or a bracketed IPv6 address, then an optional port: nothing else
-# (no user info, path, spaces or empty labels) can reach the URL that is checked.
-_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
-_AUTHORITY = re.compile(rf"(?P<name>{_LABEL}(?:\.{_LABEL})*|\[(?P<v6>[0-9A-Fa-f:.]+)\])(?::[0-9]{{1,5}})?")
-
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def host_name(authority: str) -> str | None:
-    """The lower-case host name of a Host (or X-Forwarded-Host) value, or None when it is malformed."""
-    found = _AUTHORITY.fullmatch(authority)
-    if found is None:
-        return None
-    return (found.group("v6") or found.group("name")).lower()
-
-
-def allowed_host_names(
-    bind_host: str | None = None, public_url: str | None = None, extra: Iterable[str] = ()
-) -> frozenset[str]:
-    """Host names (lower case, no port, IPv6 without brackets) a request to the receiver may name."""
-    names = set(LOOPBACK_NAMES)
-    if bind_host in WILDCARD_BINDS:
-        # A wildcard bind is reached by this machine's own names; others must be listed.
-        names.update(name for name in (socket.gethostname(), socket.getfqdn()) if name)
-    elif bind_host:
-        names.add(bind_host.strip("[]"))
-    if public_url:
-        names.add(urlsplit(public_url).hostname or "")
-    names.update(name.strip().strip("[]") for name in extra)
-    return frozenset(name.lower() for name in names if name)
 
 
 def check_public_url(public_url: str | None) -> None:

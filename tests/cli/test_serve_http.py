@@ -132,4 +132,4 @@ def test_the_host_allow_list_names_this_server_and_nothing_else() -> None:
     assert socket.gethostname() in wildcard
     assert "attacker.example" not in wildcard
     assert "10.0.0.5" in allowed_host_names("10.0.0.5")
-    assert "mcp.internal" in allowed_host_names("10.0.0.5", ["mcp.internal"])
+    assert "mcp.internal" in allowed_host_names("10.0.0.5", extra=["mcp.internal"])
