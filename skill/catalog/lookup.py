@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from skill.catalog import full
+import skill.catalog.full as full
 from skill.catalog.curated import CURATED
 from skill.errors import InputError, twilio_docs_url
 from skill.records.errors import ErrorBrief

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from skill.errors import InputError
-from skill.gateways.twilio_gateway import record
+from skill.gateways.translate import record
 from skill.records.page import CursorError, Page, Position, decode_cursor, encode_cursor, filters_digest
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from skill.errors import UpstreamError
 from skill.gateways.area import Area, unset_none
-from skill.gateways.twilio_gateway import record, translate_rest_error
+from skill.gateways.translate import record, translate_rest_error
 
 if TYPE_CHECKING:
     from twilio.rest import Client

@@ -49,6 +49,7 @@ from skill.webhooks.bodies import (
     query_fields,
     read_body,
 )
+from skill.webhooks.callbacks import TwilioCallback, TwilioHandler
 from skill.webhooks.group_commit import GroupCommit
 from skill.webhooks.hosts import TrustedProxies, allowed_host_names, check_public_url
 from skill.webhooks.inbound import keyword_of, reply_text, twiml_message
@@ -60,24 +61,6 @@ log = logging.getLogger("twilio_skill.webhooks")
 MOUNT_PATH = "/webhooks"
 IVR_PATH = "/twilio/voice/ivr/{menu}/{node}"
 TWIML = "text/xml"
-
-
-@dataclass(frozen=True)
-class TwilioCallback:
-    """A Twilio request whose signature verified: what an extension handler (IVR) is given."""
-
-    request: Request
-    url: str
-    params: dict[str, list[str]]
-    account_sid: str | None
-    raw_body: bytes
-
-    def value(self, name: str) -> str | None:
-        values = self.params.get(name)
-        return values[0] if values else None
-
-
-TwilioHandler = Callable[[TwilioCallback], Awaitable[Response]]
 
 
 def _forbidden(reason: str) -> Response:

@@ -27,7 +27,7 @@ from starlette.responses import PlainTextResponse, Response
 from skill.core.ivr import Menu, MenuNode, build_ivr, node_url, route_input
 from skill.core.twiml_build import Dial, Hangup, Renderable, Say, render
 from skill.stores.ivr_menus import CallState, DeployedMenu, SqliteIvrMenuStore
-from skill.webhooks.app import TwilioCallback
+from skill.webhooks.callbacks import TwilioCallback
 
 TWIML = "text/xml"
 ROLES = {"": "node", "no-input": "no-input", "invalid": "invalid", "recorded": "recorded"}

@@ -13,7 +13,7 @@ import pytest
 from mcp import Client
 
 from skill.config import ALL_TOOLSETS, Settings
-from skill.gateways.twilio_gateway import record
+from skill.gateways.translate import record
 from skill.sandbox.app import Sandbox
 from skill.sandbox.clock import SandboxClock
 from skill.sandbox.faults import Faults
