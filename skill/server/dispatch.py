@@ -11,6 +11,7 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import ValidationError
 
 from skill.core.context import Services
+from skill.core.display import describe_values, quote_values
 from skill.core.phones import region_of
 from skill.errors import ApprovalRequired, InputError, PolicyError, SkillError
 from skill.policy.tiers import Tier
@@ -159,7 +160,9 @@ def _gate(services: Services, spec: ToolSpec, args: dict[str, Any], canonical: s
             return True
         return False
     shown = canonical_json(audit_args(spec, args))  # secret arguments never reach an approval
-    summary = spec.summary(args) if spec.summary else f"{spec.title} with {shown}"
+    # Summaries see every agent string quoted and escaped, so none can paint or forge a line.
+    quoted_args = quote_values(audit_args(spec, args))
+    summary = spec.summary(quoted_args) if spec.summary else f"{spec.title} with {describe_values(quoted_args)}"
     summary = redact(summary)
     approval = services.stores.approvals.create(
         tool=spec.name,

@@ -81,6 +81,6 @@ TOOLS: tuple[ToolSpec, ...] = (
         handler=ivr_deploy,
         idempotent=True,
         open_world=False,
-        summary=lambda a: f"Deploy IVR menu {a.get('name')!r} for the webhook receiver.",
+        summary=lambda a: f"Deploy IVR menu {a.get('name')} for the webhook receiver.",
     ),
 )
