@@ -1,27 +1,47 @@
-"""Logging for the CLI and the server: stderr only, phone numbers and known secrets masked."""
+"""Logging for the CLI and the server: stderr only, phone numbers and known secrets masked, and every
+record one line with control and bidi characters escaped (messages quote URLs, names and bodies that
+an agent, Twilio or a caller chose, and stderr is often a terminal)."""
 
 from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
+from skill.core.display import escape_text, terminal_line
 from skill.redaction import mask_phone
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class MaskingFormatter(logging.Formatter):
-    """Formats as usual, then masks phone numbers and removes the given secrets from the line."""
+    """Formats as usual with every message escaped to one line (tracebacks line by line), then masks
+    phone numbers and removes the given secrets."""
 
     def __init__(self, secrets: tuple[str, ...] = ()) -> None:
         super().__init__(_FORMAT)
         self.secrets = tuple(s for s in secrets if s)
 
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return terminal_line(super().formatMessage(record))
+
+    def formatException(self, ei: Any) -> str:
+        return _escaped_lines(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return _escaped_lines(super().formatStack(stack_info))
+
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
         for secret in self.secrets:
-            text = text.replace(secret, "[redacted]")
+            # A secret with an escapable character appears in its escaped form.
+            text = text.replace(secret, "[redacted]").replace(escape_text(secret, len(secret)), "[redacted]")
         return mask_phone(text)
+
+
+def _escaped_lines(text: str) -> str:
+    """Multi-line text (a traceback) kept on its own lines, each escaped: only real newlines break it."""
+    return "\n".join(terminal_line(line) for line in text.split("\n"))
 
 
 class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
