@@ -9,6 +9,7 @@ check_webhook_url(url, field, mode)   check_twilio_url; https in live mode; a wa
 webhook_warnings(urls, mode)       the warnings of several such URLs
 check_fetch_url(url, field)        a URL this server will request itself: check_twilio_url, no credentials
 is_local_host(host)                names and addresses of this machine, which Twilio cannot reach
+address_literal(host)              the address a host spells out (IP literal or legacy IPv4 form), or None
 public_address(address, allow_loopback)   whether a resolved address may be contacted by a probe
 pinned_target(parts, address)      the URL, Host header and TLS name to reach a checked address, no new lookup
 """
@@ -16,6 +17,8 @@ pinned_target(parts, address)      the URL, Host header and TLS name to reach a 
 from __future__ import annotations
 
 import ipaddress
+import re
+import socket
 from collections.abc import Mapping
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
@@ -23,6 +26,7 @@ from skill.core.display import is_invisible, quoted
 from skill.errors import InputError
 
 WEB_SCHEMES = ("http", "https")
+_LEGACY_IPV4 = re.compile(r"(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}", re.IGNORECASE)
 # Longest URL accepted anywhere; Twilio's own URL parameters are limited to about this.
 MAX_URL_LENGTH = 2048
 # Hosts that mean "this machine": fine for a local receiver, unreachable for Twilio's servers.
@@ -194,6 +198,23 @@ def pinned_target(parts: SplitResult, address: str) -> tuple[str, str, str]:
     if parts.port is not None:
         host_header = f"{host_header}:{parts.port}"
     return urlunsplit(parts._replace(netloc=netloc)), host_header, host
+
+
+def address_literal(host: str | None) -> str | None:
+    """The address a host names without any lookup: an IP literal, or one of the legacy IPv4 forms
+    the system resolver also reads as an address (10.1, 167772161, 012.0.0.1, 0xa.0.0.1); else None."""
+    if not host:
+        return None
+    try:
+        return str(ipaddress.ip_address(host.split("%")[0]))
+    except ValueError:
+        pass
+    if not _LEGACY_IPV4.fullmatch(host):
+        return None
+    try:
+        return socket.inet_ntoa(socket.inet_aton(host))
+    except OSError:
+        return None
 
 
 def public_address(address: str, *, allow_loopback: bool) -> bool:

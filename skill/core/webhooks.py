@@ -24,7 +24,7 @@ from skill.core.signing import (
     verify_twilio,
 )
 from skill.core.timeutil import as_utc
-from skill.core.urls import check_fetch_url, pinned_target, public_address, split_url
+from skill.core.urls import address_literal, check_fetch_url, pinned_target, public_address, split_url
 from skill.core.webhook_tokens import token_resolver
 from skill.errors import InputError, PolicyError
 
@@ -159,14 +159,33 @@ def _mismatch(reason: str, url: str | None, tried: int, token_known: bool) -> di
     return {"valid": False, "matched": reason, "matching_url": url, "token_known": token_known, "variants_tried": tried}
 
 
-def check_probe_url(url: str) -> SplitResult:
+def check_probe_url(services: Services, url: str) -> SplitResult:
     """The local part of a probe's checks: a bounded, printable http(s) URL with a host and no
-    embedded credentials.
+    embedded credentials, whose host, when written as an address, is one a probe may contact.
 
     Raises:
         InputError: input.invalid_url or input.url_credentials.
+        PolicyError: policy.probe_address_refused for an address literal that is not public.
     """
-    return check_fetch_url(url, field="url")
+    parts = check_fetch_url(url, field="url")
+    literal = address_literal(parts.hostname)
+    if literal is None:
+        return parts  # a name: resolved and checked when the probe runs
+    if not public_address(literal, allow_loopback=services.settings.mode == "sandbox"):
+        raise _address_refused(str(parts.hostname), literal)
+    return parts
+
+
+def _address_refused(host: str, address: str) -> PolicyError:
+    return PolicyError(
+        f"{quoted(host)} resolves to {address}, which is not a public address (private, shared, loopback or "
+        "link-local); webhook_probe only contacts public addresses. Nothing was sent.",
+        code="policy.probe_address_refused",
+        remediation=[
+            "Probe the public URL Twilio is configured with, not an internal address.",
+            "To test a local receiver, use the sandbox (loopback is allowed there).",
+        ],
+    )
 
 
 async def _resolve(host: str, port: int) -> list[str]:
@@ -181,6 +200,8 @@ async def _resolve(host: str, port: int) -> list[str]:
             return [str(info[4][0]) for info in await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
         except OSError as exc:
             unresolved = exc.strerror or type(exc).__name__
+        except UnicodeError:  # a name IDNA cannot encode
+            unresolved = "not a valid host name"
     raise InputError(
         f"The host {quoted(host)} does not resolve ({unresolved or 'no answer in time'}).",
         code="input.unresolvable_host",
@@ -196,22 +217,13 @@ async def _check_destination(services: Services, url: str) -> tuple[SplitResult,
         InputError: not a usable http(s) URL, or its host does not resolve.
         PolicyError: the host resolves to a refused address, or no number of the account uses the URL.
     """
-    parts = check_probe_url(url)
+    parts = check_probe_url(services, url)
     host = str(parts.hostname)
     sandbox = services.settings.mode == "sandbox"
     addresses = await _resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
     refused = [address for address in addresses if not public_address(address, allow_loopback=sandbox)]
     if refused or not addresses:
-        raise PolicyError(
-            f"{quoted(host)} resolves to {refused[0] if refused else 'nothing'}, which is not a public address "
-            "(private, shared, loopback or link-local); webhook_probe only contacts public addresses. "
-            "Nothing was sent.",
-            code="policy.probe_address_refused",
-            remediation=[
-                "Probe the public URL Twilio is configured with, not an internal address.",
-                "To test a local receiver, use the sandbox (loopback is allowed there).",
-            ],
-        )
+        raise _address_refused(host, refused[0] if refused else "nothing")
     pinned = addresses[0].split("%")[0]
     if services.policy.probe_any_url:
         return parts, pinned

@@ -18,8 +18,6 @@ from urllib.parse import urlsplit
 
 import anyio
 
-from skill.core.display import escape_text
-
 RESOLVE_TIMEOUT_SECONDS = 2.0
 LOOPBACK_NAMES = ("localhost",)
 
@@ -75,15 +73,15 @@ class CallbackTargets:
             host = (parts.hostname or "").lower()
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
-            raise CallbackRefused(f"{escape_text(url)} is not a URL that can be read") from None
+            raise CallbackRefused(f"{url!r} is not a URL that can be read") from None
         if parts.scheme not in ("http", "https") or not host:
-            raise CallbackRefused(f"{escape_text(url)} is not an http(s) URL")
+            raise CallbackRefused(f"{url!r} is not an http(s) URL")
         if host in self.hosts:
             return None
         addresses = await self._addresses(host, port)
         for address in addresses:
             if not self.admits(address):
-                raise CallbackRefused(f"{escape_text(host)} resolves to {address}, which the sandbox does not post to")
+                raise CallbackRefused(f"{host} resolves to {address}, which the sandbox does not post to")
         return str(_plain(addresses[0]))
 
     async def _addresses(self, host: str, port: int) -> list[Address]:
@@ -94,13 +92,13 @@ class CallbackTargets:
         with anyio.move_on_after(self.resolve_timeout) as scope:
             try:
                 found = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            except OSError as exc:
-                raise CallbackRefused(f"{escape_text(host)} does not resolve ({exc.__class__.__name__})") from None
+            except (OSError, UnicodeError) as exc:  # UnicodeError: a name IDNA cannot encode
+                raise CallbackRefused(f"{host} does not resolve ({exc.__class__.__name__})") from None
         if scope.cancelled_caught:
-            raise CallbackRefused(f"{escape_text(host)} did not resolve within {self.resolve_timeout:g} s")
+            raise CallbackRefused(f"{host} did not resolve within {self.resolve_timeout:g} s")
         addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
         if not addresses:
-            raise CallbackRefused(f"{escape_text(host)} does not resolve")
+            raise CallbackRefused(f"{host} does not resolve")
         return addresses
 
     def describe(self) -> str:

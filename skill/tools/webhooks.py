@@ -124,7 +124,7 @@ class ProbeOutput(ToolResult):
 
 
 def check_webhook_probe(services: Services, args: ProbeInput) -> None:
-    core.check_probe_url(args.url)
+    core.check_probe_url(services, args.url)
 
 
 async def webhook_probe(services: Services, args: ProbeInput) -> ProbeOutput:
