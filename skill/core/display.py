@@ -10,7 +10,7 @@ escape_text(value, limit)      one line of text, invisible characters escaped, c
 quoted(value, limit)           the same in double quotes: how an agent's value appears in a summary
 quote_values(args, limit)      every string of an argument dict quoted, nested keys too
 describe_values(quoted_args)   such a dict as `key="value", ...` text (a summary of last resort)
-terminal_line(text)            escape_text with a generous cap, for CLI and log lines
+terminal_line(text)            for CLI and log lines: invisible characters escaped, backslashes kept, generous cap
 json_text(payload)             JSON for a terminal: the same data, invisible characters as \\u escapes
 """
 
@@ -95,8 +95,13 @@ def describe_values(quoted_args: dict[str, Any], limit: int = DESCRIBE_LIMIT) ->
 
 
 def terminal_line(text: object, limit: int = 10_000) -> str:
-    """Text for a terminal or a one-line notification: the same escapes, a generous cap."""
-    return escape_text(text, limit)
+    """Text for a terminal or a one-line notification: invisible characters escaped as escape_text
+    does, a generous cap. Backslashes are left alone (they do nothing to a terminal), so text that
+    was escaped already, such as an approval summary, passes unchanged instead of doubling them."""
+    raw = text if isinstance(text, str) else str(text)
+    cut = len(raw) > limit
+    shown = "".join(char if char == "\\" else _visible(char) for char in raw[:limit])
+    return shown + ELLIPSIS if cut else shown
 
 
 def json_text(payload: object, *, indent: int | None = 2) -> str:
