@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
-from skill.core import phones
+from skill.core import phones, timeutil
 from skill.core.context import Services
 from skill.core.exports import write_export
 from skill.core.studio_schema import definition_problems
@@ -68,7 +69,8 @@ async def export_flow(services: Services, *, sid: str, revision: int | None, sav
     if save:
         text = json.dumps(definition, indent=2, ensure_ascii=False) + "\n"
         label = f"r{raw.get('revision')}" if isinstance(raw.get("revision"), int) else "latest"
-        result["path"] = str(write_export(services.settings.home, sid=sid, label=label, text=text))
+        moment = datetime.fromtimestamp(timeutil.now(services), UTC)
+        result["path"] = str(write_export(services.settings.home, sid=sid, label=label, text=text, moment=moment))
     return result
 
 
