@@ -126,7 +126,9 @@ async def test_a_verification_check_summary_never_shows_the_code(gated: tuple[Cl
     )
     summary = waiting.error["approval"]["summary"]
     # The number is masked like every phone number in a summary; the code never appears at all.
-    assert summary == f'Check a code against the verification sent to "+1415***0100" (Verify service "{VERIFY_SERVICE}").'
+    assert (
+        summary == f'Check a code against the verification sent to "+1415***0100" (Verify service "{VERIFY_SERVICE}").'
+    )
     (stored,) = services.stores.approvals.list()
     assert "918273" not in stored.summary and "918273" not in stored.args_json
 
