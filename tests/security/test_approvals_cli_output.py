@@ -74,5 +74,5 @@ async def test_approvals_show_prints_a_hostile_request_escaped(tmp_path: Path, a
 async def test_approving_a_hostile_request_prints_its_summary_escaped(tmp_path: Path, approval_ids: list[str]) -> None:
     run = run_in_terminal(tmp_path / "home", "approvals", "approve", approval_ids[0], "--operator", "ops")
     assert run.exit_code == 0, run.text
-    assert run.text.startswith(f"Approved {approval_ids[0]}") or f"Approved {approval_ids[0]}" in run.text
+    assert f'Approved {approval_ids[0]} (subaccount_create): Create subaccount "\\x1b[2J' in run.text, run.text
     assert_no_raw_attack(run.output)

@@ -150,7 +150,7 @@ async def test_the_summary_of_last_resort_escapes_values_and_nested_keys_too(ser
 # --- the CLI, through a real terminal ---------------------------------------------------------
 
 
-def assert_terminal_safe(output: str, *, allowed_escapes: bool = False) -> None:
+def assert_terminal_safe(output: str) -> None:
     """Nothing raw from the attack reached the terminal: no control or bidi character (a CR only as
     part of the terminal's own line ends) and no line that starts with a forged verdict."""
     assert raw_controls(output) == [], output

@@ -201,35 +201,41 @@ NOT_PUBLIC = [
 ]
 
 
-@pytest.fixture
-def resolver(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+class FakeDns:
     """Fake DNS for *.test names: each name answers its list of addresses in turn (the last one from
-    then on); lookups are counted. Other names resolve as usual."""
-    answers: dict[str, list[str]] = {"internal.test": ["10.0.0.5"], "mixed.test": ["93.184.216.34", "10.0.0.5"]}
-    asked: dict[str, int] = {}
-    real = socket.getaddrinfo
+    then on), mixed.test all of them at once; lookups are counted. Other names resolve as usual."""
 
-    def fake(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+    def __init__(self) -> None:
+        self.answers: dict[str, list[str]] = {
+            "internal.test": ["10.0.0.5"],
+            "mixed.test": ["93.184.216.34", "10.0.0.5"],
+        }
+        self.asked: dict[str, int] = {}
+        self.real = socket.getaddrinfo
+
+    def getaddrinfo(self, host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
         name = host.decode() if isinstance(host, bytes) else str(host)
         if not name.endswith(".test"):
-            return real(host, port, *args, **kwargs)
-        asked[name] = asked.get(name, 0) + 1
-        found = answers.get(name)
+            return self.real(host, port, *args, **kwargs)
+        self.asked[name] = self.asked.get(name, 0) + 1
+        found = self.answers.get(name)
         if found is None:
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        # mixed.test answers all its addresses at once; the others one per lookup, in turn.
-        addresses = found if name == "mixed.test" else [found[min(asked[name], len(found)) - 1]]
-        number = int(port or 0)
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, number)) for address in addresses]
+        turn = min(self.asked[name], len(found)) - 1
+        addresses = found if name == "mixed.test" else [found[turn]]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, int(port or 0))) for address in addresses]
 
-    monkeypatch.setattr(socket, "getaddrinfo", fake)
-    answers["_asked"] = asked  # type: ignore[assignment]
-    return answers
+
+@pytest.fixture
+def resolver(monkeypatch: pytest.MonkeyPatch) -> FakeDns:
+    dns = FakeDns()
+    monkeypatch.setattr(socket, "getaddrinfo", dns.getaddrinfo)
+    return dns
 
 
 @pytest.mark.parametrize("url", NOT_PUBLIC)
 async def test_the_probe_never_contacts_an_address_that_is_not_public(
-    prober: tuple[Client, Services], gated: tuple[Client, Services], resolver: dict[str, list[str]], url: str
+    prober: tuple[Client, Services], gated: tuple[Client, Services], resolver: FakeDns, url: str
 ) -> None:
     refused = await call(prober[0], "webhook_probe", {"url": url})
     assert refused.error["code"] in ("policy.probe_address_refused", "input.unresolvable_host"), refused.error
@@ -288,16 +294,16 @@ async def local_port(prober: tuple[Client, Services]) -> AsyncIterator[int]:
 
 
 async def test_the_probe_connects_to_the_address_it_checked_when_the_name_changes_its_answer(
-    prober: tuple[Client, Services], resolver: dict[str, Any], local_port: int
+    prober: tuple[Client, Services], resolver: FakeDns, local_port: int
 ) -> None:
     client, services = prober
     # First answer loopback (allowed in the sandbox), then an unroutable private address.
-    resolver["rebind.test"] = ["127.0.0.1", "10.255.255.1"]
+    resolver.answers["rebind.test"] = ["127.0.0.1", "10.255.255.1"]
     url = f"http://rebind.test:{local_port}/twilio/sms/inbound"
     probed = await call(client, "webhook_probe", {"url": url})
     assert not probed.is_error, probed
     assert probed.data["reachable"] is True and probed.data["status"] == 200, probed.data
-    assert resolver["_asked"]["rebind.test"] == 1
+    assert resolver.asked["rebind.test"] == 1
     # The receiver checked the signature against the URL as named: the Host header was kept.
     (event,) = services.stores.webhook_events.list(kind="sms_inbound")
     assert event.payload["Body"] == "twilio-skill webhook probe"
@@ -360,12 +366,12 @@ def recorded(sandbox: Sandbox) -> Iterator[Recorder]:
 
 
 async def test_the_sandbox_posts_to_the_address_it_checked_when_the_name_changes_its_answer(
-    sandbox: Sandbox, resolver: dict[str, Any], recorded: Recorder
+    sandbox: Sandbox, resolver: FakeDns, recorded: Recorder
 ) -> None:
-    resolver["rebind.test"] = ["127.0.0.1", "10.0.0.9"]
+    resolver.answers["rebind.test"] = ["127.0.0.1", "10.0.0.9"]
     result = await sandbox.callbacks.post_inbound(SENDER, SENDER, "hello", "http://rebind.test:8080/sms")
     assert result.status_code == 200
     (request,) = recorded.requests
     assert request.url.host == "127.0.0.1" and request.url.port == 8080
     assert request.headers["host"] == "rebind.test:8080"
-    assert resolver["_asked"]["rebind.test"] == 1
+    assert resolver.asked["rebind.test"] == 1
