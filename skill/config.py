@@ -72,6 +72,10 @@ class Settings:
     inbound_parse_token: str | None = None
     help_text: str = "Reply STOP to unsubscribe, START to resubscribe."
     optout_scope: Literal["global", "sender"] = "global"
+    # More Host names the receiver answers to (beside loopback and the public URL's host), and the proxy
+    # addresses or networks whose X-Forwarded-Proto/-Host are believed (none by default, loopback included).
+    webhook_allowed_hosts: tuple[str, ...] = ()
+    forwarded_allow_ips: tuple[str, ...] = ()
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -103,6 +107,13 @@ class Settings:
             self.inbound_parse_token,
         )
         return tuple(value for value in values if value)
+
+    def own_webhook_hosts(self) -> tuple[str, ...]:
+        """Hosts of our own webhook receiver: numbers may always be pointed there."""
+        from urllib.parse import urlsplit
+
+        host = urlsplit(self.public_url).hostname if self.public_url else None
+        return (host.lower(),) if host else ()
 
     @property
     def secrets_path(self) -> Path:
@@ -158,7 +169,14 @@ class Settings:
             inbound_parse_token=env.get("TWILIO_SKILL_INBOUND_PARSE_TOKEN") or None,
             help_text=env.get("TWILIO_SKILL_HELP_TEXT") or cls.help_text,
             optout_scope="sender" if env.get("TWILIO_SKILL_OPTOUT_SCOPE", "").lower() == "sender" else "global",
+            webhook_allowed_hosts=comma_list(env.get("TWILIO_SKILL_WEBHOOK_ALLOWED_HOSTS")),
+            forwarded_allow_ips=comma_list(env.get("TWILIO_SKILL_FORWARDED_ALLOW_IPS")),
         )
+
+
+def comma_list(value: str | None) -> tuple[str, ...]:
+    """The non-empty entries of a comma-separated value, trimmed, in order, without repeats."""
+    return tuple(dict.fromkeys(part.strip() for part in (value or "").split(",") if part.strip()))
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

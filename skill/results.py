@@ -25,10 +25,13 @@ class ToolResult(Model):
 
 class ApprovalInfo(Model):
     id: str = Field(description="Approval request id; pass it back as approval_id once approved.")
+    status: str | None = Field(default=None, description="pending, approved, denied, used or expired.")
     summary: str = Field(description="What the call will do once approved.")
-    expires_at: str = Field(description="ISO 8601 time after which the request lapses.")
-    approve_command: str = Field(description="The command an operator runs to approve it.")
+    impact: dict[str, Any] | None = Field(default=None, description="The resource, cost, blast radius.")
+    expires_at: str | None = Field(default=None, description="ISO 8601 time after which the request lapses.")
+    approve_command: str | None = Field(default=None, description="The command an operator runs to approve it.")
     console_url: str | None = Field(default=None, description="Web console page for this request.")
+    note: str | None = Field(default=None, description="What happened to the approval this call used.")
 
 
 class Error(Model):

@@ -12,9 +12,11 @@ from mcp import Client
 
 from skill.config import ALL_TOOLSETS, Settings
 from skill.core.context import Services
+from skill.ports.clock import ManualClock
 from skill.sandbox.app import Sandbox
 from skill.sandbox.clock import SandboxClock
 from skill.server.app import build_server
+from skill.wiring import build_services
 
 CALL_TIMEOUT = 20
 
@@ -40,8 +42,30 @@ def sandbox() -> Sandbox:
 
 
 @pytest.fixture
-def services(settings: Settings, sandbox: Sandbox) -> Iterator[Services]:
-    created = Services.create(settings, sandbox=sandbox)
+def wall_clock() -> ManualClock:
+    """The wall clock of the services under test: approvals, audit, counters and our own cooldowns."""
+    return ManualClock()
+
+
+class Elapse:
+    """Lets time pass for everything at once: the wall clock and the sandbox's clock."""
+
+    def __init__(self, *clocks: ManualClock) -> None:
+        self.clocks = clocks
+
+    def __call__(self, seconds: float) -> None:
+        for clock in self.clocks:
+            clock.advance(seconds)
+
+
+@pytest.fixture
+def elapse(wall_clock: ManualClock, sandbox: Sandbox) -> Elapse:
+    return Elapse(wall_clock, sandbox.clock)
+
+
+@pytest.fixture
+def services(settings: Settings, sandbox: Sandbox, wall_clock: ManualClock) -> Iterator[Services]:
+    created = build_services(settings, sandbox=sandbox, clock=wall_clock)
     yield created
     created.stores.close()
 
@@ -80,5 +104,5 @@ async def call(client: Client, name: str, args: dict[str, Any] | None = None) ->
 async def approve(services: Services, result: Called) -> str:
     """Approve the request a gated call opened, as an operator would."""
     approval_id = result.error["approval"]["id"]
-    services.stores.approvals.decide(approval_id, approve=True, operator="test-operator")
+    services.approvals.decide(approval_id, approve=True, operator="test-operator")
     return str(approval_id)

@@ -1,4 +1,8 @@
-"""`twilio-skill audit tail`: the latest audit entries (phone numbers are masked when recorded)."""
+"""`twilio-skill audit tail`: the latest audit entries (phone numbers are masked when recorded).
+
+Entries hold text agents and Twilio chose (summaries, reasons, error messages): the table shows
+every value through skill.core.display, so none can drive the terminal.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ import json
 import click
 
 from skill.cli.common import CliState, iso, open_stores, pass_state, wide_console
+from skill.core.display import escape_text, terminal_line
+
+DETAIL_CHARS = 2000
 
 
 @click.group()
@@ -24,28 +31,24 @@ def tail(state: CliState, count: int, tool: str | None, as_json: bool) -> None:
     with open_stores(state) as stores:
         entries = stores.audit.tail(limit=count, tool=tool)
     if as_json:
-        rows = [
-            {
-                "id": entry.id,
-                "ts": iso(entry.ts),
-                "event": entry.event,
-                "tool": entry.tool,
-                "profile": entry.profile,
-                "outcome": entry.outcome,
-                "approval_id": entry.approval_id,
-                "detail": entry.detail,
-            }
-            for entry in entries
-        ]
-        click.echo(json.dumps(rows, indent=2, sort_keys=True))
+        click.echo(json.dumps([entry.public() for entry in entries], indent=2, sort_keys=True))
         return
     if not entries:
-        click.echo("The audit log is empty." if not tool else f"No audit entries for {tool}.")
+        click.echo("The audit log is empty." if not tool else f"No audit entries for {escape_text(tool)}.")
         return
     from rich.table import Table
 
-    table = Table("time (UTC)", "event", "tool", "outcome", "approval", "detail")
+    table = Table("time (UTC)", "event", "tool", "outcome", "approval", "operator", "detail")
     for entry in entries:
         detail = json.dumps(entry.detail, sort_keys=True, ensure_ascii=False)
-        table.add_row(iso(entry.ts), entry.event, entry.tool or "-", entry.outcome, entry.approval_id or "-", detail)
+        operator = entry.detail.get("operator")
+        table.add_row(
+            iso(entry.ts),
+            escape_text(entry.event),
+            escape_text(entry.tool or "-"),
+            escape_text(entry.outcome),
+            escape_text(entry.approval_id or "-"),
+            escape_text(operator) if operator is not None else "-",
+            terminal_line(detail, DETAIL_CHARS),
+        )
     wide_console().print(table, soft_wrap=False)

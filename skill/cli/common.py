@@ -19,6 +19,7 @@ from skill.errors import SkillError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from skill.core.approvals import ApprovalService
     from skill.stores.sqlite import Stores
 
 SANDBOX_NOTICE = "twilio-skill: no Twilio credentials found; using the embedded sandbox (nothing real happens)."
@@ -78,10 +79,9 @@ STORE_HINTS = {
 @contextmanager
 def open_stores(state: CliState) -> Iterator[Stores]:
     """The stores on the settings' database file, closed afterwards; SkillErrors become one-line exits."""
-    from skill.stores.sqlite import Stores
+    from skill.wiring import open_stores as open_settings_stores
 
-    settings = state.settings()
-    stores = Stores.open(settings.db_path)
+    stores = open_settings_stores(state.settings())
     try:
         yield stores
     except SkillError as exc:
@@ -90,6 +90,15 @@ def open_stores(state: CliState) -> Iterator[Stores]:
         fail(exc)
     finally:
         stores.close()
+
+
+@contextmanager
+def open_approvals(state: CliState) -> Iterator[ApprovalService]:
+    """The approvals service on the settings' database, closed afterwards; SkillErrors become one-line exits."""
+    from skill.wiring import approval_service
+
+    with open_stores(state) as stores:
+        yield approval_service(stores, state.settings())
 
 
 def iso(ts: float | None) -> str:

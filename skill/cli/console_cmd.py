@@ -6,8 +6,9 @@ import contextlib
 
 import click
 
-from skill.cli.common import CliState, err, pass_state
+from skill.cli.common import CliState, err, open_stores, pass_state
 from skill.cli.logs import configure_logging
+from skill.cli.ports import ensure_port_free
 
 DEFAULT_CONSOLE_PORT = 8790
 
@@ -25,29 +26,28 @@ DEFAULT_CONSOLE_PORT = 8790
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info")
 @pass_state
 def console(state: CliState, port: int, host: str, allow_hosts: tuple[str, ...], log_level: str) -> None:
-    """Approve or deny gated calls and read the audit log in a browser, behind the operator token."""
+    """Approve or deny gated calls and read the audit log in a browser; operators log in with their credentials."""
     import uvicorn
 
     from skill.console.app import build_console_app
-    from skill.console.auth import TOKEN_FILE, is_loopback, load_or_create_console_token
+    from skill.console.auth import is_loopback
 
     settings = state.settings()
-    token, created = load_or_create_console_token(settings.home)
-    token_path = settings.home / TOKEN_FILE
-    # The token is a secret too: keep it out of every log line.
-    configure_logging(log_level, (*settings.secret_values(), token))
-    if created:
-        err(f"twilio-skill: created the console operator token (shown once; stored in {token_path}): {token}")
-    else:
-        err(f"twilio-skill: log in with the operator token in {token_path}")
+    configure_logging(log_level, settings.secret_values())
+    ensure_port_free(host, port, command="console")
+    with open_stores(state) as stores:
+        active = [record.name for record in stores.operators.list() if record.active]
+    if not active:
+        err("twilio-skill: no operators yet; create one with `twilio-skill operators create NAME` to log in.")
     if not is_loopback(host):
         err(
-            f"twilio-skill: WARNING: the console listens on {host}, beyond this machine; the operator token is "
+            f"twilio-skill: WARNING: the console listens on {host}, beyond this machine; operator credentials are "
             "its only protection. Put TLS in front (a reverse proxy) and set TWILIO_SKILL_CONSOLE_URL to its URL."
         )
-    app = build_console_app(settings, host=host, token=token, allowed_hosts=allow_hosts)
+    app = build_console_app(settings, host=host, allowed_hosts=allow_hosts)
     shown = f"[{host}]" if ":" in host else host
-    err(f"twilio-skill: operator console at http://{shown}:{port}/login. Stop with Ctrl-C.")
+    err(f"twilio-skill: operator console at http://{shown}:{port}/login; log in with an operator credential.")
+    err("twilio-skill: stop with Ctrl-C.")
     with contextlib.suppress(KeyboardInterrupt):
         # log_config=None: uvicorn's records go through our stderr handler, phone numbers masked.
         uvicorn.run(app, host=host, port=port, log_config=None, log_level=log_level, lifespan="on")

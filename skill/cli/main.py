@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "docs": ("docs_cmd", "docs"),
     "doctor": ("doctor", "doctor"),
     "errors": ("errors_cmd", "errors"),
+    "operators": ("operators_cmd", "operators"),
     "sandbox": ("sandbox_cmd", "sandbox"),
     "serve": ("serve", "serve"),
     "tools": ("tools_cmd", "tools"),

@@ -60,6 +60,10 @@ def run_http(settings: Settings, *, host: str, port: int, allow_hosts: tuple[str
     """Serve MCP over streamable HTTP at /mcp; beyond loopback every request needs the bearer token."""
     import uvicorn
 
+    from skill.cli.ports import ensure_port_free
+
+    ensure_port_free(host, port, command="serve --transport http", make_hint=True)
+
     from skill.server.http import (
         MCP_PATH,
         TOKEN_FILE,
@@ -86,7 +90,12 @@ def run_http(settings: Settings, *, host: str, port: int, allow_hosts: tuple[str
     from skill.webhooks.app import with_webhooks
 
     # The webhook receiver sits beside MCP at /webhooks, outside the bearer guard: its routes check signatures.
-    app = with_webhooks(build_http_app(settings, host=host, token=token, allowed_hosts=allow_hosts), settings)
+    app = with_webhooks(
+        build_http_app(settings, host=host, token=token, allowed_hosts=allow_hosts),
+        settings,
+        bind_host=host,
+        allowed_hosts=allow_hosts,
+    )
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}{MCP_PATH}"
     err(f"twilio-skill: serving MCP over streamable HTTP at {url}")
@@ -95,4 +104,5 @@ def run_http(settings: Settings, *, host: str, port: int, allow_hosts: tuple[str
         "or give stdio clients the command `twilio-skill serve`. Stop with Ctrl-C."
     )
     # log_config=None: uvicorn's records go through our stderr handler, phone numbers masked.
-    uvicorn.run(app, host=host, port=port, log_config=None, log_level=log_level, lifespan="on")
+    # proxy_headers=False: forwarded headers are trusted only from the configured proxies (the receiver decides).
+    uvicorn.run(app, host=host, port=port, log_config=None, log_level=log_level, lifespan="on", proxy_headers=False)

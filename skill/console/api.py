@@ -1,52 +1,38 @@
-"""The console's JSON API for scripts: bearer token only, cookies ignored, so no CSRF exposure.
+"""The console's JSON API for scripts: an operator credential as bearer, cookies ignored (no CSRF exposure).
 
-GET  /api/approvals?status=&limit=      requests, newest first
-GET  /api/approvals/{id}                one request
-POST /api/approvals/{id}/approve        body {"operator": "..."}            (optional)
-POST /api/approvals/{id}/deny           body {"reason": "...", "operator": "..."}
-GET  /api/audit?n=&tool=                the audit tail, oldest of it first
+GET  /api/approvals?status=&tool=&limit=   requests, newest first
+GET  /api/approvals/{id}                   one request
+POST /api/approvals/{id}/approve           (no body needed)
+POST /api/approvals/{id}/deny              body {"reason": "..."}
+GET  /api/audit?n=&tool=                   the audit tail, oldest of it first
+
+Decisions are recorded under the operator whose credential was presented.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from skill.console.auth import DEFAULT_OPERATOR, bearer_of, token_matches
-from skill.console.state import MAX_TOOL_CHARS, Console, clean_operator, http_status_of, parse_limit
-from skill.console.templates import iso
+from skill.console.auth import bearer_of
+from skill.console.state import MAX_TOOL_CHARS, Console, http_status_of, parse_limit, parse_status
+from skill.console.views import iso
 from skill.errors import InputError, SkillError
-from skill.stores.approvals import Approval
-from skill.stores.audit import AuditEntry
+from skill.records.approvals import Approval
+from skill.records.audit import AuditEntry
+from skill.records.operators import OperatorRecord
 
-API_STATUSES = ("pending", "approved", "denied", "used", "expired")
 MAX_BODY_BYTES = 16 * 1024
 
 
 def approval_json(approval: Approval) -> dict[str, object]:
-    """A request as JSON, status as the operator sees it (expiry applied)."""
-    try:
-        arguments: object = json.loads(approval.args_json)
-    except ValueError:
-        arguments = approval.args_json
-    return {
-        "id": approval.id,
-        "tool": approval.tool,
-        "status": approval.effective_status,
-        "summary": approval.summary,
-        "arguments": arguments,
-        "profile": approval.profile,
-        "created_at": iso(approval.created_at),
-        "expires_at": iso(approval.expires_at),
-        "decided_at": iso(approval.decided_at),
-        "decided_by": approval.decided_by,
-        "reason": approval.reason,
-        "used_at": iso(approval.used_at),
-    }
+    """A request as JSON, status as the operator sees it (expiry applied): the approvals service's form."""
+    return approval.public(time.time())
 
 
 def audit_json(entry: AuditEntry) -> dict[str, object]:
@@ -78,8 +64,11 @@ def unauthorized() -> JSONResponse:
         {
             "error": {
                 "code": "console.unauthorized",
-                "message": "The console API needs 'Authorization: Bearer <token>'.",
-                "remediation": ["The token is in the file console-token in the twilio-skill home directory."],
+                "message": "The console API needs 'Authorization: Bearer <operator credential>'.",
+                "remediation": [
+                    "Create a credential with `twilio-skill operators create NAME` (it is shown once).",
+                    "A rotated or revoked credential is refused; ask for a new one.",
+                ],
             }
         },
         status_code=401,
@@ -93,9 +82,12 @@ def _console(request: Request) -> Console:
     return console
 
 
-def _authorized(request: Request, console: Console) -> bool:
+async def _operator(request: Request, console: Console) -> OperatorRecord | None:
+    """The operator whose credential the request presents, or None."""
     given = bearer_of(request.headers.get("authorization", ""))
-    return given is not None and token_matches(given, console.token)
+    if given is None:
+        return None
+    return await console.run(lambda: console.operator_for(given))
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
@@ -115,33 +107,28 @@ async def _json_body(request: Request) -> dict[str, Any]:
         raise InputError(
             "The body must be a JSON object.",
             code="input.invalid_json",
-            remediation=['Send e.g. {"reason": "not during the sale", "operator": "dana"}.'],
+            remediation=['Send e.g. {"reason": "not during the sale"}.'],
         )
     return data
 
 
 async def list_approvals(request: Request) -> Response:
     console = _console(request)
-    if not _authorized(request, console):
+    if await _operator(request, console) is None:
         return unauthorized()
-    status = request.query_params.get("status") or None
+    tool = (request.query_params.get("tool") or "")[:MAX_TOOL_CHARS] or None
     try:
-        if status is not None and status not in API_STATUSES:
-            raise InputError(
-                f"Unknown status {status[:20]!r}.",
-                code="input.invalid_status",
-                remediation=[f"Use one of: {', '.join(API_STATUSES)}, or leave it out."],
-            )
+        status = parse_status(request.query_params.get("status"))
         limit = parse_limit(request.query_params.get("limit"))
     except SkillError as exc:
         return error_response(exc)
-    items = await console.run(lambda: console.stores.approvals.list(status=status, limit=limit))
+    items = await console.run(lambda: console.list_requests(status, tool, limit))
     return JSONResponse({"approvals": [approval_json(item) for item in items]})
 
 
 async def show_approval(request: Request) -> Response:
     console = _console(request)
-    if not _authorized(request, console):
+    if await _operator(request, console) is None:
         return unauthorized()
     approval_id = request.path_params["approval_id"]
     try:
@@ -153,16 +140,17 @@ async def show_approval(request: Request) -> Response:
 
 async def _decide(request: Request, *, approve: bool) -> Response:
     console = _console(request)
-    if not _authorized(request, console):
+    operator = await _operator(request, console)
+    if operator is None:
         return unauthorized()
     approval_id = request.path_params["approval_id"]
+    name = operator.name
     try:
         body = await _json_body(request)
-        operator = clean_operator(str(body.get("operator") or ""), DEFAULT_OPERATOR)
         reason = body.get("reason")
         reason_text = str(reason) if reason is not None else None
         approval = await console.run(
-            lambda: console.decide(approval_id, approve=approve, operator=operator, reason=reason_text)
+            lambda: console.decide(approval_id, approve=approve, operator=name, reason=reason_text, via="api")
         )
     except SkillError as exc:
         return error_response(exc)
@@ -179,14 +167,14 @@ async def deny_approval(request: Request) -> Response:
 
 async def audit_tail(request: Request) -> Response:
     console = _console(request)
-    if not _authorized(request, console):
+    if await _operator(request, console) is None:
         return unauthorized()
     try:
         limit = parse_limit(request.query_params.get("n"))
     except SkillError as exc:
         return error_response(exc)
     tool = (request.query_params.get("tool") or "")[:MAX_TOOL_CHARS] or None
-    entries = await console.run(lambda: console.stores.audit.tail(limit, tool=tool))
+    entries = await console.run(lambda: console.audit_tail(limit, tool))
     return JSONResponse({"entries": [audit_json(entry) for entry in entries]})
 
 

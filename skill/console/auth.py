@@ -1,7 +1,9 @@
-"""Who may use the console: the operator token, browser sessions, CSRF tokens and Host checks.
+"""Who may use the console: operator sessions, CSRF tokens, and the names and origins it answers for.
 
-The token lives in `<home>/console-token` (mode 0600), apart from the MCP server's `http-token`.
-Sessions are kept in this process's memory, so restarting the console logs everyone out.
+Operators log in with their own credential (`twilio-skill operators create NAME`); a session
+remembers the operator and the key id it logged in with, and every request checks that key is
+still the operator's, so a rotated or revoked credential ends its sessions at once. Sessions live
+in this process's memory: restarting the console logs everyone out.
 """
 
 from __future__ import annotations
@@ -9,46 +11,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-import os
 import secrets
 import socket
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
-TOKEN_FILE = "console-token"
 SESSION_COOKIE = "twilio_skill_console"
 SESSION_SECONDS = 12 * 3600
 MAX_SESSIONS = 256
-DEFAULT_OPERATOR = "console"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]")
-
-
-def load_or_create_console_token(home: Path) -> tuple[str, bool]:
-    """The operator token, and whether it was created just now (so the caller shows it once)."""
-    path = home / TOKEN_FILE
-    try:
-        existing = path.read_text().strip()
-    except FileNotFoundError:
-        existing = ""
-    if existing:
-        return existing, False
-    home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    token = secrets.token_urlsafe(32)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(token + "\n")
-    # O_CREAT's mode is ignored for a file that already existed (empty), so set it again.
-    os.chmod(path, 0o600)
-    return token, True
-
-
-def token_matches(given: str, token: str) -> bool:
-    """Constant-time comparison of a presented token with the operator token."""
-    return hmac.compare_digest(given.strip().encode(), token.encode())
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def bearer_of(authorization: str) -> str | None:
@@ -89,10 +64,26 @@ def host_name(authority: str) -> str:
     return (urlsplit("//" + authority).hostname or "").lower()
 
 
+def origin_of(url: str) -> str | None:
+    """scheme://host:port of a URL or Origin header (port always written), or None when it names none."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown}:{port or DEFAULT_PORTS[scheme]}"
+
+
 @dataclass
 class Session:
     csrf: str
     operator: str
+    key_id: str
     expires_at: float
     flash: str | None = None
 
@@ -108,13 +99,14 @@ class SessionStore:
     def _key(cookie: str) -> str:
         return hashlib.sha256(cookie.encode()).hexdigest()
 
-    def create(self, operator: str) -> tuple[str, Session]:
-        """A new session and the cookie value that names it."""
+    def create(self, operator: str, key_id: str) -> tuple[str, Session]:
+        """A new session for an operator who logged in with key_id, and the cookie value that names it."""
         self._prune()
         cookie = secrets.token_urlsafe(32)
         session = Session(
             csrf=secrets.token_urlsafe(32),
-            operator=operator or DEFAULT_OPERATOR,
+            operator=operator,
+            key_id=key_id,
             expires_at=time.time() + self.lifetime,
         )
         self._sessions[self._key(cookie)] = session
@@ -132,6 +124,13 @@ class SessionStore:
     def end(self, cookie: str | None) -> None:
         if cookie:
             self._sessions.pop(self._key(cookie), None)
+
+    def end_operator(self, operator: str) -> int:
+        """End every session of one operator (their credential was rotated or revoked); returns how many."""
+        ended = [key for key, session in self._sessions.items() if session.operator == operator]
+        for key in ended:
+            del self._sessions[key]
+        return len(ended)
 
     def _prune(self) -> None:
         now = time.time()

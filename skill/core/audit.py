@@ -19,7 +19,7 @@ from skill.catalog import brief
 from skill.config import Settings
 from skill.core.context import Services
 from skill.core.monitor import group_by_code, public_alert
-from skill.core.timeutil import now, parse_iso
+from skill.core.timeutil import parse_iso, upstream_now
 from skill.core.urls import WEB_SCHEMES, host_of, try_split
 from skill.errors import SkillError
 from skill.results import ErrorBrief
@@ -338,7 +338,7 @@ async def run_audit(
 ) -> dict[str, Any]:
     """Run every check; a check that fails is reported as an info finding and the rest go on."""
     context: dict[str, Any] = {
-        "now": datetime.fromtimestamp(now(services), UTC),
+        "now": datetime.fromtimestamp(upstream_now(services), UTC),
         "threshold": balance_threshold,
         "resolver": resolver or resolve_hosts,
     }

@@ -1,32 +1,62 @@
-"""Services: everything a core function needs, built once per server and injected."""
+"""Services: everything a core function needs, built once per server (skill.wiring) and injected.
+
+Core code reaches its collaborators only through this container: stores and clocks by their ports,
+the gateways, the policy, the gate and the approvals service.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from skill.config import Settings
-from skill.policy.policy import Policy, load_policy
-from skill.stores.sqlite import Stores
+from skill.core.approvals import ApprovalService
+from skill.core.signing import TokenResolver
+from skill.policy.gate import Gate
+from skill.policy.policy import Policy
+from skill.ports.clock import Clock, SystemClock
+from skill.ports.stores import StorePorts
 
 if TYPE_CHECKING:
-    # Imported when services are built, not when a tool module is: the SDK and HTTP stacks are slow to load.
     from skill.gateways.sendgrid_gateway import SendGridGateway
     from skill.gateways.twilio_gateway import TwilioGateway
-    from skill.sandbox.app import Sandbox
 
 log = logging.getLogger("twilio_skill")
+
+Background = Callable[[], AbstractAsyncContextManager[None]]
 
 
 @dataclass
 class Services:
     settings: Settings
-    stores: Stores
+    stores: StorePorts
     policy: Policy
     twilio: TwilioGateway
     sendgrid: SendGridGateway
-    sandbox: Sandbox | None = None
+    webhook_tokens: TokenResolver
+    clock: Clock = field(default_factory=SystemClock)  # wall clock: approvals, audit, counters, our limits
+    upstream_clock: Clock = field(default_factory=SystemClock)  # the clock of whatever answers as Twilio
+    # Work that runs while a server serves (the embedded sandbox's callback loop), entered by its lifespan.
+    background: tuple[Background, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.approvals = ApprovalService(
+            store=self.stores.approvals,
+            audit=self.stores.audit,
+            clock=self.clock,
+            ttl_seconds=self.settings.approval_ttl_seconds,
+            console_url=self.settings.console_url,
+        )
+        self.gate = Gate(
+            policy=self.policy,
+            approvals=self.approvals,
+            send_counter=self.stores.send_counter,
+            default_region=self.settings.default_region,
+            trusted_webhook_hosts=self.settings.own_webhook_hosts(),
+        )
 
     @property
     def environment(self) -> str:
@@ -35,30 +65,6 @@ class Services:
     @property
     def profile(self) -> str:
         return self.settings.profile_name
-
-    @classmethod
-    def create(cls, settings: Settings, *, sandbox: Sandbox | None = None) -> Services:
-        """Open the stores and the gateway. In sandbox mode with no sandbox URL, embed one.
-
-        Raises:
-            ConfigError: the policy file is unusable.
-        """
-        from skill.gateways.sendgrid_gateway import SendGridGateway
-        from skill.gateways.twilio_gateway import TwilioGateway
-
-        policy = load_policy(settings.policy_path)
-        secrets = settings.secret_values()
-        stores = Stores.open(settings.db_path, secrets)
-        transport = None
-        if settings.mode == "sandbox" and not settings.sandbox_url:
-            if sandbox is None:
-                from skill.sandbox.app import Sandbox
-
-                sandbox = Sandbox.from_settings(settings)
-            transport = sandbox.transport()
-        gateway = TwilioGateway(settings, sandbox_transport=transport)
-        sendgrid = SendGridGateway(settings, sandbox=sandbox)
-        return cls(settings=settings, stores=stores, policy=policy, twilio=gateway, sendgrid=sendgrid, sandbox=sandbox)
 
     async def aclose(self) -> None:
         await self.twilio.aclose()

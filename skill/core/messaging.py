@@ -13,10 +13,11 @@ from skill.core import phones
 from skill.core.context import Services
 from skill.core.email import LOCAL_SCOPE as EMAIL_SCOPE
 from skill.core.segments import analyze
+from skill.core.send_keys import SendKey, send_once
 from skill.core.timeutil import as_utc, iso_timestamp
 from skill.core.urls import check_twilio_urls
 from skill.core.values import int_or_none
-from skill.errors import InputError, PolicyError, UpstreamError, twilio_docs_url
+from skill.errors import InputError, PolicyError, twilio_docs_url
 
 SEND_TOOL = "message_send"  # idempotency keys are kept per tool and profile
 MAX_BODY_CHARACTERS = 1600
@@ -191,56 +192,18 @@ async def send_message(
         "validity_period": validity_period,
         "send_at": scheduled_for.isoformat() if scheduled_for else None,
     }
-    digest = _digest(request)
-    profile = services.profile
-    if idempotency_key:
-        earlier = services.stores.idempotency.claim(idempotency_key, SEND_TOOL, profile, digest)
-        if earlier is not None:
-            earlier_digest, earlier_result = earlier
-            if earlier_result is None:
-                raise InputError(
-                    "A message with this idempotency_key is being sent, or its first attempt ended with an unknown "
-                    "outcome. Nothing more was sent.",
-                    code="input.idempotency_in_progress",
-                    retryable=True,
-                    remediation=[
-                        "Wait a few seconds and repeat the call to get the first result.",
-                        "If it keeps coming back, check messages_list (by to and date) for the message; "
-                        "send again with a new idempotency_key only if it is not there.",
-                    ],
-                )
-            if earlier_digest != digest:
-                raise InputError(
-                    "This idempotency_key was already used for a message with other arguments. Nothing was sent.",
-                    code="input.idempotency_conflict",
-                    remediation=[
-                        "Use a new idempotency_key for a different message.",
-                        "To get the first result back, repeat the original arguments exactly.",
-                    ],
-                )
-            return {**earlier_result, "replayed": True}
-    try:
-        message = await _create(
-            services,
-            to_address,
-            sender,
-            messaging_service_sid,
-            body,
-            media,
-            status_callback,
-            validity_period,
+
+    async def create() -> dict[str, Any]:
+        return await _create(
+            services, to_address, sender, messaging_service_sid, body, media, status_callback, validity_period,
             scheduled_for,
-        )
-    except BaseException as exc:
-        unknown = isinstance(exc, UpstreamError) and exc.code == "upstream.outcome_unknown"
-        if idempotency_key and not unknown:
-            # Nothing went out: free the key so a corrected retry can use it. When the outcome is unknown
-            # the key stays claimed, so a blind repeat with it cannot send a second message.
-            services.stores.idempotency.release(idempotency_key, SEND_TOOL, profile)
-        raise
-    if idempotency_key:
-        services.stores.idempotency.complete(idempotency_key, SEND_TOOL, profile, message)
-    return {**message, "replayed": False}
+        )  # fmt: skip
+
+    if not idempotency_key:
+        return {**await create(), "replayed": False}
+    key = SendKey(key=idempotency_key, tool=SEND_TOOL, profile=services.profile, digest=_digest(request))
+    message, replayed = await send_once(services, key, request, create)
+    return {**public_message(message), "replayed": replayed}
 
 
 async def _create(

@@ -104,3 +104,14 @@ def region_of(phone: str, default_region: str) -> str | None:
         return None
     region = phonenumbers.region_code_for_number(parsed)
     return str(region) if region else None
+
+
+def e164_destination(phone: str, default_region: str) -> str | None:
+    """E.164 of a destination (channel prefix dropped), or None when it cannot be parsed."""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(phone.removeprefix("whatsapp:").strip(), default_region)
+    except phonenumbers.NumberParseException:
+        return None
+    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
-from skill.core import phones, timeutil
+from skill.core import phones
 from skill.core.context import Services
 from skill.core.exports import write_export
 from skill.core.studio_schema import definition_problems
 from skill.errors import InputError
+from skill.ports.clock import utc
 
 MAX_STEPS = 200
 
@@ -69,7 +69,7 @@ async def export_flow(services: Services, *, sid: str, revision: int | None, sav
     if save:
         text = json.dumps(definition, indent=2, ensure_ascii=False) + "\n"
         label = f"r{raw.get('revision')}" if isinstance(raw.get("revision"), int) else "latest"
-        moment = datetime.fromtimestamp(timeutil.now(services), UTC)
+        moment = utc(services.clock)  # a name the operator reads: wall-clock time
         result["path"] = str(write_export(services.settings.home, sid=sid, label=label, text=text, moment=moment))
     return result
 

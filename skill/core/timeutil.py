@@ -11,7 +11,6 @@ now(services)                       the current unix time: the embedded sandbox'
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, date, datetime
 from datetime import time as day_time
 from typing import TYPE_CHECKING, Any
@@ -88,6 +87,6 @@ def iso_timestamp(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
 
 
-def now(services: Services) -> float:
-    """The time windows and limits are measured in: the embedded sandbox's clock there, else the wall clock."""
-    return services.sandbox.clock.now() if services.sandbox is not None else time.time()
+def upstream_now(services: Services) -> float:
+    """The time windows over Twilio's data are measured in: the clock of whatever answers as Twilio."""
+    return services.upstream_clock.now()

@@ -13,7 +13,6 @@ from typing import Any
 
 from skill.core import phones
 from skill.core.context import Services
-from skill.core.timeutil import now
 from skill.errors import InputError, PolicyError, UpstreamError
 
 CHANNELS = ("sms", "call", "email", "whatsapp")
@@ -97,7 +96,7 @@ def check_send_limits(services: Services, to: str, channel: str) -> None:
     Raises:
         PolicyError: policy.verify_cooldown or policy.verify_rate_limited, with the wait in seconds.
     """
-    policy, moment = services.policy, now(services)
+    policy, moment = services.policy, services.clock.now()
     recent = services.stores.verify_sends.since(services.profile, to, moment - HOUR)
     cooldown, cap = policy.verify_cooldown_seconds, policy.verify_sends_per_hour
     if recent and moment - recent[-1] < cooldown:
@@ -133,7 +132,7 @@ def _expiry_wait(services: Services, to: str | None) -> int:
     """Seconds until the verification open for `to` expires, from the sends recorded here."""
     if to is None:
         return VERIFICATION_LIFETIME
-    moment = now(services)
+    moment = services.clock.now()
     sent = services.stores.verify_sends.since(services.profile, to, moment - VERIFICATION_LIFETIME)
     return _seconds(sent[0] + VERIFICATION_LIFETIME - moment) if sent else VERIFICATION_LIFETIME
 
@@ -195,7 +194,7 @@ async def start_verification(
         if error.http_status == 429 or error.twilio_code in THROTTLE_CODES:
             raise _throttled(services, error, address, channel) from None
         raise
-    services.stores.verify_sends.record(services.profile, address, channel, at=now(services))
+    services.stores.verify_sends.record(services.profile, address, channel, at=services.clock.now())
     return public_verification(raw)
 
 

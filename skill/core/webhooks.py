@@ -18,14 +18,12 @@ from skill.core.messaging import get_message
 from skill.core.signing import (
     HMAC_SHA1,
     HMAC_SHA256,
-    TokenResolver,
     body_sha256,
     compute_signature,
     verify_twilio,
 )
 from skill.core.timeutil import as_utc
 from skill.core.urls import address_literal, check_fetch_url, pinned_target, public_address, split_url
-from skill.core.webhook_tokens import token_resolver
 from skill.errors import InputError, PolicyError
 
 PROBE_TIMEOUT_SECONDS = 10.0
@@ -36,11 +34,6 @@ MAX_ANSWER_BYTES = 64 * 1024
 PROBE_MESSAGE_SID = "SM" + "0" * 24 + "70726f6265"
 PROBE_CALL_SID = "CA" + "0" * 24 + "70726f6265"
 PROBE_BODY = "twilio-skill webhook probe"
-
-
-def resolver_for(services: Services) -> TokenResolver:
-    state = services.sandbox.state if services.sandbox is not None else None
-    return token_resolver(services.settings, state)
 
 
 def list_events(
@@ -115,7 +108,7 @@ def check_signature(
         InputError: input.invalid_url when the URL cannot be parsed.
     """
     parts = split_url(url)
-    tokens = resolver_for(services)
+    tokens = services.webhook_tokens
     raw = body.encode() if body is not None else None
     own = tokens(account_sid)
     secrets: list[tuple[str, str, str]] = []  # (description, secret, algorithm)
@@ -305,7 +298,7 @@ async def probe(services: Services, *, url: str, kind: str) -> dict[str, Any]:
 
     parts, address = await _check_destination(services, url)
     params = _probe_params(services, kind)
-    token = resolver_for(services)(services.twilio.account_sid)
+    token = services.webhook_tokens(services.twilio.account_sid)
     if not token:
         raise ConfigError(
             "Signing a probe needs the account's auth token; only an API key is configured.",

@@ -17,6 +17,8 @@ Built-in defaults, optionally overridden by a TOML file (TWILIO_SKILL_POLICY):
     verify_sends_per_hour = 5          # verification_start: most sends to one destination in an hour
     probe_any_url = false              # webhook_probe: also URLs no number of the account is configured with
     bulk_recipients = 100              # one send to more recipients than this is a bulk send: it needs approval
+    [webhooks]
+    allowed_hosts = ["hooks.example.com", "*.example.org"]   # pointing a number or service elsewhere needs approval
 
 Built-in rules (BUILT_IN_RULES) apply after the file's rules, so a file rule for the same tool wins.
 """
@@ -84,6 +86,7 @@ class Policy:
     verify_sends_per_hour: int = 5
     probe_any_url: bool = False
     bulk_recipients: int = 100
+    webhook_allowed_hosts: tuple[str, ...] = ()
     source: str = "built-in defaults"
 
     def action_for(self, tool: str, tier: Tier, args: dict[str, Any]) -> tuple[Action, str]:
@@ -94,12 +97,12 @@ class Policy:
             return self.tool_actions[tool], f"policy setting for {tool}"
         return self.tier_actions.get(tier, "deny"), f"default for {tier.value} tools"
 
-    def may_require_approval(self, tool: str, tier: Tier) -> bool:
+    def may_require_approval(self, tool: str, tier: Tier, *, sets_webhooks: bool = False) -> bool:
         """Whether some call of this tool can end up waiting for an operator under this policy."""
         if tier is Tier.READ:
             return False
-        if tier is Tier.SEND:
-            return True  # the daily cap turns further sends into approvals
+        if tier is Tier.SEND or sets_webhooks:
+            return True  # the daily cap, or a webhook host outside the allowed ones, asks an operator
         actions = {self.tool_actions.get(tool, self.tier_actions.get(tier, "deny"))}
         actions.update(rule.action for rule in self.rules if rule.tool == tool)
         return "approve" in actions
@@ -123,6 +126,7 @@ class Policy:
                 "probe_any_url": self.probe_any_url,
                 "bulk_recipients": self.bulk_recipients,
             },
+            "webhooks": {"allowed_hosts": list(self.webhook_allowed_hosts)},
         }
 
 
@@ -145,6 +149,17 @@ def _limit(limits: dict[str, Any], name: str, default: int) -> int:
             remediation=[f"Write e.g. {name} = {default} under [limits]."],
         )
     return value
+
+
+def _hosts(section: dict[str, Any]) -> tuple[str, ...]:
+    hosts = section.get("allowed_hosts", [])
+    if not isinstance(hosts, list) or not all(isinstance(host, str) and host.strip() for host in hosts):
+        raise ConfigError(
+            "Policy [webhooks].allowed_hosts must be a list of host names (glob patterns like '*.example.com').",
+            code="config.policy_invalid",
+            remediation=['Write e.g. allowed_hosts = ["hooks.example.com"] under [webhooks].'],
+        )
+    return tuple(host.strip().lower() for host in hosts)
 
 
 def check_names(policy: Policy, known: dict[str, set[str]]) -> None:
@@ -218,5 +233,6 @@ def load_policy(path: Path | None) -> Policy:
         verify_sends_per_hour=_limit(limits, "verify_sends_per_hour", 5),
         probe_any_url=bool(limits.get("probe_any_url", False)),
         bulk_recipients=_limit(limits, "bulk_recipients", 100),
+        webhook_allowed_hosts=_hosts(data.get("webhooks") or {}),
         source=str(path),
     )

@@ -1,27 +1,21 @@
-"""The sandbox clock: real time plus an offset tests can move, or frozen."""
+"""The sandbox clock, and the date formats Twilio's APIs answer in."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
+from skill.ports.clock import ManualClock
 
-class SandboxClock:
-    def __init__(self, *, frozen: bool = False, start: float | None = None) -> None:
-        self._frozen = frozen
-        self._base = start if start is not None else time.time()
-        self._offset = 0.0
 
-    def now(self) -> float:
-        if self._frozen:
-            return self._base + self._offset
-        return time.time() + self._offset
+class SandboxClock(ManualClock):
+    """The simulated Twilio's clock: real time by default, frozen for tests, or `rate` times faster for
+    drills and benchmarks."""
+
+    def __init__(self, *, frozen: bool = False, start: float | None = None, rate: float = 1.0) -> None:
+        super().__init__(start, frozen=frozen, rate=rate)
 
     def now_dt(self) -> datetime:
         return datetime.fromtimestamp(self.now(), UTC)
-
-    def advance(self, seconds: float) -> None:
-        self._offset += seconds
 
 
 def rfc2822(ts: float) -> str:

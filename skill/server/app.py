@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
@@ -78,14 +78,15 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
         if services is not None:
             yield services
             return
-        owned = Services.create(settings)
+        from skill.wiring import build_services
+
+        owned = build_services(settings)
         try:
-            if owned.sandbox is None:
+            async with AsyncExitStack() as stack:
+                # e.g. the embedded sandbox, posting its status callbacks in the background
+                for background in owned.background:
+                    await stack.enter_async_context(background())
                 yield owned
-            else:
-                # The embedded sandbox posts its status callbacks in the background.
-                async with owned.sandbox.running():
-                    yield owned
         finally:
             await owned.aclose()
 

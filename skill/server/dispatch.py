@@ -1,25 +1,39 @@
-"""One tool call, start to finish: validate, apply the policy and approvals, run, audit, answer."""
+"""One tool call, start to finish: validate, pass the gate, record, run, record, answer.
+
+The order is what keeps the record honest: a call that may change anything is written to the audit
+log as `started` before its handler runs (if that write fails, nothing runs), and completed after
+with what happened. The gate itself lives in skill.policy.gate; this module only adapts a ToolSpec
+and an MCP request to it.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+import re
 from typing import Any
 
 from mcp.types import CallToolResult, TextContent
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from skill.core.context import Services
 from skill.core.display import describe_values, quote_values
-from skill.core.phones import region_of
-from skill.errors import ApprovalRequired, InputError, PolicyError, SkillError
+from skill.errors import ApprovalRequired, InputError, SkillError, UpstreamError
+from skill.policy.gate import GatedCall, Verdict
 from skill.policy.tiers import Tier
+from skill.records.approvals import APPROVAL_ID_PATTERN, Impact
 from skill.redaction import redact
 from skill.results import error_payload
 from skill.server.registry import ToolSpec
 
 log = logging.getLogger("twilio_skill.dispatch")
+
+APPROVAL_ID = re.compile(APPROVAL_ID_PATTERN)
+# What an audit entry keeps of arguments that failed validation: enough to see what was tried.
+AUDIT_STRING_CHARS = 500
+AUDIT_ITEMS = 50
+AUDIT_DEPTH = 4
 
 
 def canonical_json(args: dict[str, Any]) -> str:
@@ -44,15 +58,53 @@ def input_error(spec: ToolSpec, exc: ValidationError) -> InputError:
         where = ".".join(str(part) for part in item["loc"]) or "(arguments)"
         problems.append(f"{where}: {item['msg']}")
     return InputError(
-        f"Invalid arguments for {spec.name}: " + "; ".join(problems),
+        f"Invalid arguments for {spec.name}: " + "; ".join(problems)[:2000],
         code="input.invalid",
         remediation=[f"Fix the arguments as listed and call {spec.name} again; see its input schema."],
     )
 
 
+def bounded(value: Any, depth: int = 0) -> Any:
+    """A JSON value cut down to what an audit entry keeps: strings, lists and depth capped."""
+    if isinstance(value, str):
+        return value if len(value) <= AUDIT_STRING_CHARS else value[:AUDIT_STRING_CHARS] + "…"
+    if depth >= AUDIT_DEPTH and isinstance(value, dict | list):
+        return "…"
+    if isinstance(value, dict):
+        return {str(key)[:64]: bounded(item, depth + 1) for key, item in list(value.items())[:AUDIT_ITEMS]}
+    if isinstance(value, list):
+        return [bounded(item, depth + 1) for item in value[:AUDIT_ITEMS]]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
+        return str(value)
+    return value
+
+
 def audit_args(spec: ToolSpec, args: dict[str, Any]) -> dict[str, Any]:
-    """The arguments as the audit log keeps them: the tool's secret arguments replaced."""
-    return {key: "[redacted]" if key in spec.secret_args else value for key, value in args.items()}
+    """The arguments as the audit log keeps them: the tool's secret arguments replaced, sizes bounded."""
+    shown = {key: "[redacted]" if key in spec.secret_args else value for key, value in args.items()}
+    return dict(bounded(shown))
+
+
+def take_approval_id(spec: ToolSpec, args: dict[str, Any]) -> str | None:
+    """Remove approval_id from the arguments and check it before anything else happens.
+
+    Raises:
+        InputError: it is not a string of the form an approval id has.
+    """
+    if spec.tier is Tier.READ or "approval_id" not in args:
+        return None  # a READ tool takes none: the input model refuses it as an unknown argument
+    value = args.pop("approval_id")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not APPROVAL_ID.fullmatch(value):
+        raise InputError(
+            "approval_id must be the id of an approval request, a string like 'apr_0123456789abcdef'.",
+            code="input.invalid",
+            remediation=[
+                "Pass approval_id exactly as error.approval.id gave it, or leave it out to open a request.",
+            ],
+        )
+    return value
 
 
 def _enrich(error: SkillError, services: Services) -> SkillError:
@@ -64,191 +116,168 @@ def _enrich(error: SkillError, services: Services) -> SkillError:
     return error
 
 
-def _approval_block(services: Services, approval_id: str, summary: str, expires_at: float) -> dict[str, Any]:
-    from datetime import UTC, datetime
-
-    console = services.settings.console_url
-    return {
-        "id": approval_id,
-        "summary": summary,
-        "expires_at": datetime.fromtimestamp(expires_at, UTC).isoformat(timespec="seconds"),
-        "approve_command": f"twilio-skill approvals approve {approval_id}",
-        "console_url": f"{console.rstrip('/')}/approvals/{approval_id}" if console else None,
-    }
-
-
-def _check_country(services: Services, spec: ToolSpec, phone: str) -> None:
-    region = region_of(phone, services.settings.default_region)
-    if region is None or services.policy.country_allowed(region):
-        return
-    allowed = ", ".join(services.policy.allowed_countries) or "none"
-    raise PolicyError(
-        f"{spec.name} to a number in {region} is not allowed by the policy (allowed: {allowed}). Nothing was sent.",
-        code="policy.country_not_allowed",
-        remediation=[
-            "Do not retry to this destination; tell the person it is outside the allowed countries.",
-            "An operator can add the country to [limits].allowed_countries in the policy file.",
-        ],
-    )
+def had_no_effect(spec: ToolSpec, error: BaseException) -> bool:
+    """Whether a failed call surely changed nothing: refused locally, or refused by the provider before
+    anything was created (a single-write tool whose request was answered 4xx or never sent)."""
+    if isinstance(error, UpstreamError):
+        if error.code == "upstream.outcome_unknown":
+            return False
+        sent_nothing = error.code == "upstream.unreachable"
+        refused = error.http_status is not None and 400 <= error.http_status < 500
+        return spec.atomic and (sent_nothing or refused)
+    return isinstance(error, SkillError)
 
 
-def normalised_destination(phone: str, default_region: str) -> str | None:
-    """E.164 of a destination (channel prefix dropped), or None when it cannot be parsed."""
-    import phonenumbers
+def gated_call(
+    services: Services, spec: ToolSpec, model: BaseModel, clean: dict[str, Any], approval_id: str | None
+) -> GatedCall:
+    canonical = canonical_json(clean)
+    shown = audit_args(spec, clean)
+    inspect = spec.inspect
 
-    try:
-        parsed = phonenumbers.parse(phone.removeprefix("whatsapp:").strip(), default_region)
-    except phonenumbers.NumberParseException:
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    def summarize() -> str:
+        # Summaries see every agent string quoted and escaped, so none can paint or forge a line.
+        quoted_args = quote_values(shown)
+        text = spec.summary(quoted_args) if spec.summary else f"{spec.title} with {describe_values(quoted_args)}"
+        return str(redact(text))
 
+    async def inspected() -> Impact | None:
+        assert inspect is not None
+        return await inspect(services, model)
 
-def _policy_view(services: Services, spec: ToolSpec, args: dict[str, Any]) -> dict[str, Any]:
-    """The arguments rules are matched against: the destination in E.164, however it was written."""
-    value = args.get(spec.destination) if spec.destination else None
-    if not isinstance(value, str):
-        return args
-    e164 = normalised_destination(value, services.settings.default_region)
-    return {**args, spec.destination: e164} if e164 else args  # type: ignore[dict-item]
-
-
-def _gate(services: Services, spec: ToolSpec, args: dict[str, Any], canonical: str, approval_id: str | None) -> bool:
-    """Apply the policy. Returns when the call may run (True when a send was counted for it, to be
-    given back if it does not happen); raises when it may not.
-
-    Raises:
-        PolicyError: denied, or the given approval does not fit this call.
-        ApprovalRequired: an operator must approve first; a request was created.
-    """
-    action, reason = services.policy.action_for(spec.name, spec.tier, _policy_view(services, spec, args))
-    if spec.destination and action != "deny" and isinstance(args.get(spec.destination), str):
-        _check_country(services, spec, args[spec.destination])
-    if spec.recipients is not None and action == "allow":
-        reached = spec.recipients(args)
-        if reached > services.policy.bulk_recipients:
-            # A bulk send spends beyond a limit: the design's DESTRUCTIVE case, so an operator decides.
-            action = "approve"
-            reason = f"{reached} recipients is over the bulk limit of {services.policy.bulk_recipients}"
-    counted = False
-    if spec.tier is Tier.SEND and action == "allow":
-        counted = services.stores.send_counter.try_reserve(services.profile, spec.name, services.policy.sends_per_day)
-        if not counted:
-            action = "approve"
-            reason = f"daily limit of {services.policy.sends_per_day} {spec.name} calls reached"
-    if action == "approve" and spec.tier is Tier.READ:
-        # READ tools take no approval_id, so an approval could never be redeemed: refuse instead.
-        action, reason = "deny", f"{reason}; read-only tools cannot wait for approval"
-    if action == "deny":
-        raise PolicyError(
-            f"{spec.name} is denied by the policy ({reason}). Nothing was done.",
-            code="policy.denied",
-            remediation=[
-                "Do not retry; tell the person this action is not permitted here.",
-                "An operator can change the policy file (TWILIO_SKILL_POLICY) if it should be.",
-            ],
-        )
-    if action == "allow":
-        return counted
-    digest = args_digest(canonical)
-    if approval_id:
-        services.stores.approvals.consume(approval_id, tool=spec.name, args_sha256=digest, profile=services.profile)
-        services.stores.audit.record(
-            "approval.used", outcome="ok", tool=spec.name, profile=services.profile, approval_id=approval_id
-        )
-        if spec.tier is Tier.SEND:
-            services.stores.send_counter.increment(services.profile, spec.name)
-            return True
-        return False
-    shown = canonical_json(audit_args(spec, args))  # secret arguments never reach an approval
-    # Summaries see every agent string quoted and escaped, so none can paint or forge a line.
-    quoted_args = quote_values(audit_args(spec, args))
-    summary = spec.summary(quoted_args) if spec.summary else f"{spec.title} with {describe_values(quoted_args)}"
-    summary = redact(summary)
-    approval = services.stores.approvals.create(
+    urls = tuple(str(clean[name]) for name in spec.webhook_args if isinstance(clean.get(name), str) and clean[name])
+    return GatedCall(
         tool=spec.name,
-        args_json=shown,
-        args_sha256=digest,
+        tier=spec.tier,
+        args=clean,
+        digest=args_digest(canonical),
+        shown_args=canonical_json(shown),
         profile=services.profile,
-        summary=summary,
-        ttl_seconds=services.settings.approval_ttl_seconds,
+        summarize=summarize,
+        approval_id=approval_id,
+        destination_arg=spec.destination,
+        recipients=spec.recipients(clean) if spec.recipients else 1,
+        webhook_urls=urls,
+        local_checks=(lambda: spec.precheck(services, model)) if spec.precheck is not None else None,  # type: ignore[misc]
+        inspect=inspected if inspect is not None else None,
     )
-    services.stores.audit.record(
-        "approval.requested",
-        outcome="pending",
-        tool=spec.name,
-        profile=services.profile,
-        approval_id=approval.id,
-        detail={"reason": reason, "summary": summary},
-    )
-    raise ApprovalRequired(
-        f"{spec.name} needs an operator's approval ({reason}). Nothing has happened yet.",
-        remediation=[
-            f"Show the person this summary and ask them to approve: {summary}",
-            f"An operator approves with: twilio-skill approvals approve {approval.id}",
-            f"Then call {spec.name} again with the same arguments and approval_id={approval.id}.",
-            "Do not try another tool or other arguments to get around the gate.",
-        ],
-        approval=_approval_block(services, approval.id, summary, approval.expires_at),
-    )
+
+
+def _error(services: Services, exc: SkillError) -> CallToolResult:
+    _enrich(exc, services)
+    return json_result(error_payload(exc.to_dict(), services.settings.mode), is_error=True)
+
+
+def _unexpected(spec: ToolSpec, *, ran: bool) -> SkillError:
+    if ran and spec.tier is not Tier.READ:
+        message = f"{spec.name} failed unexpectedly inside twilio-skill after it started; the outcome is unknown."
+        steps = [
+            "Check with a read or list tool whether the change took effect before trying again.",
+            "Check the server log (stderr) for details.",
+        ]
+    else:
+        message = f"{spec.name} failed unexpectedly inside twilio-skill; nothing was changed."
+        steps = ["Check the server log (stderr) for details.", "Run `twilio-skill doctor`."]
+    return SkillError(message, code="internal.unexpected", remediation=steps)
+
+
+class Dispatcher:
+    """Runs tool calls for one server; `requested_by` names the agent identity in approvals and audit."""
+
+    def __init__(self, services: Services, requested_by: str | None = None) -> None:
+        self.services = services
+        self.requested_by = requested_by
+
+    def _audit(self, spec: ToolSpec, outcome: str, approval_id: str | None, detail: dict[str, Any]) -> int:
+        return self.services.stores.audit.record(
+            "tool.call",
+            outcome=outcome,
+            tool=spec.name,
+            profile=self.services.profile,
+            approval_id=approval_id,
+            detail={**detail, "tier": spec.tier.value, **({"agent": self.requested_by} if self.requested_by else {})},
+        )
+
+    async def __call__(self, spec: ToolSpec, raw_args: dict[str, Any] | None) -> CallToolResult:
+        """Run one tool call and return its MCP result; never raises for a tool-level failure."""
+        services = self.services
+        args = dict(raw_args or {})
+        approval_id: str | None = None
+        try:
+            approval_id = take_approval_id(spec, args)
+            try:
+                model = spec.input.model_validate(args)
+            except ValidationError as exc:
+                raise input_error(spec, exc) from None
+            clean = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+            call = gated_call(services, spec, model, clean, approval_id)
+            verdict = await services.gate.check(call)
+        except ApprovalRequired as exc:
+            return _error(services, exc)  # the approvals service recorded the request
+        except SkillError as exc:
+            self._audit(spec, "refused", approval_id, {"args": audit_args(spec, args), "code": exc.code})
+            return _error(services, exc)
+        except Exception:
+            log.exception("tool %s failed unexpectedly before it ran", spec.name)
+            return _error(services, _unexpected(spec, ran=False))
+        return await self._run(spec, model, call, verdict)
+
+    async def _run(self, spec: ToolSpec, model: BaseModel, call: GatedCall, verdict: Verdict) -> CallToolResult:
+        services = self.services
+        gate = services.gate
+        detail = {"args": audit_args(spec, call.args)}
+        entry: int | None = None
+        if spec.tier is not Tier.READ:
+            try:
+                entry = self._audit(spec, "started", call.approval_id, detail)
+            except Exception:
+                # No record, no action: a call that may change anything never runs unrecorded.
+                log.exception("could not write the audit entry for %s; not running it", spec.name)
+                gate.undo(call, verdict, nothing_happened=True)
+                return _error(services, _unexpected(spec, ran=False))
+        try:
+            result = await spec.handler(services, model)
+        except SkillError as exc:
+            state = gate.undo(call, verdict, nothing_happened=had_no_effect(spec, exc))
+            if state is not None and call.approval_id is not None:
+                exc.approval = self._approval_after(call.approval_id, state)
+            self._finish(spec, entry, "error", call, {"code": exc.code, "message": exc.message})
+            return _error(services, exc)
+        except Exception:
+            log.exception("tool %s failed unexpectedly", spec.name)
+            gate.undo(call, verdict, nothing_happened=False)
+            self._finish(spec, entry, "unknown", call, {"code": "internal.unexpected"})
+            return _error(services, _unexpected(spec, ran=True))
+        payload = result.model_copy(update={"environment": services.settings.mode}).model_dump(
+            mode="json", by_alias=True, exclude_none=True
+        )
+        if verdict.counted and payload.get("replayed"):
+            services.stores.send_counter.release(call.profile, spec.name)  # a replay sent nothing
+        self._finish(spec, entry, "ok", call, {})
+        return json_result(payload, is_error=False)
+
+    def _approval_after(self, approval_id: str, state: str) -> dict[str, Any]:
+        """What the agent is told about the approval its failed call used."""
+        approvals = self.services.approvals
+        block = approvals.block(approvals.get(approval_id))
+        if state == "released":
+            block["note"] = "Nothing changed, so the approval was not used up: fix the cause and repeat the same call."
+        else:
+            block["note"] = "The call may have taken effect, so the approval is used up; check before asking again."
+        return block
+
+    def _finish(self, spec: ToolSpec, entry: int | None, outcome: str, call: GatedCall, detail: dict[str, Any]) -> None:
+        try:
+            if entry is None:
+                self._audit(spec, outcome, call.approval_id, {"args": audit_args(spec, call.args), **detail})
+            else:
+                self.services.stores.audit.complete(entry, outcome=outcome, detail=detail)
+        except Exception:
+            # The call ran; its entry stays 'started' (outcome unknown to the log), and the agent still
+            # gets the real answer.
+            log.exception("could not complete the audit entry of %s", spec.name)
 
 
 async def dispatch(services: Services, spec: ToolSpec, raw_args: dict[str, Any] | None) -> CallToolResult:
-    """Run one tool call and return its MCP result; never raises for a tool-level failure."""
-    args = dict(raw_args or {})
-    approval_id = args.pop("approval_id", None) if spec.tier is not Tier.READ else None
-    environment = services.settings.mode
-    profile = services.profile
-    try:
-        try:
-            model = spec.input.model_validate(args)
-        except ValidationError as exc:
-            raise input_error(spec, exc) from None
-        if spec.precheck is not None:
-            spec.precheck(services, model)
-        clean_args = model.model_dump(mode="json", by_alias=True, exclude_none=True)
-        canonical = canonical_json(clean_args)
-        counted = _gate(services, spec, clean_args, canonical, approval_id if isinstance(approval_id, str) else None)
-        try:
-            result = await spec.handler(services, model)
-        except BaseException:
-            if counted:
-                services.stores.send_counter.release(profile, spec.name)
-            raise
-        payload = result.model_copy(update={"environment": environment}).model_dump(
-            mode="json", by_alias=True, exclude_none=True
-        )
-        if counted and payload.get("replayed"):
-            services.stores.send_counter.release(profile, spec.name)  # a replay sent nothing
-        services.stores.audit.record(
-            "tool.call",
-            outcome="ok",
-            tool=spec.name,
-            profile=profile,
-            approval_id=approval_id,
-            detail={"args": audit_args(spec, clean_args), "tier": spec.tier.value},
-        )
-        return json_result(payload, is_error=False)
-    except SkillError as exc:
-        _enrich(exc, services)
-        outcome = "approval_required" if isinstance(exc, ApprovalRequired) else "error"
-        if not isinstance(exc, ApprovalRequired):
-            services.stores.audit.record(
-                "tool.call",
-                outcome=outcome,
-                tool=spec.name,
-                profile=profile,
-                approval_id=approval_id,
-                detail={"args": audit_args(spec, args), "code": exc.code, "message": exc.message},
-            )
-        return json_result(error_payload(exc.to_dict(), environment), is_error=True)
-    except Exception:
-        log.exception("tool %s failed unexpectedly", spec.name)
-        services.stores.audit.record(
-            "tool.call", outcome="error", tool=spec.name, profile=profile, detail={"code": "internal.unexpected"}
-        )
-        error = SkillError(
-            f"{spec.name} failed unexpectedly inside twilio-skill; nothing is known to have changed.",
-            code="internal.unexpected",
-            remediation=["Check the server log (stderr) for details.", "Run `twilio-skill doctor`."],
-        )
-        return json_result(error_payload(error.to_dict(), environment), is_error=True)
+    """Run one tool call with no agent identity (stdio, tests)."""
+    return await Dispatcher(services)(spec, raw_args)

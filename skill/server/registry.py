@@ -13,6 +13,7 @@ from skill.policy.tiers import Tier
 
 if TYPE_CHECKING:
     from skill.core.context import Services
+    from skill.records.approvals import Impact
 
 # Modules under skill.tools, one per capability area, each exporting TOOLS, with the toolset their
 # tools belong to: a server imports only the modules of the toolsets it enables (imports are slow).
@@ -55,8 +56,15 @@ class ToolSpec:
     # Local checks that need no request, run before the policy gate so that a call which could never
     # succeed is refused at once instead of after an operator approved it.
     precheck: Callable[[Services, Any], None] | None = None
+    # For a call that needs approval: fetch the target, confirm the call can run on it (raise if not), and
+    # say what it would do; runs before the request is opened, so nothing is asked that could not run.
+    inspect: Callable[[Services, Any], Awaitable[Impact | None]] | None = None
     secret_args: tuple[str, ...] = ()  # arguments never written to the audit log or approvals (e.g. a code)
     recipients: Callable[[dict[str, Any]], int] | None = None  # SEND tools: how many people one call reaches
+    webhook_args: tuple[str, ...] = ()  # arguments that point live traffic at a URL (gated by host)
+    # True when the handler makes at most one change upstream, so a refusal from Twilio means nothing
+    # changed and an approval used for it can be given back.
+    atomic: bool = True
 
     def annotations(self) -> dict[str, Any]:
         """MCP tool annotations, derived from the tier and never written by hand.

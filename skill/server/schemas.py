@@ -128,7 +128,7 @@ def _strip(node: Any) -> Any:
 def input_schema(spec: ToolSpec, policy: Policy | None = None) -> dict[str, Any]:
     """The listed input schema; approval_id appears where the policy (default: built-in) can gate the tool."""
     schema: dict[str, Any] = _strip(model_schema(spec.input))
-    if (policy or Policy()).may_require_approval(spec.name, spec.tier):
+    if (policy or Policy()).may_require_approval(spec.name, spec.tier, sets_webhooks=bool(spec.webhook_args)):
         schema["properties"]["approval_id"] = dict(APPROVAL_ID_PROPERTY)
     return schema
 

@@ -1,159 +1,115 @@
-"""Approval requests: created by gated calls, decided by an operator, used once."""
+"""Approval requests in SQLite. The rules (who may decide, what a refusal says) live in the core's
+approvals service; every state change here is one conditional UPDATE, so it is atomic across
+processes and holds the same way on any SQL backend."""
 
 from __future__ import annotations
 
-import secrets
-import time
-from dataclasses import dataclass
-from typing import Literal
+import sqlite3
+from typing import Any
 
-from skill.errors import NotFoundError, PolicyError
+from skill.ports.clock import Clock, SystemClock
+from skill.records.approvals import Approval, Impact
 from skill.stores.database import Database
 
-Status = Literal["pending", "approved", "denied", "used"]
+_COLUMNS = (
+    "id, tool, args_json, args_sha256, profile, summary, status, created_at, expires_at, decided_at, "
+    "decided_by, reason, used_at, impact_json, requested_by"
+)
 
 
-@dataclass(frozen=True)
-class Approval:
-    id: str
-    tool: str
-    args_json: str
-    args_sha256: str
-    profile: str
-    summary: str
-    status: Status
-    created_at: float
-    expires_at: float
-    decided_at: float | None
-    decided_by: str | None
-    reason: str | None
-    used_at: float | None
-
-    def expired(self, now: float | None = None) -> bool:
-        return (now if now is not None else time.time()) >= self.expires_at
-
-    @property
-    def effective_status(self) -> str:
-        if self.status in ("pending", "approved") and self.expired():
-            return "expired"
-        return self.status
+def approval_of(row: sqlite3.Row | dict[str, Any]) -> Approval:
+    data = dict(row)
+    impact = data.pop("impact_json", None)
+    return Approval(**data, impact=Impact.model_validate_json(impact) if impact else None)
 
 
-def _invalid(message: str, code: str, remediation: list[str]) -> PolicyError:
-    return PolicyError(message, code=code, remediation=remediation)
-
-
-class ApprovalStore:
-    def __init__(self, db: Database) -> None:
+class SqliteApprovalStore:
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
         self.db = db
+        self.clock = clock or SystemClock()
 
-    def create(
-        self, *, tool: str, args_json: str, args_sha256: str, profile: str, summary: str, ttl_seconds: int
-    ) -> Approval:
-        now = time.time()
-        approval_id = "apr_" + secrets.token_hex(8)
+    def create_or_get_pending(self, approval: Approval) -> tuple[Approval, bool]:
+        now = self.clock.now()
         with self.db.transaction() as conn:
+            row = conn.execute(
+                f"SELECT {_COLUMNS} FROM approvals WHERE tool = ? AND args_sha256 = ? AND profile = ? "
+                "AND status = 'pending' AND expires_at > ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                (approval.tool, approval.args_sha256, approval.profile, now),
+            ).fetchone()
+            if row is not None:
+                return approval_of(row), False
             conn.execute(
-                "INSERT INTO approvals (id, tool, args_json, args_sha256, profile, summary, status, "
-                "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-                (approval_id, tool, args_json, args_sha256, profile, summary, now, now + ttl_seconds),
+                f"INSERT INTO approvals ({_COLUMNS}) VALUES ({', '.join('?' * 15)})",
+                (
+                    approval.id,
+                    approval.tool,
+                    approval.args_json,
+                    approval.args_sha256,
+                    approval.profile,
+                    approval.summary,
+                    approval.status,
+                    approval.created_at,
+                    approval.expires_at,
+                    approval.decided_at,
+                    approval.decided_by,
+                    approval.reason,
+                    approval.used_at,
+                    approval.impact.model_dump_json() if approval.impact else None,
+                    approval.requested_by,
+                ),
             )
-        return self.get(approval_id)
+        return approval, True
 
-    def get(self, approval_id: str) -> Approval:
-        """Raises:
-        NotFoundError: no request has that id.
-        """
-        rows = self.db.query("SELECT * FROM approvals WHERE id = ?", (approval_id,))
-        if not rows:
-            raise NotFoundError(
-                f"No approval request has id {approval_id!r}.",
-                code="not_found.approval",
-                remediation=["List requests with `twilio-skill approvals list`."],
-            )
-        return Approval(**dict(rows[0]))
+    def get(self, approval_id: str) -> Approval | None:
+        rows = self.db.query(f"SELECT {_COLUMNS} FROM approvals WHERE id = ?", (approval_id,))
+        return approval_of(rows[0]) if rows else None
 
-    def list(self, status: str | None = None, limit: int = 50) -> list[Approval]:
-        """Newest first; status filters by effective status (pending and approved exclude expired ones)."""
-        now = time.time()
-        params: tuple[object, ...]
+    def list(
+        self, *, status: str | None = None, tool: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[Approval]:
+        now = self.clock.now()
+        clauses: list[str] = []
+        params: list[object] = []
         if status in ("pending", "approved"):
-            where, params = "status = ? AND expires_at > ?", (status, now)
+            clauses.append("status = ? AND expires_at > ?")
+            params += [status, now]
         elif status == "expired":
-            where, params = "status IN ('pending', 'approved') AND expires_at <= ?", (now,)
+            clauses.append("status IN ('pending', 'approved') AND expires_at <= ?")
+            params.append(now)
         elif status:
-            where, params = "status = ?", (status,)
-        else:
-            where, params = "1 = 1", ()
+            clauses.append("status = ?")
+            params.append(status)
+        if tool:
+            clauses.append("tool = ?")
+            params.append(tool)
+        where = " AND ".join(clauses) or "1 = 1"
         rows = self.db.query(
-            f"SELECT * FROM approvals WHERE {where} ORDER BY created_at DESC LIMIT ?", (*params, limit)
+            f"SELECT {_COLUMNS} FROM approvals WHERE {where} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
+            (*params, limit, offset),
         )
-        return [Approval(**dict(row)) for row in rows]
+        return [approval_of(row) for row in rows]
 
-    def decide(self, approval_id: str, *, approve: bool, operator: str, reason: str | None = None) -> Approval:
-        """Approve or deny a pending, unexpired request.
+    def decide(self, approval_id: str, *, approve: bool, operator: str, reason: str | None) -> bool:
+        now = self.clock.now()
+        changed = self.db.execute(
+            "UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, reason = ? "
+            "WHERE id = ? AND status = 'pending' AND expires_at > ?",
+            ("approved" if approve else "denied", now, operator, reason, approval_id, now),
+        )
+        return changed == 1
 
-        Raises:
-            NotFoundError: unknown id.
-            PolicyError: the request is no longer pending, or has expired.
-        """
-        with self.db.transaction() as conn:
-            row = conn.execute("SELECT * FROM approvals WHERE id = ?", (approval_id,)).fetchone()
-            if row is None:
-                raise NotFoundError(f"No approval request has id {approval_id!r}.", code="not_found.approval")
-            current = Approval(**dict(row))
-            if current.status != "pending":
-                raise _invalid(f"Approval {approval_id} is already {current.status}.", "policy.approval_decided", [])
-            if current.expired():
-                raise _invalid(
-                    f"Approval {approval_id} expired; the agent must make the call again.",
-                    "policy.approval_expired",
-                    [],
-                )
-            conn.execute(
-                "UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, reason = ? WHERE id = ?",
-                ("approved" if approve else "denied", time.time(), operator, reason, approval_id),
-            )
-        return self.get(approval_id)
+    def consume(self, approval_id: str, *, tool: str, args_sha256: str, profile: str) -> bool:
+        now = self.clock.now()
+        changed = self.db.execute(
+            "UPDATE approvals SET status = 'used', used_at = ? WHERE id = ? AND status = 'approved' "
+            "AND expires_at > ? AND tool = ? AND args_sha256 = ? AND profile = ?",
+            (now, approval_id, now, tool, args_sha256, profile),
+        )
+        return changed == 1
 
-    def consume(self, approval_id: str, *, tool: str, args_sha256: str, profile: str) -> Approval:
-        """Mark an approved request used, if it matches this exact call. Atomic across processes.
-
-        Raises:
-            PolicyError: unknown, pending, denied, expired, used, or for another call.
-        """
-        retry = "Make the call again without approval_id to open a new request, and ask an operator."
-        with self.db.transaction() as conn:
-            row = conn.execute("SELECT * FROM approvals WHERE id = ?", (approval_id,)).fetchone()
-            if row is None:
-                raise _invalid(f"No approval request has id {approval_id!r}.", "policy.approval_invalid", [retry])
-            current = Approval(**dict(row))
-            if current.tool != tool or current.profile != profile or current.args_sha256 != args_sha256:
-                raise _invalid(
-                    f"Approval {approval_id} was granted for a different call; arguments must match exactly.",
-                    "policy.approval_mismatch",
-                    ["Repeat the call with exactly the arguments that were approved.", retry],
-                )
-            if current.status == "pending":
-                raise _invalid(
-                    f"Approval {approval_id} has not been decided yet.",
-                    "policy.approval_pending",
-                    [f"Ask an operator to run: twilio-skill approvals approve {approval_id}", "Then retry."],
-                )
-            if current.status == "denied":
-                reason = f" Reason: {current.reason}" if current.reason else ""
-                raise _invalid(
-                    f"Approval {approval_id} was denied.{reason}",
-                    "policy.approval_denied",
-                    ["Do not retry this action; tell the person it was denied."],
-                )
-            if current.status == "used":
-                raise _invalid(
-                    f"Approval {approval_id} was already used; each approval runs one call.",
-                    "policy.approval_used",
-                    [retry],
-                )
-            if current.expired():
-                raise _invalid(f"Approval {approval_id} expired.", "policy.approval_expired", [retry])
-            conn.execute("UPDATE approvals SET status = 'used', used_at = ? WHERE id = ?", (time.time(), approval_id))
-        return self.get(approval_id)
+    def release(self, approval_id: str) -> bool:
+        changed = self.db.execute(
+            "UPDATE approvals SET status = 'approved', used_at = NULL WHERE id = ? AND status = 'used'",
+            (approval_id,),
+        )
+        return changed == 1

@@ -1,32 +1,41 @@
-"""The audit log: every tool call, decision and refusal, with personal data masked."""
+"""The audit log in SQLite: every tool call, decision and refusal, with secrets and numbers masked."""
 
 from __future__ import annotations
 
 import json
-import time
-from dataclasses import dataclass
+import sqlite3
 from typing import Any
 
+from skill.ports.clock import Clock, SystemClock
+from skill.records.audit import AuditEntry, AuditFilter
 from skill.redaction import redact
 from skill.stores.database import Database
 
-
-@dataclass(frozen=True)
-class AuditEntry:
-    id: int
-    ts: float
-    event: str
-    tool: str | None
-    profile: str | None
-    outcome: str
-    approval_id: str | None
-    detail: dict[str, Any]
+MAX_PAGE = 1000
+MAX_CHOICES = 200
 
 
-class AuditLog:
-    def __init__(self, db: Database, secrets: tuple[str, ...] = ()) -> None:
+def entry_of(row: sqlite3.Row) -> AuditEntry:
+    return AuditEntry(
+        id=row["id"],
+        ts=row["ts"],
+        event=row["event"],
+        tool=row["tool"],
+        profile=row["profile"],
+        outcome=row["outcome"],
+        approval_id=row["approval_id"],
+        detail=json.loads(row["detail_json"]),
+    )
+
+
+class SqliteAuditLog:
+    def __init__(self, db: Database, secrets: tuple[str, ...] = (), clock: Clock | None = None) -> None:
         self.db = db
+        self.clock = clock or SystemClock()
         self._secrets = tuple(s for s in secrets if s)
+
+    def _safe(self, detail: dict[str, Any] | None) -> str:
+        return json.dumps(redact(detail or {}, self._secrets), sort_keys=True, default=str)
 
     def record(
         self,
@@ -37,30 +46,57 @@ class AuditLog:
         profile: str | None = None,
         approval_id: str | None = None,
         detail: dict[str, Any] | None = None,
-    ) -> None:
-        safe = redact(detail or {}, self._secrets)
-        self.db.execute(
-            "INSERT INTO audit (ts, event, tool, profile, outcome, approval_id, detail_json) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (time.time(), event, tool, profile, outcome, approval_id, json.dumps(safe, sort_keys=True)),
+    ) -> int:
+        with self.db.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO audit (ts, event, tool, profile, outcome, approval_id, detail_json) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (self.clock.now(), event, tool, profile, outcome, approval_id, self._safe(detail)),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def complete(self, entry_id: int, *, outcome: str, detail: dict[str, Any] | None = None) -> None:
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT detail_json FROM audit WHERE id = ?", (entry_id,)).fetchone()
+            # The stored part was made safe when it was written; masking it again would mangle it.
+            merged = {**(json.loads(row["detail_json"]) if row else {}), **json.loads(self._safe(detail))}
+            conn.execute(
+                "UPDATE audit SET outcome = ?, detail_json = ? WHERE id = ?",
+                (outcome, json.dumps(merged, sort_keys=True), entry_id),
+            )
+
+    def search(self, where: AuditFilter, *, before_id: int | None = None, limit: int = 50) -> list[AuditEntry]:
+        clauses: list[str] = []
+        params: list[object] = []
+        for column, value in (
+            ("tool", where.tool),
+            ("outcome", where.outcome),
+            ("approval_id", where.approval_id),
+            ("event", where.event),
+        ):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        bounds: tuple[tuple[str, float | None], ...] = (
+            ("ts >= ?", where.since),
+            ("ts < ?", where.until),
+            ("id < ?", before_id),
         )
+        for clause, bound in bounds:
+            if bound is not None:
+                clauses.append(clause)
+                params.append(bound)
+        sql = f"SELECT * FROM audit {'WHERE ' + ' AND '.join(clauses) if clauses else ''} ORDER BY id DESC LIMIT ?"
+        rows = self.db.query(sql, (*params, max(1, min(limit, MAX_PAGE))))
+        return [entry_of(row) for row in rows]
+
+    def choices(self) -> tuple[list[str], list[str]]:
+        """The tool names and the outcomes that appear in the log, for a filter's choices."""
+        tools = self.db.query(
+            "SELECT DISTINCT tool FROM audit WHERE tool IS NOT NULL ORDER BY tool LIMIT ?", (MAX_CHOICES,)
+        )
+        outcomes = self.db.query("SELECT DISTINCT outcome FROM audit ORDER BY outcome LIMIT ?", (MAX_CHOICES,))
+        return [str(row["tool"]) for row in tools], [str(row["outcome"]) for row in outcomes]
 
     def tail(self, limit: int = 20, tool: str | None = None) -> list[AuditEntry]:
-        if tool:
-            rows = self.db.query("SELECT * FROM audit WHERE tool = ? ORDER BY id DESC LIMIT ?", (tool, limit))
-        else:
-            rows = self.db.query("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
-        entries = [
-            AuditEntry(
-                id=row["id"],
-                ts=row["ts"],
-                event=row["event"],
-                tool=row["tool"],
-                profile=row["profile"],
-                outcome=row["outcome"],
-                approval_id=row["approval_id"],
-                detail=json.loads(row["detail_json"]),
-            )
-            for row in rows
-        ]
-        return list(reversed(entries))
+        return list(reversed(self.search(AuditFilter(tool=tool), limit=limit)))

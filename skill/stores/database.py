@@ -26,8 +26,9 @@ class Database:
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
         with self._lock:
-            self._conn.execute("PRAGMA journal_mode=WAL")
+            # The busy timeout first: another process may hold the file while this one switches to WAL.
             self._conn.execute("PRAGMA busy_timeout=10000")
+            self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             apply_migrations(self._conn)
 

@@ -9,48 +9,30 @@ timeout gets exactly the same TwiML and changes nothing a second time.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from skill.ports.clock import Clock, SystemClock
+from skill.records.ivr import CallState, DeployedMenu
 from skill.stores.database import Database
 
-
-@dataclass(frozen=True)
-class DeployedMenu:
-    name: str
-    menu: dict[str, Any]
-    max_invalid: int
-    created_at: float
-    updated_at: float
-
-
-@dataclass(frozen=True)
-class CallState:
-    """Where one call stands: node, step counter, retries here, invalid entries in total."""
-
-    call_sid: str
-    menu: str
-    node: str
-    step: int = 0
-    retries: int = 0
-    invalid_total: int = 0
+__all__ = ["CallState", "DeployedMenu", "SqliteIvrMenuStore"]
 
 
 # Given the call's state (None on its first request), the TwiML to answer and the state after it.
 Decision = Callable[[CallState | None], tuple[str, CallState]]
 
 
-class IvrMenuStore:
+class SqliteIvrMenuStore:
     """Menus by name, call state by CallSid, answers by CallSid and step."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
         self.db = db
+        self.clock = clock or SystemClock()
 
     def save(self, name: str, menu: dict[str, Any], max_invalid: int, *, now: float | None = None) -> bool:
         """Store or replace a menu; True when one of that name existed."""
-        moment = time.time() if now is None else now
+        moment = self.clock.now() if now is None else now
         with self.db.transaction() as conn:
             existed = conn.execute("SELECT 1 FROM ivr_menus WHERE name = ?", (name,)).fetchone() is not None
             conn.execute(
@@ -88,7 +70,7 @@ class IvrMenuStore:
     def respond(self, call_sid: str, step_key: str, decide: Decision, *, now: float | None = None) -> str:
         """The answer for this step of the call: the stored one when it was answered before, else
         `decide`'s, stored together with the new call state in one transaction."""
-        moment = time.time() if now is None else now
+        moment = self.clock.now() if now is None else now
         with self.db.transaction() as conn:
             stored = conn.execute(
                 "SELECT twiml FROM ivr_answers WHERE call_sid = ? AND step_key = ?", (call_sid, step_key)

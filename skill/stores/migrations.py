@@ -180,16 +180,55 @@ def _ivr(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX ivr_calls_updated ON ivr_calls(updated_at)")
 
 
+@migration("010_operators")
+def _operators(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE operators (
+            name TEXT PRIMARY KEY,
+            key_id TEXT NOT NULL UNIQUE,
+            secret_sha256 TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            rotated_at REAL,
+            revoked_at REAL
+        )"""
+    )
+
+
+@migration("011_approval_impact")
+def _approval_impact(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE approvals ADD COLUMN impact_json TEXT")
+    db.execute("ALTER TABLE approvals ADD COLUMN requested_by TEXT")
+    # A repeated gated call finds its pending request instead of opening another.
+    db.execute("CREATE INDEX approvals_pending ON approvals(tool, args_sha256, profile, status)")
+
+
+@migration("012_audit_filters")
+def _audit_filters(db: sqlite3.Connection) -> None:
+    db.execute("CREATE INDEX audit_tool ON audit(tool, id)")
+    db.execute("CREATE INDEX audit_approval ON audit(approval_id)")
+    db.execute("CREATE INDEX audit_ts ON audit(ts)")
+
+
 def apply_migrations(db: sqlite3.Connection) -> list[str]:
-    """Apply every migration not yet recorded; return the names applied."""
-    db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-    done = {row[0] for row in db.execute("SELECT name FROM migrations")}
-    applied: list[str] = []
-    for name, fn in MIGRATIONS:
-        if name in done:
-            continue
-        with db:
+    """Apply every migration not yet recorded; return the names applied.
+
+    All of them run in one write transaction taken eagerly (the connection is in autocommit mode, so
+    the transaction is explicit), and the applied set is read inside it: a failing migration leaves
+    nothing half-built, and two processes opening a fresh database at once apply each one once.
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+        applied: list[str] = []
+        for name, fn in MIGRATIONS:
+            if name in done:
+                continue
             fn(db)
             db.execute("INSERT INTO migrations (name, applied_at) VALUES (?, datetime('now'))", (name,))
-        applied.append(name)
+            applied.append(name)
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
     return applied

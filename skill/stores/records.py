@@ -6,20 +6,22 @@ import json
 import time
 from typing import Any
 
+from skill.ports.clock import Clock, SystemClock
 from skill.stores.database import Database
 
 
-class SuppressionStore:
+class SqliteSuppressionStore:
     """People who opted out. scope '*' covers every sender."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
         self.db = db
+        self.clock = clock or SystemClock()
 
     def add(self, phone: str, *, source: str, scope: str = "*") -> bool:
         """Returns True when the number was not already suppressed."""
         changed = self.db.execute(
             "INSERT OR IGNORE INTO suppressions (phone, scope, source, created_at) VALUES (?, ?, ?, ?)",
-            (phone, scope, source, time.time()),
+            (phone, scope, source, self.clock.now()),
         )
         return changed > 0
 
@@ -39,18 +41,18 @@ class SuppressionStore:
         return [dict(row) for row in rows]
 
 
-class IdempotencyStore:
+class SqliteIdempotencyStore:
     """The first result of a call made with an idempotency key, returned for later repeats.
 
-    A key is claimed before the call is made (an empty result marks it in flight), so two
-    concurrent calls with one key cannot both go out. A claim older than CLAIM_TTL seconds is
-    taken to belong to a process that died and may be claimed again.
+    A key is claimed before the call is made (an empty result marks it in flight), so two concurrent
+    calls with one key cannot both go out. A claim whose call ended with an unknown outcome stays
+    until the caller has looked for what it did (skill.core.send_keys) and either completes it with
+    what it found or takes it over to send again.
     """
 
-    CLAIM_TTL = 300.0
-
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
         self.db = db
+        self.clock = clock or SystemClock()
 
     def get(self, key: str, tool: str, profile: str) -> tuple[str, dict[str, Any]] | None:
         rows = self.db.query(
@@ -62,23 +64,37 @@ class IdempotencyStore:
             return None
         return rows[0]["args_sha256"], json.loads(rows[0]["result_json"])
 
-    def claim(self, key: str, tool: str, profile: str, args_sha256: str) -> tuple[str, dict[str, Any] | None] | None:
-        """None when this caller now holds the key; else (digest, first result or None while in flight)."""
-        now = time.time()
+    def claim(
+        self, key: str, tool: str, profile: str, args_sha256: str
+    ) -> tuple[str, dict[str, Any] | None, float] | None:
+        """None when this caller now holds the key; else (digest, first result or None while in flight,
+        when the claim was made)."""
+        now = self.clock.now()
         with self.db.transaction() as conn:
             row = conn.execute(
                 "SELECT args_sha256, result_json, created_at FROM idempotency "
                 "WHERE key = ? AND tool = ? AND profile = ?",
                 (key, tool, profile),
             ).fetchone()
-            if row is not None and (row["result_json"] or now - row["created_at"] < self.CLAIM_TTL):
-                return row["args_sha256"], (json.loads(row["result_json"]) if row["result_json"] else None)
+            if row is not None:
+                result = json.loads(row["result_json"]) if row["result_json"] else None
+                return row["args_sha256"], result, float(row["created_at"])
             conn.execute(
-                "INSERT OR REPLACE INTO idempotency (key, tool, profile, args_sha256, result_json, created_at) "
+                "INSERT INTO idempotency (key, tool, profile, args_sha256, result_json, created_at) "
                 "VALUES (?, ?, ?, ?, '', ?)",
                 (key, tool, profile, args_sha256, now),
             )
         return None
+
+    def takeover(self, key: str, tool: str, profile: str, claimed_at: float) -> bool:
+        """Claim anew a key still in flight since `claimed_at` (its call is known not to have happened);
+        False when someone else completed or took it over first."""
+        changed = self.db.execute(
+            "UPDATE idempotency SET created_at = ? WHERE key = ? AND tool = ? AND profile = ? "
+            "AND result_json = '' AND created_at = ?",
+            (self.clock.now(), key, tool, profile, claimed_at),
+        )
+        return changed == 1
 
     def complete(self, key: str, tool: str, profile: str, result: dict[str, Any]) -> None:
         self.db.execute(
@@ -93,15 +109,15 @@ class IdempotencyStore:
         )
 
 
-class SendCounter:
+class SqliteSendCounter:
     """How many SEND calls a profile made on a UTC day, for the policy's daily caps."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
         self.db = db
+        self.clock = clock or SystemClock()
 
-    @staticmethod
-    def today() -> str:
-        return time.strftime("%Y-%m-%d", time.gmtime())
+    def today(self) -> str:
+        return time.strftime("%Y-%m-%d", time.gmtime(self.clock.now()))
 
     def count(self, profile: str, tool: str, day: str | None = None) -> int:
         rows = self.db.query(
@@ -128,7 +144,8 @@ class SendCounter:
             row = conn.execute(
                 "SELECT count FROM send_counters WHERE day = ? AND profile = ? AND tool = ?", (day, profile, tool)
             ).fetchone()
-            if row is not None and int(row["count"]) >= cap:
+            # A missing row is a count of zero: with a cap of 0 even the day's first send is over it.
+            if (int(row["count"]) if row is not None else 0) >= cap:
                 return False
             conn.execute(
                 "INSERT INTO send_counters (day, profile, tool, count) VALUES (?, ?, ?, 1) "

@@ -5,40 +5,48 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from skill.stores.approvals import ApprovalStore
-from skill.stores.audit import AuditLog
+from skill.ports.clock import Clock, SystemClock
+from skill.stores.approvals import SqliteApprovalStore
+from skill.stores.audit import SqliteAuditLog
 from skill.stores.database import Database
-from skill.stores.ivr_menus import IvrMenuStore
-from skill.stores.records import IdempotencyStore, SendCounter, SuppressionStore
-from skill.stores.verify_sends import VerifySendLog
-from skill.stores.webhook_events import WebhookEventStore
+from skill.stores.ivr_menus import SqliteIvrMenuStore
+from skill.stores.operators import SqliteOperatorStore
+from skill.stores.records import SqliteIdempotencyStore, SqliteSendCounter, SqliteSuppressionStore
+from skill.stores.verify_sends import SqliteVerifySendLog
+from skill.stores.webhook_events import SqliteWebhookEventStore
 
 
 @dataclass
 class Stores:
+    """Implements skill.ports.stores.StorePorts."""
+
     db: Database
-    approvals: ApprovalStore
-    audit: AuditLog
-    suppressions: SuppressionStore
-    idempotency: IdempotencyStore
-    send_counter: SendCounter
-    verify_sends: VerifySendLog
-    webhook_events: WebhookEventStore
-    ivr_menus: IvrMenuStore
+    approvals: SqliteApprovalStore
+    audit: SqliteAuditLog
+    suppressions: SqliteSuppressionStore
+    idempotency: SqliteIdempotencyStore
+    send_counter: SqliteSendCounter
+    verify_sends: SqliteVerifySendLog
+    webhook_events: SqliteWebhookEventStore
+    ivr_menus: SqliteIvrMenuStore
+    operators: SqliteOperatorStore
 
     @classmethod
-    def open(cls, path: Path | str, secrets: tuple[str, ...] = ()) -> Stores:
+    def open(cls, path: Path | str, secrets: tuple[str, ...] = (), clock: Clock | None = None) -> Stores:
+        """Open (creating and migrating as needed) the database at path; `clock` is the wall clock."""
         db = Database(path)
+        wall = clock or SystemClock()
         return cls(
             db=db,
-            approvals=ApprovalStore(db),
-            audit=AuditLog(db, secrets),
-            suppressions=SuppressionStore(db),
-            idempotency=IdempotencyStore(db),
-            send_counter=SendCounter(db),
-            verify_sends=VerifySendLog(db),
-            webhook_events=WebhookEventStore(db),
-            ivr_menus=IvrMenuStore(db),
+            approvals=SqliteApprovalStore(db, wall),
+            audit=SqliteAuditLog(db, secrets, wall),
+            suppressions=SqliteSuppressionStore(db, wall),
+            idempotency=SqliteIdempotencyStore(db, wall),
+            send_counter=SqliteSendCounter(db, wall),
+            verify_sends=SqliteVerifySendLog(db, wall),
+            webhook_events=SqliteWebhookEventStore(db, wall),
+            ivr_menus=SqliteIvrMenuStore(db, wall),
+            operators=SqliteOperatorStore(db, wall),
         )
 
     def close(self) -> None:

@@ -6,8 +6,8 @@ Destinations (phone numbers, email addresses) are personal data: only their SHA-
 from __future__ import annotations
 
 import hashlib
-import time
 
+from skill.ports.clock import Clock, SystemClock
 from skill.stores.database import Database
 
 # Sends older than this are of no use to any limit; they are dropped as new ones are recorded.
@@ -18,15 +18,16 @@ def destination_digest(destination: str) -> str:
     return hashlib.sha256(destination.strip().lower().encode()).hexdigest()
 
 
-class VerifySendLog:
+class SqliteVerifySendLog:
     """One row per verification send that Twilio accepted."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
         self.db = db
+        self.clock = clock or SystemClock()
 
     def record(self, profile: str, destination: str, channel: str, at: float | None = None) -> None:
         """Note a send to destination at the given time (default: now)."""
-        moment = time.time() if at is None else at
+        moment = self.clock.now() if at is None else at
         with self.db.transaction() as conn:
             conn.execute("DELETE FROM verify_sends WHERE sent_at < ?", (moment - KEEP_SECONDS,))
             conn.execute(

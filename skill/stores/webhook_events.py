@@ -12,50 +12,13 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from skill.ports.clock import Clock, SystemClock
+from skill.records.events import NewEvent, StoredEvent
 from skill.stores.database import Database
 
-
-@dataclass(frozen=True)
-class NewEvent:
-    """An event about to be stored."""
-
-    dedupe_key: str
-    kind: str  # sms_status | sms_inbound | voice_status | email_event | email_inbound | ...
-    sid: str | None
-    status: str | None
-    account_sid: str | None
-    error_code: int | None
-    payload: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class StoredEvent:
-    id: int
-    dedupe_key: str
-    kind: str
-    sid: str | None
-    status: str | None
-    account_sid: str | None
-    error_code: int | None
-    received_at: float
-    processed_at: float | None
-    payload: dict[str, Any]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "sid": self.sid,
-            "status": self.status,
-            "account_sid": self.account_sid,
-            "error_code": self.error_code,
-            "received_at": self.received_at,
-            "processed_at": self.processed_at,
-            "payload": self.payload,
-        }
+__all__ = ["NewEvent", "StoredEvent", "SqliteWebhookEventStore"]
 
 
 _COLUMNS = "id, dedupe_key, kind, sid, status, account_sid, error_code, received_at, processed_at, payload_json"
@@ -77,15 +40,16 @@ def _stored(row: sqlite3.Row) -> StoredEvent:
     )
 
 
-class WebhookEventStore:
+class SqliteWebhookEventStore:
     """Durable, deduplicated webhook events and the counters their processing keeps."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
         self.db = db
+        self.clock = clock or SystemClock()
 
     def record(self, events: Sequence[NewEvent], *, now: float | None = None) -> list[bool]:
         """Store events in one transaction; for each, True when it was new (False: a duplicate)."""
-        received = time.time() if now is None else now
+        received = self.clock.now() if now is None else now
         fresh: list[bool] = []
         with self.db.transaction() as conn:
             for event in events:
@@ -108,7 +72,7 @@ class WebhookEventStore:
 
     def process_pending(self, effect: Effect, *, limit: int = 200, now: float | None = None) -> int:
         """Apply `effect` to up to `limit` unprocessed events and mark them, all in one transaction."""
-        done_at = time.time() if now is None else now
+        done_at = self.clock.now() if now is None else now
         with self.db.transaction() as conn:
             rows = conn.execute(
                 f"SELECT {_COLUMNS} FROM webhook_events WHERE processed_at IS NULL ORDER BY id LIMIT ?", (limit,)
@@ -128,6 +92,18 @@ class WebhookEventStore:
             "ON CONFLICT(day, kind, status) DO UPDATE SET count = count + 1",
             (day, event.kind, event.status or ""),
         )
+
+    @staticmethod
+    def processed_before(conn: sqlite3.Connection, event: StoredEvent) -> bool:
+        """True when another event of the same kind and SID was processed already (call inside a
+        processing transaction, where rows marked earlier in the same batch count too)."""
+        if not event.sid:
+            return False
+        row = conn.execute(
+            "SELECT 1 FROM webhook_events WHERE sid = ? AND kind = ? AND id <> ? AND processed_at IS NOT NULL LIMIT 1",
+            (event.sid, event.kind, event.id),
+        ).fetchone()
+        return row is not None
 
     def pending_count(self) -> int:
         return int(self.db.query("SELECT COUNT(*) FROM webhook_events WHERE processed_at IS NULL")[0][0])

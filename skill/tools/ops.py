@@ -46,8 +46,8 @@ NEXT_STEPS = {
 
 
 async def approval_status(services: Services, args: ApprovalStatusInput) -> ApprovalStatusOutput:
-    approval = services.stores.approvals.get(args.approval_id)
-    status = approval.effective_status
+    approval = services.approvals.get(args.approval_id)
+    status = services.approvals.status_of(approval)
     return ApprovalStatusOutput(
         id=approval.id,
         tool=approval.tool,

@@ -8,50 +8,55 @@
     POST /sendgrid/inbound        SendGrid Inbound Parse (multipart, ?token=) -> 204
     GET  /healthz
 
-Every Twilio route checks X-Twilio-Signature before anything else; a bad or missing signature is
-answered 403 and nothing is stored. A valid callback is committed to the store before the 2xx, and
-a repeat of one already stored is answered 2xx without a second row. Opt-outs and counters are
-applied afterwards by a worker in the app's lifespan (skill.webhooks.processing).
+Every request must name a host the receiver answers to (skill.webhooks.hosts), else 421. Every
+Twilio route then reads its body within bounds (413 over the size, 400 for a body that breaks a
+bound, skill.webhooks.bodies) and checks X-Twilio-Signature before anything else; a bad or missing
+signature is answered 403 and nothing is stored. A valid callback is committed to the store before
+the 2xx, and a repeat of one already stored (by its signed content, skill.webhooks.events) is
+answered 2xx without a second row. Opt-outs and counters are applied afterwards by a worker in the
+app's lifespan (skill.webhooks.processing).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl
 
 import anyio
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from skill.config import Settings
-from skill.core.signing import (
-    HMAC_SHA1,
-    TokenResolver,
-    form_params,
-    signature_algorithm,
-    verify_sendgrid,
-    verify_twilio,
-)
-from skill.core.webhook_tokens import token_resolver
+from skill.core.signing import HMAC_SHA1, TokenResolver, signature_algorithm, verify_sendgrid, verify_twilio
 from skill.stores.sqlite import Stores
 from skill.webhooks import events as ev
+from skill.webhooks.bodies import (
+    MAX_BODY_BYTES,
+    BadBody,
+    BodyTooLarge,
+    bounded_json,
+    form_fields,
+    json_fields,
+    query_fields,
+    read_body,
+)
 from skill.webhooks.group_commit import GroupCommit
+from skill.webhooks.hosts import TrustedProxies, allowed_host_names, check_public_url
 from skill.webhooks.inbound import keyword_of, reply_text, twiml_message
 from skill.webhooks.processing import EventProcessor
-from skill.webhooks.urls import public_url
+from skill.webhooks.urls import HostPin, UrlPolicy
 
 log = logging.getLogger("twilio_skill.webhooks")
 
-MAX_BODY_BYTES = 1024 * 1024
 MOUNT_PATH = "/webhooks"
 IVR_PATH = "/twilio/voice/ivr/{menu}/{node}"
 TWIML = "text/xml"
@@ -75,31 +80,16 @@ class TwilioCallback:
 TwilioHandler = Callable[[TwilioCallback], Awaitable[Response]]
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The whole body, refusing at once anything over `limit` bytes.
-
-    Raises:
-        BodyTooLarge: the declared or actual length is over the limit.
-    """
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _forbidden(reason: str) -> Response:
     return PlainTextResponse(f"Forbidden: {reason}\n", status_code=403)
+
+
+def _bad_request(problem: BadBody) -> Response:
+    return PlainTextResponse(f"Bad request: {problem}\n", status_code=400)
+
+
+def _too_large() -> Response:
+    return PlainTextResponse("Request body too large\n", status_code=413)
 
 
 @dataclass
@@ -110,10 +100,13 @@ class Receiver:
     stores: Stores
     tokens: TokenResolver
     processor: EventProcessor
+    urls: UrlPolicy
     max_body: int = MAX_BODY_BYTES
     clock: Callable[[], float] = time.time
     ivr: TwilioHandler | None = None
-    stats: dict[str, int] = field(default_factory=lambda: {"stored": 0, "duplicate": 0, "forbidden": 0})
+    stats: dict[str, int] = field(
+        default_factory=lambda: {"stored": 0, "duplicate": 0, "forbidden": 0, "bad_request": 0, "misdirected": 0}
+    )
 
     def __post_init__(self) -> None:
         self.batches = GroupCommit(lambda batch: ev.store_events(self.stores.webhook_events, batch))
@@ -133,26 +126,30 @@ class Receiver:
             self.processor.notify()
         return fresh
 
+    def refused_body(self, problem: BadBody) -> Response:
+        self.stats["bad_request"] += 1
+        log.warning("refused a webhook body: %s", problem)
+        return _bad_request(problem)
+
     async def verified_twilio(self, request: Request) -> TwilioCallback | Response:
-        """The callback when its signature verifies, else the 403/413 response to send."""
+        """The callback when its signature verifies, else the 400/403/413 response to send."""
         try:
             raw = await read_body(request, self.max_body)
         except BodyTooLarge:
-            return PlainTextResponse("Request body too large\n", status_code=413)
-        url = public_url(request.scope, self.settings.public_url)
+            return _too_large()
+        url = self.urls.signed_url(request.scope)
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type == "application/json":
-            signed_params: dict[str, list[str]] | None = None
-            try:
-                data = json.loads(raw) if raw else {}
-            except ValueError:
-                data = None
-            fields = data if isinstance(data, dict) else {}
-            params = {k: [v if isinstance(v, str) else json.dumps(v)] for k, v in fields.items() if v is not None}
-        else:
-            params = form_params(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
-            signed_params = params
-        query = parse_qs(request.url.query)
+        # The token is chosen by the AccountSid inside the body, so the body is parsed (within bounds) first.
+        try:
+            query = query_fields(request.url.query)
+            if content_type == "application/json":
+                signed_params: dict[str, list[str]] | None = None
+                params = json_fields(raw)
+            else:
+                params = form_fields(raw)
+                signed_params = params
+        except BadBody as problem:
+            return self.refused_body(problem)
         sids = params.get("AccountSid") or query.get("AccountSid")
         account_sid = sids[0] if sids else None
         signature = request.headers.get("x-twilio-signature")
@@ -172,7 +169,7 @@ class Receiver:
         )
         if not valid:
             self.stats["forbidden"] += 1
-            log.warning("refused a Twilio request to %s: signature missing or invalid", request.url.path)
+            log.warning("refused a Twilio request to %r: signature missing or invalid", request.url.path)
             return _forbidden("invalid or missing X-Twilio-Signature")
         return TwilioCallback(request=request, url=url, params=params, account_sid=account_sid, raw_body=raw)
 
@@ -181,8 +178,8 @@ class Receiver:
             checked = await self.verified_twilio(request)
             if isinstance(checked, Response):
                 return checked
-            token = request.headers.get("i-twilio-idempotency-token")
-            event = ev.twilio_event(kind, checked.params, idempotency_token=token, raw_body=checked.raw_body)
+            # Keyed on signed content only: I-Twilio-Idempotency-Token is not signed (see events).
+            event = ev.twilio_event(kind, checked.params, raw_body=checked.raw_body)
             await self.store_durably([event])
             if kind == ev.SMS_INBOUND:
                 text = reply_text(keyword_of(checked.value("Body")), self.settings.help_text)
@@ -203,7 +200,7 @@ class Receiver:
         try:
             raw = await read_body(request, self.max_body)
         except BodyTooLarge:
-            return PlainTextResponse("Request body too large\n", status_code=413)
+            return _too_large()
         key = self.settings.sendgrid_webhook_public_key
         if not key or not verify_sendgrid(
             key,
@@ -216,9 +213,11 @@ class Receiver:
             log.warning("refused a SendGrid event post: signature missing, invalid, stale, or no key configured")
             return _forbidden("invalid or missing SendGrid event signature")
         try:
-            new_events = ev.sendgrid_events(raw)
+            new_events = ev.sendgrid_events(bounded_json(raw))
+        except BadBody as problem:
+            return self.refused_body(problem)
         except ValueError:
-            return PlainTextResponse("Expected a JSON array of events\n", status_code=400)
+            return self.refused_body(BadBody("expected a JSON array of event objects"))
         await self.store_durably(new_events)
         return Response(status_code=204)
 
@@ -228,16 +227,19 @@ class Receiver:
         try:
             raw = await read_body(request, self.max_body)
         except BodyTooLarge:
-            return PlainTextResponse("Request body too large\n", status_code=413)
+            return _too_large()
         expected = self.settings.inbound_parse_token
         given = request.query_params.get("token", "")
         if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
             self.stats["forbidden"] += 1
             return _forbidden("missing or wrong ?token= for Inbound Parse")
         replay = Request(request.scope, receive=_replay(raw))
-        async with replay.form(max_files=20, max_fields=200) as form:
-            fields = {name: value for name, value in form.multi_items() if isinstance(value, str)}
-            fields["attachments"] = str(sum(1 for _, value in form.multi_items() if not isinstance(value, str)))
+        try:
+            async with replay.form(max_files=20, max_fields=200) as form:
+                fields = {name: value for name, value in form.multi_items() if isinstance(value, str)}
+                fields["attachments"] = str(sum(1 for _, value in form.multi_items() if not isinstance(value, str)))
+        except HTTPException as exc:  # Starlette's answer to a malformed or over-long multipart body
+            return self.refused_body(BadBody(exc.detail))
         await self.store_durably([ev.inbound_parse_event(fields, raw)])
         return Response(status_code=204)
 
@@ -268,13 +270,31 @@ def build_webhooks_app(
     max_body: int = MAX_BODY_BYTES,
     clock: Callable[[], float] = time.time,
     run_worker: bool = True,
+    bind_host: str | None = None,
+    allowed_hosts: Iterable[str] = (),
 ) -> Starlette:
     """The receiver as a Starlette app. Without `stores` it opens (and closes) its own on the settings' file.
 
     `tokens` finds an account's auth token by SID (default: token_resolver(settings)); `ivr` answers
     POST /twilio/voice/ivr/{menu}/{node}[/{role}] after the signature check (default: the menus
-    deployed with ivr_deploy, skill.webhooks.ivr).
+    deployed with ivr_deploy, skill.webhooks.ivr). Host names answered to are the loopback names,
+    `bind_host` (the address the server binds), the public URL's host, the settings'
+    webhook_allowed_hosts and `allowed_hosts`; forwarded headers are believed from the settings'
+    forwarded_allow_ips only.
+
+    Raises:
+        ConfigError: the public URL or a trusted proxy address is unusable.
     """
+    from skill.wiring import token_resolver
+
+    check_public_url(settings.public_url)
+    urls = UrlPolicy(
+        allowed_hosts=allowed_host_names(
+            bind_host, settings.public_url, (*settings.webhook_allowed_hosts, *allowed_hosts)
+        ),
+        proxies=TrustedProxies(settings.forwarded_allow_ips),
+        public_url=settings.public_url,
+    )
     owned = stores is None
     opened = stores if stores is not None else Stores.open(settings.db_path)
     if ivr is None:
@@ -286,6 +306,7 @@ def build_webhooks_app(
         stores=opened,
         tokens=tokens or token_resolver(settings),
         processor=EventProcessor(settings, opened),
+        urls=urls,
         max_body=max_body,
         clock=clock,
         ivr=ivr,
@@ -313,7 +334,11 @@ def build_webhooks_app(
         Route("/sendgrid/inbound", receiver.sendgrid_inbound, methods=["POST"]),
         Route("/healthz", receiver.healthz, methods=["GET"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(HostPin, policy=urls, stats=receiver.stats)],
+    )
     app.state.receiver = receiver
     return app
 
@@ -349,6 +374,12 @@ class WebhooksBeside:
             await self.app(scope, receive, send)
 
 
-def with_webhooks(app: ASGIApp, settings: Settings) -> ASGIApp:
-    """`app` with the webhook receiver mounted at /webhooks (for `serve --transport http`)."""
-    return WebhooksBeside(app, build_webhooks_app(settings))
+def with_webhooks(
+    app: ASGIApp, settings: Settings, *, bind_host: str | None = None, allowed_hosts: Iterable[str] = ()
+) -> ASGIApp:
+    """`app` with the webhook receiver mounted at /webhooks (for `serve --transport http`).
+
+    Raises:
+        ConfigError: the receiver's settings are unusable (see build_webhooks_app).
+    """
+    return WebhooksBeside(app, build_webhooks_app(settings, bind_host=bind_host, allowed_hosts=allowed_hosts))

@@ -1,9 +1,12 @@
 """From a verified callback to the events stored for it, each with the key that deduplicates it.
 
-Twilio's I-Twilio-Idempotency-Token is the same on every retry of one delivery, so it wins when
-present; otherwise the key is built from what makes a callback unique: MessageSid:MessageStatus,
-CallSid:CallStatus:SequenceNumber, or SendGrid's sg_event_id. The write itself is
-WebhookEventStore.record, one transaction, committed before the receiver answers 2xx.
+The key is built from signed content only, from what makes a callback unique: MessageSid:MessageStatus,
+CallSid:CallStatus:SequenceNumber, the inbound MessageSid, SendGrid's sg_event_id, else a hash of
+the signed body. Twilio's I-Twilio-Idempotency-Token is not covered by the signature, so it never
+takes part: a captured callback replayed with a new token must still be a duplicate, and a token
+copied onto a replay must not make a later genuine callback look like one. Every retry the token
+marks carries the same signed content, so the content alone already deduplicates them. The write
+itself is SqliteWebhookEventStore.record, one transaction, committed before the receiver answers 2xx.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from skill.core.values import int_or_none
-from skill.stores.webhook_events import NewEvent, WebhookEventStore
+from skill.stores.webhook_events import NewEvent, SqliteWebhookEventStore
 
 SMS_STATUS = "sms_status"
 SMS_INBOUND = "sms_inbound"
@@ -33,56 +36,64 @@ def _digest(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def twilio_event(
-    kind: str, params: Mapping[str, Sequence[str]], *, idempotency_token: str | None, raw_body: bytes
-) -> NewEvent:
-    """The event for one Twilio callback (form or JSON fields already flattened into params)."""
+def _text(value: Any) -> str | None:
+    """A value fit for a text column: a non-empty string, else None (a repeated or nested field is not one)."""
+    return value if isinstance(value, str) and value else None
+
+
+def _error_code(value: Any) -> int | None:
+    """Twilio's error code when it is one (five digits or so); anything that would not fit a column is None."""
+    code = int_or_none(value) if isinstance(value, str) and len(value) <= 9 else None
+    return code if code is not None and code >= 0 else None
+
+
+def twilio_event(kind: str, params: Mapping[str, Sequence[str]], *, raw_body: bytes) -> NewEvent:
+    """The event for one verified Twilio callback (form or JSON fields already flattened into params)."""
     payload = _single(params)
     sid: str | None
     status: str | None
     if kind == VOICE_STATUS:
-        sid, status = payload.get("CallSid"), payload.get("CallStatus")
-        natural = f"{sid}:{status}:{payload.get('SequenceNumber', '')}" if sid and status else None
+        sid, status = _text(payload.get("CallSid")), _text(payload.get("CallStatus"))
+        sequence = payload.get("SequenceNumber", "")
+        natural = f"{sid}:{status}:{sequence}" if sid and status and isinstance(sequence, str) else None
     else:
-        sid = payload.get("MessageSid") or payload.get("SmsSid")
-        status = payload.get("MessageStatus") or payload.get("SmsStatus")
+        sid = _text(payload.get("MessageSid")) or _text(payload.get("SmsSid"))
+        status = _text(payload.get("MessageStatus")) or _text(payload.get("SmsStatus"))
         if kind == SMS_INBOUND:
             status = status or "received"
             natural = f"{sid}:inbound" if sid else None
         else:
             natural = f"{sid}:{status}" if sid and status else None
-    # The token is the same on every retry of one delivery; without it, the callback's own identity.
-    key = f"token:{idempotency_token}" if idempotency_token else natural or f"{kind}:body:{_digest(raw_body)}"
+    key = natural or f"{kind}:body:{_digest(raw_body)}"
     return NewEvent(
         dedupe_key=key,
         kind=kind,
-        sid=str(sid) if sid else None,
-        status=str(status) if status else None,
-        account_sid=payload.get("AccountSid"),
-        error_code=int_or_none(payload.get("ErrorCode")),
+        sid=sid,
+        status=status,
+        account_sid=_text(payload.get("AccountSid")),
+        error_code=_error_code(payload.get("ErrorCode")),
         payload=payload,
     )
 
 
-def sendgrid_events(raw_body: bytes) -> list[NewEvent]:
-    """The events of one SendGrid Event Webhook post (a JSON array).
+def sendgrid_events(data: Any) -> list[NewEvent]:
+    """The events of one SendGrid Event Webhook post (its JSON body, already parsed within bounds).
 
     Raises:
         ValueError: the body is not a JSON array of objects.
     """
-    data = json.loads(raw_body)
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise ValueError("expected a JSON array of event objects")
     events: list[NewEvent] = []
     for item in data:
-        event_id = item.get("sg_event_id")
+        event_id = _text(item.get("sg_event_id"))
         canonical = json.dumps(item, sort_keys=True, separators=(",", ":")).encode()
         events.append(
             NewEvent(
                 dedupe_key=f"sendgrid:{event_id}" if event_id else f"sendgrid:body:{_digest(canonical)}",
                 kind=EMAIL_EVENT,
-                sid=item.get("sg_message_id"),
-                status=item.get("event"),
+                sid=_text(item.get("sg_message_id")),
+                status=_text(item.get("event")),
                 account_sid=None,
                 error_code=None,
                 payload=item,
@@ -110,6 +121,6 @@ def inbound_parse_event(fields: Mapping[str, str], raw_body: bytes) -> NewEvent:
     )
 
 
-def store_events(store: WebhookEventStore, events: Sequence[NewEvent]) -> list[bool]:
+def store_events(store: SqliteWebhookEventStore, events: Sequence[NewEvent]) -> list[bool]:
     """Write events durably (one transaction); True for each that was new."""
     return store.record(events) if events else []

@@ -26,7 +26,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from skill.core.ivr import Menu, MenuNode, build_ivr, node_url, route_input
 from skill.core.twiml_build import Dial, Hangup, Renderable, Say, render
-from skill.stores.ivr_menus import CallState, DeployedMenu, IvrMenuStore
+from skill.stores.ivr_menus import CallState, DeployedMenu, SqliteIvrMenuStore
 from skill.webhooks.app import TwilioCallback
 
 TWIML = "text/xml"
@@ -70,7 +70,7 @@ def give_up(menu: Menu, node: MenuNode, region: str) -> str:
 class IvrServer:
     """The `ivr=` handler of the receiver: answers from the menus in the store."""
 
-    def __init__(self, store: IvrMenuStore, region: str) -> None:
+    def __init__(self, store: SqliteIvrMenuStore, region: str) -> None:
         self.store = store
         self.region = region
         self._served: dict[str, tuple[float, ServedMenu]] = {}

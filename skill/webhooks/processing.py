@@ -3,6 +3,11 @@
 A worker started in the receiver's lifespan reads unprocessed events from the store and applies
 their effects in the same transaction that marks them processed. Whatever was acknowledged before
 a crash is still unprocessed in the store, so the next start processes it, once.
+
+An inbound message acts once per MessageSid. The receiver stores each MessageSid once, but rows
+written under other keys (by an earlier version, which keyed on the unsigned idempotency token) can
+hold the same message again; such a row changes nothing, whatever order rows arrive or are processed
+in, so a replayed old START cannot undo a later STOP.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import anyio
 from skill.config import Settings
 from skill.core.phones import bare_number
 from skill.stores.sqlite import Stores
-from skill.stores.webhook_events import StoredEvent, WebhookEventStore
+from skill.stores.webhook_events import SqliteWebhookEventStore, StoredEvent
 from skill.webhooks.events import SMS_INBOUND
 from skill.webhooks.inbound import keyword_of, optout_scope
 
@@ -39,7 +44,10 @@ class EventProcessor:
 
     def effect(self, conn: sqlite3.Connection, event: StoredEvent) -> None:
         """One event's effects, inside the transaction that marks it processed."""
-        WebhookEventStore.count_event(conn, event)
+        if event.kind == SMS_INBOUND and SqliteWebhookEventStore.processed_before(conn, event):
+            log.info("skipped an inbound message already processed under another row (%s)", event.sid)
+            return
+        SqliteWebhookEventStore.count_event(conn, event)
         if event.kind != SMS_INBOUND:
             return
         keyword = keyword_of(str(event.payload.get("Body") or ""))

@@ -9,9 +9,9 @@ import pytest
 from mcp import Client
 
 from skill.config import Settings
-from skill.core.context import Services
 from skill.sandbox.app import Sandbox
 from skill.server.app import build_server
+from skill.wiring import build_services
 from tests.conftest import call
 
 pytestmark = pytest.mark.anyio
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.anyio
 async def catalogue_client(settings: Settings, sandbox: Sandbox, catalogue_file: Path) -> AsyncIterator[Client]:
     """A client whose server reads the small catalogue file as Twilio's full catalogue."""
     configured = settings.with_overrides(error_catalog_path=catalogue_file)
-    services = Services.create(configured, sandbox=sandbox)
+    services = build_services(configured, sandbox=sandbox)
     try:
         async with Client(build_server(configured, services)) as connected:
             yield connected

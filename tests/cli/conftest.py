@@ -10,8 +10,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from skill.cli.main import cli
-from skill.stores.approvals import Approval
+from skill.records.approvals import Approval
 from skill.stores.sqlite import Stores
+from tests import approvals
 
 Invoke = Callable[..., Result]
 
@@ -43,13 +44,6 @@ def open_request(
     """An approval request as a gated call would leave it in the store."""
     stores = Stores.open(home / "sandbox.db")
     try:
-        return stores.approvals.create(
-            tool=tool,
-            args_json=args_json,
-            args_sha256="0" * 64,
-            profile="sandbox",
-            summary=f"{tool} with {args_json}",
-            ttl_seconds=ttl,
-        )
+        return approvals.open_request(stores, tool, args_json, ttl=ttl)
     finally:
         stores.close()

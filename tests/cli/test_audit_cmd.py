@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+from skill.stores.sqlite import Stores
 from tests.cli.conftest import Invoke
 
 SEND_ARGS = json.dumps({"to": "+14155550100", "from": "+15005550006", "body": "hi"})
@@ -36,3 +38,25 @@ def test_audit_tail_on_an_empty_log_says_so(run: Invoke) -> None:
     result = run("audit", "tail")
     assert result.exit_code == 0
     assert "The audit log is empty." in result.stdout
+
+
+def test_audit_tail_names_the_operator_and_shows_agent_text_only_as_escapes(run: Invoke, cli_home: Path) -> None:
+    stores = Stores.open(cli_home / "sandbox.db")
+    try:
+        stores.audit.record(
+            "approval.denied",
+            outcome="ok",
+            tool="\x1b]0;owned\x07number_release",
+            approval_id="apr_1",
+            detail={"operator": "dana", "reason": "\x1b[2Jfine\r\u202eok"},
+        )
+    finally:
+        stores.close()
+    table = run("audit", "tail")
+    assert table.exit_code == 0
+    assert "dana" in table.stdout
+    assert "operator" in table.stdout
+    for raw in ("\x1b", "\x07", "\r", "\u202e"):
+        assert raw not in table.stdout
+    assert "\\x1b]0;owned\\x07number_release" in table.stdout
+    assert "\\u202eok" in table.stdout

@@ -3,7 +3,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from skill.config import SANDBOX_ACCOUNT_SID
+from skill.core.operators import TOKEN_ENV
 from tests.cli.conftest import Invoke
 
 
@@ -79,7 +82,10 @@ def test_tools_call_rejects_args_that_are_not_json_with_exit_two(run: Invoke) ->
     assert "must be a JSON object" in not_object.stderr
 
 
-def test_a_gated_call_runs_from_the_cli_after_an_operator_approves_it(run: Invoke, cli_home: Path) -> None:
+def test_a_gated_call_runs_from_the_cli_after_an_operator_approves_it(
+    run: Invoke, cli_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(TOKEN_ENV, run("operators", "create", "dana").stdout.strip())
     subaccounts = json.loads(run("tools", "call", "subaccounts_list", "--args", '{"friendly_name": "staging"}').stdout)
     args = json.dumps({"sid": subaccounts["subaccounts"][0]["sid"], "status": "suspended"})
     gated = run("tools", "call", "subaccount_set_status", "--args", args)

@@ -8,7 +8,9 @@ import anyio
 import pytest
 from mcp import Client
 
+from skill.core.operators import TOKEN_ENV
 from skill.stores.sqlite import Stores
+from tests import approvals
 from tests.conftest import Called, call
 from tests.e2e.support import run_cli, stdio_server
 
@@ -33,9 +35,16 @@ async def release(client: Client, sid: str, approval_id: str) -> Called:
     return await call(client, "number_release", {"sid": sid, "approval_id": approval_id})
 
 
+def credential(home: Path) -> str:
+    """A new operator's credential, as `twilio-skill operators create` prints it."""
+    created = run_cli(home, "operators", "create", "ops")
+    assert created.returncode == 0, created.stderr
+    return created.stdout.strip()
+
+
 def operator(home: Path, *args: str) -> str:
-    """Run an approvals command as the operator would; returns its stdout, asserting success."""
-    done = run_cli(home, "approvals", *args)
+    """Run an approvals command as an operator would, with their credential; returns stdout, asserting success."""
+    done = run_cli(home, "approvals", *args, **{TOKEN_ENV: credential(home)})
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -105,7 +114,7 @@ async def test_an_expired_approval_is_refused_and_the_cli_will_not_approve_a_lap
             # Approved at once in this process: a CLI start could take longer than the one-second TTL.
             stores = Stores.open(home / "sandbox.db")
             try:
-                stores.approvals.decide(approved_in_time, approve=True, operator="test-operator")
+                approvals.decide(stores, approved_in_time)
             finally:
                 stores.close()
             await anyio.sleep(2)
@@ -114,7 +123,7 @@ async def test_an_expired_approval_is_refused_and_the_cli_will_not_approve_a_lap
             assert refused.error["code"] == "policy.approval_expired"
             assert await number_sids(client) == before
 
-    lapsed = run_cli(home, "approvals", "approve", left_pending)
+    lapsed = run_cli(home, "approvals", "approve", left_pending, **{TOKEN_ENV: credential(home)})
     assert lapsed.returncode == 1
     assert "expired" in lapsed.stderr
     assert "Traceback" not in lapsed.stderr

@@ -13,12 +13,12 @@ import pytest
 from mcp import Client
 
 from skill.config import ALL_TOOLSETS, Settings
-from skill.core.context import Services
 from skill.gateways.twilio_gateway import record
 from skill.sandbox.app import Sandbox
 from skill.sandbox.clock import SandboxClock
 from skill.sandbox.faults import Faults
 from skill.server.app import build_server
+from skill.wiring import build_services
 from tests.conftest import call
 
 pytestmark = pytest.mark.anyio
@@ -107,7 +107,7 @@ def hang_up_url() -> Iterator[str]:
 async def client_reaching(home: Path, sandbox_url: str) -> AsyncIterator[Client]:
     """A server whose gateways send every request to `sandbox_url`."""
     settings = Settings(home=home, toolsets=ALL_TOOLSETS, sandbox_url=sandbox_url)
-    services = Services.create(settings)
+    services = build_services(settings)
     try:
         async with Client(build_server(settings, services)) as connected:
             yield connected

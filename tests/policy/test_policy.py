@@ -13,8 +13,10 @@ from skill.core.context import Services
 from skill.errors import ConfigError
 from skill.policy.policy import load_policy
 from skill.policy.tiers import Tier
+from skill.ports.clock import ManualClock
 from skill.sandbox.app import Sandbox
 from skill.server.app import build_server
+from skill.wiring import build_services
 from tests.conftest import approve, call
 
 pytestmark = pytest.mark.anyio
@@ -48,7 +50,7 @@ def policy_settings(settings: Settings, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def policy_client(policy_settings: Settings, sandbox: Sandbox) -> AsyncIterator[tuple[Client, Services]]:
-    services = Services.create(policy_settings, sandbox=sandbox)
+    services = build_services(policy_settings, sandbox=sandbox)
     async with Client(build_server(policy_settings, services)) as connected:
         yield connected, services
     await services.aclose()
@@ -86,7 +88,7 @@ async def test_a_denied_tool_does_nothing_and_says_why(policy_client: tuple[Clie
     after = await call(client, "subaccounts_list")
     assert after.data["count"] == before.data["count"]
     entries = services.stores.audit.tail(5, tool="subaccount_create")
-    assert entries[-1].outcome == "error" and entries[-1].detail["code"] == "policy.denied"
+    assert entries[-1].outcome == "refused" and entries[-1].detail["code"] == "policy.denied"
 
 
 async def test_a_rule_on_arguments_gates_only_matching_calls(policy_client: tuple[Client, Services]) -> None:
@@ -100,7 +102,9 @@ async def test_a_rule_on_arguments_gates_only_matching_calls(policy_client: tupl
     assert not done.is_error
 
 
-async def test_an_approval_is_bound_to_its_exact_arguments(client: Client, services: Services) -> None:
+async def test_an_approval_is_bound_to_its_exact_arguments(
+    client: Client, services: Services, sandbox: Sandbox
+) -> None:
     subs = (await call(client, "subaccounts_list")).data["subaccounts"]
     first, second = subs[0]["sid"], subs[1]["sid"]
     gated = await call(client, "subaccount_set_status", {"sid": first, "status": "suspended"})
@@ -108,37 +112,35 @@ async def test_an_approval_is_bound_to_its_exact_arguments(client: Client, servi
     args = {"status": "suspended", "approval_id": approval_id}
     other = await call(client, "subaccount_set_status", {"sid": second, **args})
     assert other.error["code"] == "policy.approval_mismatch"
-    assert services.sandbox is not None
-    assert services.sandbox.state.accounts[second]["status"] == "active"
+    assert sandbox.state.accounts[second]["status"] == "active"
     ok = await call(client, "subaccount_set_status", {"sid": first, **args})
     assert not ok.is_error
     again = await call(client, "subaccount_set_status", {"sid": first, **args})
     assert again.error["code"] == "policy.approval_used"
 
 
-async def test_a_pending_or_denied_approval_runs_nothing(client: Client, services: Services) -> None:
+async def test_a_pending_or_denied_approval_runs_nothing(client: Client, services: Services, sandbox: Sandbox) -> None:
     sid = (await call(client, "subaccounts_list")).data["subaccounts"][0]["sid"]
     args = {"sid": sid, "status": "closed"}
     gated = await call(client, "subaccount_set_status", args)
     approval_id = gated.error["approval"]["id"]
     pending = await call(client, "subaccount_set_status", {**args, "approval_id": approval_id})
     assert pending.error["code"] == "policy.approval_pending"
-    services.stores.approvals.decide(approval_id, approve=False, operator="op", reason="not today")
+    services.approvals.decide(approval_id, approve=False, operator="op", reason="not today")
     denied = await call(client, "subaccount_set_status", {**args, "approval_id": approval_id})
     assert denied.error["code"] == "policy.approval_denied"
     assert "not today" in denied.error["message"]
     status = await call(client, "approval_status", {"approval_id": approval_id})
     assert status.data["status"] == "denied"
-    assert services.sandbox is not None
-    assert services.sandbox.state.accounts[sid]["status"] == "active"
+    assert sandbox.state.accounts[sid]["status"] == "active"
 
 
-async def test_an_expired_approval_is_refused(client: Client, services: Services) -> None:
+async def test_an_expired_approval_is_refused(client: Client, services: Services, wall_clock: ManualClock) -> None:
     sid = (await call(client, "subaccounts_list")).data["subaccounts"][0]["sid"]
     args = {"sid": sid, "status": "suspended"}
     gated = await call(client, "subaccount_set_status", args)
     approval_id = await approve(services, gated)
-    services.stores.db.execute("UPDATE approvals SET expires_at = 0 WHERE id = ?", (approval_id,))
+    wall_clock.advance(services.settings.approval_ttl_seconds)
     expired = await call(client, "subaccount_set_status", {**args, "approval_id": approval_id})
     assert expired.error["code"] == "policy.approval_expired"
     status = await call(client, "approval_status", {"approval_id": approval_id})
@@ -146,7 +148,7 @@ async def test_an_expired_approval_is_refused(client: Client, services: Services
 
 
 async def test_approval_status_of_an_unknown_id_is_a_clear_error(client: Client) -> None:
-    result = await call(client, "approval_status", {"approval_id": "apr_missing"})
+    result = await call(client, "approval_status", {"approval_id": "apr_0000000000000000"})
     assert result.error["code"] == "not_found.approval"
 
 
@@ -158,16 +160,15 @@ async def test_no_tool_can_approve_a_request(client: Client) -> None:
 
 
 async def test_a_send_to_a_country_outside_the_policy_is_refused_and_nothing_is_sent(
-    policy_client: tuple[Client, Services],
+    policy_client: tuple[Client, Services], sandbox: Sandbox
 ) -> None:
     client, services = policy_client
-    assert services.sandbox is not None
-    before = len(services.sandbox.state.messages)
+    before = len(sandbox.state.messages)
     args = {"to": "+442071838750", "from": "+15005550006", "body": "hello"}
     result = await call(client, "message_send", args)
     assert result.error["code"] == "policy.country_not_allowed"
     assert "GB" in result.error["message"]
-    assert len(services.sandbox.state.messages) == before
+    assert len(sandbox.state.messages) == before
 
 
 async def test_sends_beyond_the_daily_cap_wait_for_approval(policy_client: tuple[Client, Services]) -> None:
@@ -229,7 +230,7 @@ async def test_rules_match_the_destination_however_it_is_written(
     path = tmp_path / "rules.toml"
     path.write_text('[[rules]]\ntool = "message_send"\nwhen = { to = "+1212*" }\naction = "deny"\n')
     ruled = settings.with_overrides(policy_path=path)
-    services = Services.create(ruled, sandbox=sandbox)
+    services = build_services(ruled, sandbox=sandbox)
     async with Client(build_server(ruled, services)) as client:
         for written in ("+12125550100", "(212) 555-0100", "whatsapp:+12125550100", "212.555.0100"):
             result = await call(client, "message_send", {"to": written, "from": "+15005550006", "body": "x"})
@@ -259,10 +260,11 @@ def test_a_limit_that_is_not_a_number_is_refused(tmp_path: Path) -> None:
         load_policy(path)
 
 
-async def test_reactivating_a_subaccount_needs_no_approval(client: Client, services: Services) -> None:
+async def test_reactivating_a_subaccount_needs_no_approval(
+    client: Client, services: Services, sandbox: Sandbox
+) -> None:
     sid = (await call(client, "subaccounts_list")).data["subaccounts"][0]["sid"]
-    assert services.sandbox is not None
-    services.sandbox.state.accounts[sid]["status"] = "suspended"
+    sandbox.state.accounts[sid]["status"] = "suspended"
     result = await call(client, "subaccount_set_status", {"sid": sid, "status": "active"})
     assert not result.is_error, result
-    assert services.sandbox.state.accounts[sid]["status"] == "active"
+    assert sandbox.state.accounts[sid]["status"] == "active"

@@ -18,10 +18,10 @@ from starlette.routing import Route
 from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
 from skill.core.context import Services
 from skill.core.signing import compute_signature
-from skill.core.webhook_tokens import token_resolver
 from skill.sandbox.app import Sandbox
 from skill.sandbox.clock import SandboxClock
 from skill.webhooks.app import build_webhooks_app
+from skill.wiring import token_resolver
 from tests.conftest import call
 
 pytestmark = pytest.mark.anyio
@@ -40,7 +40,11 @@ def sandbox() -> Sandbox:
 async def receiver(services: Services, sandbox: Sandbox) -> AsyncIterator[Any]:
     """The webhook receiver on the services' store, reached by the sandbox in memory."""
     app = build_webhooks_app(
-        services.settings, services.stores, tokens=token_resolver(services.settings, sandbox.state), run_worker=False
+        services.settings,
+        services.stores,
+        tokens=token_resolver(services.settings, sandbox.state),
+        run_worker=False,
+        allowed_hosts=["receiver.test"],
     )
     sandbox.callbacks.transport = httpx.ASGITransport(app=app)
     yield app

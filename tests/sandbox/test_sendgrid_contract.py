@@ -13,6 +13,7 @@ from skill.sandbox.app import Sandbox
 from skill.sandbox.sendgrid import sendgrid_state
 from skill.sandbox.sendgrid_state import RESTRICTED_KEY
 from skill.server.app import build_server
+from skill.wiring import build_services
 from tests.conftest import approve, call
 from tests.contract import assert_matches
 
@@ -100,7 +101,7 @@ async def test_mail_send_errors_answer_with_the_published_error_schema(
     sendgrid_state(sandbox).max_payload_bytes = 500
     big = {**mail, "to": ["ana@example.com"], "html": "y" * 1000}
     assert (await call(client, "email_send", big)).error["code"] == "sendgrid.413"
-    restricted = Services.create(settings.with_overrides(sendgrid_api_key=RESTRICTED_KEY), sandbox=sandbox)
+    restricted = build_services(settings.with_overrides(sendgrid_api_key=RESTRICTED_KEY), sandbox=sandbox)
     async with Client(build_server(settings, restricted)) as connected:
         assert (await call(connected, "email_send", big)).error["code"] == "sendgrid.403"
     await restricted.sendgrid.aclose()

@@ -11,10 +11,11 @@ import pytest
 from mcp import Client
 
 from skill.config import ALL_TOOLSETS, Settings
-from skill.core.context import Services
 from skill.sandbox.state import make_sid
 from skill.server.app import build_server
+from skill.wiring import build_services
 from tests.conftest import call
+from tests.e2e.support import run_cli
 from tests.security.terminal import FORGED_LINE, HOSTILE, raw_controls, run_in_terminal
 
 pytestmark = pytest.mark.anyio
@@ -34,7 +35,7 @@ async def approval_ids(tmp_path: Path) -> list[str]:
     policy = tmp_path / "policy.toml"
     policy.write_text("[tools]\n" + "".join(f'{tool} = "approve"\n' for tool, _ in REQUESTS))
     settings = Settings(home=tmp_path / "home", toolsets=ALL_TOOLSETS, policy_path=policy)
-    services = Services.create(settings)
+    services = build_services(settings)
     ids = []
     try:
         async with Client(build_server(settings, services)) as client:
@@ -72,7 +73,11 @@ async def test_approvals_show_prints_a_hostile_request_escaped(tmp_path: Path, a
 
 
 async def test_approving_a_hostile_request_prints_its_summary_escaped(tmp_path: Path, approval_ids: list[str]) -> None:
-    run = run_in_terminal(tmp_path / "home", "approvals", "approve", approval_ids[0], "--operator", "ops")
+    created = run_cli(tmp_path / "home", "operators", "create", "ops")
+    assert created.returncode == 0, created.stderr
+    credential = {"TWILIO_SKILL_OPERATOR_TOKEN": created.stdout.strip()}
+    run = run_in_terminal(tmp_path / "home", "approvals", "approve", approval_ids[0], env=credential)
     assert run.exit_code == 0, run.text
-    assert f'Approved {approval_ids[0]} (subaccount_create): Create subaccount "\\x1b[2J' in run.text, run.text
+    assert f"Approved {approval_ids[0]} (subaccount_create)" in run.text, run.text
+    assert "x1b[2J" in run.text, run.text  # shown, as an escape
     assert_no_raw_attack(run.output)

@@ -27,6 +27,7 @@ from skill.sandbox.state import make_sid
 from skill.server.app import build_server
 from skill.server.dispatch import dispatch
 from skill.server.registry import ToolSpec
+from skill.wiring import build_services
 from tests.conftest import call
 from tests.e2e.support import free_port
 from tests.security.terminal import FORGED_LINE, HOSTILE, PAYLOADS, raw_controls, run_in_terminal
@@ -74,7 +75,7 @@ async def gated(settings: Settings, sandbox: Sandbox, tmp_path: Path) -> AsyncIt
     policy = tmp_path / "gated.toml"
     policy.write_text("[tools]\n" + "".join(f'{tool} = "approve"\n' for tool, _, _ in GATED_CALLS))
     gated_settings = settings.with_overrides(policy_path=policy)
-    services = Services.create(gated_settings, sandbox=sandbox)
+    services = build_services(gated_settings, sandbox=sandbox)
     async with Client(build_server(gated_settings, services)) as connected:
         yield connected, services
     await services.aclose()

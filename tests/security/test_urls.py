@@ -24,11 +24,11 @@ from starlette.routing import Route
 from skill.config import ALL_TOOLSETS, SANDBOX_ACCOUNT_SID, Settings
 from skill.core.context import Services
 from skill.core.urls import MAX_URL_LENGTH
-from skill.core.webhook_tokens import token_resolver
 from skill.sandbox.app import Sandbox
 from skill.sandbox.state import make_sid
 from skill.server.app import build_server
 from skill.webhooks.app import build_webhooks_app
+from skill.wiring import build_services
 from tests.conftest import call
 from tests.e2e.support import free_port
 
@@ -124,7 +124,7 @@ async def gated(settings: Settings, sandbox: Sandbox, tmp_path: Path) -> AsyncIt
     rules = "".join(f'{name} = "approve"\n' for name in GATED)
     policy.write_text(f"[limits]\nprobe_any_url = true\n\n[tools]\n{rules}")
     gated_settings = settings.with_overrides(policy_path=policy)
-    services = Services.create(gated_settings, sandbox=sandbox)
+    services = build_services(gated_settings, sandbox=sandbox)
     async with Client(build_server(gated_settings, services)) as connected:
         yield connected, services
     await services.aclose()
@@ -136,7 +136,7 @@ async def prober(settings: Settings, sandbox: Sandbox, tmp_path: Path) -> AsyncI
     policy = tmp_path / "probe.toml"
     policy.write_text("[limits]\nprobe_any_url = true\n")
     probe_settings = settings.with_overrides(policy_path=policy)
-    services = Services.create(probe_settings, sandbox=sandbox)
+    services = build_services(probe_settings, sandbox=sandbox)
     async with Client(build_server(probe_settings, services)) as connected:
         yield connected, services
     await services.aclose()
@@ -263,7 +263,7 @@ async def test_in_live_mode_the_probe_refuses_this_machine(home: Path, tmp_path:
     live = Settings(
         home=home, toolsets=ALL_TOOLSETS, account_sid="AC" + "1" * 32, auth_token="t" * 32, policy_path=policy
     )
-    services = Services.create(live)
+    services = build_services(live)
     try:
         async with Client(build_server(live, services)) as client:
             for url in ("http://127.0.0.1:9/hook", "http://localhost/hook", "http://[::1]/hook", "http://127.1/x"):
@@ -274,8 +274,10 @@ async def test_in_live_mode_the_probe_refuses_this_machine(home: Path, tmp_path:
 
 
 def receiver(services: Services) -> Any:
-    state = services.sandbox.state if services.sandbox else None
-    return build_webhooks_app(services.settings, services.stores, tokens=token_resolver(services.settings, state))
+    # rebind.test: the name the probe is given; the receiver answers only to names it knows.
+    return build_webhooks_app(
+        services.settings, services.stores, tokens=services.webhook_tokens, allowed_hosts=["rebind.test"]
+    )
 
 
 @pytest.fixture

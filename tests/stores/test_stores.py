@@ -1,15 +1,12 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
-import pytest
-
-from skill.errors import NotFoundError, PolicyError
 from skill.stores.database import Database
 from skill.stores.migrations import MIGRATIONS, apply_migrations
 from skill.stores.sqlite import Stores
+from tests import approvals
 
 
 def test_migrations_run_once_in_order_and_are_recorded(tmp_path: Path) -> None:
@@ -25,46 +22,6 @@ def test_migrations_run_once_in_order_and_are_recorded(tmp_path: Path) -> None:
 def test_the_database_uses_wal_mode(tmp_path: Path) -> None:
     db = Database(tmp_path / "state.db")
     assert db.query("PRAGMA journal_mode")[0][0] == "wal"
-
-
-def test_an_approval_decided_through_one_connection_is_seen_and_used_once_through_another(tmp_path: Path) -> None:
-    server = Stores.open(tmp_path / "state.db")
-    operator = Stores.open(tmp_path / "state.db")
-    created = server.approvals.create(
-        tool="number_release", args_json="{}", args_sha256="abc", profile="sandbox", summary="s", ttl_seconds=60
-    )
-    operator.approvals.decide(created.id, approve=True, operator="ops")
-    used = server.approvals.consume(created.id, tool="number_release", args_sha256="abc", profile="sandbox")
-    assert used.status == "used" and used.used_at is not None
-    with pytest.raises(PolicyError) as again:
-        operator.approvals.consume(created.id, tool="number_release", args_sha256="abc", profile="sandbox")
-    assert again.value.code == "policy.approval_used"
-
-
-def test_an_approval_for_another_profile_is_refused(tmp_path: Path) -> None:
-    stores = Stores.open(tmp_path / "state.db")
-    created = stores.approvals.create(
-        tool="t", args_json="{}", args_sha256="h", profile="prod", summary="s", ttl_seconds=60
-    )
-    stores.approvals.decide(created.id, approve=True, operator="ops")
-    with pytest.raises(PolicyError) as info:
-        stores.approvals.consume(created.id, tool="t", args_sha256="h", profile="staging")
-    assert info.value.code == "policy.approval_mismatch"
-
-
-def test_deciding_twice_or_after_expiry_is_refused(tmp_path: Path) -> None:
-    stores = Stores.open(tmp_path / "state.db")
-    first = stores.approvals.create(tool="t", args_json="{}", args_sha256="h", profile="p", summary="s", ttl_seconds=60)
-    stores.approvals.decide(first.id, approve=False, operator="ops", reason="no")
-    with pytest.raises(PolicyError, match="already denied"):
-        stores.approvals.decide(first.id, approve=True, operator="ops")
-    second = stores.approvals.create(tool="t", args_json="{}", args_sha256="h", profile="p", summary="s", ttl_seconds=0)
-    time.sleep(0.01)
-    with pytest.raises(PolicyError) as info:
-        stores.approvals.decide(second.id, approve=True, operator="ops")
-    assert info.value.code == "policy.approval_expired"
-    with pytest.raises(NotFoundError):
-        stores.approvals.get("apr_nope")
 
 
 def test_the_audit_log_masks_phone_numbers_and_drops_secrets(tmp_path: Path) -> None:
@@ -100,31 +57,44 @@ def test_suppressions_idempotency_and_counters_round_trip(tmp_path: Path) -> Non
     assert stores.idempotency.claim("k1", "message_send", "sandbox", "h") is None
     stores.idempotency.complete("k1", "message_send", "sandbox", {"sid": "SM1"})
     assert stores.idempotency.get("k1", "message_send", "sandbox") == ("h", {"sid": "SM1"})
-    assert stores.idempotency.claim("k1", "message_send", "sandbox", "h") == ("h", {"sid": "SM1"})
+    assert stores.idempotency.claim("k1", "message_send", "sandbox", "h")[:2] == ("h", {"sid": "SM1"})  # type: ignore[index]
     assert stores.idempotency.get("k1", "message_send", "live") is None
     stores.send_counter.increment("sandbox", "message_send")
     stores.send_counter.increment("sandbox", "message_send")
     assert stores.send_counter.count("sandbox", "message_send") == 2
 
 
-def test_an_idempotency_key_in_flight_blocks_a_second_claim_until_released_or_stale(tmp_path: Path) -> None:
+def test_an_idempotency_key_in_flight_blocks_a_second_claim_until_released_or_taken_over(tmp_path: Path) -> None:
     first = Stores.open(tmp_path / "state.db")
     second = Stores.open(tmp_path / "state.db")
     assert first.idempotency.claim("k", "message_send", "p", "h") is None
-    assert second.idempotency.claim("k", "message_send", "p", "h") == ("h", None)
+    digest, result, claimed_at = second.idempotency.claim("k", "message_send", "p", "h") or ("", {}, 0.0)
+    assert (digest, result) == ("h", None)
     assert second.idempotency.get("k", "message_send", "p") is None
+    # An in-flight claim never lapses by itself: only a takeover that names the claim it replaces.
+    second.db.execute("UPDATE idempotency SET created_at = created_at - 100000")
+    assert first.idempotency.claim("k", "message_send", "p", "h") is not None
+    assert not second.idempotency.takeover("k", "message_send", "p", claimed_at)
+    assert second.idempotency.takeover("k", "message_send", "p", claimed_at - 100000)
+    assert not first.idempotency.takeover("k", "message_send", "p", claimed_at - 100000)
     first.idempotency.release("k", "message_send", "p")
     assert second.idempotency.claim("k", "message_send", "p", "h") is None
-    second.db.execute("UPDATE idempotency SET created_at = created_at - 301")
-    assert first.idempotency.claim("k", "message_send", "p", "h") is None
+
+
+def test_a_daily_cap_of_zero_allows_no_send_at_all(tmp_path: Path) -> None:
+    stores = Stores.open(tmp_path / "state.db")
+    assert not stores.send_counter.try_reserve("p", "message_send", 0)
+    assert stores.send_counter.count("p", "message_send") == 0
+    assert stores.send_counter.try_reserve("p", "message_send", 1)
+    assert not stores.send_counter.try_reserve("p", "message_send", 1)
 
 
 def test_listing_by_status_finds_old_matches_behind_many_newer_requests(tmp_path: Path) -> None:
     stores = Stores.open(tmp_path / "state.db")
-    first = stores.approvals.create(tool="t", args_json="{}", args_sha256="h", profile="p", summary="s", ttl_seconds=60)
-    stores.approvals.decide(first.id, approve=False, operator="ops")
+    first = approvals.open_request(stores, "t")
+    approvals.decide(stores, first.id, approve=False)
     for _ in range(30):
-        stores.approvals.create(tool="t", args_json="{}", args_sha256="h", profile="p", summary="s", ttl_seconds=60)
+        approvals.open_request(stores, "t")
     assert [a.id for a in stores.approvals.list(status="denied", limit=5)] == [first.id]
     assert len(stores.approvals.list(status="pending", limit=50)) == 30
 

@@ -16,6 +16,7 @@ from skill.core.secret_sink import SecretSink
 from skill.sandbox.app import Sandbox
 from skill.sandbox.state import make_sid
 from skill.server.app import build_server
+from skill.wiring import build_services
 from tests.conftest import approve, call
 
 pytestmark = pytest.mark.anyio
@@ -122,7 +123,7 @@ async def test_apikey_revoke_of_an_unknown_key_is_not_found(client: Client, serv
 async def test_apikey_revoke_refuses_the_key_the_skill_authenticates_with(home: Path, sandbox: Sandbox) -> None:
     # Only the key SID is set, so the skill stays in sandbox mode while knowing which key is its own.
     settings = Settings(home=home, api_key=SEEDED_KEY, toolsets=("credentials",))
-    services = Services.create(settings, sandbox=sandbox)
+    services = build_services(settings, sandbox=sandbox)
     try:
         async with Client(build_server(settings, services)) as client:
             listed = await call(client, "apikeys_list")

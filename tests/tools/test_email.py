@@ -16,6 +16,7 @@ from skill.sandbox.app import Sandbox
 from skill.sandbox.sendgrid import sendgrid_state
 from skill.sandbox.sendgrid_state import RESTRICTED_KEY
 from skill.server.app import build_server
+from skill.wiring import build_services
 from tests.conftest import approve, call
 
 pytestmark = pytest.mark.anyio
@@ -29,7 +30,7 @@ async def close_sendgrid(services: Services) -> AsyncIterator[None]:
 
 
 async def client_with(settings: Settings, sandbox: Sandbox) -> tuple[Services, Client]:
-    services = Services.create(settings, sandbox=sandbox)
+    services = build_services(settings, sandbox=sandbox)
     return services, Client(build_server(settings, services))
 
 
@@ -265,7 +266,7 @@ async def test_a_send_to_more_recipients_than_the_bulk_limit_waits_for_approval(
         assert gated.error["code"] == "policy.approval_required"
         assert "3 recipients" in gated.error["message"]
         assert len(sendgrid_state(sandbox).sent) == before + 1
-        services.stores.approvals.decide(gated.error["approval"]["id"], approve=True, operator="ops")
+        services.approvals.decide(gated.error["approval"]["id"], approve=True, operator="ops")
         done = await call(client, "email_send", {**args, "approval_id": gated.error["approval"]["id"]})
         assert not done.is_error, done
     await services.aclose()

@@ -10,9 +10,11 @@ from mcp import Client
 
 from skill.config import Settings
 from skill.core.context import Services
+from skill.ports.clock import ManualClock
 from skill.sandbox.app import Sandbox
 from skill.sandbox.state import make_sid
 from skill.server.app import build_server
+from skill.wiring import build_services
 from tests.conftest import approve, call
 
 pytestmark = pytest.mark.anyio
@@ -61,7 +63,7 @@ async def test_an_alphanumeric_sender_id_is_accepted_for_a_destination_abroad(
     policy = tmp_path / "policy.toml"
     policy.write_text('[limits]\nallowed_countries = ["*"]\n')
     abroad = settings.with_overrides(policy_path=policy)
-    services = Services.create(abroad, sandbox=sandbox)
+    services = build_services(abroad, sandbox=sandbox)
     async with Client(build_server(abroad, services)) as client:
         sent = await send(client, to="+33612345678", **{"from": "ACME Shop"})
     await services.aclose()
@@ -320,7 +322,7 @@ async def test_a_send_that_fails_frees_its_idempotency_key_for_a_corrected_retry
     assert len(sandbox.state.messages) == 1
 
 
-async def test_a_key_claimed_by_a_send_in_flight_is_not_sent_twice(
+async def test_a_key_held_for_other_arguments_is_a_conflict_and_sends_nothing(
     client: Client, services: Services, sandbox: Sandbox
 ) -> None:
     from skill.core.messaging import SEND_TOOL
@@ -329,8 +331,8 @@ async def test_a_key_claimed_by_a_send_in_flight_is_not_sent_twice(
     result = await call(
         client, "message_send", {"to": RECIPIENT, "from": SENDER, "body": "hi", "idempotency_key": "busy"}
     )
-    assert result.error["code"] == "input.idempotency_in_progress"
-    assert result.error["retryable"] is True
+    assert result.error["code"] == "input.idempotency_conflict"
+    assert result.error["retryable"] is False
     assert sandbox.state.messages == {}
 
 
@@ -344,4 +346,39 @@ async def test_after_an_unknown_outcome_a_blind_repeat_with_the_same_key_sends_n
     assert any("new idempotency_key" in step for step in first.error["remediation"])
     again = await call(client, "message_send", args)
     assert again.error["code"] == "input.idempotency_in_progress"
+    assert again.error["retryable"] is True
     assert sandbox.state.messages == {}
+
+
+async def test_once_the_grace_period_shows_an_unknown_send_never_happened_the_repeat_sends_it_once(
+    client: Client, services: Services, sandbox: Sandbox, wall_clock: ManualClock
+) -> None:
+    from skill.core.messaging import SEND_TOOL
+    from skill.core.send_keys import GRACE_SECONDS
+
+    sandbox.faults.queue = ["500"]
+    args = {"to": RECIPIENT, "from": SENDER, "body": "hi", "idempotency_key": "lost"}
+    assert (await call(client, "message_send", args)).error["code"] == "upstream.outcome_unknown"
+    assert services.stores.send_counter.count(services.profile, SEND_TOOL) == 1  # it may have gone out
+    wall_clock.advance(GRACE_SECONDS)
+    sent = await call(client, "message_send", args)
+    assert not sent.is_error and sent.data["replayed"] is False
+    again = await call(client, "message_send", args)
+    assert again.data["sid"] == sent.data["sid"] and again.data["replayed"] is True
+    assert len(sandbox.state.messages) == 1
+    assert services.stores.send_counter.count(services.profile, SEND_TOOL) == 1
+
+
+async def test_a_send_whose_answer_was_lost_is_found_and_replayed_not_sent_again(
+    client: Client, services: Services, sandbox: Sandbox
+) -> None:
+    from skill.core.messaging import SEND_TOOL
+
+    sandbox.faults.queue = ["drop"]
+    args = {"to": RECIPIENT, "from": SENDER, "body": "hi", "idempotency_key": "dropped"}
+    assert (await call(client, "message_send", args)).error["code"] == "upstream.outcome_unknown"
+    [created] = sandbox.state.messages
+    found = await call(client, "message_send", args)
+    assert not found.is_error and found.data["sid"] == created and found.data["replayed"] is True
+    assert len(sandbox.state.messages) == 1
+    assert services.stores.send_counter.count(services.profile, SEND_TOOL) == 1

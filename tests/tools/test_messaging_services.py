@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from skill.core.context import Services
 from skill.errors import InputError
 from skill.sandbox.state import make_sid
 from skill.server.app import build_server
+from skill.wiring import build_services
 from tests.conftest import call
 
 pytestmark = pytest.mark.anyio
@@ -26,7 +28,7 @@ UNKNOWN_SERVICE = "MG" + "0" * 32
 async def live_client(tmp_path: Path) -> AsyncIterator[Client]:
     """A server with live credentials; only local checks may run, nothing reaches Twilio."""
     settings = Settings(home=tmp_path / "live", account_sid="AC" + "1" * 32, auth_token="t" * 32, toolsets=ALL_TOOLSETS)
-    live = Services.create(settings)
+    live = build_services(settings)
     async with Client(build_server(settings, live)) as connected:
         yield connected
     await live.aclose()
@@ -107,7 +109,7 @@ async def test_plain_http_urls_are_refused_in_live_mode_before_any_request(live_
 
 def test_the_core_url_check_refuses_http_only_in_live_mode(services: Services) -> None:
     live_settings = services.settings.with_overrides(account_sid="AC" + "1" * 32, auth_token="t" * 32)
-    live = Services(**{**vars(services), "settings": live_settings})
+    live = dataclasses.replace(services, settings=live_settings)
     with pytest.raises(InputError) as refused:
         core.url_warnings(live, {"status_callback": "http://example.com/status"})
     assert refused.value.code == "input.insecure_url"

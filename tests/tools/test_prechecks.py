@@ -15,6 +15,7 @@ from skill.core.context import Services
 from skill.sandbox.app import Sandbox
 from skill.sandbox.state import make_sid
 from skill.server.app import build_server
+from skill.wiring import build_services
 from tests.conftest import approve, call
 
 pytestmark = pytest.mark.anyio
@@ -46,7 +47,7 @@ async def gated(settings: Settings, sandbox: Sandbox, tmp_path: Path) -> AsyncIt
     policy = tmp_path / "gated.toml"
     policy.write_text("[tools]\n" + "".join(f'{name} = "approve"\n' for name in GATED))
     gated_settings = settings.with_overrides(policy_path=policy)
-    services = Services.create(gated_settings, sandbox=sandbox)
+    services = build_services(gated_settings, sandbox=sandbox)
     async with Client(build_server(gated_settings, services)) as connected:
         yield connected, services
     await services.aclose()

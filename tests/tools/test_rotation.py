@@ -14,6 +14,7 @@ from skill.core.context import Services
 from skill.sandbox.app import Sandbox
 from skill.sandbox.state import make_sid
 from skill.server.app import build_server
+from skill.wiring import build_services
 from tests.conftest import Called, approve, call
 
 pytestmark = pytest.mark.anyio
@@ -105,7 +106,7 @@ async def test_rotation_whose_new_key_fails_keeps_the_old_key_and_takes_the_new_
 
 async def test_rotating_the_skills_own_key_says_to_restart_with_the_new_one(home: Path, sandbox: Sandbox) -> None:
     settings = Settings(home=home, api_key=OLD_KEY, toolsets=ALL_TOOLSETS)
-    services = Services.create(settings, sandbox=sandbox)
+    services = build_services(settings, sandbox=sandbox)
     try:
         async with Client(build_server(settings, services)) as own:
             result = await rotate(own, services)

@@ -13,6 +13,7 @@ from skill.core.context import Services
 from skill.sandbox.app import Sandbox
 from skill.sandbox.state import make_sid
 from skill.server.app import build_server
+from skill.wiring import build_services
 from tests.conftest import approve, call
 
 pytestmark = pytest.mark.anyio
@@ -153,7 +154,7 @@ async def test_a_policy_file_rule_can_allow_publishing_over_the_built_in_gate(
     path = tmp_path / "policy.toml"
     path.write_text('[[rules]]\ntool = "studio_flow_deploy"\nwhen = { status = "published" }\naction = "allow"\n')
     trusting = settings.with_overrides(policy_path=path)
-    services = Services.create(trusting, sandbox=sandbox)
+    services = build_services(trusting, sandbox=sandbox)
     async with Client(build_server(trusting, services)) as connected:
         done = await call(connected, "studio_flow_deploy", {"sid": SURVEY, "definition": GOOD, "status": "published"})
     await services.aclose()

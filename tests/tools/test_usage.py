@@ -7,9 +7,9 @@ import pytest
 from mcp import Client
 
 from skill.config import ALL_TOOLSETS, SANDBOX_ACCOUNT_SID, Settings
-from skill.core.context import Services
 from skill.sandbox.app import Sandbox
 from skill.server.app import build_server
+from skill.wiring import build_services
 from tests.conftest import call
 
 pytestmark = pytest.mark.anyio
@@ -104,7 +104,7 @@ async def test_usage_trigger_with_plain_http_callback_is_refused_in_live_mode_be
     tmp_path: Path,
 ) -> None:
     live = Settings(home=tmp_path / "live", account_sid=SANDBOX_ACCOUNT_SID, auth_token="x" * 32, toolsets=ALL_TOOLSETS)
-    services = Services.create(live)
+    services = build_services(live)
     try:
         async with Client(build_server(live, services)) as live_client:
             refused = await call(

@@ -11,10 +11,12 @@ from mcp import Client
 from skill.config import Settings
 from skill.core.context import Services
 from skill.gateways.http import RetryPolicy
+from skill.ports.clock import ManualClock
 from skill.sandbox.app import Sandbox
 from skill.sandbox.state import make_sid
 from skill.server.app import build_server
-from tests.conftest import call
+from skill.wiring import build_services
+from tests.conftest import Elapse, call
 
 pytestmark = pytest.mark.anyio
 SERVICE = make_sid("VA", "seed", "verify")
@@ -33,12 +35,14 @@ def no_retries(services: Services) -> None:
 
 
 @pytest.fixture
-async def relaxed(settings: Settings, sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[Client]:
+async def relaxed(
+    settings: Settings, sandbox: Sandbox, wall_clock: ManualClock, tmp_path: Path
+) -> AsyncIterator[Client]:
     """A client whose policy lifts the local send limits, to reach Twilio's own."""
     path = tmp_path / "relaxed.toml"
     path.write_text(RELAXED)
     relaxed_settings = settings.with_overrides(policy_path=path, home=tmp_path / "relaxed-home")
-    services = Services.create(relaxed_settings, sandbox=sandbox)
+    services = build_services(relaxed_settings, sandbox=sandbox, clock=wall_clock)
     services.twilio.http.retry = RetryPolicy(attempts=1)
     async with Client(build_server(relaxed_settings, services)) as connected:
         yield connected
@@ -114,28 +118,28 @@ async def test_a_check_needs_exactly_one_of_to_and_verification_sid(client: Clie
 
 
 async def test_a_second_send_within_the_cooldown_is_refused_locally_with_the_remaining_wait(
-    client: Client, sandbox: Sandbox
+    client: Client, sandbox: Sandbox, elapse: Elapse
 ) -> None:
     await start(client)
     refused = await call(client, "verification_start", {"service_sid": SERVICE, "to": PHONE})
     assert refused.error["code"] == "policy.verify_cooldown"
     assert "wait 60 seconds" in refused.error["message"] and refused.error["retryable"] is True
     assert any("channel='call'" in step for step in refused.error["remediation"])
-    sandbox.clock.advance(45)
+    elapse(45)
     later = await call(client, "verification_start", {"service_sid": SERVICE, "to": PHONE})
     assert "wait 15 seconds" in later.error["message"]
     assert len(await delivered_codes(sandbox, PHONE)) == 1
-    sandbox.clock.advance(15)
+    elapse(15)
     await start(client)
     assert len(await delivered_codes(sandbox, PHONE)) == 2
 
 
 async def test_the_hourly_cap_refuses_the_sixth_send_with_the_time_until_the_oldest_ages_out(
-    client: Client, sandbox: Sandbox
+    client: Client, sandbox: Sandbox, elapse: Elapse
 ) -> None:
     for _ in range(5):
         await start(client)
-        sandbox.clock.advance(61)
+        elapse(61)
     refused = await call(client, "verification_start", {"service_sid": SERVICE, "to": PHONE})
     assert refused.error["code"] == "policy.verify_rate_limited"
     # The first send was 5 * 61 = 305 seconds ago; it leaves the one-hour window in 3295 seconds.
@@ -146,11 +150,11 @@ async def test_the_hourly_cap_refuses_the_sixth_send_with_the_time_until_the_old
 
 
 async def test_twilios_max_send_attempts_offers_another_channel_and_the_wait_until_expiry(
-    relaxed: Client, sandbox: Sandbox
+    relaxed: Client, sandbox: Sandbox, elapse: Elapse
 ) -> None:
     for _ in range(5):
         await start(relaxed)
-    sandbox.clock.advance(100)
+    elapse(100)
     refused = await call(relaxed, "verification_start", {"service_sid": SERVICE, "to": PHONE})
     error = refused.error
     assert error["code"] == "twilio.60203" and error["http_status"] == 429
@@ -187,10 +191,12 @@ async def test_five_wrong_checks_close_the_verification_and_the_sixth_gets_60202
     assert "600 seconds" in error["remediation"][1] and "channel='call'" in error["remediation"][2]
 
 
-async def test_a_verification_expires_after_ten_minutes_on_the_sandbox_clock(client: Client, sandbox: Sandbox) -> None:
+async def test_a_verification_expires_after_ten_minutes_on_the_sandbox_clock(
+    client: Client, sandbox: Sandbox, elapse: Elapse
+) -> None:
     await start(client)
     [code] = await delivered_codes(sandbox, PHONE)
-    sandbox.clock.advance(601)
+    elapse(601)
     late = await call(client, "verification_check", {"service_sid": SERVICE, "to": PHONE, "code": code})
     assert late.error["code"] == "twilio.20404" and late.error["http_status"] == 404
     assert "expired" in late.error["remediation"][0]

@@ -12,6 +12,7 @@ from skill.config import Settings
 from skill.core.context import Services
 from skill.sandbox.app import Sandbox
 from skill.server.app import build_server
+from skill.wiring import build_services
 from tests.conftest import approve, call
 
 pytestmark = pytest.mark.anyio
@@ -103,7 +104,7 @@ async def test_a_gated_call_with_invalid_twiml_is_refused_before_any_approval_is
     policy = tmp_path / "policy.toml"
     policy.write_text('[tools]\ncall_create = "approve"\n')
     gated_settings = settings.with_overrides(policy_path=policy)
-    services = Services.create(gated_settings, sandbox=sandbox)
+    services = build_services(gated_settings, sandbox=sandbox)
     async with Client(build_server(gated_settings, services)) as gated_client:
         bad = await call(gated_client, "call_create", {"to": CALLEE, "from": CALLER, "twiml": "<Response><Say>"})
         assert services.stores.approvals.list() == []
@@ -343,7 +344,7 @@ async def test_inline_twiml_may_dial_allowed_countries_or_anywhere_the_policy_al
     policy = tmp_path / "anywhere.toml"
     policy.write_text('[limits]\nallowed_countries = ["*"]\n')
     anywhere = settings.with_overrides(policy_path=policy)
-    services = Services.create(anywhere, sandbox=sandbox)
+    services = build_services(anywhere, sandbox=sandbox)
     async with Client(build_server(anywhere, services)) as open_client:
         abroad = await call(open_client, "call_create", {"to": CALLEE, "from": CALLER, "twiml": DIAL_ABROAD[0]})
     await services.aclose()

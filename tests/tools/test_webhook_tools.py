@@ -14,12 +14,11 @@ from mcp import Client
 from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
 from skill.core.context import Services
 from skill.core.signing import compute_signature
-from skill.core.webhook_tokens import token_resolver
 from skill.sandbox.state import make_sid
 from skill.webhooks.app import build_webhooks_app
 from tests.conftest import call
 from tests.e2e.support import free_port
-from tests.webhooks.support import BASE, STAGING_SUB, post_signed, status_params
+from tests.webhooks.support import BASE, RECEIVER_HOST, STAGING_SUB, post_signed, status_params
 
 pytestmark = pytest.mark.anyio
 URL = "https://hooks.example.com/twilio/sms/status"
@@ -27,9 +26,10 @@ PARAMS = {"AccountSid": SANDBOX_ACCOUNT_SID, "MessageSid": "SM" + "1" * 32, "Mes
 
 
 def receiver_for(services: Services) -> Any:
-    state = services.sandbox.state if services.sandbox else None
-    tokens = token_resolver(services.settings, state)
-    return build_webhooks_app(services.settings, services.stores, tokens=tokens, run_worker=False)
+    tokens = services.webhook_tokens
+    return build_webhooks_app(
+        services.settings, services.stores, tokens=tokens, run_worker=False, allowed_hosts=[RECEIVER_HOST]
+    )
 
 
 async def deliver(services: Services, *param_sets: dict[str, str]) -> None:

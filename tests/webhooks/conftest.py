@@ -12,7 +12,7 @@ import pytest
 from skill.config import Settings
 from skill.stores.sqlite import Stores
 from skill.webhooks.app import Receiver, build_webhooks_app
-from tests.webhooks.support import BASE, ec_key_pair
+from tests.webhooks.support import BASE, RECEIVER_HOST, ec_key_pair
 
 
 @pytest.fixture
@@ -28,6 +28,7 @@ def receiver_settings(tmp_path: Path, sendgrid_key: tuple[Any, str]) -> Settings
         inbound_parse_token="parse-token",
         webhook_shared_key="shared-secret",
         help_text="Acme alerts. Reply STOP to stop.",
+        webhook_allowed_hosts=(RECEIVER_HOST,),
     )
 
 

@@ -12,7 +12,9 @@ import httpx
 from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
 from skill.core.signing import compute_signature
 
-BASE = "http://receiver.test"
+# Not a loopback name: receivers in tests are told to answer to it (allowed_hosts), as an operator would.
+RECEIVER_HOST = "receiver.test"
+BASE = f"http://{RECEIVER_HOST}"
 STAGING_SUB = "sub-token-staging-" + "1" * 14
 
 

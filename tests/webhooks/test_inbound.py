@@ -11,12 +11,11 @@ from mcp import Client
 
 from skill.config import Settings
 from skill.core.context import Services
-from skill.core.webhook_tokens import token_resolver
 from skill.stores.sqlite import Stores
 from skill.webhooks.app import Receiver, build_webhooks_app
 from skill.webhooks.inbound import START_WORDS, STOP_WORDS
 from tests.conftest import call
-from tests.webhooks.support import BASE, inbound_params, post_signed
+from tests.webhooks.support import BASE, RECEIVER_HOST, inbound_params, post_signed
 
 pytestmark = pytest.mark.anyio
 SENDER = "+14155550100"
@@ -92,7 +91,7 @@ async def test_a_redelivered_stop_after_start_does_not_opt_out_again(
 
 
 async def test_with_sender_scope_an_opt_out_covers_only_the_number_written_to(tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path / "h", optout_scope="sender")
+    settings = Settings(home=tmp_path / "h", optout_scope="sender", webhook_allowed_hosts=(RECEIVER_HOST,))
     stores = Stores.open(settings.db_path)
     try:
         app = build_webhooks_app(settings, stores, run_worker=False)
@@ -106,9 +105,12 @@ async def test_with_sender_scope_an_opt_out_covers_only_the_number_written_to(tm
 
 
 async def test_message_send_is_refused_after_the_recipient_texts_stop(client: Client, services: Services) -> None:
-    state = services.sandbox.state if services.sandbox else None
     app = build_webhooks_app(
-        services.settings, services.stores, tokens=token_resolver(services.settings, state), run_worker=False
+        services.settings,
+        services.stores,
+        tokens=services.webhook_tokens,
+        run_worker=False,
+        allowed_hosts=[RECEIVER_HOST],
     )
     args = {"to": SENDER, "from": "+15005550006", "body": "Your order shipped."}
     assert not (await call(client, "message_send", args)).is_error

@@ -16,7 +16,7 @@ from skill.core.context import Services
 from skill.stores.sqlite import Stores
 from skill.webhooks.app import build_webhooks_app
 from tests.conftest import call
-from tests.webhooks.support import signed_form
+from tests.webhooks.support import RECEIVER_HOST, signed_form
 
 pytestmark = pytest.mark.anyio
 HOST = "https://receiver.test"
@@ -62,7 +62,7 @@ async def deploy(client: Client, max_invalid: int = 3, **overrides: Any) -> dict
 
 
 def receiver_for(stores: Stores, services: Services) -> Any:
-    return build_webhooks_app(services.settings, stores, run_worker=False)
+    return build_webhooks_app(services.settings, stores, run_worker=False, allowed_hosts=[RECEIVER_HOST])
 
 
 @pytest.fixture

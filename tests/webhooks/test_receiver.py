@@ -19,6 +19,7 @@ from skill.stores.sqlite import Stores
 from skill.webhooks.app import Receiver, WebhooksBeside, build_webhooks_app
 from tests.webhooks.support import (
     BASE,
+    RECEIVER_HOST,
     STAGING_SUB,
     message_sid,
     post_signed,
@@ -54,12 +55,13 @@ async def test_a_repeated_callback_is_acknowledged_but_stored_once(
     assert [e.status for e in stored(receiver_stores, sid=message_sid(2), oldest_first=True)] == ["sent", "delivered"]
 
 
-async def test_the_idempotency_token_deduplicates_retries_of_one_delivery(
+async def test_retries_of_one_delivery_are_stored_once_whatever_their_idempotency_tokens(
     web: httpx.AsyncClient, receiver_stores: Stores
 ) -> None:
-    token = {"I-Twilio-Idempotency-Token": "delivery-1"}
-    await post_signed(web, "/twilio/sms/status", status_params(message_sid(3), "sent"), **token)
-    await post_signed(web, "/twilio/sms/status", status_params(message_sid(3), "sent", RawDlrDoneDate="x"), **token)
+    first = status_params(message_sid(3), "sent")
+    await post_signed(web, "/twilio/sms/status", first, **{"I-Twilio-Idempotency-Token": "delivery-1"})
+    retry = status_params(message_sid(3), "sent", RawDlrDoneDate="x")
+    await post_signed(web, "/twilio/sms/status", retry, **{"I-Twilio-Idempotency-Token": "delivery-2"})
     assert len(stored(receiver_stores)) == 1
 
 
@@ -110,19 +112,27 @@ async def test_voice_callbacks_are_keyed_by_call_status_and_sequence(
     assert [e.status for e in events] == ["ringing", "in-progress", "completed"]
 
 
-async def test_behind_a_proxy_the_forwarded_scheme_and_host_make_the_signed_url(
-    web: httpx.AsyncClient, receiver_stores: Stores
+async def test_behind_a_trusted_proxy_the_forwarded_scheme_and_host_make_the_signed_url(
+    receiver_settings: Settings, receiver_stores: Stores
 ) -> None:
+    settings = receiver_settings.with_overrides(
+        forwarded_allow_ips=("127.0.0.5",), webhook_allowed_hosts=(RECEIVER_HOST, "hooks.example.com")
+    )
+    app = build_webhooks_app(settings, receiver_stores, run_worker=False)
     params = status_params(message_sid(6), "delivered")
     body, headers = signed_form("https://hooks.example.com/twilio/sms/status", params)
     headers |= {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "hooks.example.com"}
-    response = await web.post(f"{BASE}/twilio/sms/status", content=body, headers=headers)
+    proxy = httpx.ASGITransport(app=app, client=("127.0.0.5", 40000))
+    async with httpx.AsyncClient(transport=proxy, base_url=BASE) as web:
+        response = await web.post("/twilio/sms/status", content=body, headers=headers)
     assert response.status_code == 204
     assert len(stored(receiver_stores)) == 1
 
 
 async def test_a_configured_public_url_wins_over_what_the_request_says(tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path / "h", public_url="https://public.example.com/hooks/")
+    settings = Settings(
+        home=tmp_path / "h", public_url="https://public.example.com/hooks/", webhook_allowed_hosts=(RECEIVER_HOST,)
+    )
     stores = Stores.open(settings.db_path)
     try:
         app = build_webhooks_app(settings, stores, run_worker=False)

@@ -1,0 +1,238 @@
+"""The gate every tool call passes before it runs: a pipeline of small named steps.
+
+    local_checks   the tool's own rules that need no request (bad numbers, opt-outs, ...)
+    rules          the policy's action for this tool and these arguments
+    country        the destination's country is allowed
+    webhook_hosts  pointing live traffic at a host outside [webhooks] allowed_hosts waits for approval
+    bulk           more recipients than [limits].bulk_recipients waits for approval
+    caps           the day's SEND cap, reserved atomically; over it, the call waits for approval
+    read_only      a READ tool cannot wait for approval: refused instead
+    deny           a denied call stops here
+    approval       an approval given is used (once, for exactly this call); else one is requested
+
+Each step reads the call and the verdict so far and may change the verdict or raise. The gate holds
+no MCP types: the server's dispatch builds a `GatedCall` from a tool spec and calls `Gate.check`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from skill.core.approvals import ApprovalRequest, ApprovalService
+from skill.core.phones import e164_destination, region_of
+from skill.errors import ApprovalRequired, PolicyError
+from skill.policy.policy import Action, Policy
+from skill.policy.tiers import Tier
+from skill.ports.stores import SendCounter
+from skill.records.approvals import Approval, Impact
+
+
+@dataclass(frozen=True)
+class GatedCall:
+    """One validated tool call, as the gate sees it."""
+
+    tool: str
+    tier: Tier
+    args: dict[str, Any]  # the validated arguments, as JSON, under their wire names
+    digest: str  # SHA-256 of the canonical JSON of args
+    shown_args: str  # canonical JSON of args with secret arguments replaced: what an operator sees
+    profile: str
+    summarize: Callable[[], str]  # the human summary of the effect (values quoted)
+    approval_id: str | None = None
+    destination_arg: str | None = None  # SEND tools: the argument naming the phone number contacted
+    recipients: int = 1  # how many people one call reaches
+    webhook_urls: tuple[str, ...] = ()  # URLs this call points live traffic at
+    local_checks: Callable[[], None] | None = None  # the tool's local rules; raise to refuse
+    inspect: Callable[[], Awaitable[Impact | None]] | None = None  # fetches the target; raise if it cannot run
+    requested_by: str | None = None
+
+    @property
+    def destination(self) -> str | None:
+        value = self.args.get(self.destination_arg) if self.destination_arg else None
+        return value if isinstance(value, str) else None
+
+
+@dataclass
+class Verdict:
+    action: Action = "allow"
+    reason: str = ""
+    counted: bool = False  # a send was counted for this call (to give back if it does not happen)
+    approval: Approval | None = None  # the approval this call used
+
+
+Step = Callable[["Gate", GatedCall, Verdict], Awaitable[None]]
+
+
+def _denied(call: GatedCall, reason: str) -> PolicyError:
+    return PolicyError(
+        f"{call.tool} is denied by the policy ({reason}). Nothing was done.",
+        code="policy.denied",
+        remediation=[
+            "Do not retry; tell the person this action is not permitted here.",
+            "An operator can change the policy file (TWILIO_SKILL_POLICY) if it should be.",
+        ],
+    )
+
+
+async def local_checks(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
+    if call.local_checks is not None:
+        call.local_checks()
+
+
+async def rules(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
+    view = call.args
+    if call.destination and call.destination_arg:
+        e164 = e164_destination(call.destination, gate.default_region)
+        if e164:
+            view = {**call.args, call.destination_arg: e164}  # rules match the number however it was written
+    verdict.action, verdict.reason = gate.policy.action_for(call.tool, call.tier, view)
+
+
+async def country(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
+    if not call.destination or verdict.action == "deny":
+        return
+    region = region_of(call.destination, gate.default_region)
+    if region is None or gate.policy.country_allowed(region):
+        return  # not a phone number (an email address, a SIP URI): the tool's own checks judge it
+    allowed = ", ".join(gate.policy.allowed_countries) or "none"
+    raise PolicyError(
+        f"{call.tool} to a number in {region} is not allowed by the policy (allowed: {allowed}). Nothing was sent.",
+        code="policy.country_not_allowed",
+        remediation=[
+            "Do not retry to this destination; tell the person it is outside the allowed countries.",
+            "An operator can add the country to [limits].allowed_countries in the policy file.",
+        ],
+    )
+
+
+def host_allowed(url: str, allowed: Sequence[str]) -> bool:
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return bool(host) and any(fnmatch.fnmatchcase(host, pattern.lower()) for pattern in allowed)
+
+
+async def webhook_hosts(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
+    if verdict.action != "allow":
+        return
+    foreign = [url for url in call.webhook_urls if not host_allowed(url, gate.webhook_hosts)]
+    if foreign:
+        # Repointing a live number or service at an unknown host hands its traffic to that host.
+        hosts = sorted({urlsplit(url).hostname or "?" for url in foreign})
+        verdict.action = "approve"
+        verdict.reason = f"webhook host {', '.join(hosts)} is not in [webhooks].allowed_hosts"
+
+
+async def bulk(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
+    if verdict.action == "allow" and call.recipients > gate.policy.bulk_recipients:
+        # A bulk send spends beyond a limit: the design's DESTRUCTIVE case, so an operator decides.
+        verdict.action = "approve"
+        verdict.reason = f"{call.recipients} recipients is over the bulk limit of {gate.policy.bulk_recipients}"
+
+
+async def caps(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
+    if call.tier is not Tier.SEND or verdict.action != "allow":
+        return
+    verdict.counted = gate.send_counter.try_reserve(call.profile, call.tool, gate.policy.sends_per_day)
+    if not verdict.counted:
+        verdict.action = "approve"
+        verdict.reason = f"daily limit of {gate.policy.sends_per_day} {call.tool} calls reached"
+
+
+async def read_only(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
+    if verdict.action == "approve" and call.tier is Tier.READ:
+        # READ tools take no approval_id, so an approval could never be redeemed: refuse instead.
+        verdict.action, verdict.reason = "deny", f"{verdict.reason}; read-only tools cannot wait for approval"
+
+
+async def deny(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
+    if verdict.action == "deny":
+        raise _denied(call, verdict.reason)
+
+
+async def approval(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
+    if verdict.action != "approve":
+        return
+    if call.approval_id:
+        verdict.approval = gate.approvals.consume(
+            call.approval_id, tool=call.tool, args_sha256=call.digest, profile=call.profile
+        )
+        if call.tier is Tier.SEND:
+            # An approved send runs past the daily cap, and is still counted.
+            gate.send_counter.increment(call.profile, call.tool)
+            verdict.counted = True
+        return
+    impact = await call.inspect() if call.inspect is not None else None
+    summary = call.summarize()
+    request, _ = gate.approvals.request(
+        ApprovalRequest(
+            tool=call.tool,
+            args_json=call.shown_args,
+            args_sha256=call.digest,
+            profile=call.profile,
+            summary=summary,
+            reason=verdict.reason,
+            impact=impact,
+            requested_by=call.requested_by,
+        )
+    )
+    raise ApprovalRequired(
+        f"{call.tool} needs an operator's approval ({verdict.reason}). Nothing has happened yet.",
+        remediation=[
+            f"Show the person this summary and ask them to approve: {request.summary}",
+            f"An operator approves with: twilio-skill approvals approve {request.id}",
+            f"Wait with approval_status (wait_seconds), then call {call.tool} again with the same arguments "
+            f"and approval_id={request.id}.",
+            "Do not try another tool or other arguments to get around the gate.",
+        ],
+        approval=gate.approvals.block(request),
+    )
+
+
+STEPS: tuple[Step, ...] = (local_checks, rules, country, webhook_hosts, bulk, caps, read_only, deny, approval)
+
+
+@dataclass
+class Gate:
+    policy: Policy
+    approvals: ApprovalService
+    send_counter: SendCounter
+    default_region: str = "US"
+    trusted_webhook_hosts: tuple[str, ...] = ()  # e.g. the host of our own public webhook URL
+    steps: tuple[Step, ...] = field(default=STEPS)
+
+    @property
+    def webhook_hosts(self) -> tuple[str, ...]:
+        return (*self.policy.webhook_allowed_hosts, *self.trusted_webhook_hosts)
+
+    async def check(self, call: GatedCall) -> Verdict:
+        """Run every step. Returns when the call may run; what it reserved is in the verdict.
+
+        Raises:
+            InputError, PolicyError: a local check refused the call, or the policy denied it.
+            ApprovalRequired: an operator must approve first; a request was opened (or found).
+        """
+        verdict = Verdict()
+        try:
+            for step in self.steps:
+                await step(self, call, verdict)
+        except BaseException:
+            self.undo(call, verdict, nothing_happened=True)
+            raise
+        return verdict
+
+    def undo(self, call: GatedCall, verdict: Verdict, *, nothing_happened: bool) -> str | None:
+        """After a call that did not go through: give back the send it counted, and the approval it
+        used when it surely had no effect. Returns what happened to the approval ('released' or
+        'used'), or None when it used none."""
+        if not nothing_happened:
+            return "used" if verdict.approval is not None else None
+        if verdict.counted:
+            self.send_counter.release(call.profile, call.tool)
+            verdict.counted = False
+        if verdict.approval is None:
+            return None
+        self.approvals.release(verdict.approval.id, why="the call failed before anything changed")
+        return "released"

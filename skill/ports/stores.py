@@ -1,0 +1,217 @@
+"""The store interfaces the core is written against. SQLite (skill.stores) implements them; a second
+backend is a new module and a test parametrisation, nothing more.
+
+Every method is synchronous and short; callers on an event loop run them in a worker thread where
+they may wait on a lock. Times are seconds since the epoch, from the wall clock the store was
+opened with unless a method takes `now`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from skill.records.approvals import Approval
+from skill.records.audit import AuditEntry, AuditFilter
+from skill.records.events import NewEvent, StoredEvent
+from skill.records.ivr import CallState, DeployedMenu
+from skill.records.operators import OperatorRecord
+
+IvrDecision = Callable[[CallState | None], tuple[str, CallState]]
+EventEffect = Callable[[Any, StoredEvent], None]
+
+
+class ApprovalStore(Protocol):
+    def create_or_get_pending(self, approval: Approval) -> tuple[Approval, bool]:
+        """Insert the request unless an unexpired pending one for the same tool, arguments digest and
+        profile exists; atomically. Returns (the request now on record, whether it was created)."""
+        ...
+
+    def get(self, approval_id: str) -> Approval | None: ...
+
+    def list(
+        self, *, status: str | None = None, tool: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[Approval]:
+        """Newest first. status filters by effective status: 'pending' and 'approved' leave out expired
+        requests, 'expired' lists only those."""
+        ...
+
+    def decide(self, approval_id: str, *, approve: bool, operator: str, reason: str | None) -> bool:
+        """Pending and unexpired -> approved or denied, in one conditional update; False if not."""
+        ...
+
+    def consume(self, approval_id: str, *, tool: str, args_sha256: str, profile: str) -> bool:
+        """Approved, unexpired and for exactly this call -> used, in one conditional update; False if not."""
+        ...
+
+    def release(self, approval_id: str) -> bool:
+        """Used -> approved again (the call it was used for failed with no effect); False if not used."""
+        ...
+
+
+class AuditLog(Protocol):
+    def record(
+        self,
+        event: str,
+        *,
+        outcome: str,
+        tool: str | None = None,
+        profile: str | None = None,
+        approval_id: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> int:
+        """Append an entry (secrets stripped, numbers masked); its id."""
+        ...
+
+    def complete(self, entry_id: int, *, outcome: str, detail: dict[str, Any] | None = None) -> None:
+        """Set the outcome of an entry recorded as 'started', merging detail into it."""
+        ...
+
+    def search(self, where: AuditFilter, *, before_id: int | None = None, limit: int = 50) -> list[AuditEntry]:
+        """Entries matching the filter, newest first, older than before_id when given (keyset paging)."""
+        ...
+
+    def choices(self) -> tuple[list[str], list[str]]:
+        """The tool names and outcomes that appear in the log."""
+        ...
+
+    def tail(self, limit: int = 20, tool: str | None = None) -> list[AuditEntry]:
+        """The newest entries, oldest first (the order a terminal reads)."""
+        ...
+
+
+class SuppressionStore(Protocol):
+    def add(self, phone: str, *, source: str, scope: str = "*") -> bool: ...
+
+    def remove(self, phone: str, scope: str = "*") -> bool: ...
+
+    def is_suppressed(self, phone: str, scope: str | None = None) -> bool: ...
+
+    def list(self, limit: int = 100) -> list[dict[str, Any]]: ...
+
+
+class IdempotencyStore(Protocol):
+    def get(self, key: str, tool: str, profile: str) -> tuple[str, dict[str, Any]] | None: ...
+
+    def claim(
+        self, key: str, tool: str, profile: str, args_sha256: str
+    ) -> tuple[str, dict[str, Any] | None, float] | None:
+        """None when this caller now holds the key; else (digest, first result or None while in flight,
+        when the claim was made)."""
+        ...
+
+    def takeover(self, key: str, tool: str, profile: str, claimed_at: float) -> bool:
+        """Claim anew a key still in flight since claimed_at; False when another caller got there first."""
+        ...
+
+    def complete(self, key: str, tool: str, profile: str, result: dict[str, Any]) -> None: ...
+
+    def release(self, key: str, tool: str, profile: str) -> None: ...
+
+
+class SendCounter(Protocol):
+    def count(self, profile: str, tool: str, day: str | None = None) -> int: ...
+
+    def increment(self, profile: str, tool: str, by: int = 1) -> None: ...
+
+    def try_reserve(self, profile: str, tool: str, cap: int) -> bool:
+        """Count one send now if the day's count is under cap (a cap of 0 allows none); atomic."""
+        ...
+
+    def release(self, profile: str, tool: str) -> None: ...
+
+
+class VerifySendLog(Protocol):
+    def record(self, profile: str, destination: str, channel: str, at: float | None = None) -> None: ...
+
+    def since(self, profile: str, destination: str, since: float) -> list[float]: ...
+
+
+class WebhookEventStore(Protocol):
+    def record(self, events: Sequence[NewEvent], *, now: float | None = None) -> list[bool]: ...
+
+    def process_pending(self, effect: EventEffect, *, limit: int = 200, now: float | None = None) -> int: ...
+
+    def pending_count(self) -> int: ...
+
+    def list(
+        self,
+        *,
+        sid: str | None = None,
+        kind: str | None = None,
+        status: str | None = None,
+        since: float | None = None,
+        limit: int = 50,
+        oldest_first: bool = False,
+    ) -> list[StoredEvent]: ...
+
+    def counters(self) -> dict[str, int]: ...
+
+
+class IvrMenuStore(Protocol):
+    def save(self, name: str, menu: dict[str, Any], max_invalid: int, *, now: float | None = None) -> bool: ...
+
+    def get(self, name: str) -> DeployedMenu | None: ...
+
+    def names(self) -> list[str]: ...
+
+    def call_state(self, call_sid: str) -> CallState | None: ...
+
+    def respond(self, call_sid: str, step_key: str, decide: IvrDecision, *, now: float | None = None) -> str: ...
+
+
+class OperatorStore(Protocol):
+    """Where operator records live (SQLite by default)."""
+
+    def add(self, name: str, key_id: str, secret_sha256: str) -> OperatorRecord:
+        """Raises: InputError: the name is taken (revoked names stay taken)."""
+        ...
+
+    def replace_key(self, name: str, key_id: str, secret_sha256: str) -> OperatorRecord:
+        """Raises: NotFoundError: unknown name. PolicyError: the operator was revoked."""
+        ...
+
+    def revoke(self, name: str) -> OperatorRecord:
+        """Raises: NotFoundError: unknown name. PolicyError: already revoked."""
+        ...
+
+    def get(self, name: str) -> OperatorRecord:
+        """Raises: NotFoundError: unknown name."""
+        ...
+
+    def by_key(self, key_id: str) -> OperatorRecord | None: ...
+
+    def list(self) -> list[OperatorRecord]: ...
+
+
+class StorePorts(Protocol):
+    """Every store, opened together on one database."""
+
+    @property
+    def approvals(self) -> ApprovalStore: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
+
+    @property
+    def suppressions(self) -> SuppressionStore: ...
+
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+
+    @property
+    def send_counter(self) -> SendCounter: ...
+
+    @property
+    def verify_sends(self) -> VerifySendLog: ...
+
+    @property
+    def webhook_events(self) -> WebhookEventStore: ...
+
+    @property
+    def ivr_menus(self) -> IvrMenuStore: ...
+
+    @property
+    def operators(self) -> OperatorStore: ...
+
+    def close(self) -> None: ...
