@@ -6,6 +6,7 @@ spelled, and connects to the address it checked even when the name answers diffe
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -27,6 +28,7 @@ from skill.core.urls import MAX_URL_LENGTH
 from skill.sandbox.app import Sandbox
 from skill.sandbox.state import make_sid
 from skill.server.app import build_server
+from skill.server.registry import all_tools
 from skill.webhooks.app import build_webhooks_app
 from skill.wiring import build_services
 from tests.conftest import call
@@ -115,6 +117,30 @@ HOSTILE_URLS = [
     "https://example.com:99999/hook",
     "https://example.com/" + "a" * MAX_URL_LENGTH,
 ]
+
+
+def url_fields() -> set[tuple[str, str]]:
+    """(tool, dotted field) of every input property whose name says it holds a URL."""
+
+    def walk(schema: dict[str, Any], defs: dict[str, Any], prefix: str = "") -> Iterator[str]:
+        for name, prop in schema.get("properties", {}).items():
+            yield prefix + name
+            for ref in [prop, *prop.get("anyOf", []), prop.get("items", {})]:
+                if "$ref" in ref:
+                    yield from walk(defs[ref["$ref"].rsplit("/", 1)[1]], defs, f"{prefix}{name}.")
+
+    found = set()
+    for spec in all_tools():
+        schema = spec.input.model_json_schema()
+        for field in walk(schema, schema.get("$defs", {})):
+            if re.search(r"url|callback$", field.rsplit(".", 1)[-1]):
+                found.add((spec.name, field))
+    return found
+
+
+def test_every_url_argument_of_every_tool_is_attacked_here() -> None:
+    attacked = {(tool, field) for tool, field, _ in URL_ARGUMENTS} | {("webhook_signature_check", "url")}
+    assert url_fields() == attacked
 
 
 @pytest.fixture
