@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Generic, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from skill.records.errors import ErrorBrief
+from skill.records.page import Page
+
+__all__ = ["ErrorBrief"]
 
 Environment = Literal["sandbox", "live"]
 
@@ -21,6 +26,36 @@ class ToolResult(Model):
     environment: Environment = Field(
         default="live", description="'sandbox' when the embedded sandbox answered, else 'live'."
     )
+
+
+T = TypeVar("T")
+
+
+class ListResult(ToolResult, Generic[T]):
+    """The envelope of every list tool: the items of one page, and how to get the next."""
+
+    items: list[T] = Field(description="This page's items.")
+    count: int = Field(description="Number of items on this page.")
+    has_more: bool = Field(description="True when there are more; pass next_cursor to get them.")
+    next_cursor: str | None = Field(default=None, description="Cursor of the next page.")
+    scanned: int | None = Field(default=None, description="Rows looked through, when filtered after fetching.")
+
+    @classmethod
+    def of(cls, page: Page[Any]) -> Self:
+        return cls(
+            items=page.items,
+            count=len(page.items),
+            has_more=page.has_more,
+            next_cursor=page.next_cursor,
+            scanned=page.scanned,
+        )
+
+
+class Deleted(ToolResult):
+    """What every delete tool returns."""
+
+    sid: str = Field(description="SID of the deleted resource.")
+    deleted: bool = Field(description="True: it is gone.")
 
 
 class ApprovalInfo(Model):
@@ -43,17 +78,6 @@ class Error(Model):
     remediation: list[str] = Field(default_factory=list, description="Ordered steps that fix it.")
     docs_url: str | None = Field(default=None, description="Where the provider documents this error.")
     approval: ApprovalInfo | None = Field(default=None, description="Set for gated calls.")
-
-
-# A Twilio error code explained, attached to a failed message, call, alert or callback (no docstring:
-# it would become schema text in every tool that returns one).
-class ErrorBrief(Model):
-    code: int = Field(description="Twilio error code.")
-    title: str = Field(description="Short name of the error.")
-    meaning: str | None = Field(default=None, description="What it means.")
-    remediation: list[str] = Field(description="Ordered steps that fix it.")
-    docs_url: str = Field(description="Twilio's page for the code.")
-    detail: str | None = Field(default=None, description="Twilio's own text for this occurrence, if any.")
 
 
 class ErrorResult(Model):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 from skill.catalog import full
 from skill.catalog.curated import CURATED
 from skill.errors import InputError, twilio_docs_url
+from skill.records.errors import ErrorBrief
 
 if TYPE_CHECKING:
     from skill.config import Settings
@@ -100,16 +101,16 @@ def remediation_for(code: int, settings: Settings | None = None) -> list[str]:
     ]
 
 
-def brief(code: int, settings: Settings | None = None, reported: str | None = None) -> dict[str, object]:
+def brief(code: int, settings: Settings | None = None, reported: str | None = None) -> ErrorBrief:
     """A short explanation to attach to a failed resource (message, call): title, meaning, steps.
 
     `reported` is the provider's own error message, used as the title when the code is unknown here.
     """
     found = explain(code, settings)
-    return {
-        "code": code,
-        "title": found.title if found else (reported or f"Error {code}"),
-        "meaning": found.meaning if found else None,
-        "remediation": list(found.remediation) if found else remediation_for(code, settings),
-        "docs_url": twilio_docs_url(code),
-    }
+    return ErrorBrief(
+        code=code,
+        title=found.title if found else (reported or f"Error {code}"),
+        meaning=found.meaning if found else None,
+        remediation=list(found.remediation) if found else remediation_for(code, settings),
+        docs_url=twilio_docs_url(code),
+    )

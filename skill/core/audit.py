@@ -22,7 +22,6 @@ from skill.core.monitor import group_by_code, public_alert
 from skill.core.timeutil import parse_iso, upstream_now
 from skill.core.urls import WEB_SCHEMES, host_of, try_split
 from skill.errors import SkillError
-from skill.results import ErrorBrief
 
 log = logging.getLogger("twilio_skill.audit")
 
@@ -258,7 +257,7 @@ async def check_recent_errors(services: Services, context: dict[str, Any]) -> li
     out = []
     for group in group_by_code([public_alert(item) for item in raw], services):
         code, count = group["error_code"], group["count"]
-        explained = ErrorBrief.model_validate(brief(code, services.settings))
+        explained = brief(code, services.settings)
         title = group["title"] or f"error {code}"
         steps = [f"See them with alerts_list(error_code={code}) and open one with alert_get."]
         steps.extend(explained.remediation)

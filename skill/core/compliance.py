@@ -15,7 +15,6 @@ from skill.catalog import brief
 from skill.core.context import Services
 from skill.core.messaging_services import explain_missing
 from skill.errors import UpstreamError
-from skill.results import ErrorBrief
 
 TOLL_FREE_AREA_CODES = ("800", "833", "844", "855", "866", "877", "888")
 NANP_NUMBER = re.compile(r"^\+1\d{10}$")
@@ -50,9 +49,7 @@ def finding(
     services: Services | None = None,
 ) -> dict[str, Any]:
     """One finding; Twilio's code adds the catalogue's title and remediation after our own steps."""
-    explained = (
-        ErrorBrief.model_validate(brief(twilio_code, services.settings if services else None)) if twilio_code else None
-    )
+    explained = brief(twilio_code, services.settings if services else None) if twilio_code else None
     remediation = list(steps)
     if explained:
         remediation += [step for step in explained.remediation if step not in remediation]

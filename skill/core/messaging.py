@@ -1,5 +1,5 @@
 """Programmable Messaging: send (with opt-out, idempotency and length checks), read, list, cancel,
-preview segments, and keep the opt-out list."""
+and preview segments. The opt-out list is skill.core.optouts."""
 
 from __future__ import annotations
 
@@ -11,41 +11,19 @@ from typing import Any
 from skill.catalog import brief
 from skill.core import phones
 from skill.core.context import Services
-from skill.core.email import LOCAL_SCOPE as EMAIL_SCOPE
 from skill.core.segments import analyze
 from skill.core.send_keys import SendKey, send_once
-from skill.core.timeutil import as_utc, iso_timestamp
+from skill.core.timeutil import as_utc
 from skill.core.urls import check_twilio_urls
-from skill.core.values import int_or_none
 from skill.errors import InputError, PolicyError, twilio_docs_url
+from skill.records.messages import BodyPreview, Message, MessageReport, SentMessage
+from skill.records.page import Page
 
 SEND_TOOL = "message_send"  # idempotency keys are kept per tool and profile
 MAX_BODY_CHARACTERS = 1600
 FAILED_STATUSES = ("failed", "undelivered")
-# Twilio's list API cannot filter by status; fetch this many more per wanted record before filtering.
-STATUS_FILTER_OVERFETCH = 5
-
-
-def public_message(raw: dict[str, Any]) -> dict[str, Any]:
-    """The fields of a Message resource the tools report, with counts as integers."""
-    return {
-        "sid": raw.get("sid"),
-        "status": raw.get("status"),
-        "to": raw.get("to"),
-        "from": raw.get("from"),
-        "body": raw.get("body"),
-        "messaging_service_sid": raw.get("messaging_service_sid"),
-        "direction": raw.get("direction"),
-        "num_segments": int_or_none(raw.get("num_segments")),
-        "num_media": int_or_none(raw.get("num_media")),
-        "price": raw.get("price"),
-        "price_unit": raw.get("price_unit"),
-        "error_code": int_or_none(raw.get("error_code")),
-        "error_message": raw.get("error_message"),
-        "date_created": raw.get("date_created"),
-        "date_sent": raw.get("date_sent"),
-        "date_updated": raw.get("date_updated"),
-    }
+# Twilio's list API cannot filter by status: at most this many messages are looked through per call.
+STATUS_SCAN = 1000
 
 
 def _check_send_shape(
@@ -162,7 +140,7 @@ async def send_message(
     validity_period: int | None = None,
     send_at: datetime | None = None,
     idempotency_key: str | None = None,
-) -> dict[str, Any]:
+) -> SentMessage:
     """Send (or schedule) one message after the local checks; a repeated idempotency key replays.
 
     Raises:
@@ -193,17 +171,17 @@ async def send_message(
         "send_at": scheduled_for.isoformat() if scheduled_for else None,
     }
 
-    async def create() -> dict[str, Any]:
+    async def create() -> Message:
         return await _create(
             services, to_address, sender, messaging_service_sid, body, media, status_callback, validity_period,
             scheduled_for,
         )  # fmt: skip
 
     if not idempotency_key:
-        return {**await create(), "replayed": False}
+        return SentMessage(**(await create()).model_dump(), replayed=False)
     key = SendKey(key=idempotency_key, tool=SEND_TOOL, profile=services.profile, digest=_digest(request))
     message, replayed = await send_once(services, key, request, create)
-    return {**public_message(message), "replayed": replayed}
+    return SentMessage(**message.model_dump(), replayed=replayed)
 
 
 async def _create(
@@ -216,8 +194,8 @@ async def _create(
     status_callback: str | None,
     validity_period: int | None,
     scheduled_for: datetime | None,
-) -> dict[str, Any]:
-    raw = await services.twilio.messages.create(
+) -> Message:
+    return await services.twilio.messages.create(
         to=to_address,
         body=body,
         from_=sender,
@@ -228,20 +206,19 @@ async def _create(
         send_at=scheduled_for,
         schedule_type="fixed" if scheduled_for else None,
     )
-    return public_message(raw)
 
 
-async def get_message(services: Services, sid: str) -> dict[str, Any]:
+async def get_message(services: Services, sid: str) -> MessageReport:
     """One message; a failed or undelivered one comes with its error explained.
 
     Raises:
         UpstreamError: twilio.20404 when there is no such message.
     """
-    message = public_message(await services.twilio.messages.fetch(sid))
-    code = message["error_code"]
-    failed = message["status"] in FAILED_STATUSES and code
-    message["error"] = brief(code, services.settings, message["error_message"]) if failed else None
-    return message
+    message = await services.twilio.messages.fetch(sid)
+    code = message.error_code
+    failed = message.status in FAILED_STATUSES and code
+    error = brief(code, services.settings, message.error_message) if failed and code else None
+    return MessageReport(**message.model_dump(), error=error)
 
 
 async def list_messages(
@@ -250,115 +227,50 @@ async def list_messages(
     to: str | None,
     from_: str | None,
     status: str | None,
-    date_sent_after: datetime | None,
-    date_sent_before: datetime | None,
+    after: datetime | None,
+    before: datetime | None,
     limit: int,
-) -> list[dict[str, Any]]:
-    """Messages, newest first. to/from/dates filter at Twilio; status is filtered here afterwards.
+    cursor: str | None,
+) -> Page[Message]:
+    """Messages, newest first. to/from/dates filter at Twilio; a status is matched here, over at most
+    STATUS_SCAN messages per call (the page says how many it scanned and whether more are left).
 
     Raises:
-        InputError: a filter number is not valid.
+        InputError: a filter number is not valid, or the cursor is not one of ours.
     """
     region = services.settings.default_region
-    fetch_limit = limit if status is None else min(1000, max(limit * STATUS_FILTER_OVERFETCH, 100))
-    raw = await services.twilio.messages.list(
+    return await services.twilio.messages.list(
         to=phones.normalize_address(to, region=region, field="to") if to else None,
         from_=phones.normalize_sender(from_, region=region) if from_ else None,
-        date_sent_after=as_utc(date_sent_after) if date_sent_after else None,
-        date_sent_before=as_utc(date_sent_before) if date_sent_before else None,
-        limit=fetch_limit,
+        date_sent_after=as_utc(after) if after else None,
+        date_sent_before=as_utc(before) if before else None,
+        limit=limit,
+        cursor=cursor,
+        keep=(lambda message: message.status == status) if status is not None else None,
+        scan=STATUS_SCAN,
     )
-    messages = [public_message(item) for item in raw]
-    if status is not None:
-        messages = [m for m in messages if m["status"] == status]
-    return messages[:limit]
 
 
-async def cancel_message(services: Services, sid: str) -> dict[str, Any]:
+async def cancel_message(services: Services, sid: str) -> Message:
     """Cancel a scheduled message before it goes out.
 
     Raises:
         UpstreamError: twilio.30409 when the message is not scheduled (any more).
     """
-    return public_message(await services.twilio.messages.cancel(sid))
+    return await services.twilio.messages.cancel(sid)
 
 
-def preview_message(body: str) -> dict[str, Any]:
+def preview_message(body: str) -> BodyPreview:
     """Encoding, segment count and size of a body, computed locally; nothing is sent."""
     info = analyze(body)
-    return {
-        "encoding": info.encoding,
-        "segments": info.segments,
-        "length": info.units,
-        "unit": info.unit_name,
-        "characters": info.characters,
-        "per_segment": info.per_segment,
-        "single_segment_limit": info.single_limit,
-        "ucs2_characters": list(info.ucs2_characters),
-        "too_long": info.characters > MAX_BODY_CHARACTERS,
-    }
-
-
-def _optout_record(row: dict[str, Any]) -> dict[str, Any]:
-    created = row.get("created_at")
-    return {
-        "phone": row["phone"],
-        "scope": row["scope"],
-        "source": row["source"],
-        "created_at": iso_timestamp(created) if created else None,
-    }
-
-
-def _phone_optouts(services: Services, limit: int | None, *, phones_only: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    """Opt-out rows of phone scopes (the email scope holds email suppressions), newest first: at most
-    `limit`, or all of them; only rows for the numbers in phones_only when it is given."""
-    fetch = max(limit or 0, 100)
-    while True:
-        rows = services.stores.suppressions.list(fetch)
-        chosen = [
-            row for row in rows if row["scope"] != EMAIL_SCOPE and (not phones_only or row["phone"] in phones_only)
-        ]
-        if (limit is not None and len(chosen) >= limit) or len(rows) < fetch:
-            return chosen[:limit] if limit is not None else chosen
-        fetch *= 4  # the store pages by count alone; ask for more until the filter is satisfied
-
-
-def list_optouts(services: Services, limit: int) -> list[dict[str, Any]]:
-    """Recipients on the opt-out list, most recent first; email suppressions are not listed."""
-    return [_optout_record(row) for row in _phone_optouts(services, limit)]
-
-
-def optout_address(services: Services, phone: str) -> str:
-    """The number as the opt-out list keeps it (E.164, a channel prefix kept).
-
-    Raises:
-        InputError: input.invalid_phone.
-    """
-    return phones.normalize_address(phone, region=services.settings.default_region, field="phone")
-
-
-def add_optout(services: Services, phone: str) -> dict[str, Any]:
-    """Put a recipient on the opt-out list for every sender.
-
-    Raises:
-        InputError: input.invalid_phone.
-    """
-    address = optout_address(services, phone)
-    added = services.stores.suppressions.add(address, source="tool")
-    return {"phone": address, "changed": added, "opted_out": True}
-
-
-def remove_optout(services: Services, phone: str) -> dict[str, Any]:
-    """Take a recipient off the opt-out list in every scope (all senders and single senders), so sends
-    to them are allowed again; opted_out stays true while an entry still blocks them (e.g. one for the
-    bare number of a WhatsApp address).
-
-    Raises:
-        InputError: input.invalid_phone.
-    """
-    address = optout_address(services, phone)
-    suppressions = services.stores.suppressions
-    scopes = {row["scope"] for row in _phone_optouts(services, None, phones_only=(address,))}
-    removed = [scope for scope in sorted(scopes) if suppressions.remove(address, scope=scope)]
-    blocking = _phone_optouts(services, 1, phones_only=tuple(dict.fromkeys((address, phones.bare_number(address)))))
-    return {"phone": address, "changed": bool(removed), "opted_out": bool(blocking)}
+    return BodyPreview(
+        encoding=info.encoding,
+        segments=info.segments,
+        length=info.units,
+        unit=info.unit_name,
+        characters=info.characters,
+        per_segment=info.per_segment,
+        single_segment_limit=info.single_limit,
+        ucs2_characters=list(info.ucs2_characters),
+        too_long=info.characters > MAX_BODY_CHARACTERS,
+    )

@@ -20,6 +20,7 @@ from typing import Any
 
 from skill.core.context import Services
 from skill.errors import InputError, SkillError
+from skill.records.messages import Message
 
 GRACE_SECONDS = 60.0  # how long an unfound first attempt is still waited for
 SLACK_SECONDS = 5.0  # clock difference allowed between our claim and Twilio's date_created
@@ -38,9 +39,9 @@ class SendKey:
     digest: str  # of the whole request: a key reused for another message is refused
 
 
-def _created_at(message: dict[str, Any]) -> float | None:
-    raw = message.get("date_created")
-    if not isinstance(raw, str) or not raw:
+def _created_at(message: Message) -> float | None:
+    raw = message.date_created
+    if not raw:
         return None
     try:
         return datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp()
@@ -48,19 +49,19 @@ def _created_at(message: dict[str, Any]) -> float | None:
         return None
 
 
-def _matches(message: dict[str, Any], request: dict[str, Any], since: float) -> bool:
+def _matches(message: Message, request: dict[str, Any], since: float) -> bool:
     created = _created_at(message)
     if created is None or created < since:
         return False
     if request.get("messaging_service_sid"):
-        if message.get("messaging_service_sid") != request["messaging_service_sid"]:
+        if message.messaging_service_sid != request["messaging_service_sid"]:
             return False
-    elif message.get("from") != request.get("from"):
+    elif message.from_ != request.get("from"):
         return False
-    return body_digest(message.get("body")) == body_digest(request.get("body"))
+    return body_digest(message.body) == body_digest(request.get("body"))
 
 
-async def find_sent(services: Services, request: dict[str, Any], claimed_at: float) -> dict[str, Any] | None:
+async def find_sent(services: Services, request: dict[str, Any], claimed_at: float) -> Message | None:
     """The message a first attempt created, if Twilio lists one.
 
     Raises:
@@ -69,10 +70,8 @@ async def find_sent(services: Services, request: dict[str, Any], claimed_at: flo
     # The claim's age on our clock, measured back from the upstream clock's now (they may differ).
     age = max(0.0, services.clock.now() - claimed_at)
     since = services.upstream_clock.now() - age - SLACK_SECONDS
-    recent = await services.twilio.messages.list(
-        to=request["to"], from_=None, date_sent_after=None, date_sent_before=None, limit=RECONCILE_SCAN
-    )
-    return next((message for message in recent if _matches(message, request, since)), None)
+    recent = await services.twilio.messages.list(to=request["to"], limit=RECONCILE_SCAN)
+    return next((message for message in recent.items if _matches(message, request, since)), None)
 
 
 def _in_progress(wait: float) -> InputError:
@@ -104,8 +103,8 @@ async def send_once(
     services: Services,
     key: SendKey,
     request: dict[str, Any],
-    create: Callable[[], Awaitable[dict[str, Any]]],
-) -> tuple[dict[str, Any], bool]:
+    create: Callable[[], Awaitable[Message]],
+) -> tuple[Message, bool]:
     """Create the message unless this key already did; (message, replayed).
 
     Raises:
@@ -119,10 +118,10 @@ async def send_once(
         if earlier_digest != key.digest:
             raise _conflict()
         if earlier_result is not None:
-            return earlier_result, True
+            return Message.model_validate(earlier_result), True
         found = await find_sent(services, request, claimed_at)
         if found is not None:
-            keys.complete(key.key, key.tool, key.profile, found)
+            keys.complete(key.key, key.tool, key.profile, found.model_dump(mode="json", by_alias=True))
             return found, True
         waited = services.clock.now() - claimed_at
         if waited < GRACE_SECONDS or not keys.takeover(key.key, key.tool, key.profile, claimed_at):
@@ -136,5 +135,5 @@ async def send_once(
         if exc.code != "upstream.outcome_unknown":
             keys.release(key.key, key.tool, key.profile)  # nothing went out: a corrected retry may use it
         raise
-    keys.complete(key.key, key.tool, key.profile, message)
+    keys.complete(key.key, key.tool, key.profile, message.model_dump(mode="json", by_alias=True))
     return message, False

@@ -268,7 +268,7 @@ async def get_call(services: Services, sid: str) -> dict[str, Any]:
             if code:
                 text = notification.get("message_text")
                 reported = text if isinstance(text, str) and text else None
-                call["error"] = {**brief(code, services.settings, reported), "detail": reported}
+                call["error"] = brief(code, services.settings, reported).model_copy(update={"detail": reported})
                 break
     return call
 

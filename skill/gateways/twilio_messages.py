@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
-from skill.gateways.area import Area, unset_none
+from skill.gateways.area import MAX_PAGE_SIZE, Area, unset_none
+from skill.records.messages import Message
+from skill.records.page import Page
 
 
 class Messages(Area):
@@ -22,7 +24,7 @@ class Messages(Area):
         validity_period: int | None,
         send_at: datetime | None = None,
         schedule_type: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Message:
         optional = unset_none(
             body=body,
             from_=from_,
@@ -33,22 +35,40 @@ class Messages(Area):
             send_at=send_at,
             schedule_type=schedule_type,
         )
-        return await self.one(lambda c: self.account(c).messages.create_async(to=to, **optional), "Send message")
+        raw = await self.one(lambda c: self.account(c).messages.create_async(to=to, **optional), "Send message")
+        return Message.from_api(raw)
 
-    async def fetch(self, sid: str) -> dict[str, Any]:
-        return await self.one(lambda c: self.account(c).messages(sid).fetch_async(), "Fetch message")
+    async def fetch(self, sid: str) -> Message:
+        return Message.from_api(await self.one(lambda c: self.account(c).messages(sid).fetch_async(), "Fetch message"))
 
     async def list(
         self,
         *,
-        to: str | None,
-        from_: str | None,
-        date_sent_after: datetime | None,
-        date_sent_before: datetime | None,
+        to: str | None = None,
+        from_: str | None = None,
+        date_sent_after: datetime | None = None,
+        date_sent_before: datetime | None = None,
         limit: int,
-    ) -> builtins.list[dict[str, Any]]:
-        filters = unset_none(to=to, from_=from_, date_sent_after=date_sent_after, date_sent_before=date_sent_before)
-        return await self.many(lambda c: self.account(c).messages.list_async(**filters, limit=limit), "List messages")
+        cursor: str | None = None,
+        keep: Callable[[Message], bool] | None = None,
+        scan: int = MAX_PAGE_SIZE,
+    ) -> Page[Message]:
+        return await self.page(
+            lambda c: self.account(c).messages,
+            "List messages",
+            into=Message.from_api,
+            limit=limit,
+            cursor=cursor,
+            filters={
+                "to": to,
+                "from_": from_,
+                "date_sent_after": date_sent_after,
+                "date_sent_before": date_sent_before,
+            },
+            keep=keep,
+            scan=scan,
+        )
 
-    async def cancel(self, sid: str) -> dict[str, Any]:
-        return await self.one(lambda c: self.account(c).messages(sid).update_async(status="canceled"), "Cancel message")
+    async def cancel(self, sid: str) -> Message:
+        raw = await self.one(lambda c: self.account(c).messages(sid).update_async(status="canceled"), "Cancel message")
+        return Message.from_api(raw)

@@ -8,6 +8,7 @@ opened with unless a method takes `now`.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -88,6 +89,17 @@ class SuppressionStore(Protocol):
     def is_suppressed(self, phone: str, scope: str | None = None) -> bool: ...
 
     def list(self, limit: int = 100) -> list[dict[str, Any]]: ...
+
+    def page(
+        self,
+        *,
+        limit: int,
+        after: tuple[float, str, str] | None = None,
+        exclude_scope: str | None = None,
+        phones: tuple[str, ...] = (),
+    ) -> builtins.list[dict[str, Any]]:
+        """Rows newest first, after the (created_at, phone, scope) of the last row seen when given."""
+        ...
 
 
 class IdempotencyStore(Protocol):

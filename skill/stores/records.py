@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import time
 from typing import Any
@@ -35,8 +36,34 @@ class SqliteSuppressionStore:
         return bool(rows)
 
     def list(self, limit: int = 100) -> list[dict[str, Any]]:
+        return self.page(limit=limit)
+
+    def page(
+        self,
+        *,
+        limit: int,
+        after: tuple[float, str, str] | None = None,
+        exclude_scope: str | None = None,
+        phones: tuple[str, ...] = (),
+    ) -> builtins.list[dict[str, Any]]:
+        """Rows newest first (ties by phone, then scope), those after the (created_at, phone, scope)
+        of the last row seen when given; leaving out one scope, or only for some numbers."""
+        clauses: list[str] = []
+        params: list[object] = []
+        if exclude_scope is not None:
+            clauses.append("scope != ?")
+            params.append(exclude_scope)
+        if phones:
+            clauses.append(f"phone IN ({','.join('?' for _ in phones)})")
+            params.extend(phones)
+        if after is not None:
+            clauses.append("(created_at < ? OR (created_at = ? AND (phone > ? OR (phone = ? AND scope > ?))))")
+            params.extend([after[0], after[0], after[1], after[1], after[2]])
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self.db.query(
-            "SELECT phone, scope, source, created_at FROM suppressions ORDER BY created_at DESC LIMIT ?", (limit,)
+            f"SELECT phone, scope, source, created_at FROM suppressions {where} "
+            "ORDER BY created_at DESC, phone, scope LIMIT ?",
+            (*params, limit),
         )
         return [dict(row) for row in rows]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
@@ -26,3 +27,10 @@ NumberSid = Annotated[
     StringConstraints(pattern=r"^PN[0-9a-fA-F]{32}$"),
     Field(description="Phone number SID (PN...), from numbers_list."),
 ]
+
+# Lists: every list tool takes limit and cursor, and time filters are after / before, whatever Twilio calls them.
+Cursor = Annotated[
+    str, StringConstraints(min_length=1, max_length=512), Field(description="next_cursor of the previous page.")
+]
+After = Annotated[datetime, Field(description="Only those at or after this ISO 8601 time.")]
+Before = Annotated[datetime, Field(description="Only those before this ISO 8601 time.")]

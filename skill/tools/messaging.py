@@ -8,35 +8,18 @@ from typing import Any, Literal
 from pydantic import Field
 
 from skill.core import messaging as core
+from skill.core import optouts
 from skill.core.context import Services
 from skill.policy.tiers import Tier
-from skill.results import ErrorBrief, Model, ToolResult
+from skill.records.messages import BodyPreview, Message, MessageReport, Optout, OptoutChange, SentMessage
+from skill.results import ListResult, Model, ToolResult
 from skill.server.registry import ToolSpec
-from skill.tools.fields import HttpUrl, Limit, MessageSid, Phone, ServiceSid
+from skill.tools.fields import After, Before, Cursor, HttpUrl, Limit, MessageSid, Phone, ServiceSid
 
 MessageStatus = Literal[
     "accepted", "scheduled", "canceled", "queued", "sending", "sent", "failed", "delivered", "undelivered",
     "receiving", "received", "read", "partially_delivered",
 ]  # fmt: skip
-
-
-class Message(Model):
-    sid: str = Field(description="Message SID.")
-    status: str | None = Field(default=None, description="queued, scheduled, sent, delivered, undelivered, failed...")
-    to: str | None = Field(default=None, description="Recipient (E.164 or channel address).")
-    from_: str | None = Field(default=None, alias="from", description="Sender; null until a service picks one.")
-    body: str | None = Field(default=None, description="Text of the message.")
-    messaging_service_sid: str | None = Field(default=None, description="Messaging Service used, if any.")
-    direction: str | None = Field(default=None, description="outbound-api, inbound, ...")
-    num_segments: int | None = Field(default=None, description="Billed SMS segments.")
-    num_media: int | None = Field(default=None, description="Attached media files.")
-    price: str | None = Field(default=None, description="Cost (negative), once sent.")
-    price_unit: str | None = Field(default=None, description="Currency of price.")
-    error_code: int | None = Field(default=None, description="Twilio error code when failed or undelivered.")
-    error_message: str | None = Field(default=None, description="Twilio's text for error_code.")
-    date_created: str | None = Field(default=None, description="When it was created.")
-    date_sent: str | None = Field(default=None, description="When it was sent.")
-    date_updated: str | None = Field(default=None, description="Last status change.")
 
 
 class MessageSendInput(Model):
@@ -64,8 +47,8 @@ class MessageSendInput(Model):
     )
 
 
-class MessageSendOutput(ToolResult, Message):
-    replayed: bool = Field(description="True when this is the stored result of an earlier call with the same key.")
+class MessageSendOutput(ToolResult, SentMessage):
+    pass
 
 
 async def message_send(services: Services, args: MessageSendInput) -> MessageSendOutput:
@@ -81,7 +64,7 @@ async def message_send(services: Services, args: MessageSendInput) -> MessageSen
         send_at=args.send_at,
         idempotency_key=args.idempotency_key,
     )
-    return MessageSendOutput.model_validate(sent)
+    return MessageSendOutput(**sent.model_dump())
 
 
 def check_message_send(services: Services, args: MessageSendInput) -> None:
@@ -101,114 +84,99 @@ class MessageGetInput(Model):
     sid: MessageSid
 
 
-class MessageGetOutput(ToolResult, Message):
-    error: ErrorBrief | None = Field(default=None, description="The failure explained, when it failed.")
+class MessageGetOutput(ToolResult, MessageReport):
+    pass
 
 
 async def message_get(services: Services, args: MessageGetInput) -> MessageGetOutput:
-    return MessageGetOutput.model_validate(await core.get_message(services, args.sid))
+    return MessageGetOutput(**(await core.get_message(services, args.sid)).model_dump())
 
 
 class MessagesListInput(Model):
     to: Phone | None = Field(default=None, description="Only messages to this number.")
     from_: Phone | None = Field(default=None, alias="from", description="Only messages from this sender.")
-    status: MessageStatus | None = Field(default=None, description="Only this status (filtered after fetching).")
-    date_sent_after: datetime | None = Field(default=None, description="Sent at or after this ISO 8601 time.")
-    date_sent_before: datetime | None = Field(default=None, description="Sent at or before this ISO 8601 time.")
+    status: MessageStatus | None = Field(
+        default=None, description="Only this status (matched after fetching; see scanned)."
+    )
+    after: After | None = None
+    before: Before | None = None
     limit: Limit = 50
+    cursor: Cursor | None = None
 
 
-class MessagesListOutput(ToolResult):
-    messages: list[Message] = Field(description="Matching messages, newest first.")
-    count: int = Field(description="Number returned.")
+class MessagesListOutput(ListResult[Message]):
+    pass
 
 
 async def messages_list(services: Services, args: MessagesListInput) -> MessagesListOutput:
-    items = await core.list_messages(
+    page = await core.list_messages(
         services,
         to=args.to,
         from_=args.from_,
         status=args.status,
-        date_sent_after=args.date_sent_after,
-        date_sent_before=args.date_sent_before,
+        after=args.after,
+        before=args.before,
         limit=args.limit,
+        cursor=args.cursor,
     )
-    return MessagesListOutput(messages=[Message.model_validate(item) for item in items], count=len(items))
+    return MessagesListOutput.of(page)
 
 
 class MessageCancelInput(Model):
     sid: MessageSid
 
 
-class MessageOutput(ToolResult):
-    message: Message = Field(description="The message after the change.")
+class MessageOutput(ToolResult, Message):
+    pass
 
 
 async def message_cancel(services: Services, args: MessageCancelInput) -> MessageOutput:
-    return MessageOutput(message=Message.model_validate(await core.cancel_message(services, args.sid)))
+    return MessageOutput(**(await core.cancel_message(services, args.sid)).model_dump())
 
 
 class MessagePreviewInput(Model):
     body: str = Field(max_length=10000, description="The text to measure.")
 
 
-class MessagePreviewOutput(ToolResult):
-    encoding: Literal["GSM-7", "UCS-2"] = Field(description="GSM-7, or UCS-2 when a character needs it.")
-    segments: int = Field(description="SMS segments billed for this body.")
-    length: int = Field(description="Size in units: septets (GSM-7) or UTF-16 code units (UCS-2).")
-    unit: str = Field(description="What length counts.")
-    characters: int = Field(description="Number of characters.")
-    per_segment: int = Field(description="Units per segment at this size (160/153 GSM-7, 70/67 UCS-2).")
-    single_segment_limit: int = Field(description="Most units that still fit one segment.")
-    ucs2_characters: list[str] = Field(description="Characters that forced UCS-2; replace them to halve the cost.")
-    too_long: bool = Field(description="True when over the 1600-character limit message_send enforces.")
+class MessagePreviewOutput(ToolResult, BodyPreview):
+    pass
 
 
 async def message_preview(services: Services, args: MessagePreviewInput) -> MessagePreviewOutput:
-    return MessagePreviewOutput.model_validate(core.preview_message(args.body))
+    return MessagePreviewOutput(**core.preview_message(args.body).model_dump())
 
 
 class OptoutListInput(Model):
     limit: Limit = 100
+    cursor: Cursor | None = None
 
 
-class Optout(Model):
-    phone: str = Field(description="Recipient who opted out.")
-    scope: str = Field(description="'*' for every sender, else the sender it applies to.")
-    source: str = Field(description="How it got there (tool, webhook STOP, ...).")
-    created_at: str | None = Field(default=None, description="When it was added.")
-
-
-class OptoutListOutput(ToolResult):
-    optouts: list[Optout] = Field(description="Recipients no message may be sent to, newest first.")
-    count: int = Field(description="Number returned.")
+class OptoutListOutput(ListResult[Optout]):
+    pass
 
 
 async def optout_list(services: Services, args: OptoutListInput) -> OptoutListOutput:
-    items = core.list_optouts(services, args.limit)
-    return OptoutListOutput(optouts=[Optout.model_validate(item) for item in items], count=len(items))
+    return OptoutListOutput.of(optouts.list_optouts(services, args.limit, args.cursor))
 
 
 class OptoutPhoneInput(Model):
-    phone: Phone = Field(description="Recipient number, E.164 or national, or whatsapp:+E.164.")
+    phone_number: Phone = Field(description="Recipient number, E.164 or national, or whatsapp:+E.164.")
 
 
-class OptoutChangeOutput(ToolResult):
-    phone: str = Field(description="The number, normalised.")
-    changed: bool = Field(description="False when the list already was as asked.")
-    opted_out: bool = Field(description="Whether sends to it are now refused.")
+class OptoutChangeOutput(ToolResult, OptoutChange):
+    pass
 
 
 async def optout_add(services: Services, args: OptoutPhoneInput) -> OptoutChangeOutput:
-    return OptoutChangeOutput.model_validate(core.add_optout(services, args.phone))
+    return OptoutChangeOutput(**optouts.add_optout(services, args.phone_number).model_dump())
 
 
 def check_optout_phone(services: Services, args: OptoutPhoneInput) -> None:
-    core.optout_address(services, args.phone)
+    optouts.optout_address(services, args.phone_number)
 
 
 async def optout_remove(services: Services, args: OptoutPhoneInput) -> OptoutChangeOutput:
-    return OptoutChangeOutput.model_validate(core.remove_optout(services, args.phone))
+    return OptoutChangeOutput(**optouts.remove_optout(services, args.phone_number).model_dump())
 
 
 def _send_summary(args: dict[str, Any]) -> str:
@@ -299,7 +267,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         handler=optout_add,
         idempotent=True,
         open_world=False,
-        summary=lambda a: f"Stop all messages to {a['phone']}.",
+        summary=lambda a: f"Stop all messages to {a['phone_number']}.",
     ),
     ToolSpec(
         name="optout_remove",
@@ -312,7 +280,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         handler=optout_remove,
         idempotent=True,
         open_world=False,
-        summary=lambda a: f"Allow messages again to {a['phone']}, who had opted out (re-enables sends).",
+        summary=lambda a: f"Allow messages again to {a['phone_number']}, who had opted out (re-enables sends).",
         precheck=check_optout_phone,
     ),
 )

@@ -14,6 +14,7 @@ from skill.core.twiml_checks import Finding
 from skill.core.urls import MAX_URL_LENGTH
 from skill.errors import InputError
 from skill.policy.tiers import Tier
+from skill.records.messages import MessageReport
 from skill.results import ErrorBrief, Model, ToolResult
 from skill.server.registry import ToolSpec
 from skill.tools.fields import AccountSid, MessageSid
@@ -62,7 +63,7 @@ class MessageTimelineInput(Model):
 
 
 class MessageTimelineOutput(ToolResult):
-    message: dict[str, Any] = Field(description="The message as Twilio reports it now, error explained.")
+    message: MessageReport = Field(description="The message as Twilio reports it now, error explained.")
     callbacks: list[Callback] = Field(description="Status callbacks received for it, oldest first.")
 
 

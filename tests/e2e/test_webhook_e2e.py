@@ -97,7 +97,7 @@ async def test_stop_sent_through_the_sandbox_command_opts_out_and_blocks_sending
         while not services.stores.suppressions.is_suppressed(PERSON):
             await anyio.sleep(0.05)
     listed = await call(client, "optout_list", {})
-    assert PERSON in [entry["phone"] for entry in listed.data["optouts"]]
+    assert PERSON in [entry["phone"] for entry in listed.data["items"]]
     refused = await call(client, "message_send", {"to": PERSON, "from": SENDER, "body": "Sale today"})
     assert refused.error["code"] == "policy.opted_out"
     # START through the same sandbox path lets messages through again.

@@ -39,7 +39,7 @@ async def test_message_routes_answer_with_the_published_schemas(
     await call(client, "message_send", {**text, "to": "+15005550001"})
     sandbox.clock.advance(3 * sandbox.step_seconds)
     await call(client, "message_get", {"sid": sent.data["sid"]})
-    await call(client, "messages_list", {"from": SENDER, "date_sent_after": "2000-01-01T00:00:00Z"})
+    await call(client, "messages_list", {"from": SENDER, "after": "2000-01-01T00:00:00Z"})
     # Paging and delete are not reached through a tool; drive them through the SDK the gateway uses.
     messages = services.twilio.client().api.v2010.accounts(services.twilio.account_sid).messages
     paged = await messages.list_async(page_size=2, limit=5)

@@ -125,7 +125,7 @@ async def test_magic_numbers_and_foreign_senders_come_back_as_twilio_errors_with
 
 
 async def test_an_opted_out_recipient_is_refused_and_nothing_is_sent(client: Client, sandbox: Sandbox) -> None:
-    added = await call(client, "optout_add", {"phone": "415-555-0199"})
+    added = await call(client, "optout_add", {"phone_number": "415-555-0199"})
     assert added.data["phone"] == RECIPIENT and added.data["changed"] is True
     for to in (RECIPIENT, "(415) 555-0199", f"whatsapp:{RECIPIENT}"):
         refused = await call(client, "message_send", {"to": to, "from": SENDER, "body": "hi"})
@@ -138,15 +138,15 @@ async def test_an_opted_out_recipient_is_refused_and_nothing_is_sent(client: Cli
 async def test_optout_remove_waits_for_approval_then_sends_work_again(
     client: Client, services: Services, sandbox: Sandbox
 ) -> None:
-    await call(client, "optout_add", {"phone": RECIPIENT})
+    await call(client, "optout_add", {"phone_number": RECIPIENT})
     listed = await call(client, "optout_list")
-    assert [o["phone"] for o in listed.data["optouts"]] == [RECIPIENT]
-    gated = await call(client, "optout_remove", {"phone": RECIPIENT})
+    assert [o["phone"] for o in listed.data["items"]] == [RECIPIENT]
+    gated = await call(client, "optout_remove", {"phone_number": RECIPIENT})
     assert gated.error["code"] == "policy.approval_required"
     assert "opted out" in gated.error["approval"]["summary"]
     assert (await call(client, "optout_list")).data["count"] == 1
     approval_id = await approve(services, gated)
-    removed = await call(client, "optout_remove", {"phone": RECIPIENT, "approval_id": approval_id})
+    removed = await call(client, "optout_remove", {"phone_number": RECIPIENT, "approval_id": approval_id})
     assert removed.data == {**removed.data, "changed": True, "opted_out": False}
     await send(client)
     assert len(sandbox.state.messages) == 1
@@ -216,15 +216,15 @@ async def test_list_filters_reach_the_api_and_status_is_filtered_afterwards(clie
     late = await send(client, to=OTHER)
     sandbox.record_responses = True
     only_to = await call(client, "messages_list", {"to": "(415) 555-0188"})
-    assert [m["sid"] for m in only_to.data["messages"]] == [late["sid"]]
+    assert [m["sid"] for m in only_to.data["items"]] == [late["sid"]]
     both = await call(client, "messages_list", {"from": SENDER})
-    assert [m["sid"] for m in both.data["messages"]] == [late["sid"], early["sid"]]
+    assert [m["sid"] for m in both.data["items"]] == [late["sid"], early["sid"]]
     delivered = await call(client, "messages_list", {"status": "delivered"})
-    assert [m["sid"] for m in delivered.data["messages"]] == [early["sid"]]
+    assert [m["sid"] for m in delivered.data["items"]] == [early["sid"]]
     sandbox.clock.advance(sandbox.step_seconds)
-    window = {"date_sent_after": at(sandbox, -5), "date_sent_before": at(sandbox, 5)}
+    window = {"after": at(sandbox, -5), "before": at(sandbox, 5)}
     recent = await call(client, "messages_list", window)
-    assert [m["sid"] for m in recent.data["messages"]] == [late["sid"]]
+    assert [m["sid"] for m in recent.data["items"]] == [late["sid"]]
     # The list envelope's uri echoes the query the sandbox received.
     uris = [parse_qs(urlsplit(json.loads(r["body"])["uri"]).query) for r in sandbox.served]
     assert uris[0]["To"] == [OTHER]
@@ -238,7 +238,7 @@ async def test_a_scheduled_message_can_be_canceled_once_and_a_sent_one_not_at_al
     scheduled = await send(client, **{"from": None}, messaging_service_sid=SERVICE, send_at=at(sandbox, 3600))
     assert scheduled["status"] == "scheduled" and "from" not in scheduled
     canceled = await call(client, "message_cancel", {"sid": scheduled["sid"]})
-    assert canceled.data["message"]["status"] == "canceled"
+    assert canceled.data["status"] == "canceled"
     again = await call(client, "message_cancel", {"sid": scheduled["sid"]})
     assert again.error["code"] == "twilio.30409" and again.error["http_status"] == 400
     sent = await send(client)

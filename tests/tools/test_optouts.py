@@ -18,9 +18,9 @@ SERVICE = make_sid("MG", "seed", "service")
 
 async def remove(client: Client, services: Services, phone: str) -> Called:
     """optout_remove through its approval gate."""
-    gated = await call(client, "optout_remove", {"phone": phone})
+    gated = await call(client, "optout_remove", {"phone_number": phone})
     assert gated.error["code"] == "policy.approval_required", gated
-    return await call(client, "optout_remove", {"phone": phone, "approval_id": await approve(services, gated)})
+    return await call(client, "optout_remove", {"phone_number": phone, "approval_id": await approve(services, gated)})
 
 
 async def test_optout_remove_lifts_the_global_and_every_per_sender_opt_out(
@@ -34,7 +34,7 @@ async def test_optout_remove_lifts_the_global_and_every_per_sender_opt_out(
     assert refused.error["code"] == "policy.opted_out"
     removed = await remove(client, services, "(415) 555-0199")
     assert removed.data == {**removed.data, "phone": RECIPIENT, "changed": True, "opted_out": False}
-    assert (await call(client, "optout_list")).data["optouts"] == []
+    assert (await call(client, "optout_list")).data["items"] == []
     for sender in ({"from": SENDER}, {"messaging_service_sid": SERVICE}):
         sent = await call(client, "message_send", {"to": RECIPIENT, "body": "welcome back", **sender})
         assert not sent.is_error, sent
@@ -66,8 +66,8 @@ async def test_optout_list_leaves_out_email_suppressions_and_still_fills_its_lim
     for index in range(150):  # newer than the phone entries, so a plain first page holds only these
         suppressions.add(f"person{index}@example.com", source="tool", scope="email")
     listed = await call(client, "optout_list", {"limit": 2})
-    assert sorted(o["phone"] for o in listed.data["optouts"]) == ["+14155550101", "+14155550102"]
+    assert sorted(o["phone"] for o in listed.data["items"]) == ["+14155550101", "+14155550102"]
     assert listed.data["count"] == 2
     everything = await call(client, "optout_list")
-    assert all(o["scope"] != "email" for o in everything.data["optouts"])
+    assert all(o["scope"] != "email" for o in everything.data["items"])
     assert everything.data["count"] == 2

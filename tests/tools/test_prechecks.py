@@ -66,7 +66,7 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("studio_execution_start", {"flow_sid": FLOW, "to": "+14155550100", "from": "nope!"}, "input.invalid_phone"),
     ("verification_start", {"service_sid": VERIFY_SERVICE, "to": "12"}, "input.invalid_phone"),
     ("verification_start", {"service_sid": VERIFY_SERVICE, "to": "x", "channel": "email"}, "input.invalid_email"),
-    ("optout_remove", {"phone": "12"}, "input.invalid_phone"),
+    ("optout_remove", {"phone_number": "12"}, "input.invalid_phone"),
     ("email_suppression_remove", {"kind": "bounces", "email": "not an address"}, "input.invalid_email"),
     ("webhook_probe", {"url": "https://[bad/hook"}, "input.invalid_url"),
     ("webhook_probe", {"url": "ftp://example.com/hook"}, "input.invalid_url"),
