@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from skill.core.urls import MAX_URL_LENGTH
 
 AccountSid = Annotated[
-    str, StringConstraints(pattern=r"^AC[0-9a-fA-F]{32}$"), Field(description="Account SID (AC...).")
+    str, StringConstraints(pattern=r"^AC[0-9a-fA-F]{32}$", max_length=34), Field(description="Account SID (AC...).")
 ]
 Limit = Annotated[int, Field(ge=1, le=1000, description="Most records to return.")]
 # A phone number or channel address as given; the core normalises it (it knows the default region).
@@ -18,13 +19,13 @@ Phone = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 # A URL Twilio fetches or posts to; the core checks it further (skill.core.urls.check_twilio_url).
 HttpUrl = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=MAX_URL_LENGTH)]
 MessageSid = Annotated[
-    str, StringConstraints(pattern=r"^(SM|MM)[0-9a-fA-F]{32}$"), Field(description="Message SID (SM... or MM...).")
+    str, StringConstraints(pattern=r"^(SM|MM)[0-9a-fA-F]{32}$", max_length=34), Field(description="Message SID (SM... or MM...).")
 ]
 # No description of its own: it is often optional, and each field says what the service is for.
-ServiceSid = Annotated[str, StringConstraints(pattern=r"^MG[0-9a-fA-F]{32}$")]
+ServiceSid = Annotated[str, StringConstraints(pattern=r"^MG[0-9a-fA-F]{32}$", max_length=34)]
 NumberSid = Annotated[
     str,
-    StringConstraints(pattern=r"^PN[0-9a-fA-F]{32}$"),
+    StringConstraints(pattern=r"^PN[0-9a-fA-F]{32}$", max_length=34),
     Field(description="Phone number SID (PN...), from numbers_list."),
 ]
 
@@ -34,3 +35,29 @@ Cursor = Annotated[
 ]
 After = Annotated[datetime, Field(description="Only those at or after this ISO 8601 time.")]
 Before = Annotated[datetime, Field(description="Only those before this ISO 8601 time.")]
+
+MAX_JSON_BYTES = 100_000
+
+
+def _json_object(value: object) -> object:
+    """A JSON-encoded object given as a string, parsed; anything else is left for pydantic to refuse."""
+    if not isinstance(value, str):
+        return value
+    if len(value.encode()) > MAX_JSON_BYTES:
+        raise ValueError(f"at most {MAX_JSON_BYTES} bytes of JSON")
+    try:
+        parsed = json.loads(value)
+    except ValueError as exc:
+        raise ValueError(f"not valid JSON ({exc})") from None
+    if not isinstance(parsed, dict):
+        raise ValueError("must be a JSON object ({...})")
+    return parsed
+
+
+# Free-form data (a Studio definition, template variables, parameters) travels as a string holding a JSON
+# object: every model API accepts a string, while many refuse an object with no declared properties.
+JsonObject = Annotated[
+    dict[str, Any],
+    BeforeValidator(_json_object),
+    WithJsonSchema({"type": "string", "maxLength": MAX_JSON_BYTES}),
+]
