@@ -19,7 +19,9 @@ Phone = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 # A URL Twilio fetches or posts to; the core checks it further (skill.core.urls.check_twilio_url).
 HttpUrl = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=MAX_URL_LENGTH)]
 MessageSid = Annotated[
-    str, StringConstraints(pattern=r"^(SM|MM)[0-9a-fA-F]{32}$", max_length=34), Field(description="Message SID (SM... or MM...).")
+    str,
+    StringConstraints(pattern=r"^(SM|MM)[0-9a-fA-F]{32}$", max_length=34),
+    Field(description="Message SID (SM... or MM...)."),
 ]
 # No description of its own: it is often optional, and each field says what the service is for.
 ServiceSid = Annotated[str, StringConstraints(pattern=r"^MG[0-9a-fA-F]{32}$", max_length=34)]
