@@ -47,7 +47,7 @@ def approvals_table(items: list[Approval], now: float) -> Table:
             escape_text(item.id),
             escape_text(item.tool),
             item.effective_status(now),
-            escape_text(item.summary, SUMMARY_CHARS),
+            terminal_line(item.summary, SUMMARY_CHARS),
             requests.short_impact(item),
             iso(item.created_at),
             requests.remaining(item, now),
@@ -89,7 +89,7 @@ def approval_block(approval: Approval, now: float) -> list[str]:
     """One request as a few escaped lines, the id first and whole, for a narrow terminal."""
     lines = [
         f"{escape_text(approval.id)}  {approval.effective_status(now)}  {escape_text(approval.tool)}",
-        f"  {escape_text(approval.summary, SUMMARY_CHARS)}",
+        f"  {terminal_line(approval.summary, SUMMARY_CHARS)}",
     ]
     impact = requests.short_impact(approval)
     if impact != "-":
@@ -105,7 +105,7 @@ def watch_line(approval: Approval, now: float) -> str:
         iso(approval.created_at),
         escape_text(approval.id),
         escape_text(approval.tool),
-        escape_text(approval.summary, SUMMARY_CHARS),
+        terminal_line(approval.summary, SUMMARY_CHARS),
         *([f"impact: {impact}"] if impact != "-" else []),
         f"expires {requests.remaining(approval, now)}",
     ]
@@ -173,7 +173,7 @@ def approve_request(state: CliState, approval_id: str) -> None:
         approval = requests.decide_request(service, approval_id, approve=True, operator=operator.name)
     click.echo(
         f"Approved {escape_text(approval.id)} ({escape_text(approval.tool)}) as {escape_text(operator.name)}: "
-        f"{escape_text(approval.summary, SUMMARY_CHARS)}"
+        f"{terminal_line(approval.summary, SUMMARY_CHARS)}"
     )
     until = iso(approval.expires_at)
     click.echo(f"It runs once, when the agent repeats the call with approval_id={approval.id}, until {until}.")
@@ -191,5 +191,5 @@ def deny_request(state: CliState, approval_id: str, reason: str) -> None:
         approval = requests.decide_request(service, approval_id, approve=False, operator=operator.name, reason=reason)
     click.echo(
         f"Denied {escape_text(approval.id)} ({escape_text(approval.tool)}) as {escape_text(operator.name)}: "
-        f"{escape_text(approval.summary, SUMMARY_CHARS)}"
+        f"{terminal_line(approval.summary, SUMMARY_CHARS)}"
     )

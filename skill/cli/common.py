@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from skill.config import Settings
+from skill.core.display import terminal_line
 from skill.errors import SkillError
 
 if TYPE_CHECKING:
@@ -30,10 +31,11 @@ def err(message: str) -> None:
 
 
 def fail(error: SkillError, exit_code: int = 1) -> NoReturn:
-    """Print a SkillError as one line plus its remediation steps, then exit."""
-    err(f"twilio-skill: {error.message}")
+    """Print a SkillError as one line plus its remediation steps, then exit. Messages often quote what
+    an agent, Twilio or a file said, so every line is escaped (see skill.core.display)."""
+    err(f"twilio-skill: {terminal_line(error.message)}")
     for step in error.remediation:
-        err(f"  - {step}")
+        err(f"  - {terminal_line(step)}")
     sys.exit(exit_code)
 
 

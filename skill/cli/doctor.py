@@ -8,6 +8,7 @@ import click
 
 from skill.cli.common import CliState, mask_sid, pass_state
 from skill.config import SANDBOX_ACCOUNT_SID, Settings
+from skill.core.display import terminal_line
 from skill.errors import SkillError
 
 
@@ -84,7 +85,8 @@ def doctor(state: CliState) -> None:
         ("catalogue", catalogue_status(settings)),
     ]
     for label, value in lines:
-        click.echo(f"{label:>11}: {value}")
+        # Account names, error messages and paths come from Twilio, files and the environment.
+        click.echo(f"{label:>11}: {terminal_line(value)}")
     if not ok:
         click.echo("twilio-skill: the account check failed; fix the credentials or the connection.", err=True)
         raise SystemExit(1)

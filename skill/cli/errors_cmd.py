@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
 from skill.cli.common import CliState, fail, pass_state
+from skill.core.display import json_text, terminal_line
 from skill.errors import SkillError, twilio_docs_url
 
 FIELDS = ("code", "title", "meaning", "causes", "remediation", "retryable", "source")
@@ -62,22 +62,23 @@ def explain(state: CliState, code: str, as_json: bool) -> None:
         raise SystemExit(1)
     data = entry_dict(entry)
     if as_json:
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        click.echo(json_text(data))
         return
-    click.echo(f"{data['code']}  {data['title'] or ''}".rstrip())
+    # Entries of the downloaded catalogue are Twilio's text: every line is escaped.
+    click.echo(f"{data['code']}  {terminal_line(data['title'] or '')}".rstrip())
     if data["meaning"]:
-        click.echo(f"\n{data['meaning']}")
+        click.echo(f"\n{terminal_line(data['meaning'])}")
     if data["causes"]:
         click.echo("\nUsual causes:")
         for cause in data["causes"]:
-            click.echo(f"  - {cause}")
+            click.echo(f"  - {terminal_line(cause)}")
     if data["remediation"]:
         click.echo("\nWhat to do, in order:")
         for index, step in enumerate(data["remediation"], start=1):
-            click.echo(f"  {index}. {step}")
+            click.echo(f"  {index}. {terminal_line(step)}")
     click.echo(f"\nRetryable: {'yes' if data['retryable'] else 'no'}")
     if data["source"]:
-        click.echo(f"Source: {data['source']}")
+        click.echo(f"Source: {terminal_line(data['source'])}")
     click.echo(f"Docs: {twilio_docs_url(number)}")
 
 

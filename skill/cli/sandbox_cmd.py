@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Mapping
@@ -13,6 +12,7 @@ import click
 from skill.cli.common import CliState, err, fail
 from skill.cli.logs import configure_logging
 from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
+from skill.core.display import json_text, terminal_line
 from skill.errors import ConfigError, SkillError
 
 DEFAULT_SANDBOX_PORT = 8787
@@ -146,7 +146,7 @@ def inbound(ctx: click.Context, sender: str, to: str, body: str, url: str | None
             err(f"twilio-skill: the sandbox at {base} did not answer as a sandbox ({type(exc).__name__}).")
             sys.exit(1)
         if response.status_code != 200:
-            err(f"twilio-skill: {answer.get('error', response.status_code)}")
+            err(f"twilio-skill: {terminal_line(answer.get('error', response.status_code))}")
             sys.exit(1)
     else:
         from skill.sandbox.app import Sandbox
@@ -163,13 +163,18 @@ def inbound(ctx: click.Context, sender: str, to: str, body: str, url: str | None
         try:
             answer = anyio.run(post)
         except LookupError as exc:
-            err(f"twilio-skill: {exc}.")
+            err(f"twilio-skill: {terminal_line(exc)}.")
             sys.exit(1)
         except CallbackRefused as exc:
-            err(f"twilio-skill: {exc}; {standalone.callbacks.targets.describe()} (add with --callback-host).")
+            err(
+                f"twilio-skill: {terminal_line(exc)}; {standalone.callbacks.targets.describe()} "
+                "(add with --callback-host)."
+            )
             sys.exit(1)
-    click.echo(json.dumps(answer, indent=2))
+    # The webhook's answer is whatever that server wrote: invisible characters stay escaped.
+    click.echo(json_text(answer))
     status = answer.get("status")
     if not isinstance(status, int) or not 200 <= status < 300:
-        err(f"twilio-skill: the webhook answered {status if status is not None else answer.get('error')}.")
+        shown = status if status is not None else answer.get("error")
+        err(f"twilio-skill: the webhook answered {terminal_line(shown)}.")
         sys.exit(1)

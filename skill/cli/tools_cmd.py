@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from skill.cli.common import CliState, fail, pass_state, wide_console
+from skill.core.display import json_text, terminal_line
 from skill.errors import SkillError
 
 if TYPE_CHECKING:
@@ -93,9 +94,10 @@ def call_tool(state: CliState, name: str, raw_args: str, approval_id: str | None
     except SkillError as exc:
         fail(exc)
     except TimeoutError:
-        click.echo(f"twilio-skill: {name} did not answer within {timeout:g} s.", err=True)
+        click.echo(f"twilio-skill: {terminal_line(name)} did not answer within {timeout:g} s.", err=True)
         raise SystemExit(1) from None
-    click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    # The result carries what the agent and Twilio wrote: invisible characters stay escaped.
+    click.echo(json_text(payload))
     if is_error:
         raise SystemExit(1)
 

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from skill.console.auth import Session
-from skill.core.display import escape_text
+from skill.core.display import escape_text, terminal_line
 from skill.records.approvals import Approval
 
 SHORT_TEXT = 300
@@ -28,6 +28,11 @@ BLOCK_LINE = 2000
 def visible(value: object, limit: int = SHORT_TEXT) -> str:
     """One line, controls and invisible characters shown as escapes; None as a dash."""
     return "-" if value is None else escape_text(value, limit)
+
+
+def already_escaped(value: object, limit: int = SHORT_TEXT) -> str:
+    """A summary, escaped when it was made: shown as one line with any backslash left as it is."""
+    return "-" if value is None else terminal_line(value, limit)
 
 
 def block(text: object) -> str:
@@ -112,7 +117,9 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(visible=visible, block=block, pretty_json=pretty_json, iso=iso, when=when)
+    env.filters.update(
+        visible=visible, summary=already_escaped, block=block, pretty_json=pretty_json, iso=iso, when=when
+    )
     env.globals.update(
         approval_path=approval_path,
         age=age,

@@ -21,9 +21,10 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from skill.core import phones
+from skill.core.display import quoted
 from skill.core.twiml_build import Dial, Enqueue, Gather, Hangup, Record, Redirect, Renderable, Say, render
 from skill.core.twiml_lint import lint_errors
-from skill.core.urls import is_local_host, try_split
+from skill.core.urls import is_local_host, try_split, url_problem
 from skill.errors import InputError
 from skill.results import Model
 
@@ -104,12 +105,17 @@ def node_url(menu: Menu, node_id: str, suffix: str = "") -> str:
 
 
 def _base_url_problem(base_url: str) -> str | None:
+    problem = url_problem(base_url)
+    if problem is not None:
+        return f"base_url {quoted(base_url)} is not usable: {problem}"
     parts = try_split(base_url)
     local = parts is not None and parts.scheme == "http" and is_local_host(parts.hostname)
     if parts is None or not (parts.scheme == "https" or local) or not parts.netloc:
-        return f"base_url {base_url!r} must be an absolute https:// URL (http only for this machine, e.g. localhost)"
+        return (
+            f"base_url {quoted(base_url)} must be an absolute https:// URL (http only for this machine, e.g. localhost)"
+        )
     if parts.query or parts.fragment:
-        return f"base_url {base_url!r} must not have a query or fragment"
+        return f"base_url {quoted(base_url)} must not have a query or fragment"
     return None
 
 

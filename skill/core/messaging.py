@@ -14,6 +14,7 @@ from skill.core.context import Services
 from skill.core.segments import analyze
 from skill.core.send_keys import SendKey, send_once
 from skill.core.timeutil import as_utc
+from skill.core.urls import check_twilio_urls
 from skill.errors import InputError, PolicyError, twilio_docs_url
 from skill.records.messages import BodyPreview, Message, MessageReport, SentMessage
 from skill.records.page import Page
@@ -108,16 +109,18 @@ def check_send(
     messaging_service_sid: str | None,
     media_urls: list[str],
     send_at: datetime | None,
+    status_callback: str | None = None,
 ) -> tuple[str, str | None]:
     """Every local rule of a send, before any request or approval: the normalised (to, from).
 
     Raises:
-        InputError: missing or conflicting arguments, invalid numbers, body too long.
+        InputError: missing or conflicting arguments, invalid numbers or URLs, body too long.
         PolicyError: policy.opted_out when the recipient opted out.
     """
     _check_send_shape(
         body=body, from_=from_, messaging_service_sid=messaging_service_sid, media_urls=media_urls, send_at=send_at
     )
+    check_twilio_urls({"media_urls": media_urls, "status_callback": status_callback})
     region = services.settings.default_region
     to_address = phones.normalize_address(to, region=region, field="to")
     sender = phones.normalize_sender(from_, region=region) if from_ else None
@@ -154,6 +157,7 @@ async def send_message(
         messaging_service_sid=messaging_service_sid,
         media_urls=media,
         send_at=send_at,
+        status_callback=status_callback,
     )
     scheduled_for = as_utc(send_at) if send_at is not None else None
     request = {

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from skill.core import phones
 from skill.core.context import Services
+from skill.core.exports import write_export
 from skill.core.studio_schema import definition_problems
 from skill.errors import InputError
+from skill.ports.clock import utc
 
 MAX_STEPS = 200
-EXPORTS_DIR = "exports"  # under the skill's home
-# The skill's own files: an export never replaces them, wherever they are.
-PROTECTED_PREFIXES = ("state.db", "sandbox.db")
-PROTECTED_NAMES = ("secrets.env", "http-token")
 
 
 def public_flow(raw: dict[str, Any]) -> dict[str, Any]:
@@ -59,94 +54,23 @@ async def list_flows(services: Services, limit: int) -> list[dict[str, Any]]:
     return [public_flow(item) for item in await services.twilio.studio.list_flows(limit=limit)]
 
 
-def _protected(name: str) -> bool:
-    lowered = name.lower()  # case-insensitive file systems would still reach the real file
-    return lowered.startswith(PROTECTED_PREFIXES) or lowered in PROTECTED_NAMES
-
-
-def export_target(services: Services, path: str, *, overwrite: bool = False) -> Path:
-    """Where an export may be written: a new file (or, with overwrite, an existing one) inside the
-    working directory or <home>/exports, never one of the skill's own state or secret files.
+async def export_flow(services: Services, *, sid: str, revision: int | None, save: bool = False) -> dict[str, Any]:
+    """A flow's definition (latest revision, or the one asked for); with save, also written to a new
+    file in <home>/exports under a name made of the SID, the revision and the time (see core.exports).
 
     Raises:
-        InputError: input.invalid_path (a NUL byte, a name too long), input.path_refused (the name of a
-            state or secret file), input.path_not_allowed (symlinks resolved, it leads elsewhere or to a directory),
-            input.path_exists (the file exists and overwrite is not set).
-    """
-    if "\0" in path:
-        raise InputError(
-            "The path contains a NUL byte, which no file name may.",
-            code="input.invalid_path",
-            remediation=["Pass a plain file path, e.g. flows/reminders.json."],
-        )
-    try:
-        given = Path(path).expanduser()
-        target = (given if given.is_absolute() else Path.cwd() / given).resolve()
-        is_dir, exists = target.is_dir(), target.exists()
-    except (OSError, RuntimeError) as exc:  # a name too long, a symlink loop, an unknown ~user
-        raise InputError(
-            f"The path {path!r} cannot be used ({exc}).",
-            code="input.invalid_path",
-            remediation=["Pass a plain file path, e.g. flows/reminders.json."],
-        ) from None
-    if _protected(given.name) or _protected(target.name):
-        raise InputError(
-            f"{path!r} names one of the skill's own state or secret files; exports never write those.",
-            code="input.path_refused",
-            remediation=["Pass another file name, e.g. flows/reminders.json."],
-        )
-    exports = services.settings.home.expanduser().resolve() / EXPORTS_DIR
-    roots = (Path.cwd().resolve(), exports)
-    if not any(target.is_relative_to(root) for root in roots) or target in roots or is_dir:
-        raise InputError(
-            f"Exports are written only to files inside the working directory or {exports}; {path!r} is not.",
-            code="input.path_not_allowed",
-            remediation=[
-                "Pass a file path relative to the working directory, e.g. flows/reminders.json.",
-                "Or leave path out and take the definition from the result.",
-            ],
-        )
-    if exists and not overwrite:
-        raise InputError(
-            f"{target} already exists; nothing was written.",
-            code="input.path_exists",
-            remediation=["Pass another path, or overwrite: true to replace the file."],
-        )
-    return target
-
-
-def write_atomically(target: Path, text: str) -> None:
-    """Write text to target so that readers see the old file or the whole new one, never a part."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-async def export_flow(
-    services: Services, *, sid: str, revision: int | None, path: str | None, overwrite: bool = False
-) -> dict[str, Any]:
-    """A flow's definition (latest revision, or the one asked for), written to path when given.
-
-    Raises:
-        InputError: the path is refused (see export_target); checked before anything is fetched.
         UpstreamError: twilio.20404 when there is no such flow or revision.
+        ConfigError: save was asked and the exports folder cannot be used (see write_export).
     """
-    target = export_target(services, path, overwrite=overwrite) if path else None
     studio = services.twilio.studio
     raw = await (studio.fetch_revision(sid, str(revision)) if revision else studio.fetch_flow(sid))
     definition = raw.get("definition")
     result = {**public_flow(raw), "definition": definition, "path": None}
-    if target is not None:
-        write_atomically(target, json.dumps(definition, indent=2, ensure_ascii=False) + "\n")
-        result["path"] = str(target)
+    if save:
+        text = json.dumps(definition, indent=2, ensure_ascii=False) + "\n"
+        label = f"r{raw.get('revision')}" if isinstance(raw.get("revision"), int) else "latest"
+        moment = utc(services.clock)  # a name the operator reads: wall-clock time
+        result["path"] = str(write_export(services.settings.home, sid=sid, label=label, text=text, moment=moment))
     return result
 
 

@@ -10,6 +10,7 @@ from skill.catalog import brief
 from skill.core import phones
 from skill.core.context import Services
 from skill.core.timeutil import as_utc
+from skill.core.urls import check_twilio_url
 from skill.core.values import int_or_none
 from skill.errors import InputError, PolicyError, twilio_docs_url
 
@@ -195,19 +196,25 @@ def _check_document(services: Services, url: str | None, twiml: str | None, *, r
                 "pass twiml with a short document, e.g. <Response><Say>Hello</Say></Response>.",
             ],
         )
+    if url is not None:
+        check_twilio_url(url, field="url")
     if twiml is not None:
         check_twiml(twiml)
         check_dial_countries(services, twiml)
 
 
-def check_call(services: Services, *, to: str, from_: str, url: str | None, twiml: str | None) -> tuple[str, str]:
+def check_call(
+    services: Services, *, to: str, from_: str, url: str | None, twiml: str | None, status_callback: str | None = None
+) -> tuple[str, str]:
     """The local checks of a new call, run before the policy gate; returns (to, from) normalised.
 
     Raises:
-        InputError: bad numbers, url/twiml missing or doubled, TwiML too long or invalid.
+        InputError: bad numbers, url/twiml missing or doubled, a URL refused, TwiML too long or invalid.
         PolicyError: inline TwiML dials a country the policy does not allow.
     """
     _check_document(services, url, twiml, required=True)
+    if status_callback is not None:
+        check_twilio_url(status_callback, field="status_callback")
     region = services.settings.default_region
     return normalize_callee(to, region=region), phones.to_e164(from_, region=region, field="from")
 
@@ -231,7 +238,7 @@ async def create_call(
         InputError: bad numbers, url/twiml missing or doubled, TwiML too long or invalid.
         UpstreamError: Twilio refused the call.
     """
-    callee, caller = check_call(services, to=to, from_=from_, url=url, twiml=twiml)
+    callee, caller = check_call(services, to=to, from_=from_, url=url, twiml=twiml, status_callback=status_callback)
     raw = await services.twilio.calls.create(
         to=callee,
         from_=caller,

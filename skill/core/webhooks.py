@@ -3,6 +3,7 @@ fails, and a signed test request to a configured webhook URL."""
 
 from __future__ import annotations
 
+import socket
 import time
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,7 @@ import anyio
 import httpx
 
 from skill.core.context import Services
+from skill.core.display import escape_text, quoted
 from skill.core.messaging import get_message
 from skill.core.signing import (
     HMAC_SHA1,
@@ -21,10 +23,13 @@ from skill.core.signing import (
     verify_twilio,
 )
 from skill.core.timeutil import as_utc
-from skill.core.urls import WEB_SCHEMES, public_address, split_url
+from skill.core.urls import address_literal, check_fetch_url, pinned_target, public_address, split_url
 from skill.errors import InputError, PolicyError
 
 PROBE_TIMEOUT_SECONDS = 10.0
+RESOLVE_TIMEOUT_SECONDS = 5.0
+# Twilio's own ceiling for a TwiML document is 64 KB; anything longer is read no further.
+MAX_ANSWER_BYTES = 64 * 1024
 # Recognisable SIDs, so the receiving application can tell a probe from real traffic.
 PROBE_MESSAGE_SID = "SM" + "0" * 24 + "70726f6265"
 PROBE_CALL_SID = "CA" + "0" * 24 + "70726f6265"
@@ -147,51 +152,74 @@ def _mismatch(reason: str, url: str | None, tried: int, token_known: bool) -> di
     return {"valid": False, "matched": reason, "matching_url": url, "token_known": token_known, "variants_tried": tried}
 
 
-def check_probe_url(url: str) -> SplitResult:
-    """The local part of a probe's checks: an http(s) URL with a host.
+def check_probe_url(services: Services, url: str) -> SplitResult:
+    """The local part of a probe's checks: a bounded, printable http(s) URL with a host and no
+    embedded credentials, whose host, when written as an address, is one a probe may contact.
 
     Raises:
-        InputError: input.invalid_url.
+        InputError: input.invalid_url or input.url_credentials.
+        PolicyError: policy.probe_address_refused for an address literal that is not public.
     """
-    parts = split_url(url)
-    if parts.scheme not in WEB_SCHEMES or not parts.hostname:
-        raise InputError(
-            f"{url!r} is not an http or https URL.",
-            code="input.invalid_url",
-            remediation=["Pass the full webhook URL, e.g. https://example.com/twilio/sms/inbound."],
-        )
+    parts = check_fetch_url(url, field="url")
+    literal = address_literal(parts.hostname)
+    if literal is None:
+        return parts  # a name: resolved and checked when the probe runs
+    if not public_address(literal, allow_loopback=services.settings.mode == "sandbox"):
+        raise _address_refused(str(parts.hostname), literal)
     return parts
 
 
-async def _check_destination(services: Services, url: str) -> None:
-    """Raises:
-    InputError: not an http(s) URL with a host.
-    PolicyError: the host resolves to a refused address, or no number of the account uses the URL.
+def _address_refused(host: str, address: str) -> PolicyError:
+    return PolicyError(
+        f"{quoted(host)} resolves to {address}, which is not a public address (private, shared, loopback or "
+        "link-local); webhook_probe only contacts public addresses. Nothing was sent.",
+        code="policy.probe_address_refused",
+        remediation=[
+            "Probe the public URL Twilio is configured with, not an internal address.",
+            "To test a local receiver, use the sandbox (loopback is allowed there).",
+        ],
+    )
+
+
+async def _resolve(host: str, port: int) -> list[str]:
+    """The addresses host resolves to, within a bounded time.
+
+    Raises:
+        InputError: input.unresolvable_host.
     """
-    parts = check_probe_url(url)
+    unresolved = None
+    with anyio.move_on_after(RESOLVE_TIMEOUT_SECONDS):
+        try:
+            return [str(info[4][0]) for info in await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+        except OSError as exc:
+            unresolved = exc.strerror or type(exc).__name__
+        except UnicodeError:  # a name IDNA cannot encode
+            unresolved = "not a valid host name"
+    raise InputError(
+        f"The host {quoted(host)} does not resolve ({unresolved or 'no answer in time'}).",
+        code="input.unresolvable_host",
+        remediation=["Check the host name in the URL; Twilio could not reach it either."],
+    )
+
+
+async def _check_destination(services: Services, url: str) -> tuple[SplitResult, str]:
+    """The URL's parts and the one checked address the probe will connect to (never looked up again,
+    so a name that answers differently the second time cannot lead elsewhere).
+
+    Raises:
+        InputError: not a usable http(s) URL, or its host does not resolve.
+        PolicyError: the host resolves to a refused address, or no number of the account uses the URL.
+    """
+    parts = check_probe_url(services, url)
     host = str(parts.hostname)
     sandbox = services.settings.mode == "sandbox"
-    try:
-        infos = await anyio.getaddrinfo(host, parts.port or 443, type=0)
-    except OSError as exc:
-        raise InputError(
-            f"The host {host} does not resolve ({exc}).",
-            code="input.unresolvable_host",
-            remediation=["Check the host name in the URL; Twilio could not reach it either."],
-        ) from None
-    refused = [str(info[4][0]) for info in infos if not public_address(str(info[4][0]), allow_loopback=sandbox)]
-    if refused:
-        raise PolicyError(
-            f"{host} resolves to {refused[0]}, which is not a public address (private, shared, loopback or "
-            "link-local); webhook_probe only contacts public addresses. Nothing was sent.",
-            code="policy.probe_address_refused",
-            remediation=[
-                "Probe the public URL Twilio is configured with, not an internal address.",
-                "To test a local receiver, use the sandbox (loopback is allowed there).",
-            ],
-        )
+    addresses = await _resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
+    refused = [address for address in addresses if not public_address(address, allow_loopback=sandbox)]
+    if refused or not addresses:
+        raise _address_refused(host, refused[0] if refused else "nothing")
+    pinned = addresses[0].split("%")[0]
     if services.policy.probe_any_url:
-        return
+        return parts, pinned
     numbers = await services.twilio.numbers.list(phone_number=None, limit=1000)
     fields = ("sms_url", "sms_fallback_url", "voice_url", "voice_fallback_url", "status_callback")
     configured = {str(n.get(name)) for n in numbers for name in fields if n.get(name)}
@@ -206,6 +234,7 @@ async def _check_destination(services: Services, url: str) -> None:
                 "An operator can set probe_any_url = true under [limits] in the policy file.",
             ],
         )
+    return parts, pinned
 
 
 def _probe_params(services: Services, kind: str) -> dict[str, list[str]]:
@@ -233,6 +262,24 @@ def _probe_params(services: Services, kind: str) -> dict[str, list[str]]:
     }
 
 
+async def _post_bounded(
+    client: httpx.AsyncClient, url: str, form: dict[str, str], headers: dict[str, str], server_name: str
+) -> tuple[httpx.Response, bytes | None]:
+    """POST and read at most MAX_ANSWER_BYTES of the answer (None when it is longer): a hostile
+    endpoint cannot make the server hold an endless body."""
+    request = client.build_request("POST", url, data=form, headers=headers, extensions={"sni_hostname": server_name})
+    response = await client.send(request, stream=True)
+    try:
+        received = bytearray()
+        async for chunk in response.aiter_bytes():
+            received.extend(chunk)
+            if len(received) > MAX_ANSWER_BYTES:
+                return response, None
+        return response, bytes(received)
+    finally:
+        await response.aclose()
+
+
 def lint_findings(twiml: str, kind: str) -> list[dict[str, Any]]:
     """The TwiML linter's findings on an answer, read as voice or messaging TwiML."""
     from skill.core.twiml_lint import lint
@@ -249,7 +296,7 @@ async def probe(services: Services, *, url: str, kind: str) -> dict[str, Any]:
     """
     from skill.errors import ConfigError
 
-    await _check_destination(services, url)
+    parts, address = await _check_destination(services, url)
     params = _probe_params(services, kind)
     token = services.webhook_tokens(services.twilio.account_sid)
     if not token:
@@ -260,11 +307,18 @@ async def probe(services: Services, *, url: str, kind: str) -> dict[str, Any]:
         )
     signature = compute_signature(token, url, params)
     form = [(name, value) for name, values in params.items() for value in values]
-    headers = {"X-Twilio-Signature": signature, "User-Agent": "TwilioProxy/1.1 (twilio-skill probe)"}
+    # identity: ask for the answer uncompressed, so the bytes read are the bytes counted against the cap.
+    headers = {
+        "X-Twilio-Signature": signature,
+        "User-Agent": "TwilioProxy/1.1 (twilio-skill probe)",
+        "Accept-Encoding": "identity",
+    }
+    target, headers["Host"], server_name = pinned_target(parts, address)
     started = time.perf_counter()
     try:
-        async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_SECONDS, follow_redirects=False) as client:
-            response = await client.post(url, data=dict(form), headers=headers)
+        # trust_env=False: no proxy from the environment, which would look the name up again itself.
+        async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False) as client:
+            response, content = await _post_bounded(client, target, dict(form), headers, server_name)
     except httpx.HTTPError as exc:
         return {
             "url": url,
@@ -273,7 +327,7 @@ async def probe(services: Services, *, url: str, kind: str) -> dict[str, Any]:
             "status": None,
             "latency_ms": round((time.perf_counter() - started) * 1000, 1),
             "content_type": None,
-            "problem": f"{type(exc).__name__}: {exc}",
+            "problem": f"{type(exc).__name__}: {escape_text(exc, 300)}",
             "findings": [],
         }
     latency = round((time.perf_counter() - started) * 1000, 1)
@@ -283,10 +337,12 @@ async def probe(services: Services, *, url: str, kind: str) -> dict[str, Any]:
     media = (content_type or "").split(";")[0].strip().lower()
     if response.status_code >= 300:
         problem = f"HTTP {response.status_code}: Twilio logs error 11200 and the caller gets nothing."
-    elif response.content and media in ("text/xml", "application/xml"):
-        findings = lint_findings(response.text, kind)
-    elif response.content:
-        problem = f"Content-Type {content_type!r} is not TwiML (text/xml); Twilio logs error 12300."
+    elif content is None:
+        problem = f"The answer is longer than {MAX_ANSWER_BYTES} bytes; Twilio refuses TwiML that long (error 12300)."
+    elif content and media in ("text/xml", "application/xml"):
+        findings = lint_findings(content.decode(response.encoding or "utf-8", errors="replace"), kind)
+    elif content:
+        problem = f"Content-Type {quoted(content_type)} is not TwiML (text/xml); Twilio logs error 12300."
     return {
         "url": url,
         "kind": kind,

@@ -23,12 +23,14 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import anyio
 import httpx
 
 from skill.core.phones import bare_number
 from skill.core.segments import segment_count
+from skill.core.urls import pinned_target
 from skill.sandbox.calls import FINAL_STATUSES as CALL_FINAL_STATUSES
 from skill.sandbox.calls import Timeline
 from skill.sandbox.clock import rfc2822
@@ -306,13 +308,16 @@ class CallbackDispatcher:
             return made
 
     def _client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=self.transport, timeout=SEND_TIMEOUT_SECONDS, follow_redirects=False)
+        # trust_env=False: a proxy from the environment would look the checked name up again itself.
+        return httpx.AsyncClient(
+            transport=self.transport, timeout=SEND_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
+        )
 
     async def _post(self, client: httpx.AsyncClient, callback: PendingCallback, duplicate: bool = False) -> Delivery:
         if not duplicate:
             callback.attempts += 1
         try:
-            await self.targets.check(callback.url)
+            address = await self.targets.check(callback.url)
         except CallbackRefused as exc:
             return Delivery(callback.key, callback.url, None, callback.attempts, duplicate, str(exc), refused=True)
         token = self.sandbox.state.auth_token(callback.account_sid) or ""
@@ -322,7 +327,7 @@ class CallbackDispatcher:
             "User-Agent": USER_AGENT,
         }
         try:
-            response = await client.post(callback.url, data=callback.params, headers=headers)
+            response = await client.send(_pinned_post(client, callback.url, address, callback.params, headers))
         except httpx.HTTPError as exc:
             return Delivery(callback.key, callback.url, None, callback.attempts, duplicate, type(exc).__name__)
         return Delivery(callback.key, callback.url, response.status_code, callback.attempts, duplicate)
@@ -351,7 +356,7 @@ class CallbackDispatcher:
         target = url or number.get("sms_url") or ""
         if not target:
             raise LookupError(f"{wanted} has no sms_url; configure one or pass a URL")
-        await self.targets.check(target)
+        address = await self.targets.check(target)
         sid = state.new_sid("SM")
         params = {
             "AccountSid": number["account_sid"],
@@ -375,10 +380,23 @@ class CallbackDispatcher:
         started = time.monotonic()
         try:
             async with self._client() as client:
-                response = await client.post(target, data=params, headers=headers)
+                response = await client.send(_pinned_post(client, target, address, params, headers))
         except httpx.HTTPError as exc:
             return InboundResult(sid, target, None, "", type(exc).__name__, _elapsed_ms(started))
         return InboundResult(sid, target, response.status_code, response.text, None, _elapsed_ms(started))
+
+
+def _pinned_post(
+    client: httpx.AsyncClient, url: str, address: str | None, params: dict[str, str], headers: dict[str, str]
+) -> httpx.Request:
+    """A POST to url that connects to the address the targets check admitted, so a name that answers
+    differently on a second lookup cannot lead the sandbox elsewhere (None: a host the operator named)."""
+    if address is None:
+        return client.build_request("POST", url, data=params, headers=headers)
+    target, host_header, server_name = pinned_target(urlsplit(url), address)
+    return client.build_request(
+        "POST", target, data=params, headers={**headers, "Host": host_header}, extensions={"sni_hostname": server_name}
+    )
 
 
 def _elapsed_ms(started: float) -> int:

@@ -61,19 +61,28 @@ class CallbackTargets:
         plain = _plain(address)
         return plain.is_loopback or (self.allow_global and plain.is_global)
 
-    async def check(self, url: str) -> None:
-        """Raises:
-        CallbackRefused: the URL is not http(s), its host is not allowed, or it did not resolve in time.
+    async def check(self, url: str) -> str | None:
+        """The checked address to post to (the caller connects to it rather than looking the name up
+        again), or None for a host the operator named, which is reached by name.
+
+        Raises:
+            CallbackRefused: the URL is not http(s), its host is not allowed, or it did not resolve in time.
         """
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
+        try:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise CallbackRefused(f"{url!r} is not a URL that can be read") from None
         if parts.scheme not in ("http", "https") or not host:
             raise CallbackRefused(f"{url!r} is not an http(s) URL")
         if host in self.hosts:
-            return
-        for address in await self._addresses(host, parts.port or (443 if parts.scheme == "https" else 80)):
+            return None
+        addresses = await self._addresses(host, port)
+        for address in addresses:
             if not self.admits(address):
                 raise CallbackRefused(f"{host} resolves to {address}, which the sandbox does not post to")
+        return str(_plain(addresses[0]))
 
     async def _addresses(self, host: str, port: int) -> list[Address]:
         try:
@@ -83,7 +92,7 @@ class CallbackTargets:
         with anyio.move_on_after(self.resolve_timeout) as scope:
             try:
                 found = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            except OSError as exc:
+            except (OSError, UnicodeError) as exc:  # UnicodeError: a name IDNA cannot encode
                 raise CallbackRefused(f"{host} does not resolve ({exc.__class__.__name__})") from None
         if scope.cancelled_caught:
             raise CallbackRefused(f"{host} did not resolve within {self.resolve_timeout:g} s")

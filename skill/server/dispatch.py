@@ -18,6 +18,7 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, ValidationError
 
 from skill.core.context import Services
+from skill.core.display import describe_values, quote_values
 from skill.errors import ApprovalRequired, InputError, SkillError, UpstreamError
 from skill.policy.gate import GatedCall, Verdict
 from skill.policy.tiers import Tier
@@ -135,7 +136,9 @@ def gated_call(
     inspect = spec.inspect
 
     def summarize() -> str:
-        text = spec.summary(shown) if spec.summary else f"{spec.title} with {canonical_json(shown)}"
+        # Summaries see every agent string quoted and escaped, so none can paint or forge a line.
+        quoted_args = quote_values(shown)
+        text = spec.summary(quoted_args) if spec.summary else f"{spec.title} with {describe_values(quoted_args)}"
         return str(redact(text))
 
     async def inspected() -> Impact | None:

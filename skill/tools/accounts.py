@@ -8,6 +8,7 @@ from pydantic import Field
 
 from skill.core import accounts as core
 from skill.core.context import Services
+from skill.core.display import quoted
 from skill.policy.tiers import Tier
 from skill.results import Model, ToolResult
 from skill.server.registry import ToolSpec
@@ -78,9 +79,12 @@ async def subaccount_set_status(services: Services, args: SubaccountSetStatusInp
     return SubaccountOutput(account=Account(**await core.set_subaccount_status(services, args.sid, args.status)))
 
 
+# Summaries get every value quoted (see skill.core.display.quote_values): status arrives as '"closed"'.
+STATUS_VERBS = {quoted("closed"): "Permanently close", quoted("suspended"): "Suspend", quoted("active"): "Reactivate"}
+
+
 def _status_summary(args: dict[str, Any]) -> str:
-    verb = {"closed": "Permanently close", "suspended": "Suspend", "active": "Reactivate"}[args["status"]]
-    return f"{verb} subaccount {args['sid']}."
+    return f"{STATUS_VERBS[args['status']]} subaccount {args['sid']}."
 
 
 TOOLS: tuple[ToolSpec, ...] = (
@@ -113,7 +117,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         input=SubaccountCreateInput,
         output=SubaccountOutput,
         handler=subaccount_create,
-        summary=lambda a: f"Create subaccount '{a['friendly_name']}'.",
+        summary=lambda a: f"Create subaccount {a['friendly_name']}.",
     ),
     ToolSpec(
         name="subaccount_set_status",

@@ -127,7 +127,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         output=ApiKeyCreateOutput,
         handler=apikey_create,
         precheck=check_apikey_create,
-        summary=lambda a: f"Create API key '{a['friendly_name']}'; its secret goes to the local secret sink.",
+        summary=lambda a: f"Create API key {a['friendly_name']}; its secret goes to the local secret sink.",
     ),
     ToolSpec(
         name="apikey_revoke",

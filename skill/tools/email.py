@@ -9,6 +9,7 @@ from pydantic import Field, StringConstraints
 
 from skill.core import email as core
 from skill.core.context import Services
+from skill.core.display import quoted
 from skill.policy.tiers import Tier
 from skill.results import Model, ToolResult
 from skill.server.registry import ToolSpec
@@ -170,12 +171,12 @@ async def email_suppression_remove(
 
 def _send_summary(args: dict[str, Any]) -> str:
     count = sum(len(args.get(key) or []) for key in ("to", "cc", "bcc"))
-    what = f"template {args['template_id']}" if args.get("template_id") else f"subject {args.get('subject')!r}"
+    what = f"template {args['template_id']}" if args.get("template_id") else f"subject {args.get('subject')}"
     return f"Email {count} recipient(s) from {args.get('from')} with {what}."
 
 
 def _remove_summary(args: dict[str, Any]) -> str:
-    if args["kind"] in core.CONSENT_KINDS:
+    if args["kind"] in {quoted(kind) for kind in core.CONSENT_KINDS}:
         return (
             f"Remove {args['email']} from SendGrid's {args['kind']}: re-enables email to someone who "
             "complained or unsubscribed."

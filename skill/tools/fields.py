@@ -8,14 +8,16 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
 
+from skill.core.urls import MAX_URL_LENGTH
+
 AccountSid = Annotated[
     str, StringConstraints(pattern=r"^AC[0-9a-fA-F]{32}$", max_length=34), Field(description="Account SID (AC...).")
 ]
 Limit = Annotated[int, Field(ge=1, le=1000, description="Most records to return.")]
 # A phone number or channel address as given; the core normalises it (it knows the default region).
 Phone = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-# A URL Twilio fetches or posts to; the core checks it further where it matters.
-HttpUrl = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)]
+# A URL Twilio fetches or posts to; the core checks it further (skill.core.urls.check_twilio_url).
+HttpUrl = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=MAX_URL_LENGTH)]
 MessageSid = Annotated[
     str,
     StringConstraints(pattern=r"^(SM|MM)[0-9a-fA-F]{32}$", max_length=34),

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from skill.core import ivr
 from skill.core.context import Services
+from skill.core.display import quoted
 from skill.core.urls import split_url
 from skill.errors import InputError
 from skill.policy.tiers import Tier
@@ -34,24 +35,40 @@ class IvrDeployOutput(ToolResult):
     warnings: list[str] = Field(description="Problems that do not stop the menu, e.g. unreachable nodes.")
 
 
-def deploy_menu(services: Services, args: IvrDeployInput) -> IvrDeployOutput:
-    """Validate, build and store a menu for the receiver.
+def check_menu(services: Services, args: IvrDeployInput) -> tuple[ivr.Menu, ivr.MenuPlan]:
+    """The menu under its deployed name and its plan; run before the gate too, so a menu that could
+    never be served waits for no operator.
 
     Raises:
         InputError: input.invalid_menu (see ivr.build_ivr) or input.ivr_base_url.
     """
     menu = args.menu.model_copy(update={"name": args.name})
+    plan = ivr.build_ivr(menu, services.settings.default_region)
     path = split_url(menu.base_url, field="base_url").path.rstrip("/")
     if not path.endswith(SERVED_PATH):
         raise InputError(
-            f"base_url {menu.base_url!r} is not where the receiver serves menus: its path must end in {SERVED_PATH}.",
+            f"base_url {quoted(menu.base_url)} is not where the receiver serves menus: its path must end in "
+            f"{SERVED_PATH}.",
             code="input.ivr_base_url",
             remediation=[
                 f"Use the receiver's public URL plus {SERVED_PATH}, e.g. https://hooks.example.com{SERVED_PATH}.",
                 f"Behind `twilio-skill serve --transport http` the path is /webhooks{SERVED_PATH}.",
             ],
         )
-    plan = ivr.build_ivr(menu, services.settings.default_region)
+    return menu, plan
+
+
+def check_ivr_deploy(services: Services, args: IvrDeployInput) -> None:
+    check_menu(services, args)
+
+
+def deploy_menu(services: Services, args: IvrDeployInput) -> IvrDeployOutput:
+    """Validate, build and store a menu for the receiver.
+
+    Raises:
+        InputError: see check_menu.
+    """
+    menu, plan = check_menu(services, args)
     replaced = services.stores.ivr_menus.save(menu.name, menu.model_dump(mode="json"), args.max_invalid)
     return IvrDeployOutput(
         name=menu.name,
@@ -81,6 +98,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         handler=ivr_deploy,
         idempotent=True,
         open_world=False,
-        summary=lambda a: f"Deploy IVR menu {a.get('name')!r} for the webhook receiver.",
+        summary=lambda a: f"Deploy IVR menu {a.get('name')} for the webhook receiver.",
+        precheck=check_ivr_deploy,
     ),
 )

@@ -8,6 +8,7 @@ from pydantic import Field, StringConstraints
 
 from skill.core import lookup as core
 from skill.core.context import Services
+from skill.core.display import quoted
 from skill.policy.tiers import Tier
 from skill.results import Model, ToolResult
 from skill.server.registry import ToolSpec
@@ -62,7 +63,7 @@ async def number_lookup(services: Services, args: NumberLookupInput) -> NumberLo
 
 
 def _lookup_summary(args: dict[str, Any]) -> str:
-    fields = ", ".join(args.get("fields") or ["line_type_intelligence"])
+    fields = ", ".join(args.get("fields") or [quoted("line_type_intelligence")])
     return f"Look up {fields} for {args['phone']} (billed per lookup)."
 
 

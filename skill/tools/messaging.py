@@ -76,6 +76,7 @@ def check_message_send(services: Services, args: MessageSendInput) -> None:
         messaging_service_sid=args.messaging_service_sid,
         media_urls=list(args.media_urls or []),
         send_at=args.send_at,
+        status_callback=args.status_callback,
     )
 
 
@@ -180,8 +181,10 @@ async def optout_remove(services: Services, args: OptoutPhoneInput) -> OptoutCha
 
 def _send_summary(args: dict[str, Any]) -> str:
     sender = args.get("from") or args.get("messaging_service_sid")
-    size = len(args.get("body") or "")
-    return f"Send a {size}-character message to {args.get('to')} from {sender}."
+    media = len(args.get("media_urls") or [])
+    attached = f" with {media} media file(s)" if media else ""
+    text = f": {args['body']}" if args.get("body") else ""
+    return f"Send a message to {args.get('to')} from {sender}{attached}{text}."
 
 
 TOOLS: tuple[ToolSpec, ...] = (

@@ -223,7 +223,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         output=ServiceResult,
         handler=messaging_service_create,
         precheck=check_service_create,
-        summary=lambda a: f"Create Messaging Service '{a['friendly_name']}'.",
+        summary=lambda a: f"Create Messaging Service {a['friendly_name']}.",
     ),
     ToolSpec(
         name="messaging_service_update",

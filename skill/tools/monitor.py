@@ -9,6 +9,7 @@ from pydantic import Field
 from skill.core import monitor as alerts_core
 from skill.core import usage as usage_core
 from skill.core.context import Services
+from skill.core.display import quoted
 from skill.policy.tiers import Tier
 from skill.results import ErrorBrief, Model, ToolResult
 from skill.server.registry import ToolSpec
@@ -211,8 +212,8 @@ def _precheck_trigger(services: Services, args: UsageTriggerCreateInput) -> None
 
 def _trigger_summary(args: dict[str, Any]) -> str:
     return (
-        f"Create a {args.get('recurring', 'monthly')} usage trigger on {args['usage_category']} "
-        f"({args.get('trigger_by', 'usage')} >= {args['trigger_value']}) calling {args['callback_url']}."
+        f"Create a {args.get('recurring', quoted('monthly'))} usage trigger on {args['usage_category']} "
+        f"({args.get('trigger_by', quoted('usage'))} >= {args['trigger_value']}) calling {args['callback_url']}."
     )
 
 

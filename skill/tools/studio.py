@@ -8,6 +8,7 @@ from pydantic import Field, StringConstraints
 
 from skill.core import studio as core
 from skill.core.context import Services
+from skill.core.display import quoted
 from skill.policy.tiers import Tier
 from skill.results import Model, ToolResult
 from skill.server.registry import ToolSpec
@@ -71,29 +72,16 @@ async def studio_flows_list(services: Services, args: StudioFlowsListInput) -> S
 class StudioFlowExportInput(Model):
     sid: FlowSid
     revision: int | None = Field(default=None, ge=1, description="Revision to export; default: the latest.")
-    path: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=1000,
-        description="Also write the JSON to this new file, in the working dir or <home>/exports.",
-    )
-    overwrite: bool = Field(default=False, description="Replace the file at path if it exists.")
+    save: bool = Field(default=False, description="Also save the JSON to a new file in <home>/exports.")
 
 
 class StudioFlowExportOutput(ToolResult, Flow):
     definition: dict[str, Any] | None = Field(default=None, description="The flow definition (states, transitions).")
-    path: str | None = Field(default=None, description="File written, if any.")
-
-
-def check_flow_export(services: Services, args: StudioFlowExportInput) -> None:
-    if args.path:
-        core.export_target(services, args.path, overwrite=args.overwrite)
+    path: str | None = Field(default=None, description="File written (named by the server), when save was set.")
 
 
 async def studio_flow_export(services: Services, args: StudioFlowExportInput) -> StudioFlowExportOutput:
-    exported = await core.export_flow(
-        services, sid=args.sid, revision=args.revision, path=args.path, overwrite=args.overwrite
-    )
+    exported = await core.export_flow(services, sid=args.sid, revision=args.revision, save=args.save)
     return StudioFlowExportOutput.model_validate(exported)
 
 
@@ -203,14 +191,14 @@ async def studio_execution_stop(services: Services, args: StudioExecutionInput) 
 
 
 def _export_summary(args: dict[str, Any]) -> str:
-    written = f" to {args['path']}" if args.get("path") else ""
-    replacing = " (replacing the file if it exists)" if args.get("overwrite") else ""
-    return f"Export the definition of flow {args['sid']}{written}{replacing}."
+    revision = f" (revision {args['revision']})" if args.get("revision") else ""
+    saved = " to a new file in the exports folder" if args.get("save") else ""
+    return f"Export the definition of flow {args['sid']}{revision}{saved}."
 
 
 def _deploy_summary(args: dict[str, Any]) -> str:
-    target = f"flow {args['sid']}" if args.get("sid") else f"new flow '{args.get('friendly_name')}'"
-    if args.get("status") == "published":
+    target = f"flow {args['sid']}" if args.get("sid") else f"new flow {args.get('friendly_name')}"
+    if args.get("status") == quoted("published"):
         return f"Publish a new revision of {target}: live traffic will run it from now on."
     return f"Save a draft revision of {target}."
 
@@ -229,14 +217,12 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="studio_flow_export",
         title="Export Studio flow",
-        description="A flow's definition as JSON, optionally saved to a new file (working directory or "
-        "<home>/exports).",
+        description="A flow's definition as JSON, optionally also saved to a new file in <home>/exports.",
         toolset="studio",
         tier=Tier.WRITE,
         input=StudioFlowExportInput,
         output=StudioFlowExportOutput,
         handler=studio_flow_export,
-        precheck=check_flow_export,
         summary=_export_summary,
     ),
     ToolSpec(

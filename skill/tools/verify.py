@@ -8,6 +8,7 @@ from pydantic import Field, StringConstraints
 
 from skill.core import verify as core
 from skill.core.context import Services
+from skill.core.display import quoted
 from skill.policy.tiers import Tier
 from skill.results import Model, ToolResult
 from skill.server.registry import ToolSpec
@@ -123,7 +124,7 @@ async def verification_check(services: Services, args: VerificationCheckInput) -
 
 
 def _start_summary(args: dict[str, Any]) -> str:
-    return f"Send a verification code by {args.get('channel', 'sms')} to {args.get('to')}."
+    return f"Send a verification code by {args.get('channel', quoted('sms'))} to {args.get('to')}."
 
 
 def _check_summary(args: dict[str, Any]) -> str:
@@ -155,7 +156,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         input=VerifyServiceCreateInput,
         output=VerifyServiceOutput,
         handler=verify_service_create,
-        summary=lambda a: f"Create Verify service '{a['friendly_name']}'.",
+        summary=lambda a: f"Create Verify service {a['friendly_name']}.",
     ),
     ToolSpec(
         name="verification_start",

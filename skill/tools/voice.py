@@ -78,7 +78,9 @@ async def call_create(services: Services, args: CallCreateInput) -> CallOutput:
 
 
 def check_call_create(services: Services, args: CallCreateInput) -> None:
-    core.check_call(services, to=args.to, from_=args.from_, url=args.url, twiml=args.twiml)
+    core.check_call(
+        services, to=args.to, from_=args.from_, url=args.url, twiml=args.twiml, status_callback=args.status_callback
+    )
 
 
 class CallGetInput(Model):

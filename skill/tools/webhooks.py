@@ -9,7 +9,9 @@ from pydantic import Field
 
 from skill.core import webhooks as core
 from skill.core.context import Services
+from skill.core.display import quoted
 from skill.core.twiml_checks import Finding
+from skill.core.urls import MAX_URL_LENGTH
 from skill.errors import InputError
 from skill.policy.tiers import Tier
 from skill.records.messages import MessageReport
@@ -73,7 +75,9 @@ async def message_timeline(services: Services, args: MessageTimelineInput) -> Me
 
 
 class SignatureCheckInput(Model):
-    url: str = Field(min_length=8, description="The full URL Twilio called, with its query string.")
+    url: str = Field(
+        min_length=8, max_length=MAX_URL_LENGTH, description="The full URL Twilio called, with its query string."
+    )
     params: dict[str, str] | None = Field(default=None, description="Form parameters received (form posts).")
     body: str | None = Field(default=None, description="Raw body (JSON posts signed with bodySHA256).")
     signature: str = Field(min_length=1, description="The X-Twilio-Signature header value.")
@@ -103,7 +107,9 @@ async def webhook_signature_check(services: Services, args: SignatureCheckInput)
 
 
 class ProbeInput(Model):
-    url: str = Field(min_length=8, description="Webhook URL to call, as configured on a number.")
+    url: str = Field(
+        min_length=8, max_length=MAX_URL_LENGTH, description="Webhook URL to call, as configured on a number."
+    )
     kind: Literal["sms", "voice"] = Field(default="sms", description="Incoming-message or incoming-call request.")
 
 
@@ -119,7 +125,7 @@ class ProbeOutput(ToolResult):
 
 
 def check_webhook_probe(services: Services, args: ProbeInput) -> None:
-    core.check_probe_url(args.url)
+    core.check_probe_url(services, args.url)
 
 
 async def webhook_probe(services: Services, args: ProbeInput) -> ProbeOutput:
@@ -170,6 +176,6 @@ TOOLS: tuple[ToolSpec, ...] = (
         output=ProbeOutput,
         handler=webhook_probe,
         precheck=check_webhook_probe,
-        summary=lambda a: f"Send a signed test {a.get('kind', 'sms')} webhook request to {a['url']}.",
+        summary=lambda a: f"Send a signed test {a.get('kind', quoted('sms'))} webhook request to {a['url']}.",
     ),
 )

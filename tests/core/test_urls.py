@@ -2,7 +2,20 @@ from __future__ import annotations
 
 import pytest
 
-from skill.core.urls import check_webhook_url, is_local_host, public_address, split_url, try_split, webhook_warnings
+from skill.core.urls import (
+    MAX_URL_LENGTH,
+    address_literal,
+    check_fetch_url,
+    check_twilio_url,
+    check_webhook_url,
+    is_local_host,
+    pinned_target,
+    public_address,
+    split_url,
+    try_split,
+    url_problem,
+    webhook_warnings,
+)
 from skill.errors import InputError
 
 
@@ -78,3 +91,78 @@ def test_loopback_is_allowed_only_when_asked_and_public_addresses_always() -> No
     assert not public_address("::1", allow_loopback=False)
     assert public_address("93.184.216.34", allow_loopback=False)
     assert public_address("2606:2800:220:1:248:1893:25c8:1946", allow_loopback=False)
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("https://e.com/" + "a" * MAX_URL_LENGTH, "characters long"),
+        ("https://e.com/\x1b[2J", "\\x1b"),
+        ("https://e.com/a b", '" "'),
+        ("https://e.com/\u202e", "\\u202e"),
+        ("https://e\u200bxample.com/", "\\u200b"),
+        ("ftp://e.com/x", "absolute http(s)"),
+        ("https:///x", "absolute http(s)"),
+        ("https://[x/", "cannot be read"),
+    ],
+)
+def test_url_problem_names_why_a_url_is_refused(url: str, reason: str) -> None:
+    problem = url_problem(url)
+    assert problem is not None and reason in problem
+    with pytest.raises(InputError) as refused:
+        check_twilio_url(url, field="status_callback")
+    assert refused.value.code == "input.invalid_url" and "status_callback" in refused.value.message
+    assert "\x1b" not in refused.value.message and "\u202e" not in refused.value.message
+
+
+def test_ordinary_urls_pass_with_queries_ports_and_encoded_characters() -> None:
+    for url in ("https://e.com/a?b=1&c=%20d", "http://127.0.0.1:8080/x", "https://[2001:db8::1]/x", "HTTPS://E.COM/"):
+        assert url_problem(url) is None, url
+
+
+def test_webhook_urls_get_the_same_checks_as_every_url_handed_to_twilio() -> None:
+    with pytest.raises(InputError) as refused:
+        check_webhook_url("https://e.com/\x1b[2J", field="sms_url", mode="sandbox")
+    assert refused.value.code == "input.invalid_url"
+
+
+def test_a_url_the_server_fetches_may_not_carry_credentials() -> None:
+    for url in ("https://u:p@e.com/", "https://u@e.com/", "https://:p@e.com/"):
+        with pytest.raises(InputError) as refused:
+            check_fetch_url(url)
+        assert refused.value.code == "input.url_credentials", url
+    assert check_fetch_url("https://e.com/x").hostname == "e.com"
+
+
+@pytest.mark.parametrize(
+    ("host", "address"),
+    [
+        ("10.0.0.1", "10.0.0.1"),
+        ("167772161", "10.0.0.1"),
+        ("012.0.0.1", "10.0.0.1"),
+        ("0xa.0.0.1", "10.0.0.1"),
+        ("10.1", "10.0.0.1"),
+        ("::ffff:a00:1", "::ffff:a00:1"),
+        ("example.com", None),
+        ("1.2.3.4.example", None),
+        (None, None),
+    ],
+)
+def test_address_literal_reads_every_spelling_the_resolver_reads_as_an_address(
+    host: str | None, address: str | None
+) -> None:
+    assert address_literal(host) == address
+
+
+def test_a_pinned_target_connects_to_the_checked_address_and_keeps_the_name_for_host_and_tls() -> None:
+    parts = check_fetch_url("https://hooks.example.com:8443/sms?a=1")
+    assert pinned_target(parts, "93.184.216.34") == (
+        "https://93.184.216.34:8443/sms?a=1",
+        "hooks.example.com:8443",
+        "hooks.example.com",
+    )
+    assert pinned_target(check_fetch_url("http://e.com/x"), "2001:db8::1") == (
+        "http://[2001:db8::1]/x",
+        "e.com",
+        "e.com",
+    )

@@ -134,3 +134,11 @@ async def test_a_status_callback_to_a_private_address_is_dropped_without_retries
     assert all(d.refused for d in later)
     assert [d.key for d in later] == [f"{sent.data['sid']}:delivered"]
     assert sandbox.callbacks.pending == [] and catcher.posts == []
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[bad/hook", "http://e.com:99999/x", "http://x\u202eevil.example/hook", "http://a..b\x1b.example/"]
+)
+async def test_a_url_that_cannot_be_read_or_encoded_is_refused_not_a_crash(url: str) -> None:
+    with pytest.raises(CallbackRefused):
+        await CallbackTargets(allow_global=True).check(url)

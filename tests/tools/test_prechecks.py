@@ -61,7 +61,7 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("messaging_service_update", {"sid": MESSAGING_SERVICE}, "input.nothing_to_change"),
     ("studio_flow_deploy", {"sid": FLOW, "definition": BROKEN_FLOW}, "input.invalid_flow_definition"),
     ("studio_flow_deploy", {"definition": BROKEN_FLOW, "status": "published"}, "input.flow_target_required"),
-    ("studio_flow_export", {"sid": FLOW, "path": "state.db"}, "input.path_refused"),
+    ("studio_flow_export", {"sid": FLOW, "path": "state.db"}, "input.invalid"),
     ("studio_execution_start", {"flow_sid": FLOW, "to": "12", "from": "+15005550006"}, "input.invalid_phone"),
     ("studio_execution_start", {"flow_sid": FLOW, "to": "+14155550100", "from": "nope!"}, "input.invalid_phone"),
     ("verification_start", {"service_sid": VERIFY_SERVICE, "to": "12"}, "input.invalid_phone"),
@@ -108,7 +108,9 @@ async def test_a_call_that_passes_the_checks_still_waits_for_the_operator(gated:
     client, services = gated
     waiting = await call(client, "number_configure", {"sid": NUMBER, "sms_url": "https://example.com/sms"})
     assert waiting.error["code"] == "policy.approval_required"
-    assert waiting.error["approval"]["summary"] == f"Change phone number {NUMBER}: sms_url=https://example.com/sms."
+    assert waiting.error["approval"]["summary"] == (
+        f'Change phone number "{NUMBER}": sms_url="https://example.com/sms".'
+    )
     done = await call(
         client,
         "number_configure",
@@ -125,7 +127,9 @@ async def test_a_verification_check_summary_never_shows_the_code(gated: tuple[Cl
     )
     summary = waiting.error["approval"]["summary"]
     # The number is masked like every phone number in a summary; the code never appears at all.
-    assert summary == f"Check a code against the verification sent to +1415***0100 (Verify service {VERIFY_SERVICE})."
+    assert (
+        summary == f'Check a code against the verification sent to "+1415***0100" (Verify service "{VERIFY_SERVICE}").'
+    )
     (stored,) = services.stores.approvals.list()
     assert "918273" not in stored.summary and "918273" not in stored.args_json
 
@@ -134,7 +138,7 @@ async def test_an_api_key_creation_is_summarised_for_the_operator(gated: tuple[C
     client, _ = gated
     waiting = await call(client, "apikey_create", {"friendly_name": "ci-deploy"})
     assert waiting.error["approval"]["summary"] == (
-        "Create API key 'ci-deploy'; its secret goes to the local secret sink."
+        'Create API key "ci-deploy"; its secret goes to the local secret sink.'
     )
 
 

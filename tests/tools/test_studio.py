@@ -58,73 +58,26 @@ async def test_export_returns_the_latest_definition_or_an_earlier_revision(clien
     assert second.data["definition"]["description"] == "Appointment reminder"
 
 
-async def test_export_writes_the_definition_to_a_file_in_the_working_directory_or_the_home(
-    client: Client, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+async def test_export_with_save_writes_a_new_file_in_the_exports_folder_named_by_the_server(
+    client: Client, settings: Settings
 ) -> None:
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    exported = await call(client, "studio_flow_export", {"sid": SURVEY, "path": "flows/survey.json"})
-    assert not exported.is_error, exported
-    written = work / "flows" / "survey.json"
-    assert exported.data["path"] == str(written.resolve())
-    assert json.loads(written.read_text()) == exported.data["definition"]
-    in_home = await call(
-        client, "studio_flow_export", {"sid": SURVEY, "path": str(settings.home / "exports" / "survey.json")}
-    )
-    assert json.loads(Path(in_home.data["path"]).read_text()) == exported.data["definition"]
-    assert sorted(p.name for p in (work / "flows").iterdir()) == ["survey.json"]  # no temporary file left
+    first = await call(client, "studio_flow_export", {"sid": SURVEY, "save": True})
+    assert not first.is_error, first
+    written = Path(first.data["path"])
+    assert written.parent == settings.home / "exports"
+    assert written.name.startswith(f"{SURVEY}-r1-") and written.suffix == ".json"
+    assert json.loads(written.read_text()) == first.data["definition"]
+    assert written.stat().st_mode & 0o777 == 0o600
+    assert written.parent.stat().st_mode & 0o777 == 0o700
+    again = await call(client, "studio_flow_export", {"sid": SURVEY, "save": True})
+    assert again.data["path"] != first.data["path"]  # a second export never replaces the first
+    assert len(list(written.parent.iterdir())) == 2
 
 
-async def test_export_refuses_paths_outside_the_working_directory_and_the_home(
-    client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    (work / "escape").symlink_to(outside)
-    for path in ("../outside/a.json", str(outside / "b.json"), "escape/c.json", "."):
-        refused = await call(client, "studio_flow_export", {"sid": SURVEY, "path": path})
-        assert refused.error["code"] == "input.path_not_allowed", path
-    assert list(outside.iterdir()) == []
-
-
-async def test_export_never_replaces_a_file_unless_asked_to(
-    client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    kept = tmp_path / "survey.json"
-    kept.write_text("mine\n")
-    refused = await call(client, "studio_flow_export", {"sid": SURVEY, "path": "survey.json"})
-    assert refused.error["code"] == "input.path_exists"
-    assert kept.read_text() == "mine\n"
-    replaced = await call(client, "studio_flow_export", {"sid": SURVEY, "path": "survey.json", "overwrite": True})
-    assert not replaced.is_error, replaced
-    assert json.loads(kept.read_text()) == replaced.data["definition"]
-
-
-async def test_export_refuses_the_skills_own_files_and_the_home_outside_exports(
-    client: Client, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    for name in ("state.db", "state.db-wal", "sandbox.db", "Secrets.env", "http-token", "nested/state.db-shm"):
-        for path in (name, str(settings.home / "exports" / name)):
-            refused = await call(client, "studio_flow_export", {"sid": SURVEY, "path": path, "overwrite": True})
-            assert refused.error["code"] == "input.path_refused", path
-    (work / "innocent.json").symlink_to(work / "secrets.env")
-    via_link = await call(client, "studio_flow_export", {"sid": SURVEY, "path": "innocent.json", "overwrite": True})
-    assert via_link.error["code"] == "input.path_refused"
-    in_home = await call(client, "studio_flow_export", {"sid": SURVEY, "path": str(settings.home / "flow.json")})
-    assert in_home.error["code"] == "input.path_not_allowed"
-    with_nul = await call(client, "studio_flow_export", {"sid": SURVEY, "path": "flow\u0000.json"})
-    assert with_nul.error["code"] == "input.invalid_path"
-    too_long = await call(client, "studio_flow_export", {"sid": SURVEY, "path": "x" * 300 + ".json"})
-    assert too_long.error["code"] == "input.invalid_path"
-    assert sorted(p.name for p in work.iterdir()) == ["innocent.json"]
+async def test_export_without_save_writes_nothing(client: Client, settings: Settings) -> None:
+    inline = await call(client, "studio_flow_export", {"sid": SURVEY})
+    assert inline.data["definition"] and "path" not in inline.data
+    assert not (settings.home / "exports").exists()
 
 
 async def test_validate_accepts_a_good_definition_after_asking_twilio(client: Client) -> None:
