@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from skill.config import Settings
 from skill.core.approvals import ApprovalService
+from skill.core.pricing import PriceBook
 from skill.core.signing import TokenResolver
 from skill.policy.gate import Gate
 from skill.policy.policy import Policy
@@ -50,6 +51,8 @@ class Services:
             ttl_seconds=self.settings.approval_ttl_seconds,
             console_url=self.settings.console_url,
         )
+        # Price lists are kept per server: one Pricing request per country and list while they are fresh.
+        self.prices = PriceBook(self.twilio.pricing, self.clock, ttl_seconds=self.policy.pricing.cache_seconds)
         self.gate = Gate(
             policy=self.policy,
             approvals=self.approvals,
