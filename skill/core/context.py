@@ -16,10 +16,11 @@ from skill.config import Settings
 from skill.core.approvals import ApprovalService
 from skill.core.pricing import PriceBook
 from skill.core.signing import TokenResolver
-from skill.policy.gate import Gate
+from skill.policy.gate import Gate, GatedCall
 from skill.policy.policy import Policy
 from skill.ports.clock import Clock, SystemClock
 from skill.ports.stores import StorePorts
+from skill.records.pricing import Estimate
 
 if TYPE_CHECKING:
     from skill.gateways.sendgrid_gateway import SendGridGateway
@@ -59,7 +60,14 @@ class Services:
             send_counter=self.stores.send_counter,
             default_region=self.settings.default_region,
             trusted_webhook_hosts=self.settings.own_webhook_hosts(),
+            spend_counter=self.stores.spend,
+            estimate_spend=self._estimate_spend,
         )
+
+    async def _estimate_spend(self, call: GatedCall) -> Estimate:
+        from skill.core.spend import estimate_call
+
+        return await estimate_call(self, call.tool, call.args)
 
     @property
     def environment(self) -> str:

@@ -17,7 +17,9 @@ Built-in defaults, optionally overridden by a TOML file (TWILIO_SKILL_POLICY):
     verify_sends_per_hour = 5          # verification_start: most sends to one destination in an hour
     probe_any_url = false              # webhook_probe: also URLs no number of the account is configured with
     bulk_recipients = 100              # one send to more recipients than this is a bulk send: it needs approval
-    [pricing]                          # how prices are converted, and how SEND calls are estimated
+    spend_per_day = "25.00"            # estimated spend of SEND calls per UTC day, in the account's currency
+    spend_per_month = "300.00"         # the same per calendar month; unset: no cap
+    [pricing]                          # how SEND calls are estimated against the spend caps
     currency = "EUR"                   # the account's currency, instead of what Twilio reports
     rates = { "USD/EUR" = "0.92" }     # 1 USD = 0.92 EUR: converts published prices
     call_minutes = 5                   # call_create is estimated at this many minutes
@@ -126,8 +128,14 @@ class Policy:
     probe_any_url: bool = False
     bulk_recipients: int = 100
     webhook_allowed_hosts: tuple[str, ...] = ()
+    spend_per_day: Decimal | None = None  # in the account's currency; None: no cap
+    spend_per_month: Decimal | None = None
     pricing: PricingSettings = field(default_factory=PricingSettings)
     source: str = "built-in defaults"
+
+    @property
+    def spend_capped(self) -> bool:
+        return self.spend_per_day is not None or self.spend_per_month is not None
 
     def action_for(self, tool: str, tier: Tier, args: dict[str, Any]) -> tuple[Action, str]:
         for rule in self.rules:
@@ -165,6 +173,8 @@ class Policy:
                 "verify_sends_per_hour": self.verify_sends_per_hour,
                 "probe_any_url": self.probe_any_url,
                 "bulk_recipients": self.bulk_recipients,
+                "spend_per_day": str(self.spend_per_day) if self.spend_per_day is not None else None,
+                "spend_per_month": str(self.spend_per_month) if self.spend_per_month is not None else None,
             },
             "pricing": self.pricing.describe(),
             "webhooks": {"allowed_hosts": list(self.webhook_allowed_hosts)},
@@ -332,6 +342,8 @@ def load_policy(path: Path | None) -> Policy:
         probe_any_url=bool(limits.get("probe_any_url", False)),
         bulk_recipients=_limit(limits, "bulk_recipients", 100),
         webhook_allowed_hosts=_hosts(data.get("webhooks") or {}),
+        spend_per_day=_amount(limits, "spend_per_day", None, where="[limits].spend_per_day"),
+        spend_per_month=_amount(limits, "spend_per_month", None, where="[limits].spend_per_month"),
         pricing=_pricing(data.get("pricing") or {}),
         source=str(path),
     )
