@@ -12,7 +12,7 @@ from skill.stores.sqlite import Stores
 from tests.conftest import Called, call
 from tests.e2e.support import run_cli, stdio_server
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 TEST_TIMEOUT = 60
 
