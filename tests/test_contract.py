@@ -116,6 +116,7 @@ def test_every_recorded_exception_names_a_property_the_vendored_spec_has(
     assert prop in load_spec(spec_name)["components"]["schemas"][schema_name]["properties"]
 
 
+@pytest.mark.slow
 def test_every_response_of_every_vendored_operation_turns_into_a_valid_json_schema() -> None:
     checked = 0
     for spec_name, spec in openapi_specs().items():
