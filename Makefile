@@ -32,7 +32,7 @@ run: $(BIN)/.installed
 
 test: $(BIN)/.installed lint typecheck drift validate pytest
 
-# The tests in parallel (WORKERS=1 runs them in one process); the slowest are listed, then the suite time.
+# The tests on WORKERS processes (WORKERS=0: in this one); the slowest are listed, then the suite time.
 pytest: $(BIN)/.installed
 	$(BIN)/pytest -n $(WORKERS) --durations=10
 
