@@ -32,9 +32,11 @@ run: $(BIN)/.installed
 
 test: $(BIN)/.installed lint typecheck drift validate pytest
 
-# The tests on WORKERS processes (WORKERS=0: in this one); the slowest are listed, then the suite time.
+# The tests on WORKERS processes (WORKERS=0: in this one), then the slow ones (timed drills, spawned servers)
+# one at a time so no other test competes with them for the CPU; each pass lists its slowest tests and its time.
 pytest: $(BIN)/.installed
-	$(BIN)/pytest -n $(WORKERS) --durations=10
+	$(BIN)/pytest -n $(WORKERS) -m "not slow" --durations=10
+	$(BIN)/pytest -m slow --durations=5
 
 test-fast: $(BIN)/.installed
 	$(BIN)/pytest -n $(WORKERS) -m "not slow"
