@@ -11,10 +11,12 @@ from skill.core import phones
 from skill.core.call_documents import check_document
 from skill.core.context import Services
 from skill.core.display import quoted
+from skill.core.pricing import as_cost
+from skill.core.spend import estimate_call
 from skill.core.timeutil import as_utc
 from skill.core.urls import check_twilio_url
-from skill.errors import InputError, UpstreamError, twilio_docs_url
-from skill.records.approvals import Fact, Impact
+from skill.errors import InputError, SkillError, UpstreamError, twilio_docs_url
+from skill.records.approvals import Cost, Fact, Impact
 from skill.records.calls import Call, CallReport
 from skill.records.page import Page
 
@@ -70,7 +72,7 @@ def _instructions(url: str | None, twiml: str | None) -> Fact:
     return Fact(label="instructions", value=url if url is not None else f"inline TwiML ({len(twiml or '')} characters)")
 
 
-def describe_new_call(
+async def describe_new_call(
     services: Services,
     *,
     to: str,
@@ -80,7 +82,8 @@ def describe_new_call(
     record: bool | None = None,
     timeout: int | None = None,
 ) -> Impact:
-    """What placing a call would do, for an operator asked to approve it; nothing is requested.
+    """What placing a call would do, for an operator asked to approve it, with its estimated cost
+    when Twilio's prices give one; no call is placed.
 
     Raises:
         InputError: as check_call.
@@ -91,7 +94,11 @@ def describe_new_call(
         facts.append(Fact(label="recorded", value="yes"))
     if timeout:
         facts.append(Fact(label="rings for", value=f"{timeout} s"))
-    return Impact(resource=f"a call to {callee}", facts=facts, reversibility="costs money")
+    try:
+        cost: Cost | None = as_cost(await estimate_call(services, "call_create", {"to": callee}))
+    except SkillError:
+        cost = None  # no price listed or reachable: the operator is asked without one
+    return Impact(resource=f"a call to {callee}", facts=facts, cost=cost, reversibility="costs money")
 
 
 async def create_call(

@@ -73,7 +73,7 @@ def check_call_create(services: Services, args: CallCreateInput) -> None:
 
 
 async def inspect_call_create(services: Services, args: CallCreateInput) -> Impact:
-    return core.describe_new_call(
+    return await core.describe_new_call(
         services,
         to=args.to,
         from_=args.from_,

@@ -151,8 +151,26 @@ async def test_a_call_create_approval_names_the_callee_the_caller_id_and_the_cos
         "instructions": f"inline TwiML ({len(twiml)} characters)",
         "recorded": "yes",
     }
-    assert impact["reversibility"] == "costs money" and impact["cost"] is None
+    assert impact["reversibility"] == "costs money"
+    cost = impact["cost"]
+    assert (cost["amount"], cost["currency"], cost["estimate"]) == ("0.07", "USD", True)
+    assert "per minute x 5 minutes" in cost["basis"] and "call_minutes" in cost["basis"]
     assert [c for c in sandbox.state.calls.values() if c["twiml"]] == []
+
+
+async def test_a_call_create_approval_without_a_listed_price_is_still_asked_without_a_cost(
+    settings: Settings, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    policy = tmp_path / "anywhere.toml"
+    policy.write_text('[limits]\nallowed_countries = ["*"]\n\n[tools]\ncall_create = "approve"\n')
+    anywhere = settings.with_overrides(policy_path=policy)
+    services = build_services(anywhere, sandbox=sandbox)
+    async with Client(build_server(anywhere, services)) as client:
+        asked = await call(client, "call_create", {"to": "+81312345678", "from": CALLER, "url": "https://e.com/a"})
+    await services.aclose()
+    impact = asked.error["approval"]["impact"]
+    assert impact["resource"] == "a call to +81312345678" and impact["cost"] is None
+    assert impact["reversibility"] == "costs money"
 
 
 async def test_an_ivr_deploy_approval_says_whether_it_replaces_a_deployed_menu(
