@@ -1,6 +1,6 @@
 """The grammar of the JSON that twiml_build and the IVR tools take, and the parsing of it.
 
-    grammar(part)                  one verb or menu part: its fields and an example (all when None)
+    grammar(part)                  one verb or menu part: what it does, its fields and an example
     parse_verbs(text)              twiml_build's verbs (a JSON array) as checked verb models
     parse_menu(name, text)         ivr_build's and ivr_deploy's menu (a JSON object) as a checked Menu
 
