@@ -38,6 +38,8 @@ async def test_verify_routes_answer_with_the_published_schemas(
     verify = services.twilio.client().verify.v2.services
     paged = await verify.list_async(page_size=1, limit=5)
     assert len(paged) == 2
+    fetched = await verify(SERVICE).fetch_async()
+    assert fetched.friendly_name == "Sandbox login"
     with pytest.raises(TwilioRestException) as refused:
         await verify.create_async(friendly_name="Too long codes", code_length=12)
     assert refused.value.code == 60200
@@ -47,6 +49,7 @@ async def test_verify_routes_answer_with_the_published_schemas(
     assert routes == {
         ("GET", "/v2/Services"),
         ("POST", "/v2/Services"),
+        ("GET", "/v2/Services/{Sid}"),
         ("POST", "/v2/Services/{ServiceSid}/Verifications"),
         ("POST", "/v2/Services/{ServiceSid}/VerificationCheck"),
     }
