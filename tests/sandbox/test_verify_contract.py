@@ -32,7 +32,7 @@ async def test_verify_routes_answer_with_the_published_schemas(
     code = sandbox.state.verify_codes[0]["code"]
     await call(client, "verification_check", {"service_sid": SERVICE, "to": PHONE, "code": code})
     await call(client, "verification_check", {"service_sid": SERVICE, "to": PHONE, "code": code})  # 404 now
-    assert created.data["service"]["lookup_enabled"] is True
+    assert created.data["lookup_enabled"] is True
     # Paging and the sandbox's own refusals are not reached through a tool (its inputs are checked
     # first); drive them through the SDK the gateway uses.
     verify = services.twilio.client().verify.v2.services
