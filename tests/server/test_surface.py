@@ -27,8 +27,6 @@ PENDING: frozenset[str] = frozenset(
         "usage_trigger_delete", "account_audit", "call_create", "call_get", "calls_list", "call_update",
         "recordings_list", "recording_delete", "conferences_list", "twiml_build", "twiml_lint", "ivr_build",
         "ivr_deploy",
-        "studio_flows_list", "studio_flow_export", "studio_flow_validate", "studio_flow_deploy",
-        "studio_execution_start", "studio_executions_list", "studio_execution_get", "studio_execution_stop",
         "webhook_events_list", "message_timeline", "webhook_signature_check", "webhook_probe", "approval_status",
         "error_explain",
     }
