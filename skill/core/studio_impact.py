@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from skill.core.context import Services
+from skill.core.pricing import as_cost
+from skill.core.spend import estimate_call
 from skill.core.timeutil import upstream_now
-from skill.errors import InputError, UpstreamError
-from skill.records.approvals import Fact, Impact
+from skill.errors import InputError, SkillError, UpstreamError
+from skill.records.approvals import Cost, Fact, Impact
 from skill.records.studio import FlowRevision
 
 DAY = 86400
@@ -66,8 +68,16 @@ async def deploy_impact(services: Services, *, sid: str, friendly_name: str | No
     return Impact(resource=_flow_name(flow), facts=facts, blast_radius=[recent], reversibility="reversible")
 
 
-async def execution_impact(services: Services, *, flow_sid: str) -> Impact:
-    """Running a flow for one contact: which flow and which of its revisions runs.
+async def _estimated_cost(services: Services, to: str) -> Cost | None:
+    try:
+        return as_cost(await estimate_call(services, "studio_execution_start", {"to": to}))
+    except SkillError:
+        return None  # no price to show; the spend caps, when set, judge the cost on their own
+
+
+async def execution_impact(services: Services, *, flow_sid: str, to: str) -> Impact:
+    """Running a flow for one contact: which flow and which of its revisions runs, and its estimated
+    cost (one SMS segment to the contact).
 
     Raises:
         UpstreamError: twilio.20404 when there is no such flow.
@@ -86,5 +96,6 @@ async def execution_impact(services: Services, *, flow_sid: str) -> Impact:
     return Impact(
         resource=_flow_name(flow),
         facts=[Fact(label="runs revision", value=str(live.revision))],
+        cost=await _estimated_cost(services, to),
         reversibility="costs money",
     )

@@ -12,8 +12,10 @@ import re
 
 from skill.core import phones
 from skill.core.context import Services
-from skill.errors import InputError, PolicyError, UpstreamError
-from skill.records.approvals import Fact, Impact
+from skill.core.pricing import as_cost
+from skill.core.spend import estimate_call
+from skill.errors import InputError, PolicyError, SkillError, UpstreamError
+from skill.records.approvals import Cost, Fact, Impact
 from skill.records.page import Page
 from skill.records.verify import CodeCheck, Verification, VerifyService
 
@@ -157,7 +159,14 @@ def check_start(services: Services, *, to: str, channel: str) -> str:
     return address
 
 
-async def start_impact(services: Services, *, service_sid: str, channel: str) -> Impact:
+async def _estimated_cost(services: Services, *, to: str, channel: str) -> Cost | None:
+    try:
+        return as_cost(await estimate_call(services, "verification_start", {"to": to, "channel": channel}))
+    except SkillError:
+        return None  # no price to show; the spend caps, when set, judge the cost on their own
+
+
+async def start_impact(services: Services, *, service_sid: str, to: str, channel: str) -> Impact:
     """What a send waiting for an operator would do: which service sends, by what, at what cost.
 
     Raises:
@@ -165,6 +174,7 @@ async def start_impact(services: Services, *, service_sid: str, channel: str) ->
     """
     service = await services.twilio.verify.fetch_service(service_sid)
     return Impact(
+        cost=await _estimated_cost(services, to=to, channel=channel),
         resource=f"Verify service {service.friendly_name or '(unnamed)'} ({service.sid})",
         facts=[
             Fact(label="channel", value=channel),

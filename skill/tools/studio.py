@@ -116,7 +116,7 @@ def check_execution_start(services: Services, args: StudioExecutionStartInput) -
 
 
 async def inspect_execution_start(services: Services, args: StudioExecutionStartInput) -> Impact:
-    return await studio_impact.execution_impact(services, flow_sid=args.flow_sid)
+    return await studio_impact.execution_impact(services, flow_sid=args.flow_sid, to=args.to)
 
 
 async def studio_execution_start(services: Services, args: StudioExecutionStartInput) -> ExecutionOutput:

@@ -70,7 +70,7 @@ def check_verification_start(services: Services, args: VerificationStartInput) -
 
 
 async def inspect_verification_start(services: Services, args: VerificationStartInput) -> Impact:
-    return await core.start_impact(services, service_sid=args.service_sid, channel=args.channel)
+    return await core.start_impact(services, service_sid=args.service_sid, to=args.to, channel=args.channel)
 
 
 async def verification_start(services: Services, args: VerificationStartInput) -> VerificationOutput:

@@ -113,6 +113,8 @@ async def test_a_waiting_run_names_the_flow_and_the_revision_it_would_run(
     assert impact["resource"] == f"Studio flow Appointment reminders ({REMINDERS})"
     assert facts(impact) == {"runs revision": "2"}
     assert impact["reversibility"] == "costs money"
+    assert impact["cost"]["currency"] == "USD" and float(impact["cost"]["amount"]) > 0
+    assert "one SMS segment" in impact["cost"]["basis"]
     assert sandbox.state.executions == {}
 
 

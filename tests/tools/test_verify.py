@@ -10,6 +10,7 @@ from mcp import Client
 
 from skill.config import Settings
 from skill.core.context import Services
+from skill.errors import PolicyError
 from skill.gateways.http import RetryPolicy
 from skill.ports.clock import ManualClock
 from skill.sandbox.app import Sandbox
@@ -292,6 +293,9 @@ async def test_a_waiting_verification_start_names_the_service_and_its_cost(gated
     assert {"label": "channel", "value": "call"} in impact["facts"]
     assert {"label": "code length", "value": "6"} in impact["facts"]
     assert impact["reversibility"] == "costs money"
+    # The Verify fee and the call that reads the code out, priced for the destination.
+    assert impact["cost"]["currency"] == "USD" and "Verify fee" in impact["cost"]["basis"]
+    assert "minute" in impact["cost"]["basis"]
 
 
 async def test_a_verification_start_for_an_unknown_service_opens_no_approval(
@@ -344,3 +348,17 @@ async def test_the_code_reaches_no_summary_approval_or_audit_entry_even_when_ref
     entries = services.stores.audit.tail(50)
     logged = [json.dumps(entry.detail) for entry in entries]
     assert logged and not [text for text in logged if code in text or too_long in text]
+
+
+async def test_a_send_whose_price_is_unknown_still_reaches_the_operator_without_a_cost(
+    gated: tuple[Client, Services], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def unpriced(*_: object) -> None:
+        raise PolicyError("no rate", code="policy.spend_unknown")
+
+    monkeypatch.setattr("skill.core.verify.estimate_call", unpriced)
+    client, services = gated
+    waiting = await call(client, "verification_start", {"service_sid": SERVICE, "to": PHONE})
+    assert waiting.error["code"] == "policy.approval_required"
+    assert "cost" not in waiting.error["approval"]["impact"] or waiting.error["approval"]["impact"]["cost"] is None
+    assert len(services.stores.approvals.list()) == 1
