@@ -125,10 +125,10 @@ def seed(state: SandboxState) -> SandboxState:
     }
     from skill.sandbox.messaging_services import seed_messaging_services
     from skill.sandbox.monitor import seed_alerts
+    from skill.sandbox.seed_studio import seed_flows
+    from skill.sandbox.seed_verify import seed_verify_service
     from skill.sandbox.seed_voice import seed_voice
-    from skill.sandbox.studio_seed import seed_flows
     from skill.sandbox.usage import seed_usage
-    from skill.sandbox.verify import seed_verify_service
 
     seed_voice(state, now)
     seed_verify_service(state)

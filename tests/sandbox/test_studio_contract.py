@@ -36,22 +36,24 @@ async def test_studio_routes_answer_with_the_published_schemas(
         await call(client, "studio_flows_list")
         await call(client, "studio_flow_export", {"sid": REMINDERS})
         await call(client, "studio_flow_export", {"sid": REMINDERS, "revision": 2})
-        await call(client, "studio_flow_validate", {"definition": GOOD})
-        odd = json.loads(json.dumps(GOOD).replace("send-message", "teleport"))
-        await call(client, "studio_flow_validate", {"definition": odd})
-        await call(client, "studio_flow_deploy", {"friendly_name": "Contract", "definition": GOOD})
-        gated = await call(client, "studio_flow_deploy", {"sid": SURVEY, "definition": GOOD, "status": "published"})
+        good = json.dumps(GOOD)
+        await call(client, "studio_flow_validate", {"definition": good})
+        await call(client, "studio_flow_validate", {"definition": good.replace("send-message", "teleport")})
+        await call(client, "studio_flow_deploy", {"friendly_name": "Contract", "definition": good})
+        gated = await call(client, "studio_flow_deploy", {"sid": SURVEY, "definition": good, "status": "published"})
         approval_id = await approve(services, gated)
         await call(
             client,
             "studio_flow_deploy",
-            {"sid": SURVEY, "definition": GOOD, "status": "published", "approval_id": approval_id},
+            {"sid": SURVEY, "definition": good, "status": "published", "approval_id": approval_id},
         )
         started = await call(
             client, "studio_execution_start", {"flow_sid": REMINDERS, "to": "+14155550100", "from": SENDER}
         )
-        sid = started.data["execution"]["sid"]
+        sid = started.data["sid"]
         await call(client, "studio_executions_list", {"flow_sid": REMINDERS})
+        window = {"status": "ended", "after": "2020-01-01T00:00:00Z", "before": "2999-01-01T00:00:00Z"}
+        await call(client, "studio_executions_list", {"flow_sid": REMINDERS, **window})
         await call(client, "studio_execution_get", {"flow_sid": REMINDERS, "sid": sid})
         await call(client, "studio_execution_stop", {"flow_sid": REMINDERS, "sid": sid})
         await call(client, "studio_execution_get", {"flow_sid": REMINDERS, "sid": make_sid("FN", "none")})

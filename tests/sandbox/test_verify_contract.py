@@ -18,6 +18,7 @@ PHONE = "+14155550100"
 ROUTES = {
     ("GET", "/v2/Services"),
     ("POST", "/v2/Services"),
+    ("GET", "/v2/Services/{Sid}"),
     ("POST", "/v2/Services/{ServiceSid}/Verifications"),
     ("POST", "/v2/Services/{ServiceSid}/VerificationCheck"),
 }
@@ -36,12 +37,14 @@ async def test_verify_routes_answer_with_the_published_schemas(
         code = sandbox.state.verify_codes[0]["code"]
         await call(client, "verification_check", {"service_sid": SERVICE, "to": PHONE, "code": code})
         await call(client, "verification_check", {"service_sid": SERVICE, "to": PHONE, "code": code})  # 404 now
-        assert created.data["service"]["lookup_enabled"] is True
+        assert created.data["lookup_enabled"] is True
         # Paging and the sandbox's own refusals are not reached through a tool (its inputs are checked
         # first); drive them through the SDK the gateway uses.
         verify = services.twilio.client().verify.v2.services
         paged = await verify.list_async(page_size=1, limit=5)
         assert len(paged) == 2
+        fetched = await verify(SERVICE).fetch_async()
+        assert fetched.friendly_name == "Sandbox login"
         with pytest.raises(TwilioRestException) as refused:
             await verify.create_async(friendly_name="Too long codes", code_length=12)
         assert refused.value.code == 60200

@@ -25,9 +25,6 @@ PENDING: frozenset[str] = frozenset(
         "email_templates_list", "email_template_get", "email_suppressions_list", "email_suppression_remove",
         "alerts_list", "alert_get", "usage_summary", "usage_triggers_list", "usage_trigger_create",
         "usage_trigger_delete", "account_audit",
-        "verify_services_list", "verify_service_create", "verification_start", "verification_check",
-        "studio_flows_list", "studio_flow_export", "studio_flow_validate", "studio_flow_deploy",
-        "studio_execution_start", "studio_executions_list", "studio_execution_get", "studio_execution_stop",
         "webhook_events_list", "message_timeline", "webhook_signature_check", "webhook_probe", "approval_status",
         "error_explain",
     }
