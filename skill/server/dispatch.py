@@ -17,8 +17,10 @@ from typing import Any
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, ValidationError
 
+from skill.core.approvals import audit_unavailable
 from skill.core.context import Services
 from skill.core.display import describe_values, quote_values
+from skill.core.phones import normalize_address
 from skill.errors import ApprovalRequired, InputError, SkillError, UpstreamError
 from skill.policy.gate import GatedCall, Verdict
 from skill.policy.tiers import Tier
@@ -94,8 +96,7 @@ def take_approval_id(spec: ToolSpec, args: dict[str, Any]) -> str | None:
     if spec.tier is Tier.READ or "approval_id" not in args:
         return None  # a READ tool takes none: the input model refuses it as an unknown argument
     value = args.pop("approval_id")
-    if value is None:
-        return None
+    # null too: an id that is there but empty must not read as "no approval" on a call that then runs.
     if not isinstance(value, str) or not APPROVAL_ID.fullmatch(value):
         raise InputError(
             "approval_id must be the id of an approval request, a string like 'apr_0123456789abcdef'.",
@@ -105,6 +106,19 @@ def take_approval_id(spec: ToolSpec, args: dict[str, Any]) -> str | None:
             ],
         )
     return value
+
+
+def canonical_arguments(spec: ToolSpec, clean: dict[str, Any], region: str) -> dict[str, Any]:
+    """The arguments as approvals compare them: the destination number in E.164 (channel prefix kept),
+    however it was written, as the tool itself normalises it before sending."""
+    name = spec.destination
+    value = clean.get(name) if name else None
+    if name is None or not isinstance(value, str):
+        return clean
+    try:
+        return {**clean, name: normalize_address(value, region=region, field=name)}
+    except InputError:
+        return clean  # not a phone number (an email address, a SIP URI): compared as written
 
 
 def _enrich(error: SkillError, services: Services) -> SkillError:
@@ -131,6 +145,7 @@ def had_no_effect(spec: ToolSpec, error: BaseException) -> bool:
 def gated_call(
     services: Services, spec: ToolSpec, model: BaseModel, clean: dict[str, Any], approval_id: str | None
 ) -> GatedCall:
+    clean = canonical_arguments(spec, clean, services.settings.default_region)
     canonical = canonical_json(clean)
     shown = audit_args(spec, clean)
     inspect = spec.inspect
@@ -181,6 +196,11 @@ def _unexpected(spec: ToolSpec, *, ran: bool) -> SkillError:
     return SkillError(message, code="internal.unexpected", remediation=steps)
 
 
+def _outcome(error: SkillError) -> str:
+    """What the audit log says of a call that failed after it started."""
+    return "unknown" if error.code == "upstream.outcome_unknown" else "error"
+
+
 class Dispatcher:
     """Runs tool calls for one server; `requested_by` names the agent identity in approvals and audit."""
 
@@ -200,8 +220,17 @@ class Dispatcher:
 
     async def __call__(self, spec: ToolSpec, raw_args: dict[str, Any] | None) -> CallToolResult:
         """Run one tool call and return its MCP result; never raises for a tool-level failure."""
+        try:
+            return await self._call(spec, raw_args)
+        except Exception:
+            # A last guard: whatever went wrong, the agent gets a structured answer, never a traceback.
+            log.exception("tool %s failed unexpectedly", spec.name)
+            return _error(self.services, _unexpected(spec, ran=spec.tier is not Tier.READ))
+
+    async def _call(self, spec: ToolSpec, raw_args: dict[str, Any] | None) -> CallToolResult:
         services = self.services
-        args = dict(raw_args or {})
+        given = dict(raw_args or {})  # as the agent sent them, approval_id included, for the record
+        args = dict(given)
         approval_id: str | None = None
         try:
             approval_id = take_approval_id(spec, args)
@@ -215,12 +244,19 @@ class Dispatcher:
         except ApprovalRequired as exc:
             return _error(services, exc)  # the approvals service recorded the request
         except SkillError as exc:
-            self._audit(spec, "refused", approval_id, {"args": audit_args(spec, args), "code": exc.code})
+            self._refused(spec, approval_id, given, exc)
             return _error(services, exc)
         except Exception:
             log.exception("tool %s failed unexpectedly before it ran", spec.name)
             return _error(services, _unexpected(spec, ran=False))
         return await self._run(spec, model, call, verdict)
+
+    def _refused(self, spec: ToolSpec, approval_id: str | None, given: dict[str, Any], exc: SkillError) -> None:
+        try:
+            self._audit(spec, "refused", approval_id, {"args": audit_args(spec, given), "code": exc.code})
+        except Exception:
+            # Nothing ran; the agent still gets the refusal.
+            log.exception("could not record the refusal of %s", spec.name)
 
     async def _run(self, spec: ToolSpec, model: BaseModel, call: GatedCall, verdict: Verdict) -> CallToolResult:
         services = self.services
@@ -233,21 +269,27 @@ class Dispatcher:
             except Exception:
                 # No record, no action: a call that may change anything never runs unrecorded.
                 log.exception("could not write the audit entry for %s; not running it", spec.name)
-                gate.undo(call, verdict, nothing_happened=True)
-                return _error(services, _unexpected(spec, ran=False))
+                refusal = audit_unavailable(spec.name)
+                state = gate.undo(call, verdict, nothing_happened=True)
+                if state is not None and call.approval_id is not None:
+                    refusal.approval = self._approval_after(call.approval_id, state)
+                return _error(services, refusal)
         try:
             result = await spec.handler(services, model)
         except SkillError as exc:
             state = gate.undo(call, verdict, nothing_happened=had_no_effect(spec, exc))
             if state is not None and call.approval_id is not None:
                 exc.approval = self._approval_after(call.approval_id, state)
-            self._finish(spec, entry, "error", call, {"code": exc.code, "message": exc.message})
+            self._finish(spec, entry, _outcome(exc), call, {"code": exc.code, "message": exc.message})
             return _error(services, exc)
         except Exception:
             log.exception("tool %s failed unexpectedly", spec.name)
-            gate.undo(call, verdict, nothing_happened=False)
-            self._finish(spec, entry, "unknown", call, {"code": "internal.unexpected"})
-            return _error(services, _unexpected(spec, ran=True))
+            crash = _unexpected(spec, ran=True)
+            state = gate.undo(call, verdict, nothing_happened=False)
+            if state is not None and call.approval_id is not None:
+                crash.approval = self._approval_after(call.approval_id, state)
+            self._finish(spec, entry, "unknown", call, {"code": crash.code})
+            return _error(services, crash)
         payload = result.model_copy(update={"environment": services.settings.mode}).model_dump(
             mode="json", by_alias=True, exclude_none=True
         )
