@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 from typing import Any
@@ -134,3 +135,24 @@ def test_a_migration_that_fails_half_way_on_an_existing_home_leaves_it_as_it_was
         assert [row[1] for row in conn.execute("PRAGMA table_info(approvals)")] == columns
     conn.close()
     assert applied(path) == sorted((name, 1) for name in NAMES)
+
+
+def test_a_new_file_another_process_is_writing_is_opened_once_it_is_done_not_refused_at_once(
+    tmp_path: Path,
+) -> None:
+    # SQLite refuses a journal-mode change under another writer at once, without waiting; opening must wait.
+    path = tmp_path / "home" / "state.db"
+    path.parent.mkdir()
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE other (x INTEGER)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO other (x) VALUES (1)")
+    done = threading.Timer(0.3, lambda: writer.execute("COMMIT"))
+    done.start()
+    try:
+        Database(path).close()
+    finally:
+        done.join(timeout=WAIT)
+        writer.close()
+    assert applied(path) == sorted((name, 1) for name in NAMES)
+    assert "other" in tables(path)
