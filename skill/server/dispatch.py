@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import re
+from itertools import islice
 from typing import Any
 
 from mcp.types import CallToolResult, TextContent
@@ -32,6 +34,8 @@ from skill.server.registry import ToolSpec
 log = logging.getLogger("twilio_skill.dispatch")
 
 APPROVAL_ID = re.compile(APPROVAL_ID_PATTERN)
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_DEPTH = 64  # no tool argument nests anywhere near this deep
 # What an audit entry keeps of arguments that failed validation: enough to see what was tried.
 AUDIT_STRING_CHARS = 500
 AUDIT_ITEMS = 50
@@ -66,19 +70,55 @@ def input_error(spec: ToolSpec, exc: ValidationError) -> InputError:
     )
 
 
+def _text(value: str, limit: int) -> str:
+    """A string as the audit log keeps it: cut to `limit`, lone surrogates (not text) replaced."""
+    cut = value if len(value) <= limit else value[:limit] + "…"
+    return LONE_SURROGATE.sub("\ufffd", cut)
+
+
 def bounded(value: Any, depth: int = 0) -> Any:
-    """A JSON value cut down to what an audit entry keeps: strings, lists and depth capped."""
+    """A JSON value cut down to what an audit entry keeps: strings, lists and depth capped, and numbers
+    JSON can carry (a huge integer as its size, NaN or infinity as a word)."""
     if isinstance(value, str):
-        return value if len(value) <= AUDIT_STRING_CHARS else value[:AUDIT_STRING_CHARS] + "…"
+        return _text(value, AUDIT_STRING_CHARS)
     if depth >= AUDIT_DEPTH and isinstance(value, dict | list):
         return "…"
     if isinstance(value, dict):
-        return {str(key)[:64]: bounded(item, depth + 1) for key, item in list(value.items())[:AUDIT_ITEMS]}
+        return {_text(str(key), 64): bounded(item, depth + 1) for key, item in islice(value.items(), AUDIT_ITEMS)}
     if isinstance(value, list):
         return [bounded(item, depth + 1) for item in value[:AUDIT_ITEMS]]
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
+        # Decimal conversion of a huge integer is refused by Python itself; its size is what matters here.
+        return str(value) if value.bit_length() <= 256 else f"<{value.bit_length()}-bit integer>"
+    if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     return value
+
+
+def unusable_value(args: dict[str, Any]) -> str | None:
+    """Where the arguments hold a value no tool can take whatever its schema says, and why: a string that
+    is not valid Unicode (a lone surrogate), an integer beyond 64 bits, NaN or infinity, or nesting
+    deeper than any tool reads. None when there is none."""
+    pending: list[tuple[str, Any, int]] = [("(arguments)", args, 0)]
+    while pending:
+        where, value, depth = pending.pop()
+        named = _text(where, 200)
+        if depth > MAX_DEPTH:
+            return f"{named}: nested more than {MAX_DEPTH} levels deep"
+        if isinstance(value, str) and LONE_SURROGATE.search(value):
+            return f"{named}: not valid Unicode text (it holds a lone surrogate)"
+        if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+            return f"{named}: integer out of range (more than 64 bits)"
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"{named}: not a finite number"
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if LONE_SURROGATE.search(str(key)):
+                    return f"{named}: a name that is not valid Unicode text"
+                pending.append((str(key)[:300] if depth == 0 else f"{where}.{key}"[:300], item, depth + 1))
+        elif isinstance(value, list):
+            pending.extend((f"{where}[{index}]"[:300], item, depth + 1) for index, item in enumerate(value))
+    return None
 
 
 def audit_args(spec: ToolSpec, args: dict[str, Any]) -> dict[str, Any]:
@@ -234,6 +274,13 @@ class Dispatcher:
         approval_id: str | None = None
         try:
             approval_id = take_approval_id(spec, args)
+            unusable = unusable_value(args)
+            if unusable is not None:
+                raise InputError(
+                    f"Invalid arguments for {spec.name}: {unusable}.",
+                    code="input.invalid",
+                    remediation=[f"Fix the value named and call {spec.name} again; see its input schema."],
+                )
             try:
                 model = spec.input.model_validate(args)
             except ValidationError as exc:
