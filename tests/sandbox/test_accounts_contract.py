@@ -16,7 +16,7 @@ async def test_account_routes_answer_with_the_published_schemas(client: Client, 
     await call(client, "account_get")
     await call(client, "subaccounts_list")
     created = await call(client, "subaccount_create", {"friendly_name": "contract"})
-    sandbox.state.accounts[created.data["account"]["sid"]]["status"] = "active"
+    sandbox.state.accounts[created.data["sid"]]["status"] = "active"
     served = {(r["method"], r["path"]) for r in sandbox.served}
     assert ("GET", "/2010-04-01/Accounts/{Sid}.json") in served
     assert ("GET", "/2010-04-01/Accounts/{AccountSid}/Balance.json") in served

@@ -12,6 +12,7 @@ from tests.contract import assert_matches
 
 pytestmark = pytest.mark.anyio
 SPEC = "twilio-oai/twilio_api_v2010.json"
+MESSAGING_SPEC = "twilio-oai/twilio_messaging_v1.json"
 NUMBERS = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers"
 AVAILABLE = "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}"
 
@@ -28,13 +29,14 @@ async def test_number_routes_answer_with_the_published_schemas(
     sandbox.record_responses = True
     await call(client, "numbers_list", {"phone_number": "+14155550142"})
     found = await call(client, "number_search", {"area_code": 415, "contains": "42", "limit": 3})
-    await call(client, "number_search", {"country": "GB", "type": "mobile", "limit": 2})
-    await call(client, "number_search", {"type": "toll_free", "mms": True, "limit": 2})
+    await call(client, "number_search", {"country": "GB", "kind": "mobile", "limit": 2})
+    await call(client, "number_search", {"kind": "toll_free", "mms": True, "limit": 2})
     await gated(client, services, "number_buy", {"phone_number": found.data["available"][0]["phone_number"]})
-    sid = (await call(client, "numbers_list", {"phone_number": found.data["available"][0]["phone_number"]})).data[
-        "numbers"
-    ][0]["sid"]
-    await call(client, "number_configure", {"sid": sid, "voice_url": "https://example.com/v", "voice_method": "GET"})
+    listed = await call(client, "numbers_list", {"phone_number": found.data["available"][0]["phone_number"]})
+    sid = listed.data["items"][0]["sid"]
+    await gated(
+        client, services, "number_configure", {"sid": sid, "voice_url": "https://example.com/v", "voice_method": "GET"}
+    )
     await gated(client, services, "number_release", {"sid": sid})
     served = {(r["method"], r["path"]) for r in sandbox.served}
     assert served >= {
@@ -47,9 +49,12 @@ async def test_number_routes_answer_with_the_published_schemas(
         ("GET", f"{AVAILABLE}/Mobile.json"),
         ("GET", f"{AVAILABLE}/TollFree.json"),
     }
+    # The approvals' impact also read the Messaging Services that send from the number (Messaging v1).
+    assert ("GET", "/v1/Services/{ServiceSid}/PhoneNumbers") in served
     for response in sandbox.served:
         assert response["status"] < 400, response
-        assert_matches(SPEC, response["method"], response["path"], response["status"], response["body"])
+        spec = MESSAGING_SPEC if response["host"] == "messaging.twilio.com" else SPEC
+        assert_matches(spec, response["method"], response["path"], response["status"], response["body"])
 
 
 async def test_number_route_errors_use_twilio_error_bodies(
@@ -58,7 +63,7 @@ async def test_number_route_errors_use_twilio_error_bodies(
     sandbox.record_responses = True
     first = await call(client, "number_buy", {"phone_number": "+15005550000"})
     await call(client, "number_buy", {"phone_number": "+15005550000", "approval_id": await approve(services, first)})
-    await call(client, "number_search", {"country": "US", "type": "mobile"})
+    await call(client, "number_search", {"country": "US", "kind": "mobile"})
     # The spec declares no error responses; Twilio's error body is {code, message, more_info, status}.
     errors = {r["status"]: json.loads(r["body"]) for r in sandbox.served if r["status"] >= 400}
     assert errors[400]["code"] == 21422 and errors[404]["code"] == 20404
