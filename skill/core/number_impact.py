@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from skill.core import pricing
 from skill.core.context import Services
 from skill.core.display import quoted
 from skill.core.numbers import to_e164
 from skill.core.timeutil import upstream_now
-from skill.errors import InputError, UpstreamError
-from skill.records.approvals import Fact, Impact
+from skill.errors import InputError, SkillError, UpstreamError
+from skill.records.approvals import Cost, Fact, Impact
 from skill.records.numbers import PhoneNumber
 
 TRAFFIC_DAYS = 30
@@ -31,6 +32,7 @@ LABELS = {
     "friendly_name": "name",
 }
 KINDS = {"TOLL_FREE": "toll_free", "MOBILE": "mobile", "FIXED_LINE": "local", "FIXED_LINE_OR_MOBILE": "local"}
+PRICED: dict[str, pricing.NumberKind] = {"local": "local", "mobile": "mobile", "toll_free": "toll_free"}
 
 
 def resource(phone_number: str, friendly_name: str | None) -> str:
@@ -84,6 +86,19 @@ async def traffic(services: Services, number: PhoneNumber) -> list[Fact]:
     ]
 
 
+async def monthly_fee(services: Services, phone_number: str, kind: str | None) -> Cost | str:
+    """The number's monthly fee from Twilio's published prices, or why it is unknown."""
+    country, parsed_kind = country_and_kind(phone_number)
+    wanted = PRICED.get(kind or "") or PRICED.get(parsed_kind)
+    if wanted is None:
+        return f"unknown (no price list for {kind or parsed_kind} numbers)"
+    try:
+        estimate = await pricing.number_monthly_price(services, country, wanted)
+    except SkillError as exc:
+        return f"unknown ({exc.code})"
+    return pricing.as_cost(estimate)
+
+
 async def release_impact(services: Services, sid: str) -> Impact:
     """What releasing a number would stop.
 
@@ -91,9 +106,14 @@ async def release_impact(services: Services, sid: str) -> Impact:
         UpstreamError: twilio.20404 when the account has no such number.
     """
     number = await services.twilio.numbers.fetch(sid)
+    fee = await monthly_fee(services, number.phone_number, number.kind)
     return Impact(
         resource=resource(number.phone_number, number.friendly_name),
-        facts=[*settings_now(number), await service_fact(services, number)],
+        facts=[
+            *settings_now(number),
+            await service_fact(services, number),
+            Fact(label="monthly fee it stops", value=fee.text() if isinstance(fee, Cost) else fee),
+        ],
         blast_radius=await traffic(services, number),
         reversibility="not reversible",
     )
@@ -119,7 +139,8 @@ async def configure_impact(services: Services, sid: str, changes: Mapping[str, s
     )
 
 
-def _country_and_kind(e164: str) -> tuple[str, str]:
+def country_and_kind(e164: str) -> tuple[str, str]:
+    """The number's ISO country and its kind as the numbering plan has it (local, mobile, toll_free)."""
     import phonenumbers
 
     parsed = phonenumbers.parse(e164, None)
@@ -150,14 +171,19 @@ async def buy_impact(
                 "Or run number_search and buy one of the numbers it returns.",
             ],
         )
-    country, kind = _country_and_kind(e164)
+    country, kind = country_and_kind(e164)
+    fee = await monthly_fee(services, e164, kind)
+    facts = [
+        Fact(label="country", value=country),
+        Fact(label="kind", value=kind),
+        Fact(label="SMS URL", value=sms_url or "none"),
+        Fact(label="voice URL", value=voice_url or "none"),
+    ]
+    if not isinstance(fee, Cost):
+        facts.append(Fact(label="monthly fee", value=fee))
     return Impact(
         resource=resource(e164, friendly_name),
-        facts=[
-            Fact(label="country", value=country),
-            Fact(label="kind", value=kind),
-            Fact(label="SMS URL", value=sms_url or "none"),
-            Fact(label="voice URL", value=voice_url or "none"),
-        ],
+        facts=facts,
+        cost=fee if isinstance(fee, Cost) else None,
         reversibility="costs money",
     )

@@ -68,6 +68,7 @@ async def test_a_release_shows_the_number_what_it_serves_and_its_last_30_days(
     assert (now["SMS URL"], now["voice URL"]) == ("none", "https://example.com/voice")
     assert now["kind"] == "local; SMS, MMS, voice"
     assert now["messaging service"] == f'"Sandbox notifications" ({SERVICE})'
+    assert now["monthly fee it stops"] == "about 1.15 USD per month, local number in US"
     assert facts(impact, "blast_radius") == {
         "messages, last 30 days": "2 sent, 0 received",
         "calls, last 30 days": "3 made, 0 received",  # the sandbox's seeded calls from the support line
@@ -154,13 +155,28 @@ async def test_a_purchase_shows_the_number_its_country_and_kind_and_that_it_cost
         "voice URL": "https://hooks.example.com/v",
     }
     assert impact["reversibility"] == "costs money"
-    assert impact.get("cost") is None
+    assert impact["cost"] == {
+        "amount": "1.15",
+        "currency": "USD",
+        "basis": "per month, local number in US",
+        "estimate": True,
+    }
 
 
-async def test_a_toll_free_purchase_says_toll_free(client: Client) -> None:
+async def test_a_toll_free_purchase_says_toll_free_and_costs_its_own_fee(client: Client) -> None:
     candidate = (await call(client, "number_search", {"kind": "toll_free", "limit": 1})).data["available"][0]
     gated = await call(client, "number_buy", {"phone_number": candidate["phone_number"]})
-    assert facts(gated.error["approval"]["impact"])["kind"] == "toll_free"
+    impact = gated.error["approval"]["impact"]
+    assert facts(impact)["kind"] == "toll_free"
+    assert (impact["cost"]["amount"], impact["cost"]["basis"]) == ("2.15", "per month, toll free number in US")
+
+
+async def test_a_purchase_without_a_published_price_says_the_fee_is_unknown(client: Client) -> None:
+    gated = await call(client, "number_buy", {"phone_number": "+81312345678"})
+    impact = gated.error["approval"]["impact"]
+    assert impact.get("cost") is None
+    assert facts(impact)["monthly fee"] == "unknown (not_found.price)"
+    assert (facts(impact)["country"], impact["reversibility"]) == ("JP", "costs money")
 
 
 @pytest.mark.parametrize("written", ["+14155550142", "(415) 555-0142", "+15005550006"])
