@@ -12,7 +12,7 @@ from tests.contract import assert_matches
 
 pytestmark = pytest.mark.anyio
 SPEC = "twilio-oai/twilio_api_v2010.json"
-MESSAGING_SPEC = "twilio-oai/twilio_messaging_v1.json"
+SPECS = {"api.twilio.com": SPEC, "messaging.twilio.com": "twilio-oai/twilio_messaging_v1.json"}
 NUMBERS = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers"
 AVAILABLE = "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}"
 
@@ -49,12 +49,15 @@ async def test_number_routes_answer_with_the_published_schemas(
         ("GET", f"{AVAILABLE}/Mobile.json"),
         ("GET", f"{AVAILABLE}/TollFree.json"),
     }
-    # The approvals' impact also read the Messaging Services that send from the number (Messaging v1).
+    # The approvals' impact also read the Messaging Services that send from the number (Messaging v1)
+    # and the number's monthly price (Pricing, whose own contract test covers it).
     assert ("GET", "/v1/Services/{ServiceSid}/PhoneNumbers") in served
     for response in sandbox.served:
         assert response["status"] < 400, response
-        spec = MESSAGING_SPEC if response["host"] == "messaging.twilio.com" else SPEC
-        assert_matches(spec, response["method"], response["path"], response["status"], response["body"])
+        spec = SPECS.get(response["host"])
+        if spec is not None:
+            assert_matches(spec, response["method"], response["path"], response["status"], response["body"])
+    assert {r["host"] for r in sandbox.served} == {*SPECS, "pricing.twilio.com"}
 
 
 async def test_number_route_errors_use_twilio_error_bodies(
