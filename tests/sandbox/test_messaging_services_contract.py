@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from mcp import Client
 
+from skill.config import Settings
 from skill.core.context import Services
 from skill.sandbox.app import Sandbox
 from skill.sandbox.state import make_sid
+from skill.server.app import build_server
+from skill.wiring import build_services
 from tests.conftest import call
 from tests.contract import assert_matches
 
@@ -17,15 +21,26 @@ HOST = "messaging.twilio.com"
 
 
 async def test_messaging_routes_answer_with_the_published_schemas(
-    client: Client, services: Services, sandbox: Sandbox
+    settings: Settings, sandbox: Sandbox, tmp_path: Path
 ) -> None:
+    policy = tmp_path / "hooks.toml"
+    policy.write_text('[webhooks]\nallowed_hosts = ["example.com"]\n')
+    trusted = settings.with_overrides(policy_path=policy)
+    services = build_services(trusted, sandbox=sandbox)
+    async with Client(build_server(trusted, services)) as client:
+        await drive_every_route(client, services, sandbox)
+    await services.aclose()
+    check_served(sandbox)
+
+
+async def drive_every_route(client: Client, services: Services, sandbox: Sandbox) -> None:
     sandbox.record_responses = True
     created = await call(
         client,
         "messaging_service_create",
         {"friendly_name": "contract", "status_callback": "https://example.com/status", "validity_period": 600},
     )
-    sid = created.data["service"]["sid"]
+    sid = created.data["sid"]
     await call(client, "messaging_services_list")
     await call(client, "messaging_service_update", {"sid": sid, "sticky_sender": False})
     number = make_sid("PN", "seed", "+15005550006")
@@ -37,7 +52,11 @@ async def test_messaging_routes_answer_with_the_published_schemas(
     # Paging is not reached through a tool; drive it through the SDK the gateway uses.
     paged = await services.twilio.client().messaging.v1.services.list_async(page_size=1, limit=3)
     assert len(paged) == 3
+    listed = await call(client, "messaging_services_list", {"limit": 1})
+    assert not (await call(client, "messaging_services_list", {"cursor": listed.data["next_cursor"]})).is_error
 
+
+def check_served(sandbox: Sandbox) -> None:
     served = [r for r in sandbox.served if r["host"] == HOST]
     routes = {(method, path) for host, method, path in sandbox.route_table() if host == HOST}
     assert routes == {
