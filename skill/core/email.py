@@ -262,14 +262,14 @@ def _changed_between(after: datetime | None, before: datetime | None, template: 
 async def list_templates(
     services: Services,
     *,
-    generations: str,
     after: datetime | None,
     before: datetime | None,
     limit: int,
     cursor: str | None,
 ) -> Page[Template]:
-    """Templates, most recently changed first. SendGrid has no date filter here, so after/before are
-    matched on updated_at over at most DATE_SCAN templates per call (the page says how many it scanned).
+    """Templates of both generations (dynamic and legacy), most recently changed first. SendGrid has no
+    date filter here, so after/before are matched on updated_at over at most DATE_SCAN templates per
+    call (the page says how many it scanned).
 
     Raises:
         InputError: the cursor is not one of ours, or was made for other filters.
@@ -277,7 +277,6 @@ async def list_templates(
     """
     dated = after is not None or before is not None
     return await services.sendgrid.list_templates(
-        generations=generations,
         limit=limit,
         cursor=cursor,
         keep=(lambda template: _changed_between(after, before, template)) if dated else None,

@@ -184,14 +184,14 @@ class SendGridGateway:
     async def list_templates(
         self,
         *,
-        generations: str,
         limit: int,
         cursor: str | None = None,
         keep: Callable[[Template], bool] | None = None,
         scan: int = 1000,
         kept_by: dict[str, Any] | None = None,
+        generations: str = "dynamic,legacy",
     ) -> Page[Template]:
-        """Templates of one generation, most recently changed first, paged by SendGrid's page_token.
+        """Templates of the given generations, most recently changed first, paged by SendGrid's page_token.
 
         Raises:
             InputError: the cursor is not ours, or was made for other filters.

@@ -25,23 +25,19 @@ MAX_BODY = 1_000_000  # characters of text or html; SendGrid's own limit is 30 M
 
 
 class EmailSendInput(Model):
-    to: list[Address] = Field(min_length=1, max_length=1000, description="Recipient addresses.")
-    cc: list[Address] | None = Field(default=None, max_length=1000, description="Copy recipients.")
-    bcc: list[Address] | None = Field(default=None, max_length=1000, description="Blind copy recipients.")
-    from_: Address = Field(alias="from", description="Sender address, verified in SendGrid.")
-    reply_to: Address | None = Field(default=None, description="Where replies go.")
-    subject: str | None = Field(default=None, max_length=998, description="Subject; not needed with a template.")
+    to: list[Address] = Field(min_length=1, max_length=1000, description="Addresses.")
+    cc: list[Address] | None = Field(default=None, max_length=1000, description="Addresses.")
+    bcc: list[Address] | None = Field(default=None, max_length=1000, description="Addresses.")
+    from_: Address = Field(alias="from", description="Sender verified in SendGrid.")
+    reply_to: Address | None = Field(default=None, description="Address.")
+    subject: str | None = Field(default=None, max_length=998, description="With text or html, unless template_id.")
     text: str | None = Field(default=None, max_length=MAX_BODY, description="Plain-text body.")
     html: str | None = Field(default=None, max_length=MAX_BODY, description="HTML body.")
-    template_id: TemplateId | None = Field(
-        default=None, description="Dynamic template (d-...) instead of subject and body."
-    )
+    template_id: TemplateId | None = Field(default=None, description="Dynamic template (d-...).")
     dynamic_template_data: JsonObject | None = Field(default=None, description="JSON object: template values.")
     categories: list[Category] | None = Field(default=None, max_length=10, description="Up to 10, for stats.")
-    custom_args: JsonObject | None = Field(
-        default=None, description="JSON object of strings, echoed in event webhooks."
-    )
-    send_at: datetime | None = Field(default=None, description="Send later: ISO 8601, within 72 hours.")
+    custom_args: JsonObject | None = Field(default=None, description="JSON object of strings for event webhooks.")
+    send_at: datetime | None = Field(default=None, description="ISO 8601 time within 72 hours.")
 
 
 class EmailSendOutput(ToolResult, EmailSent):
@@ -88,7 +84,6 @@ async def inspect_email_send(services: Services, args: EmailSendInput) -> Impact
 
 
 class EmailTemplatesListInput(Model):
-    generations: Literal["dynamic", "legacy"] = Field(default="dynamic", description="Template generation.")
     after: After | None = None
     before: Before | None = None
     limit: Limit = 50
@@ -102,7 +97,6 @@ class EmailTemplatesListOutput(ListResult[Template]):
 async def email_templates_list(services: Services, args: EmailTemplatesListInput) -> EmailTemplatesListOutput:
     page = await core.list_templates(
         services,
-        generations=args.generations,
         after=args.after,
         before=args.before,
         limit=args.limit,
@@ -112,7 +106,7 @@ async def email_templates_list(services: Services, args: EmailTemplatesListInput
 
 
 class EmailTemplateGetInput(Model):
-    sid: TemplateId = Field(description="Template id (d-...), from email_templates_list.")
+    sid: TemplateId = Field(description="Template id (d-...).")
 
 
 class EmailTemplateGetOutput(ToolResult, Template):
@@ -124,8 +118,8 @@ async def email_template_get(services: Services, args: EmailTemplateGetInput) ->
 
 
 class EmailSuppressionsListInput(Model):
-    kind: SuppressionKind = Field(description="Which suppression list.")
-    email: str | None = Field(default=None, min_length=1, max_length=320, description="Only addresses starting so.")
+    kind: SuppressionKind = Field(description="Which list.")
+    email: str | None = Field(default=None, min_length=1, max_length=320, description="Address or its start.")
     after: After | None = None
     before: Before | None = None
     limit: Limit = 100
@@ -150,8 +144,8 @@ async def email_suppressions_list(services: Services, args: EmailSuppressionsLis
 
 
 class EmailSuppressionRemoveInput(Model):
-    kind: SuppressionKind = Field(description="List; spam_reports and global_unsubscribes need approval.")
-    email: Address = Field(description="Address to remove.")
+    kind: SuppressionKind = Field(description="Which list.")
+    email: Address = Field(description="Address.")
 
 
 class EmailSuppressionRemoveOutput(ToolResult, SuppressionRemoval):
@@ -191,8 +185,8 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="email_send",
         title="Send email",
-        description="Send an email through SendGrid, with content or a dynamic template. "
-        "Refuses suppressed recipients; counts against the SendGrid plan.",
+        description="Send an email via SendGrid (content or dynamic template); refuses suppressed recipients. "
+        "Counts against the plan.",
         toolset="email",
         tier=Tier.SEND,
         input=EmailSendInput,
@@ -216,7 +210,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="email_template_get",
         title="Get email template",
-        description="One SendGrid template: its versions, subjects and which is active.",
+        description="A SendGrid template's versions, subjects and which is active.",
         toolset="email",
         tier=Tier.READ,
         input=EmailTemplateGetInput,
@@ -236,7 +230,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="email_suppression_remove",
         title="Remove email suppression",
-        description="Take an address off a SendGrid suppression list so email to it is sent again.",
+        description="Take an address off a SendGrid suppression list so it gets email again.",
         toolset="email",
         tier=Tier.WRITE,
         input=EmailSuppressionRemoveInput,

@@ -40,7 +40,7 @@ async def messaging_services_list(services: Services, args: ServicesListInput) -
 
 
 class ServiceGetInput(Model):
-    sid: ServiceSid = Field(description="Messaging Service SID (MG...).")
+    sid: ServiceSid = Field(description="Service SID (MG...).")
 
 
 class ServiceOutput(ToolResult, ServiceWithSenders):
@@ -51,21 +51,16 @@ async def messaging_service_get(services: Services, args: ServiceGetInput) -> Se
     return ServiceOutput(**(await core.get_service(services, args.sid)).model_dump())
 
 
-class ServiceSettings(Model):
-    inbound_request_url: HttpUrl | None = Field(default=None, description="Webhook for incoming messages.")
+class ServiceWebhooks(Model):
+    inbound_request_url: HttpUrl | None = Field(default=None, description="Incoming message webhook.")
     fallback_url: HttpUrl | None = Field(default=None, description="Webhook if the inbound one fails.")
     status_callback: HttpUrl | None = Field(default=None, description="Delivery status webhook.")
-    sticky_sender: bool | None = Field(default=None, description="Same sender per recipient.")
-    area_code_geomatch: bool | None = Field(default=None, description="Prefer a local-area sender.")
-    smart_encoding: bool | None = Field(default=None, description="Swap look-alike Unicode to stay GSM-7.")
-    validity_period: int | None = Field(default=None, ge=1, le=36000, description="Seconds a message may queue.")
-    fallback_to_long_code: bool | None = Field(default=None, description="Retry failed short code sends.")
 
     def changes(self) -> ServiceChanges:
         return ServiceChanges(**self.model_dump(include=set(ServiceChanges.model_fields)))
 
 
-class ServiceCreateInput(ServiceSettings):
+class ServiceCreateInput(ServiceWebhooks):
     friendly_name: str = Field(min_length=1, max_length=64, description="Display name.")
 
 
@@ -86,9 +81,14 @@ async def messaging_service_create(services: Services, args: ServiceCreateInput)
     return ConfiguredServiceOutput(**created.model_dump())
 
 
-class ServiceUpdateInput(ServiceSettings):
-    sid: ServiceSid = Field(description="Messaging Service SID (MG...).")
+class ServiceUpdateInput(ServiceWebhooks):
+    sid: ServiceSid = Field(description="Service SID (MG...).")
     friendly_name: str | None = Field(default=None, min_length=1, max_length=64, description="Display name.")
+    sticky_sender: bool | None = Field(default=None, description="Same sender per recipient.")
+    area_code_geomatch: bool | None = Field(default=None, description="Prefer a local-area sender.")
+    smart_encoding: bool | None = Field(default=None, description="Swap Unicode look-alikes for GSM-7.")
+    validity_period: int | None = Field(default=None, ge=1, le=36000, description="Seconds a message may queue.")
+    fallback_to_long_code: bool | None = Field(default=None, description="Retry failed short code sends.")
 
 
 def check_service_update(services: Services, args: ServiceUpdateInput) -> None:
@@ -106,7 +106,7 @@ async def messaging_service_update(services: Services, args: ServiceUpdateInput)
 
 
 class SenderInput(Model):
-    service_sid: ServiceSid = Field(description="Messaging Service SID (MG...).")
+    service_sid: ServiceSid = Field(description="Service SID (MG...).")
     phone_number_sid: NumberSid
 
 
@@ -121,7 +121,7 @@ async def messaging_service_sender_remove(services: Services, args: SenderInput)
 
 
 class ComplianceInput(Model):
-    service_sid: ServiceSid | None = Field(default=None, description="Only this service; default: all.")
+    service_sid: ServiceSid | None = Field(default=None, description="Only this service.")
 
 
 class ComplianceOutput(ToolResult, ComplianceReport):
@@ -147,7 +147,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="messaging_services_list",
         title="List messaging services",
-        description="Messaging Services (sender pools) with their settings.",
+        description="Messaging Services (sender pools) and their settings.",
         toolset="messaging",
         tier=Tier.READ,
         input=ServicesListInput,
@@ -157,7 +157,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="messaging_service_get",
         title="Get messaging service",
-        description="One Messaging Service's settings and phone number senders.",
+        description="A Messaging Service's settings and senders.",
         toolset="messaging",
         tier=Tier.READ,
         input=ServiceGetInput,
@@ -167,7 +167,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="messaging_service_create",
         title="Create messaging service",
-        description="Create a Messaging Service to send from a pool of numbers. Free; live mode needs https URLs.",
+        description="Create a Messaging Service (sender pool). Free.",
         toolset="messaging",
         tier=Tier.WRITE,
         input=ServiceCreateInput,
@@ -181,7 +181,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="messaging_service_update",
         title="Update messaging service",
-        description="Change a Messaging Service's name, webhooks or sending settings; live mode needs https URLs.",
+        description="Change a Messaging Service's name, webhooks or sending settings.",
         toolset="messaging",
         tier=Tier.WRITE,
         input=ServiceUpdateInput,
@@ -196,7 +196,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="messaging_service_sender_add",
         title="Add sender to service",
-        description="Add one of your phone numbers to a Messaging Service's sender pool.",
+        description="Add a phone number to a Messaging Service's sender pool.",
         toolset="messaging",
         tier=Tier.WRITE,
         input=SenderInput,
@@ -207,7 +207,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="messaging_service_sender_remove",
         title="Remove sender from service",
-        description="Take a phone number out of a Messaging Service's sender pool; the number is kept.",
+        description="Take a phone number out of a sender pool; the number is kept.",
         toolset="messaging",
         tier=Tier.WRITE,
         input=SenderInput,
@@ -218,8 +218,8 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="compliance_status",
         title="Sender compliance status",
-        description="A2P 10DLC campaign and toll-free verification status per sender, with blocking problems "
-        "(30032/30033/30034) and fixes.",
+        description="A2P 10DLC and toll-free verification status per sender: what blocks sends (30032-30034) "
+        "and the fix.",
         toolset="messaging",
         tier=Tier.READ,
         input=ComplianceInput,

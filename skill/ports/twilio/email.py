@@ -15,12 +15,12 @@ class SendGridPort(Protocol):
     async def list_templates(
         self,
         *,
-        generations: str,
         limit: int,
         cursor: str | None = None,
         keep: Callable[[Template], bool] | None = None,
         scan: int = 1000,
         kept_by: dict[str, Any] | None = None,
+        generations: str = "dynamic,legacy",
     ) -> Page[Template]: ...
 
     async def get_template(self, template_id: str) -> Template: ...
