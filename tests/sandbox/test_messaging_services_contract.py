@@ -38,11 +38,11 @@ async def drive_every_route(client: Client, services: Services, sandbox: Sandbox
     created = await call(
         client,
         "messaging_service_create",
-        {"friendly_name": "contract", "status_callback": "https://example.com/status", "validity_period": 600},
+        {"friendly_name": "contract", "status_callback": "https://example.com/status"},
     )
     sid = created.data["sid"]
     await call(client, "messaging_services_list")
-    await call(client, "messaging_service_update", {"sid": sid, "sticky_sender": False})
+    await call(client, "messaging_service_update", {"sid": sid, "sticky_sender": False, "validity_period": 600})
     number = make_sid("PN", "seed", "+15005550006")
     await call(client, "messaging_service_sender_add", {"service_sid": sid, "phone_number_sid": number})
     await call(client, "messaging_service_sender_add", {"service_sid": sid, "phone_number_sid": number})

@@ -164,17 +164,12 @@ async def test_over_long_strings_are_refused_before_any_request(
     assert sandbox.served == []
 
 
-async def test_messaging_service_create_applies_every_setting(trusting: Client) -> None:
+async def test_messaging_service_create_sets_the_name_and_every_webhook(trusting: Client) -> None:
     settings = {
         "friendly_name": "order updates",
         "status_callback": "https://example.com/status",
         "inbound_request_url": "https://example.com/inbound",
         "fallback_url": "https://example.com/fallback",
-        "sticky_sender": False,
-        "area_code_geomatch": False,
-        "smart_encoding": False,
-        "validity_period": 600,
-        "fallback_to_long_code": False,
     }
     created = await call(trusting, "messaging_service_create", settings)
     assert not created.is_error, created
@@ -183,6 +178,21 @@ async def test_messaging_service_create_applies_every_setting(trusting: Client) 
     assert created.data["warnings"] == []
     fetched = await call(trusting, "messaging_service_get", {"sid": created.data["sid"]})
     assert fetched.data["fallback_url"] == "https://example.com/fallback"
+
+
+async def test_messaging_service_update_applies_every_sending_setting(client: Client) -> None:
+    settings = {
+        "sticky_sender": False,
+        "area_code_geomatch": False,
+        "smart_encoding": False,
+        "validity_period": 600,
+        "fallback_to_long_code": False,
+    }
+    updated = await call(client, "messaging_service_update", {"sid": PROMOTIONS, **settings})
+    assert not updated.is_error, updated
+    assert {key: updated.data[key] for key in settings} == settings
+    fetched = await call(client, "messaging_service_get", {"sid": PROMOTIONS})
+    assert {key: fetched.data[key] for key in settings} == settings
 
 
 async def test_plain_http_urls_are_allowed_in_the_sandbox_with_a_warning(trusting: Client) -> None:
