@@ -186,7 +186,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         name="email_send",
         title="Send email",
         description="Send an email via SendGrid (content or dynamic template); refuses suppressed recipients. "
-        "Counts against the plan.",
+        "Uses plan quota.",
         toolset="email",
         tier=Tier.SEND,
         input=EmailSendInput,
@@ -200,7 +200,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="email_templates_list",
         title="List email templates",
-        description="SendGrid templates with their versions and subjects.",
+        description="SendGrid templates, with versions and subjects.",
         toolset="email",
         tier=Tier.READ,
         input=EmailTemplatesListInput,
@@ -220,7 +220,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="email_suppressions_list",
         title="List email suppressions",
-        description="Addresses on a SendGrid suppression list (bounces, blocks, spam reports, invalid, unsubscribes).",
+        description="Addresses on a SendGrid suppression list.",
         toolset="email",
         tier=Tier.READ,
         input=EmailSuppressionsListInput,
@@ -230,7 +230,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="email_suppression_remove",
         title="Remove email suppression",
-        description="Take an address off a SendGrid suppression list so it gets email again.",
+        description="Take an address off a SendGrid suppression list.",
         toolset="email",
         tier=Tier.WRITE,
         input=EmailSuppressionRemoveInput,

@@ -147,7 +147,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="messaging_services_list",
         title="List messaging services",
-        description="Messaging Services (sender pools) and their settings.",
+        description="Messaging Services (sender pools).",
         toolset="messaging",
         tier=Tier.READ,
         input=ServicesListInput,
@@ -181,7 +181,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="messaging_service_update",
         title="Update messaging service",
-        description="Change a Messaging Service's name, webhooks or sending settings.",
+        description="Change a Messaging Service's webhooks or settings.",
         toolset="messaging",
         tier=Tier.WRITE,
         input=ServiceUpdateInput,
