@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "operators": ("operators_cmd", "operators"),
     "sandbox": ("sandbox_cmd", "sandbox"),
     "serve": ("serve", "serve"),
+    "spend": ("spend_cmd", "spend"),
     "tools": ("tools_cmd", "tools"),
     "webhooks": ("webhooks_cmd", "webhooks"),
 }
