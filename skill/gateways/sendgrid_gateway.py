@@ -197,7 +197,7 @@ class SendGridGateway:
             InputError: the cursor is not ours, or was made for other filters.
             UpstreamError: SendGrid refused.
         """
-        filters = {"generations": generations, **{f"kept.{k}": v for k, v in (kept_by or {}).items()}}
+        filters = {"generations": generations, **{f"kept:{k}": v for k, v in (kept_by or {}).items()}}
         size = min(TEMPLATE_PAGE, limit if keep is None else max(limit, TEMPLATE_PAGE))
         position = first_position(cursor, filters, size=size)
 
