@@ -125,9 +125,9 @@ def seed(state: SandboxState) -> SandboxState:
     }
     seed_voice(state, now)
     from skill.sandbox.messaging_services import seed_messaging_services
-    from skill.sandbox.monitor import seed_alerts
+    from skill.sandbox.seed_monitor import seed_alerts
+    from skill.sandbox.seed_usage import seed_usage
     from skill.sandbox.studio_seed import seed_flows
-    from skill.sandbox.usage import seed_usage
     from skill.sandbox.verify import seed_verify_service
 
     seed_verify_service(state)
