@@ -1,6 +1,7 @@
-"""Size of the tool catalogue a client reads: tool count and bytes of the tools/list result.
+"""Size of the tool catalogue a client reads: tool count, bytes of the tools/list result, and bytes of
+what a model reads of it (each tool's name, description and input schema), against budgets.
 
-Run: .venv/bin/python bench/catalog.py
+Run: .venv/bin/python bench/catalog.py  (exit status 1 when a budget is exceeded)
 Measured through the MCP client in memory, as JSON the way the server sends it (compact, no nulls),
 for the default toolsets and for all toolsets, and in read-only mode.
 """
@@ -17,19 +18,30 @@ from mcp import Client
 from skill.config import ALL_TOOLSETS, DEFAULT_TOOLSETS, Settings
 from skill.server.app import build_server
 
+# (toolsets, what) -> most bytes; "model" is name + description + input schema of every tool.
+BUDGETS: dict[tuple[str, str], int] = {
+    ("all", "model"): 40_000,
+    ("all", "wire"): 60_000,
+    ("default", "model"): 16_000,
+}
 
-async def measure(settings: Settings) -> tuple[int, int, list[tuple[str, int]]]:
-    """(tool count, bytes of the tools/list result, bytes per tool largest first)."""
+
+def compact(value: object) -> int:
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+async def measure(settings: Settings) -> tuple[int, int, int, list[tuple[str, int]]]:
+    """(tool count, bytes of tools/list, bytes a model reads, model bytes per tool largest first)."""
     async with Client(build_server(settings)) as client:
         with anyio.fail_after(30):
             result = await client.list_tools()
     tools = [tool.model_dump(mode="json", by_alias=True, exclude_none=True) for tool in result.tools]
-    wire = json.dumps({"tools": tools}, separators=(",", ":"), ensure_ascii=False).encode()
-    per_tool = sorted(
-        ((tool["name"], len(json.dumps(tool, separators=(",", ":")).encode())) for tool in tools),
-        key=lambda item: -item[1],
-    )
-    return len(tools), len(wire), per_tool
+    wire = compact({"tools": tools})
+    seen = {
+        tool["name"]: compact({key: tool.get(key) for key in ("name", "description", "inputSchema")}) for tool in tools
+    }
+    per_tool = sorted(seen.items(), key=lambda item: -item[1])
+    return len(tools), wire, sum(seen.values()), per_tool
 
 
 async def main() -> None:
@@ -41,14 +53,24 @@ async def main() -> None:
             ("all", Settings(home=home, toolsets=ALL_TOOLSETS)),
         ]
         largest: list[tuple[str, int]] = []
-        print(f"{'toolsets':<20} {'tools':>5} {'bytes':>8} {'~tokens':>8}")
+        over: list[str] = []
+        print(f"{'toolsets':<20} {'tools':>5} {'tools/list':>11} {'model reads':>12} {'~tokens':>8}")
         for label, settings in cases:
-            count, size, per_tool = await measure(settings)
-            print(f"{label:<20} {count:>5} {size:>8} {size // 4:>8}")
+            count, wire, model, per_tool = await measure(settings)
+            print(f"{label:<20} {count:>5} {wire:>11} {model:>12} {model // 4:>8}")
             if label == "all":
                 largest = per_tool[:5]
+            for (budget_label, what), budget in BUDGETS.items():
+                size = model if what == "model" else wire
+                if budget_label == label:
+                    verdict = "within" if size <= budget else "OVER"
+                    print(f"  budget {what:<5} {size:>6} <= {budget}: {verdict}")
+                    if size > budget:
+                        over.append(f"{label} {what}")
         if largest:
-            print("largest tools (bytes): " + ", ".join(f"{name} {size}" for name, size in largest))
+            print("largest tools (model bytes): " + ", ".join(f"{name} {size}" for name, size in largest))
+        if over:
+            raise SystemExit(f"over budget: {', '.join(over)}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -45,6 +46,7 @@ class Settings:
     sendgrid_api_key: str | None = None
     default_region: str = "US"
     toolsets: tuple[str, ...] = DEFAULT_TOOLSETS
+    tools: tuple[str, ...] = ()  # single tools enabled beyond the toolsets
     read_only: bool = False
     policy_path: Path | None = None
     error_catalog_path: Path | None = None
@@ -118,6 +120,7 @@ class Settings:
         *,
         profile: str | None = None,
         toolsets: str | None = None,
+        tools: str | None = None,
         read_only: bool | None = None,
     ) -> Settings:
         """Build settings from environment variables and, if named, a Twilio CLI profile.
@@ -143,6 +146,7 @@ class Settings:
             sendgrid_api_key=env.get("SENDGRID_API_KEY") or None,
             default_region=env.get("TWILIO_SKILL_DEFAULT_REGION", "US").upper(),
             toolsets=parse_toolsets(chosen),
+            tools=parse_tool_names(tools if tools is not None else env.get("TWILIO_SKILL_TOOLS")),
             read_only=read_only if read_only is not None else read_only_env,
             policy_path=Path(env["TWILIO_SKILL_POLICY"]) if env.get("TWILIO_SKILL_POLICY") else None,
             error_catalog_path=(
@@ -183,6 +187,27 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
             remediation=[f"Set {name} to e.g. {default}, or unset it."],
         )
     return value
+
+
+TOOL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def parse_tool_names(value: str | None) -> tuple[str, ...]:
+    """A comma-separated list of single tools to enable (whether they exist is checked when the server
+    is built, since only the registry knows).
+
+    Raises:
+        ConfigError: a name is not a tool name at all.
+    """
+    names = [part.strip() for part in (value or "").split(",") if part.strip()]
+    bad = [name for name in names if not TOOL_NAME.fullmatch(name)]
+    if bad:
+        raise ConfigError(
+            f"Not a tool name: {', '.join(repr(name[:40]) for name in bad)}.",
+            code="config.unknown_tool",
+            remediation=["Give tool names as `twilio-skill --toolsets all tools list` shows them, e.g. call_get."],
+        )
+    return tuple(dict.fromkeys(names))
 
 
 def parse_toolsets(value: str | None) -> tuple[str, ...]:

@@ -24,7 +24,12 @@ TOOLSETS: tuple[Toolset, ...] = (
         ("messaging", "messaging_services"),
         default=True,
     ),
-    Toolset("numbers", "phone numbers: search, buy, configure, release; Lookup", ("numbers", "lookup"), default=True),
+    Toolset(
+        "numbers",
+        "phone numbers: search, buy, configure, release; Lookup; published prices",
+        ("numbers", "lookup", "pricing"),
+        default=True,
+    ),
     Toolset("voice", "calls, recordings, TwiML and IVR menus", ("voice", "twiml", "ivr")),
     Toolset("verify", "Verify v2 one-time codes (OTP, 2FA)", ("verify",)),
     Toolset("email", "SendGrid email, templates and suppressions", ("email",)),

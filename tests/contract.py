@@ -98,10 +98,33 @@ DROPPED_KEYWORDS: dict[tuple[str, str, str], tuple[tuple[str, ...], str]] = {
 }
 
 
+# spec file -> (properties typed "number" that Twilio sends as decimal strings, why).
+_PRICES = "Twilio sends prices as decimal strings, as the spec's own examples and its x-twilio overrideType say"
+DECIMAL_STRINGS: dict[str, tuple[frozenset[str], str]] = {
+    f"twilio-oai/twilio_pricing_{version}.json": (frozenset({"base_price", "current_price"}), _PRICES)
+    for version in ("v1", "v2")
+}
+
+
+def _admit_decimal_strings(node: Any, names: frozenset[str]) -> Any:
+    """The schema with every `names` property of type number also admitting a string, at any depth."""
+    if isinstance(node, list):
+        return [_admit_decimal_strings(item, names) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _admit_decimal_strings(value, names) for key, value in node.items()}
+    for name, prop in (out.get("properties") or {}).items():
+        if name in names and isinstance(prop, dict) and prop.get("type") == "number":
+            out["properties"][name] = {**prop, "type": ["number", "string"]}
+    return out
+
+
 def _relaxed_components(spec_name: str, spec: dict[str, Any]) -> dict[str, Any]:
-    """The spec's component schemas with the SCHEMA_EXCEPTIONS properties also admitting null, and the
-    DROPPED_KEYWORDS left out."""
+    """The spec's component schemas with the SCHEMA_EXCEPTIONS properties also admitting null, the
+    DECIMAL_STRINGS properties also admitting strings, and the DROPPED_KEYWORDS left out."""
     components = dict(spec["components"]["schemas"])
+    if spec_name in DECIMAL_STRINGS:
+        components = _admit_decimal_strings(components, DECIMAL_STRINGS[spec_name][0])
     for (file, schema_name, prop), (keywords, _why) in DROPPED_KEYWORDS.items():
         if file != spec_name or schema_name not in components:
             continue

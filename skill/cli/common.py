@@ -45,6 +45,7 @@ class CliState:
 
     profile: str | None = None
     toolsets: str | None = None
+    tools: str | None = None
     read_only: bool = False
     _settings: Settings | None = field(default=None, repr=False)
 
@@ -53,7 +54,10 @@ class CliState:
         if self._settings is None:
             try:
                 self._settings = Settings.from_env(
-                    profile=self.profile, toolsets=self.toolsets, read_only=True if self.read_only else None
+                    profile=self.profile,
+                    toolsets=self.toolsets,
+                    tools=self.tools,
+                    read_only=True if self.read_only else None,
                 )
             except SkillError as exc:
                 fail(exc)

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "operators": ("operators_cmd", "operators"),
     "sandbox": ("sandbox_cmd", "sandbox"),
     "serve": ("serve", "serve"),
+    "spend": ("spend_cmd", "spend"),
     "tools": ("tools_cmd", "tools"),
     "webhooks": ("webhooks_cmd", "webhooks"),
 }
@@ -48,12 +49,13 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--profile", metavar="NAME", default=None, help="Twilio CLI profile to use (~/.twilio-cli/config.json).")
 @click.option("--toolsets", metavar="a,b|all", default=None, help="Toolsets to enable; 'all' enables every one.")
+@click.option("--tools", metavar="a,b", default=None, help="Single tools to enable beyond the toolsets.")
 @click.option("--read-only", is_flag=True, default=False, help="Expose and run READ tools only.")
 @click.version_option(package_name="twilio-skill", prog_name="twilio-skill")
 @click.pass_context
-def cli(ctx: click.Context, profile: str | None, toolsets: str | None, read_only: bool) -> None:
+def cli(ctx: click.Context, profile: str | None, toolsets: str | None, tools: str | None, read_only: bool) -> None:
     """Operate Twilio through an MCP server, with approval gates and an embedded sandbox."""
-    ctx.obj = CliState(profile=profile, toolsets=toolsets, read_only=read_only)
+    ctx.obj = CliState(profile=profile, toolsets=toolsets, tools=tools, read_only=read_only)
 
 
 def main() -> None:

@@ -26,10 +26,13 @@ def tools() -> None:
 @pass_state
 def list_tools(state: CliState, as_json: bool) -> None:
     """The tools a server started with the same options would list."""
-    from skill.server.registry import all_tools, select_tools
+    from skill.server.registry import enabled_tools
 
     settings = state.settings()
-    specs = select_tools(all_tools(), settings.toolsets, settings.read_only)
+    try:
+        specs = enabled_tools(settings.toolsets, settings.tools, settings.read_only)
+    except SkillError as exc:
+        fail(exc)
     rows = [{"name": s.name, "toolset": s.toolset, "tier": s.tier.value, "title": s.title} for s in specs]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
@@ -42,6 +45,34 @@ def list_tools(state: CliState, as_json: bool) -> None:
     for row in rows:
         table.add_row(row["name"], row["toolset"], row["tier"], row["title"])
     wide_console().print(table)
+
+
+@tools.command("show")
+@click.argument("name")
+@pass_state
+def show_tool(state: CliState, name: str) -> None:
+    """One tool as a model sees it: name, description and input schema, and its tier and toolset."""
+    from skill.policy.policy import load_policy
+    from skill.server.registry import all_tools
+    from skill.server.schemas import input_schema
+
+    settings = state.settings(notice=False)
+    spec = next((spec for spec in all_tools() if spec.name == name), None)
+    if spec is None:
+        fail(
+            SkillError(
+                f"No tool is named {terminal_line(name, 64)!r}.",
+                code="input.unknown_tool",
+                remediation=["`twilio-skill --toolsets all tools list` shows every tool."],
+            )
+        )
+    try:
+        policy = load_policy(settings.policy_path)
+    except SkillError as exc:
+        fail(exc)
+    shown = {"name": spec.name, "description": spec.description, "inputSchema": input_schema(spec, policy)}
+    click.echo(f"{spec.name}: {spec.tier.value} tool in the {spec.toolset} toolset")
+    click.echo(json_text(shown))
 
 
 def parse_args_option(raw: str) -> dict[str, Any]:

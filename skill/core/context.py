@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 
 from skill.config import Settings
 from skill.core.approvals import ApprovalService
+from skill.core.pricing import PriceBook
 from skill.core.signing import TokenResolver
-from skill.policy.gate import Gate
+from skill.policy.gate import Gate, GatedCall
 from skill.policy.policy import Policy
 from skill.ports.clock import Clock, SystemClock
 from skill.ports.stores import StorePorts
+from skill.records.pricing import Estimate
 
 if TYPE_CHECKING:
     from skill.gateways.sendgrid_gateway import SendGridGateway
@@ -50,13 +52,22 @@ class Services:
             ttl_seconds=self.settings.approval_ttl_seconds,
             console_url=self.settings.console_url,
         )
+        # Price lists are kept per server: one Pricing request per country and list while they are fresh.
+        self.prices = PriceBook(self.twilio.pricing, self.clock, ttl_seconds=self.policy.pricing.cache_seconds)
         self.gate = Gate(
             policy=self.policy,
             approvals=self.approvals,
             send_counter=self.stores.send_counter,
             default_region=self.settings.default_region,
             trusted_webhook_hosts=self.settings.own_webhook_hosts(),
+            spend_counter=self.stores.spend,
+            estimate_spend=self._estimate_spend,
         )
+
+    async def _estimate_spend(self, call: GatedCall) -> Estimate:
+        from skill.core.spend import estimate_call
+
+        return await estimate_call(self, call.tool, call.args)
 
     @property
     def environment(self) -> str:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from skill.catalog import brief
-from skill.core import phones
+from skill.core import phones, pricing
 from skill.core.context import Services
 from skill.core.segments import analyze
 from skill.core.send_keys import SendKey, send_once
@@ -18,6 +18,7 @@ from skill.core.urls import check_twilio_urls
 from skill.errors import InputError, PolicyError, twilio_docs_url
 from skill.records.messages import BodyPreview, Message, MessageReport, SentMessage
 from skill.records.page import Page
+from skill.records.pricing import Estimate
 
 SEND_TOOL = "message_send"  # idempotency keys are kept per tool and profile
 MAX_BODY_CHARACTERS = 1600
@@ -274,3 +275,14 @@ def preview_message(body: str) -> BodyPreview:
         ucs2_characters=list(info.ucs2_characters),
         too_long=info.characters > MAX_BODY_CHARACTERS,
     )
+
+
+async def preview_cost(services: Services, preview: BodyPreview, to: str) -> Estimate:
+    """The estimated cost of sending a previewed body to `to`: its segments at the destination's price.
+
+    Raises:
+        InputError: `to` is not a valid phone number.
+        NotFoundError: not_found.price when Twilio lists no SMS price for its country.
+        UpstreamError: the Pricing API failed.
+    """
+    return await pricing.message_price(services, to, segments=max(preview.segments, 1))

@@ -52,6 +52,7 @@ class TwilioGateway:
         from skill.gateways.twilio_messaging_services import MessagingServices
         from skill.gateways.twilio_monitor import Monitor
         from skill.gateways.twilio_numbers import Numbers
+        from skill.gateways.twilio_pricing import Pricing
         from skill.gateways.twilio_studio import Studio
         from skill.gateways.twilio_usage import Usage
         from skill.gateways.twilio_verify import Verify
@@ -67,6 +68,7 @@ class TwilioGateway:
         self.lookups = Lookups(self)
         self.monitor = Monitor(self)
         self.usage = Usage(self)
+        self.pricing = Pricing(self)
 
     @property
     def account_sid(self) -> str:

@@ -6,6 +6,8 @@
     webhook_hosts  pointing live traffic at a host outside [webhooks] allowed_hosts waits for approval
     bulk           more recipients than [limits].bulk_recipients waits for approval
     caps           the day's SEND cap, reserved atomically; over it, the call waits for approval
+    spend          the call's estimated cost against [limits] spend_per_day and spend_per_month,
+                   reserved atomically; a call that would cross a cap waits for approval
     read_only      a READ tool cannot wait for approval: refused instead
     deny           a denied call stops here
     approval       an approval given is used (once, for exactly this call); else one is requested
@@ -24,11 +26,13 @@ from urllib.parse import urlsplit
 
 from skill.core.approvals import ApprovalRequest, ApprovalService
 from skill.core.phones import e164_destination, region_of
-from skill.errors import ApprovalRequired, PolicyError
+from skill.core.pricing import as_cost, money
+from skill.errors import ApprovalRequired, PolicyError, SkillError
 from skill.policy.policy import Action, Policy
 from skill.policy.tiers import Tier
-from skill.ports.stores import SendCounter
-from skill.records.approvals import Approval, Impact
+from skill.ports.stores import SendCounter, SpendCounter
+from skill.records.approvals import Approval, Cost, Fact, Impact
+from skill.records.pricing import Estimate, SpendTotals
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,9 @@ class Verdict:
     reason: str = ""
     counted: bool = False  # a send was counted for this call (to give back if it does not happen)
     approval: Approval | None = None  # the approval this call used
+    cost: Estimate | None = None  # the call's estimated cost, when spend caps are set
+    spent_day: str | None = None  # the day its cost was counted on (to give back if it does not happen)
+    spend_facts: list[Fact] = field(default_factory=list)  # the caps and spend so far, for an approval's impact
 
 
 Step = Callable[["Gate", GatedCall, Verdict], Awaitable[None]]
@@ -141,6 +148,65 @@ async def caps(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
         verdict.reason = f"daily limit of {gate.policy.sends_per_day} {call.tool} calls reached"
 
 
+def _spend_facts(totals: SpendTotals, policy: Policy, currency: str) -> list[Fact]:
+    facts = []
+    for label, spent, cap in (
+        ("spend today", totals.today, policy.spend_per_day),
+        ("spend this month", totals.month, policy.spend_per_month),
+    ):
+        if cap is not None:
+            facts.append(Fact(label=label, value=f"{money(spent)} {currency} of a {money(cap)} {currency} cap"))
+    return facts
+
+
+def _crossing(totals: SpendTotals, policy: Policy, cost: Estimate) -> str:
+    amount = cost.value
+    periods = (("today's", totals.today, policy.spend_per_day), ("this month's", totals.month, policy.spend_per_month))
+    for period, spent, cap in periods:
+        if cap is not None and spent + amount > cap:
+            return (
+                f"its estimated {cost.amount} {cost.currency} would take {period} spend to "
+                f"{money(spent + amount)} {cost.currency}, over the cap of {money(cap)} {cost.currency}"
+            )
+    return "it would cross a spend cap"
+
+
+async def spend(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
+    if call.tier is not Tier.SEND or verdict.action == "deny" or not gate.policy.spend_capped:
+        return
+    if gate.spend_counter is None or gate.estimate_spend is None:
+        return
+    try:
+        cost = await gate.estimate_spend(call)
+    except SkillError as exc:
+        # A cost the caps cannot count is a cost nobody bounded: an operator decides.
+        if verdict.action == "allow":
+            verdict.action, verdict.reason = "approve", f"its cost could not be estimated ({exc.message})"
+        return
+    verdict.cost = cost
+    if verdict.action != "allow":
+        verdict.spend_facts = _spend_facts(gate.spend_counter.totals(call.profile), gate.policy, cost.currency)
+        return  # counted if an approval is used for it (see `approval`)
+    counted, before = gate.spend_counter.try_reserve(
+        call.profile, cost.value, per_day=gate.policy.spend_per_day, per_month=gate.policy.spend_per_month
+    )
+    if counted:
+        verdict.spent_day = before.day
+        return
+    verdict.action, verdict.reason = "approve", _crossing(before, gate.policy, cost)
+    verdict.spend_facts = _spend_facts(before, gate.policy, cost.currency)
+
+
+def _with_spend(impact: Impact | None, verdict: Verdict, summary: str) -> Impact | None:
+    """The impact the tool described, with the call's estimated cost and the spend caps added."""
+    if verdict.cost is None:
+        return impact
+    cost: Cost = as_cost(verdict.cost)
+    if impact is None:
+        return Impact(resource=summary, facts=verdict.spend_facts, cost=cost, reversibility="costs money")
+    return impact.model_copy(update={"facts": [*impact.facts, *verdict.spend_facts], "cost": impact.cost or cost})
+
+
 async def read_only(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
     if verdict.action == "approve" and call.tier is Tier.READ:
         # READ tools take no approval_id, so an approval could never be redeemed: refuse instead.
@@ -160,12 +226,15 @@ async def approval(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
             call.approval_id, tool=call.tool, args_sha256=call.digest, profile=call.profile
         )
         if call.tier is Tier.SEND:
-            # An approved send runs past the daily cap, and is still counted.
-            gate.send_counter.increment(call.profile, call.tool)
-            verdict.counted = True
+            # An approved send runs past the caps, and is still counted (once: `caps` may have counted it).
+            if not verdict.counted:
+                gate.send_counter.increment(call.profile, call.tool)
+                verdict.counted = True
+            if verdict.cost is not None and verdict.spent_day is None and gate.spend_counter is not None:
+                verdict.spent_day = gate.spend_counter.add(call.profile, verdict.cost.value)
         return
-    impact = await call.inspect() if call.inspect is not None else None
     summary = call.summarize()
+    impact = _with_spend(await call.inspect() if call.inspect is not None else None, verdict, summary)
     request, _ = gate.approvals.request(
         ApprovalRequest(
             tool=call.tool,
@@ -191,7 +260,9 @@ async def approval(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
     )
 
 
-STEPS: tuple[Step, ...] = (local_checks, rules, country, webhook_hosts, bulk, caps, read_only, deny, approval)
+STEPS: tuple[Step, ...] = (
+    local_checks, rules, country, webhook_hosts, bulk, caps, spend, read_only, deny, approval,
+)  # fmt: skip
 
 
 @dataclass
@@ -201,6 +272,8 @@ class Gate:
     send_counter: SendCounter
     default_region: str = "US"
     trusted_webhook_hosts: tuple[str, ...] = ()  # e.g. the host of our own public webhook URL
+    spend_counter: SpendCounter | None = None
+    estimate_spend: Callable[[GatedCall], Awaitable[Estimate]] | None = None  # a SEND call's cost
     steps: tuple[Step, ...] = field(default=STEPS)
 
     @property
@@ -229,10 +302,17 @@ class Gate:
         'used'), or None when it used none."""
         if not nothing_happened:
             return "used" if verdict.approval is not None else None
-        if verdict.counted:
-            self.send_counter.release(call.profile, call.tool)
-            verdict.counted = False
+        self.give_back(call, verdict)
         if verdict.approval is None:
             return None
         self.approvals.release(verdict.approval.id, why="the call failed before anything changed")
         return "released"
+
+    def give_back(self, call: GatedCall, verdict: Verdict) -> None:
+        """Give back the send and the spend counted for a call that surely did not happen."""
+        if verdict.counted:
+            self.send_counter.release(call.profile, call.tool)
+            verdict.counted = False
+        if verdict.spent_day is not None and verdict.cost is not None and self.spend_counter is not None:
+            self.spend_counter.release(call.profile, verdict.cost.value, verdict.spent_day)
+            verdict.spent_day = None

@@ -17,6 +17,16 @@ Built-in defaults, optionally overridden by a TOML file (TWILIO_SKILL_POLICY):
     verify_sends_per_hour = 5          # verification_start: most sends to one destination in an hour
     probe_any_url = false              # webhook_probe: also URLs no number of the account is configured with
     bulk_recipients = 100              # one send to more recipients than this is a bulk send: it needs approval
+    spend_per_day = "25.00"            # estimated spend of SEND calls per UTC day, in the account's currency
+    spend_per_month = "300.00"         # the same per calendar month; unset: no cap
+    [pricing]                          # how SEND calls are estimated against the spend caps
+    currency = "EUR"                   # the account's currency, instead of what Twilio reports
+    rates = { "USD/EUR" = "0.92" }     # 1 USD = 0.92 EUR: converts published prices
+    call_minutes = 5                   # call_create is estimated at this many minutes
+    verification_price = "0.05"        # Verify's fee per verification (USD), plus its message or call
+    mms_price = "0.0200"               # per MMS message (USD); the Pricing API lists SMS only
+    email_price = "0"                  # per email recipient (USD)
+    cache_seconds = 3600               # how long fetched price lists are kept in memory
     [webhooks]
     allowed_hosts = ["hooks.example.com", "*.example.org"]   # pointing a number or service elsewhere needs approval
 
@@ -26,8 +36,10 @@ Built-in rules (BUILT_IN_RULES) apply after the file's rules, so a file rule for
 from __future__ import annotations
 
 import fnmatch
+import re
 import tomllib
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
 
@@ -75,6 +87,35 @@ class Decision:
     code: str = "policy.denied"
 
 
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+RATE_PAIR = re.compile(r"^([A-Z]{3})/([A-Z]{3})$")
+MAX_AMOUNT = Decimal(10**9)
+
+
+@dataclass(frozen=True)
+class PricingSettings:
+    """How SEND calls are estimated; amounts are in USD, the currency of Twilio's price lists."""
+
+    currency: str | None = None  # the account's currency, over the price_unit Twilio reports
+    rates: dict[tuple[str, str], Decimal] = field(default_factory=dict)  # (from, to): 1 from = rate to
+    call_minutes: int = 5
+    verification_price: Decimal = Decimal("0.05")
+    mms_price: Decimal = Decimal("0.0200")
+    email_price: Decimal = Decimal(0)
+    cache_seconds: int = 3600
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "currency": self.currency,
+            "rates": {f"{a}/{b}": str(rate) for (a, b), rate in self.rates.items()},
+            "call_minutes": self.call_minutes,
+            "verification_price": str(self.verification_price),
+            "mms_price": str(self.mms_price),
+            "email_price": str(self.email_price),
+            "cache_seconds": self.cache_seconds,
+        }
+
+
 @dataclass(frozen=True)
 class Policy:
     tier_actions: dict[Tier, Action] = field(default_factory=lambda: dict(DEFAULT_TIER_ACTIONS))
@@ -87,7 +128,14 @@ class Policy:
     probe_any_url: bool = False
     bulk_recipients: int = 100
     webhook_allowed_hosts: tuple[str, ...] = ()
+    spend_per_day: Decimal | None = None  # in the account's currency; None: no cap
+    spend_per_month: Decimal | None = None
+    pricing: PricingSettings = field(default_factory=PricingSettings)
     source: str = "built-in defaults"
+
+    @property
+    def spend_capped(self) -> bool:
+        return self.spend_per_day is not None or self.spend_per_month is not None
 
     def action_for(self, tool: str, tier: Tier, args: dict[str, Any]) -> tuple[Action, str]:
         for rule in self.rules:
@@ -125,7 +173,10 @@ class Policy:
                 "verify_sends_per_hour": self.verify_sends_per_hour,
                 "probe_any_url": self.probe_any_url,
                 "bulk_recipients": self.bulk_recipients,
+                "spend_per_day": str(self.spend_per_day) if self.spend_per_day is not None else None,
+                "spend_per_month": str(self.spend_per_month) if self.spend_per_month is not None else None,
             },
+            "pricing": self.pricing.describe(),
             "webhooks": {"allowed_hosts": list(self.webhook_allowed_hosts)},
         }
 
@@ -140,15 +191,72 @@ def _action(value: object, where: str) -> Action:
     return value  # type: ignore[return-value]
 
 
-def _limit(limits: dict[str, Any], name: str, default: int) -> int:
+def _limit(limits: dict[str, Any], name: str, default: int, *, section: str = "limits", least: int = 0) -> int:
     value = limits.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or value < least or value > MAX_AMOUNT:
         raise ConfigError(
-            f"Policy [limits].{name} must be a whole number of 0 or more, not {value!r}.",
+            f"Policy [{section}].{name} must be a whole number of {least} or more, not {value!r}.",
             code="config.policy_invalid",
-            remediation=[f"Write e.g. {name} = {default} under [limits]."],
+            remediation=[f"Write e.g. {name} = {default} under [{section}]."],
         )
     return value
+
+
+def _invalid(where: str, value: object, example: str) -> ConfigError:
+    return ConfigError(
+        f"Policy {where} must be {example}, not {value!r}.",
+        code="config.policy_invalid",
+        remediation=[f"Write e.g. {where.rsplit('.', 1)[-1]} = {example} (amounts as quoted decimal strings)."],
+    )
+
+
+def _amount(section: dict[str, Any], name: str, default: Decimal | None, *, where: str) -> Decimal | None:
+    """A sum of money as a decimal string ("25.00") or a whole number; floats are refused (inexact)."""
+    if name not in section:
+        return default
+    value = section[name]
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise _invalid(where, value, '"25.00"')
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise _invalid(where, value, '"25.00"') from None
+    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
+        raise _invalid(where, value, '"25.00"')
+    return amount
+
+
+def _rates(value: object) -> dict[tuple[str, str], Decimal]:
+    if not isinstance(value, dict):
+        raise _invalid("[pricing].rates", value, '{ "USD/EUR" = "0.92" }')
+    rates: dict[tuple[str, str], Decimal] = {}
+    for pair, raw in value.items():
+        match = RATE_PAIR.fullmatch(str(pair).upper())
+        rate = _amount(value, pair, None, where=f"[pricing].rates.{pair}")
+        if match is None or rate is None or rate == 0:
+            raise _invalid("[pricing].rates", {pair: raw}, '{ "USD/EUR" = "0.92" }')
+        rates[(match.group(1), match.group(2))] = rate
+    return rates
+
+
+def _pricing(section: dict[str, Any]) -> PricingSettings:
+    defaults = PricingSettings()
+    currency = section.get("currency")
+    if currency is not None and not (isinstance(currency, str) and CURRENCY.fullmatch(currency.upper())):
+        raise _invalid("[pricing].currency", currency, '"EUR"')
+
+    def amount(name: str, default: Decimal) -> Decimal:
+        return _amount(section, name, default, where=f"[pricing].{name}") or Decimal(0)
+
+    return PricingSettings(
+        currency=currency.upper() if isinstance(currency, str) else None,
+        rates=_rates(section.get("rates", {})),
+        call_minutes=_limit(section, "call_minutes", defaults.call_minutes, section="pricing", least=1),
+        verification_price=amount("verification_price", defaults.verification_price),
+        mms_price=amount("mms_price", defaults.mms_price),
+        email_price=amount("email_price", defaults.email_price),
+        cache_seconds=_limit(section, "cache_seconds", defaults.cache_seconds, section="pricing"),
+    )
 
 
 def _hosts(section: dict[str, Any]) -> tuple[str, ...]:
@@ -234,5 +342,8 @@ def load_policy(path: Path | None) -> Policy:
         probe_any_url=bool(limits.get("probe_any_url", False)),
         bulk_recipients=_limit(limits, "bulk_recipients", 100),
         webhook_allowed_hosts=_hosts(data.get("webhooks") or {}),
+        spend_per_day=_amount(limits, "spend_per_day", None, where="[limits].spend_per_day"),
+        spend_per_month=_amount(limits, "spend_per_month", None, where="[limits].spend_per_month"),
+        pricing=_pricing(data.get("pricing") or {}),
         source=str(path),
     )

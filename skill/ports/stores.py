@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any, Protocol
 
 from skill.records.approvals import Approval
@@ -17,6 +18,7 @@ from skill.records.audit import AuditEntry, AuditFilter
 from skill.records.events import NewEvent, StoredEvent
 from skill.records.ivr import CallState, DeployedMenu
 from skill.records.operators import OperatorRecord
+from skill.records.pricing import SpendTotals
 
 IvrDecision = Callable[[CallState | None], tuple[str, CallState]]
 EventEffect = Callable[[Any, StoredEvent], None]
@@ -133,6 +135,31 @@ class SendCounter(Protocol):
     def release(self, profile: str, tool: str) -> None: ...
 
 
+class SpendCounter(Protocol):
+    """Spend per profile and UTC day in the account's currency; a reconciled day counts what Twilio billed."""
+
+    def totals(self, profile: str, day: str | None = None) -> SpendTotals:
+        """Spend on `day` (today when None) and in its month."""
+        ...
+
+    def try_reserve(
+        self, profile: str, amount: Decimal, *, per_day: Decimal | None, per_month: Decimal | None
+    ) -> tuple[bool, SpendTotals]:
+        """Count amount today unless the day or the month would go over its cap (None: no cap); atomic.
+        Returns (counted, the totals before)."""
+        ...
+
+    def add(self, profile: str, amount: Decimal) -> str:
+        """Count amount today whatever the caps; returns the day."""
+        ...
+
+    def release(self, profile: str, amount: Decimal, day: str) -> None: ...
+
+    def reconcile(self, profile: str, day: str, billed: Decimal) -> Decimal:
+        """Count `billed` for the day instead of the estimates; returns the estimate it replaced."""
+        ...
+
+
 class VerifySendLog(Protocol):
     def record(self, profile: str, destination: str, channel: str, at: float | None = None) -> None: ...
 
@@ -215,6 +242,9 @@ class StorePorts(Protocol):
 
     @property
     def send_counter(self) -> SendCounter: ...
+
+    @property
+    def spend(self) -> SpendCounter: ...
 
     @property
     def verify_sends(self) -> VerifySendLog: ...

@@ -49,6 +49,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "lookups",
     "monitor",
     "usage",
+    "pricing",
     "sendgrid",
 )
 DEFAULT_HOST = "api.twilio.com"

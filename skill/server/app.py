@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 
+import anyio
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.types import (
@@ -24,17 +25,41 @@ from skill.policy.policy import Policy, check_names, load_policy
 from skill.results import error_payload
 from skill.server.dispatch import dispatch, json_result
 from skill.server.prompts import get_prompt, list_prompts
-from skill.server.registry import ToolSpec, all_tools, select_tools, tools_of
+from skill.server.registry import ToolSpec, all_tools
+from skill.server.registry import enabled_tools as enabled_for
 from skill.server.resources import list_resource_templates, list_resources, resource_reader
+from skill.server.runtime import Runtime
 from skill.server.schemas import input_schema, output_schema
+from skill.toolsets import TOOLSETS
 
-INSTRUCTIONS = (
-    "Twilio operations. Results are JSON; environment 'sandbox' means the embedded sandbox answered and "
-    "nothing real happened. Errors carry a stable code and an ordered remediation list: follow it in order. "
-    "A result with error.code 'policy.approval_required' means nothing happened yet: show the person "
-    "error.approval.summary, ask them to approve out of band (the command is in error.approval), then repeat "
+GATES = (
+    "Results are JSON; environment 'sandbox' means the embedded sandbox answered and nothing real happened. "
+    "Errors carry a stable code and an ordered remediation list: follow it in order. A result with error.code "
+    "'policy.approval_required' means nothing happened yet: show the person error.approval.summary and impact, "
+    "ask them to approve out of band (the command is in error.approval), wait with approval_status, then repeat "
     "the same call with the same arguments plus approval_id. Never try to get around a gate."
 )
+ENTRY_TOOLS = (
+    "Start with error_explain for any Twilio error code, account_audit for the account's health, and "
+    "message_timeline for one message's delivery story."
+)
+
+
+def instructions(settings: Settings) -> str:
+    """The server's instructions: what it is, how gates work, which toolsets are on and how to add more."""
+    on = [toolset for toolset in TOOLSETS if toolset.name in settings.toolsets]
+    off = [toolset for toolset in TOOLSETS if toolset.name not in settings.toolsets]
+    parts = ["Twilio operations.", GATES, "Toolsets enabled: " + "; ".join(f"{t.name} ({t.purpose})" for t in on) + "."]
+    if settings.tools:
+        parts.append("Single tools enabled as well: " + ", ".join(settings.tools) + ".")
+    if off:
+        parts.append(
+            "Not enabled: "
+            + "; ".join(f"{t.name} ({t.purpose})" for t in off)
+            + ". To use them, the server is started with --toolsets a,b (or all) or --tools name,name."
+        )
+    parts.append(ENTRY_TOOLS)
+    return " ".join(parts)
 
 
 def argument_names(spec: ToolSpec) -> set[str]:
@@ -43,7 +68,7 @@ def argument_names(spec: ToolSpec) -> set[str]:
 
 
 def enabled_tools(settings: Settings) -> tuple[ToolSpec, ...]:
-    return select_tools(tools_of(settings.toolsets), settings.toolsets, settings.read_only)
+    return enabled_for(settings.toolsets, settings.tools, settings.read_only)
 
 
 def mcp_tool(spec: ToolSpec, policy: Policy | None = None) -> Tool:
@@ -54,6 +79,7 @@ def mcp_tool(spec: ToolSpec, policy: Policy | None = None) -> Tool:
         description=spec.description,
         input_schema=input_schema(spec, policy),
         output_schema=output_schema(spec),
+        _meta={"tier": spec.tier.value},
         annotations=ToolAnnotations(
             read_only_hint=hints.get("readOnlyHint"),
             destructive_hint=hints.get("destructiveHint"),
@@ -63,7 +89,7 @@ def mcp_tool(spec: ToolSpec, policy: Policy | None = None) -> Tool:
     )
 
 
-def build_server(settings: Settings, services: Services | None = None) -> Server[Services]:
+def build_server(settings: Settings, services: Services | None = None) -> Server[Runtime]:
     """The MCP server. With `services` given (tests), they are used as they are and not closed."""
     specs = enabled_tools(settings)
     by_name = {spec.name: spec for spec in specs}
@@ -74,26 +100,22 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
     listed = [mcp_tool(spec, policy) for spec in specs]
 
     @asynccontextmanager
-    async def lifespan(_: Server[Services]) -> AsyncIterator[Services]:
-        if services is not None:
-            yield services
-            return
-        from skill.wiring import build_services
-
-        owned = build_services(settings)
+    async def lifespan(_: Server[Runtime]) -> AsyncIterator[Runtime]:
+        runtime = Runtime(settings, services)
         try:
-            async with AsyncExitStack() as stack:
-                # e.g. the embedded sandbox, posting its status callbacks in the background
-                for background in owned.background:
-                    await stack.enter_async_context(background())
-                yield owned
+            async with anyio.create_task_group() as group:
+                group.start_soon(runtime.keep_background)
+                try:
+                    yield runtime
+                finally:
+                    group.cancel_scope.cancel()
         finally:
-            await owned.aclose()
+            await runtime.aclose()
 
-    async def list_tools(ctx: ServerRequestContext[Services], params: PaginatedRequestParams | None) -> ListToolsResult:
+    async def list_tools(ctx: ServerRequestContext[Runtime], params: PaginatedRequestParams | None) -> ListToolsResult:
         return ListToolsResult(tools=listed)
 
-    async def call_tool(ctx: ServerRequestContext[Services], params: CallToolRequestParams) -> CallToolResult:
+    async def call_tool(ctx: ServerRequestContext[Runtime], params: CallToolRequestParams) -> CallToolResult:
         spec = by_name.get(params.name)
         if spec is None:
             unknown = InputError(
@@ -102,12 +124,12 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
                 remediation=["List the tools again and use one of them."],
             )
             return json_result(error_payload(unknown.to_dict(), settings.mode), is_error=True)
-        return await dispatch(ctx.lifespan_context, spec, params.arguments)
+        return await dispatch(await ctx.lifespan_context.services(), spec, params.arguments)
 
     return Server(
         "twilio-skill",
         version=skill.__version__,
-        instructions=INSTRUCTIONS,
+        instructions=instructions(settings),
         lifespan=lifespan,
         on_list_tools=list_tools,
         on_call_tool=call_tool,

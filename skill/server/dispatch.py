@@ -251,8 +251,8 @@ class Dispatcher:
         payload = result.model_copy(update={"environment": services.settings.mode}).model_dump(
             mode="json", by_alias=True, exclude_none=True
         )
-        if verdict.counted and payload.get("replayed"):
-            services.stores.send_counter.release(call.profile, spec.name)  # a replay sent nothing
+        if payload.get("replayed"):
+            gate.give_back(call, verdict)  # a replay sent nothing
         self._finish(spec, entry, "ok", call, {})
         return json_result(payload, is_error=False)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from skill.errors import ConfigError
 from skill.policy.tiers import Tier
 from skill.toolsets import modules_of
 
@@ -80,12 +81,37 @@ def all_tools() -> tuple[ToolSpec, ...]:
 
 
 def select_tools(
-    specs: Iterable[ToolSpec], toolsets: Iterable[str] | None = None, read_only: bool = False
+    specs: Iterable[ToolSpec],
+    toolsets: Iterable[str] | None = None,
+    read_only: bool = False,
+    tools: Iterable[str] = (),
 ) -> tuple[ToolSpec, ...]:
-    """The tools a server lists: only enabled toolsets, only READ tools in read-only mode."""
+    """The tools a server lists: those of the enabled toolsets and the single tools named, only READ
+    tools in read-only mode."""
     wanted = set(toolsets) if toolsets is not None else None
+    singles = set(tools)
     return tuple(
         spec
         for spec in specs
-        if (wanted is None or spec.toolset in wanted) and (not read_only or spec.tier is Tier.READ)
+        if (wanted is None or spec.toolset in wanted or spec.name in singles)
+        and (not read_only or spec.tier is Tier.READ)
     )
+
+
+def enabled_tools(toolsets: tuple[str, ...], tools: tuple[str, ...], read_only: bool) -> tuple[ToolSpec, ...]:
+    """The tools of a server started with these options, importing only the modules it needs.
+
+    Raises:
+        ConfigError: a single tool named does not exist.
+    """
+    if not tools:
+        return select_tools(tools_of(toolsets), toolsets, read_only)
+    every = all_tools()
+    unknown = sorted(set(tools) - {spec.name for spec in every})
+    if unknown:
+        raise ConfigError(
+            f"No such tool: {', '.join(unknown)}.",
+            code="config.unknown_tool",
+            remediation=["`twilio-skill --toolsets all tools list` shows every tool."],
+        )
+    return select_tools(every, toolsets, read_only, tools)

@@ -30,6 +30,7 @@ from mcp.types import (
 from skill.config import Settings
 from skill.core.context import Services
 from skill.errors import SkillError, twilio_docs_url
+from skill.server.runtime import Runtime
 
 ACCOUNT_URI = "twilio://account"
 POLICY_URI = "twilio://policy"
@@ -139,29 +140,29 @@ def _contents(uri: str, data: dict[str, Any]) -> ReadResourceResult:
 
 
 async def list_resources(
-    ctx: ServerRequestContext[Services], params: PaginatedRequestParams | None
+    ctx: ServerRequestContext[Runtime], params: PaginatedRequestParams | None
 ) -> ListResourcesResult:
     """resources/list: the fixed resources."""
     return ListResourcesResult(resources=list(RESOURCES))
 
 
 async def list_resource_templates(
-    ctx: ServerRequestContext[Services], params: PaginatedRequestParams | None
+    ctx: ServerRequestContext[Runtime], params: PaginatedRequestParams | None
 ) -> ListResourceTemplatesResult:
     """resources/templates/list: the error-code template."""
     return ListResourceTemplatesResult(resource_templates=list(TEMPLATES))
 
 
-ResourceReader = Callable[[ServerRequestContext[Services], ReadResourceRequestParams], Awaitable[ReadResourceResult]]
+ResourceReader = Callable[[ServerRequestContext[Runtime], ReadResourceRequestParams], Awaitable[ReadResourceResult]]
 
 
 def resource_reader(tool_count: int) -> ResourceReader:
     """The resources/read handler for a server that lists tool_count tools."""
 
     async def read_resource(
-        ctx: ServerRequestContext[Services], params: ReadResourceRequestParams
+        ctx: ServerRequestContext[Runtime], params: ReadResourceRequestParams
     ) -> ReadResourceResult:
-        services = ctx.lifespan_context
+        services = await ctx.lifespan_context.services()
         uri = str(params.uri)
         if uri == ACCOUNT_URI:
             return _contents(uri, account_summary(services, tool_count))

@@ -209,6 +209,19 @@ def _audit_filters(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX audit_ts ON audit(ts)")
 
 
+@migration("013_spend")
+def _spend(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE spend_days (
+            profile TEXT NOT NULL,
+            day TEXT NOT NULL,
+            estimated_micros INTEGER NOT NULL DEFAULT 0,
+            billed_micros INTEGER,
+            PRIMARY KEY (profile, day)
+        )"""
+    )
+
+
 def apply_migrations(db: sqlite3.Connection) -> list[str]:
     """Apply every migration not yet recorded; return the names applied.
 

@@ -12,6 +12,7 @@ from skill.stores.database import Database
 from skill.stores.ivr_menus import SqliteIvrMenuStore
 from skill.stores.operators import SqliteOperatorStore
 from skill.stores.records import SqliteIdempotencyStore, SqliteSendCounter, SqliteSuppressionStore
+from skill.stores.spend import SqliteSpendCounter
 from skill.stores.verify_sends import SqliteVerifySendLog
 from skill.stores.webhook_events import SqliteWebhookEventStore
 
@@ -26,6 +27,7 @@ class Stores:
     suppressions: SqliteSuppressionStore
     idempotency: SqliteIdempotencyStore
     send_counter: SqliteSendCounter
+    spend: SqliteSpendCounter
     verify_sends: SqliteVerifySendLog
     webhook_events: SqliteWebhookEventStore
     ivr_menus: SqliteIvrMenuStore
@@ -43,6 +45,7 @@ class Stores:
             suppressions=SqliteSuppressionStore(db, wall),
             idempotency=SqliteIdempotencyStore(db, wall),
             send_counter=SqliteSendCounter(db, wall),
+            spend=SqliteSpendCounter(db, wall),
             verify_sends=SqliteVerifySendLog(db, wall),
             webhook_events=SqliteWebhookEventStore(db, wall),
             ivr_menus=SqliteIvrMenuStore(db, wall),

@@ -12,6 +12,7 @@ from skill.core import optouts
 from skill.core.context import Services
 from skill.policy.tiers import Tier
 from skill.records.messages import BodyPreview, Message, MessageReport, Optout, OptoutChange, SentMessage
+from skill.records.pricing import Estimate
 from skill.results import ListResult, Model, ToolResult
 from skill.server.registry import ToolSpec
 from skill.tools.fields import After, Before, Cursor, HttpUrl, Limit, MessageSid, Phone, ServiceSid
@@ -136,14 +137,17 @@ async def message_cancel(services: Services, args: MessageCancelInput) -> Messag
 
 class MessagePreviewInput(Model):
     body: str = Field(max_length=10000, description="The text to measure.")
+    to: Phone | None = Field(default=None, description="Recipient, to estimate the cost; leave out to stay local.")
 
 
 class MessagePreviewOutput(ToolResult, BodyPreview):
-    pass
+    cost: Estimate | None = Field(default=None, description="Estimated cost to `to` from published prices.")
 
 
 async def message_preview(services: Services, args: MessagePreviewInput) -> MessagePreviewOutput:
-    return MessagePreviewOutput(**core.preview_message(args.body).model_dump())
+    preview = core.preview_message(args.body)
+    cost = await core.preview_cost(services, preview, args.to) if args.to is not None else None
+    return MessagePreviewOutput(**preview.model_dump(), cost=cost)
 
 
 class OptoutListInput(Model):
@@ -237,13 +241,12 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="message_preview",
         title="Preview message segments",
-        description="Encoding (GSM-7/UCS-2) and segment count of a body, computed locally; sends nothing.",
+        description="Encoding (GSM-7/UCS-2) and segment count of a body; with `to`, its estimated cost. Sends nothing.",
         toolset="messaging",
         tier=Tier.READ,
         input=MessagePreviewInput,
         output=MessagePreviewOutput,
         handler=message_preview,
-        open_world=False,
     ),
     ToolSpec(
         name="optout_list",

@@ -1,0 +1,49 @@
+"""What a server's handlers share: the settings and, built on the first request that needs them, the
+services. A server answers initialize and tools/list without opening a store, building a gateway or
+starting the embedded sandbox; those happen on the first tool call or resource read."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+
+import anyio
+
+from skill.config import Settings
+from skill.core.context import Services
+
+
+class Runtime:
+    def __init__(self, settings: Settings, services: Services | None = None) -> None:
+        self.settings = settings
+        self._services = services
+        self._owned = services is None  # services given by a caller (tests) are theirs to close
+        self._lock = anyio.Lock()
+        self._built = anyio.Event()
+        if services is not None:
+            self._built.set()
+
+    async def services(self) -> Services:
+        """The services, built once on first use."""
+        if self._services is None:
+            async with self._lock:
+                if self._services is None:
+                    from skill.wiring import build_services
+
+                    self._services = build_services(self.settings)
+                    self._built.set()
+        return self._services
+
+    async def keep_background(self) -> None:
+        """Run what the services need in the background (the embedded sandbox's callbacks) from the
+        moment they are built until the server stops; nothing for services a caller gave."""
+        await self._built.wait()
+        if not self._owned or self._services is None:
+            await anyio.sleep_forever()
+        async with AsyncExitStack() as stack:
+            for background in self._services.background if self._services else ():
+                await stack.enter_async_context(background())
+            await anyio.sleep_forever()
+
+    async def aclose(self) -> None:
+        if self._owned and self._services is not None:
+            await self._services.aclose()
