@@ -161,13 +161,12 @@ async def current_usage(services: Services, usage_category: str, recurring: str)
 async def trigger_create_impact(
     services: Services, *, usage_category: str, trigger_value: str, trigger_by: str, recurring: str, callback_url: str
 ) -> Impact:
-    """What creating the trigger would watch, where it would call, and the category's value now.
+    """What creating the trigger would watch, where it would call, and the category's value now (the
+    callback URL itself was checked before, by check_trigger).
 
     Raises:
-        InputError: the callback URL is refused.
         UpstreamError: Twilio does not know the category (twilio.20001), or could not answer.
     """
-    check_trigger(services, callback_url)
     record = await current_usage(services, usage_category, recurring)
     value = getattr(record, trigger_by, None) if record else None
     facts = [Fact(label="now", value=f"{trigger_by} {value if value is not None else 'unknown'} ({recurring})")]

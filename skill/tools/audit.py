@@ -41,8 +41,8 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="account_audit",
         title="Audit account",
-        description="Audit the account for risks (old keys, broken webhooks, low balance, errors, idle "
-        "subaccounts, 10DLC), each with the tool that fixes it.",
+        description="Find account risks (old keys, broken webhooks, low balance, errors, idle subaccounts, 10DLC) "
+        "and the tool that fixes each.",
         toolset="ops",
         tier=Tier.READ,
         input=AccountAuditInput,

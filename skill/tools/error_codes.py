@@ -42,7 +42,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="error_explain",
         title="Explain error code",
-        description="What a Twilio error code means, causes, ordered fixes, whether to retry. Local, free.",
+        description="A Twilio error code explained: causes, ordered fixes, whether to retry. Local, free.",
         toolset="ops",
         tier=Tier.READ,
         input=ErrorExplainInput,

@@ -68,7 +68,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="alerts_list",
         title="List alerts",
-        description="Monitor alerts (Console debugger): errors and warnings Twilio logged, e.g. webhook failures.",
+        description="Monitor alerts (the Console debugger): errors and warnings Twilio logged.",
         toolset="monitor",
         tier=Tier.READ,
         input=AlertsListInput,

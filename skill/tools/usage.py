@@ -134,7 +134,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="usage_summary",
         title="Usage summary",
-        description="Usage and cost per category for a period, with the total and the balance.",
+        description="Usage and cost per category for a period, the total and the balance.",
         toolset="monitor",
         tier=Tier.READ,
         input=UsageSummaryInput,
@@ -154,7 +154,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="usage_trigger_create",
         title="Create usage trigger",
-        description="Have Twilio call a URL when usage passes a value, e.g. a spend alarm. Free.",
+        description="Have Twilio call a URL when usage passes a value (spend alarm). Free.",
         toolset="monitor",
         tier=Tier.WRITE,
         input=UsageTriggerCreateInput,

@@ -24,7 +24,7 @@ MAX_BODY_CHARS = 100_000
 
 class WebhookEventsListInput(Model):
     resource_sid: str | None = Field(
-        default=None, min_length=1, max_length=64, description="Only about this message, call or email."
+        default=None, min_length=1, max_length=64, description="Only for this message, call or email id."
     )
     kind: EventKind | None = Field(default=None, description="Only this kind.")
     status: str | None = Field(default=None, min_length=1, max_length=64, description="Only this status.")
@@ -117,7 +117,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="webhook_events_list",
         title="List webhook events",
-        description="Callbacks our webhook receiver stored: delivery statuses, inbound SMS, email events.",
+        description="Callbacks our webhook receiver stored: statuses, inbound SMS, email events.",
         toolset="monitor",
         tier=Tier.READ,
         input=WebhookEventsListInput,
@@ -128,7 +128,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="message_timeline",
         title="Message timeline",
-        description="A message beside every status callback received for it, errors explained.",
+        description="A message and every status callback received for it, errors explained.",
         toolset="monitor",
         tier=Tier.READ,
         input=MessageTimelineInput,
@@ -138,7 +138,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="webhook_signature_check",
         title="Check webhook signature",
-        description="Is an X-Twilio-Signature valid; if not, which URL or account variant would match.",
+        description="Check an X-Twilio-Signature; when invalid, which URL or account variant matches.",
         toolset="monitor",
         tier=Tier.READ,
         input=SignatureCheckInput,
@@ -149,8 +149,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="webhook_probe",
         title="Probe webhook",
-        description="POST a signed test request to a number's webhook URL as Twilio would: status, latency, "
-        "TwiML problems.",
+        description="Test a number's webhook URL with a signed request as Twilio sends it.",
         toolset="monitor",
         tier=Tier.WRITE,
         input=ProbeInput,
