@@ -164,13 +164,13 @@ async def probe_impact(services: Services, *, url: str, kind: ProbeKind) -> Impa
     _, address, uses = await _check_destination(services, url)
     if not uses:
         uses = await configured_on(services, url)
-    what = "an incoming call" if kind == "voice" else "an incoming message"
+    what = "incoming call" if kind == "voice" else "incoming message"
     return Impact(
         resource=f"webhook {url}",
         facts=[
-            Fact(label="request", value=f"one signed POST as Twilio sends for {what}"),
+            Fact(label="request", value=f"one signed POST as Twilio sends for an {what}"),
             Fact(label="connects to", value=address),
-            Fact(label="effect", value=f"the app may handle it as a real {what} from +15005550006"),
+            Fact(label="effect", value=f"the app may act on it as a real {what} from +15005550006"),
         ],
         blast_radius=uses,
         reversibility="not reversible",
