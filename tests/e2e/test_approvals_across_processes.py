@@ -14,7 +14,7 @@ from tests import approvals
 from tests.conftest import Called, call
 from tests.e2e.support import run_cli, stdio_server
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 TEST_TIMEOUT = 60
 
