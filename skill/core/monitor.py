@@ -64,7 +64,7 @@ async def list_alerts(
         cursor=cursor,
         keep=(lambda alert: alert.error_code == error_code) if error_code is not None else None,
         scan=CODE_SCAN,
-        keep_filters={"error_code": error_code},
+        kept_by={"error_code": error_code},
     )
 
 

@@ -124,7 +124,7 @@ async def list_triggers(
         cursor=cursor,
         keep=created_within if timed else None,
         scan=TRIGGER_SCAN,
-        keep_filters={"after": after, "before": before},
+        kept_by={"after": after, "before": before},
     )
 
 

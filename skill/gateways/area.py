@@ -108,21 +108,21 @@ class Area:
         filters: dict[str, Any] | None = None,
         keep: Callable[[R], bool] | None = None,
         scan: int = MAX_PAGE_SIZE,
-        keep_filters: dict[str, object] | None = None,
+        kept_by: dict[str, Any] | None = None,
     ) -> Page[R]:
         """One page of a Twilio list: at most `limit` items from where `cursor` points, and the cursor of
         the rest. `lister` gives the SDK list (e.g. a context's `.messages`); `filters` are its page
         arguments. With `keep`, items are filtered here after fetching: at most `scan` rows are read,
-        and the page says how many (`scanned`) and whether more are left. `keep_filters` are the values
-        `keep` matches on: never sent, but bound into the cursor like `filters`.
+        and the page says how many (`scanned`) and whether more are left. `kept_by` names the values
+        `keep` filters on, so that a cursor is refused with other values there too.
 
         Raises:
             InputError: the cursor is not one of ours, or was made with other filters.
             UpstreamError: as TwilioGateway.run.
         """
         sent = unset_none(**(filters or {}))
-        matched = {f"keep.{key}": value for key, value in unset_none(**(keep_filters or {})).items()}
-        shown_filters = {key: str(value) for key, value in {**sent, **matched}.items()}
+        shown_filters = {key: str(value) for key, value in sent.items()}
+        shown_filters.update({f"kept:{key}": str(value) for key, value in unset_none(**(kept_by or {})).items()})
         if cursor:
             try:
                 position: Position | None = decode_cursor(cursor, shown_filters)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from skill.gateways.area import MAX_PAGE_SIZE, Area
 from skill.records.monitor import Alert, AlertDetail
@@ -21,7 +22,7 @@ class Monitor(Area):
         cursor: str | None = None,
         keep: Callable[[Alert], bool] | None = None,
         scan: int = MAX_PAGE_SIZE,
-        keep_filters: dict[str, object] | None = None,
+        kept_by: dict[str, Any] | None = None,
     ) -> Page[Alert]:
         """Alerts, newest first, filtered the way the Alerts list filters (and by `keep` after fetching)."""
         return await self.page(
@@ -33,7 +34,7 @@ class Monitor(Area):
             filters={"log_level": log_level, "start_date": start_date, "end_date": end_date},
             keep=keep,
             scan=scan,
-            keep_filters=keep_filters,
+            kept_by=kept_by,
         )
 
     async def alert(self, sid: str) -> AlertDetail:

@@ -51,7 +51,7 @@ class Usage(Area):
         cursor: str | None = None,
         keep: Callable[[UsageTrigger], bool] | None = None,
         scan: int = MAX_PAGE_SIZE,
-        keep_filters: dict[str, object] | None = None,
+        kept_by: dict[str, Any] | None = None,
     ) -> Page[UsageTrigger]:
         return await self.page(
             lambda c: self.account(c).usage.triggers,
@@ -62,7 +62,7 @@ class Usage(Area):
             filters={"usage_category": usage_category},
             keep=keep,
             scan=scan,
-            keep_filters=keep_filters,
+            kept_by=kept_by,
         )
 
     async def trigger(self, sid: str) -> UsageTrigger:

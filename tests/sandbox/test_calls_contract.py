@@ -50,13 +50,13 @@ async def test_voice_routes_answer_with_the_published_schemas(
         sandbox.clock.advance(2 * sandbox.step_seconds)
         for sid in (recorded.data["sid"], ringing.data["sid"], failing.data["sid"]):
             await call(client, "call_get", {"sid": sid})
-        await call(
-            client, "calls_list", {"from": CALLER, "status": "completed", "started_after": "2000-01-01T00:00:00Z"}
-        )
+        await call(client, "calls_list", {"from": CALLER, "status": "completed", "after": "2000-01-01T00:00:00Z"})
         await call(client, "recordings_list", {"call_sid": recorded.data["sid"]})
         await call(client, "conferences_list", {"status": "in-progress"})
-        listed = await call(client, "recordings_list", {"date_created_after": "2000-01-01T00:00:00Z"})
-        doomed = listed.data["recordings"][-1]["sid"]
+        window = {"after": "2000-01-01T00:00:00Z", "before": "2100-01-01T00:00:00Z"}
+        await call(client, "conferences_list", window)
+        listed = await call(client, "recordings_list", {"after": "2000-01-01T00:00:00Z"})
+        doomed = listed.data["items"][-1]["sid"]
         gated = await call(client, "recording_delete", {"sid": doomed})
         await call(client, "recording_delete", {"sid": doomed, "approval_id": await approve(services, gated)})
 
@@ -64,7 +64,7 @@ async def test_voice_routes_answer_with_the_published_schemas(
         account = services.twilio.client().api.v2010.accounts(services.twilio.account_sid)
         paged = await account.calls.list_async(page_size=2, limit=5)
         assert len(paged) == 5
-        remaining = next(r for r in listed.data["recordings"] if r["sid"] != doomed)
+        remaining = next(r for r in listed.data["items"] if r["sid"] != doomed)
         fetched = await account.recordings(remaining["sid"]).fetch_async()
         assert fetched.call_sid == remaining["call_sid"]
         with pytest.raises(UpstreamError) as oversized:

@@ -220,7 +220,7 @@ async def test_an_ivr_menu_name_can_never_be_a_path(
     menu = {
         "name": name,
         "base_url": "https://hooks.example.com/twilio/voice/ivr",
-        "nodes": [{"id": "main", "prompt": "Goodbye.", "action": {"type": "hangup"}}],
+        "nodes": [{"id": "main", "prompt": "Goodbye.", "action": {"kind": "hangup"}}],
         "start": "main",
     }
     refused = await call(client, "ivr_deploy", {"name": name, "menu": menu})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from skill.records.monitor import Alert, AlertDetail
 from skill.records.page import Page
@@ -21,7 +21,7 @@ class MonitorPort(Protocol):
         cursor: str | None = None,
         keep: Callable[[Alert], bool] | None = None,
         scan: int = 1000,
-        keep_filters: dict[str, object] | None = None,
+        kept_by: dict[str, Any] | None = None,
     ) -> Page[Alert]: ...
 
     async def alert(self, sid: str) -> AlertDetail: ...

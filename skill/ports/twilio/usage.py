@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from skill.records.page import Page
 from skill.records.usage import UsageRecord, UsageTrigger
@@ -31,7 +31,7 @@ class UsagePort(Protocol):
         cursor: str | None = None,
         keep: Callable[[UsageTrigger], bool] | None = None,
         scan: int = 1000,
-        keep_filters: dict[str, object] | None = None,
+        kept_by: dict[str, Any] | None = None,
     ) -> Page[UsageTrigger]: ...
 
     async def trigger(self, sid: str) -> UsageTrigger: ...
