@@ -115,14 +115,14 @@ def auth_token_finding(settings: Settings) -> Finding | None:
 
 
 async def check_account_type(services: Services, context: AuditContext) -> list[Finding]:
-    account = await services.twilio.accounts.fetch()
-    if account.get("type") != "Trial":
+    account = await services.twilio.accounts.get()
+    if account.kind != "Trial":
         return []
     return [
         finding(
             "account_type",
             "medium",
-            f"account {account.get('sid')}",
+            f"account {account.sid}",
             "This is a trial account: it can only reach verified numbers and its messages carry a trial prefix.",
             ["Upgrade the account in the Twilio Console (Billing) before sending to real customers."],
         )
@@ -138,16 +138,16 @@ async def check_key_age(services: Services, context: AuditContext) -> list[Findi
     cutoff = context.now - timedelta(days=KEY_MAX_AGE_DAYS)
     current = (services.settings.api_key or "").lower()
     out = []
-    for key in await services.twilio.keys.list(1000):
-        created = parse_iso(key.get("date_created"))
+    for key in await services.twilio.keys.all(1000):
+        created = parse_iso(key.date_created)
         if created is None or created >= cutoff:
             continue
-        sid = str(key.get("sid"))
+        sid = key.sid
         days = (context.now - created).days
         steps = [f"Rotate it with credentials_rotate(old_key_sid={sid}); the new secret goes to the secret sink."]
         if sid.lower() == current:
             steps.append("This is the skill's own key: restart the skill with the new key after rotating.")
-        text = f"API key '{key.get('friendly_name') or sid}' is {days} days old (over {KEY_MAX_AGE_DAYS})."
+        text = f"API key '{key.friendly_name or sid}' is {days} days old (over {KEY_MAX_AGE_DAYS})."
         out.append(finding("api_key_age", "medium", f"key {sid}", text, steps, "credentials_rotate"))
     return out
 
@@ -166,8 +166,8 @@ def _webhook_problem(url: str | None, resolved: dict[str, bool | None], mode: st
 
 
 async def check_number_webhooks(services: Services, context: AuditContext) -> list[Finding]:
-    numbers = await services.twilio.numbers.list(phone_number=None, limit=1000)
-    hooks = [(n, field, n.get(field) or None) for n in numbers for field in ("sms_url", "voice_url")]
+    numbers = await services.twilio.numbers.all(1000)
+    hooks = [(n, field, getattr(n, field) or None) for n in numbers for field in ("sms_url", "voice_url")]
     hosts = sorted({h for _, _, url in hooks if url and (h := host_of(url))})
     resolved = await context.resolver(hosts) if hosts else {}
     out = []
@@ -177,7 +177,7 @@ async def check_number_webhooks(services: Services, context: AuditContext) -> li
             continue
         severity, what = problem
         label = "SMS" if field == "sms_url" else "voice"
-        phone, sid = number.get("phone_number"), number.get("sid")
+        phone, sid = number.phone_number, number.sid
         effect = "incoming messages go unanswered" if label == "SMS" else "incoming calls cannot be answered"
         out.append(
             finding(
@@ -233,20 +233,20 @@ async def check_campaigns(services: Services, context: AuditContext) -> list[Fin
 
 
 async def check_balance(services: Services, context: AuditContext) -> list[Finding]:
-    balance = await services.twilio.accounts.balance()
+    balance = await services.twilio.accounts.get_balance()
     try:
-        amount = Decimal(str(balance.get("balance")))
+        amount = Decimal(str(balance.balance))
     except InvalidOperation:
         return []
     threshold = context.threshold
     if amount >= threshold:
         return []
-    currency = balance.get("currency") or ""
+    currency = balance.currency or ""
     return [
         finding(
             "balance",
             "high" if amount <= 0 else "medium",
-            f"account {balance.get('account_sid') or services.twilio.account_sid}",
+            f"account {balance.account_sid or services.twilio.account_sid}",
             f"The balance is {amount} {currency}, under the threshold of {threshold}; sends stop when it runs out.",
             [
                 "Add funds or turn on auto-recharge in the Twilio Console (Billing).",
@@ -292,13 +292,13 @@ def _count(value: Any) -> Decimal:
 
 async def check_idle_subaccounts(services: Services, context: AuditContext) -> list[Finding]:
     parent = services.twilio.account_sid
-    listed = await services.twilio.accounts.list(status="active", friendly_name=None, limit=SUBACCOUNT_LIMIT + 2)
-    subaccounts = [a for a in listed if a.get("sid") != parent]
+    listed = await services.twilio.accounts.all(status="active", limit=SUBACCOUNT_LIMIT + 2)
+    subaccounts = [a for a in listed if a.sid != parent]
     out = []
     end = context.now.date()
     start = end - timedelta(days=IDLE_DAYS)
     for account in subaccounts[:SUBACCOUNT_LIMIT]:
-        sid = str(account.get("sid"))
+        sid = account.sid
         records = await services.twilio.usage.records(start_date=start, end_date=end, account_sid=sid)
         traffic = sum((_count(r.count) for r in records if r.category in TRAFFIC_CATEGORIES), Decimal(0))
         if traffic:
@@ -307,7 +307,7 @@ async def check_idle_subaccounts(services: Services, context: AuditContext) -> l
             finding(
                 "idle_subaccounts",
                 "low",
-                f"subaccount {sid} ({account.get('friendly_name')})",
+                f"subaccount {sid} ({account.friendly_name})",
                 f"The subaccount is active but sent or received no SMS, MMS or calls in {IDLE_DAYS} days.",
                 [
                     "Check with its owner whether it is still needed.",

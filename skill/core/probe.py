@@ -112,12 +112,11 @@ async def configured_on(services: Services, url: str) -> list[Fact]:
     Raises:
         UpstreamError: the numbers could not be listed.
     """
-    numbers = await services.twilio.numbers.list(phone_number=None, limit=1000)
     return [
-        Fact(label=label, value=str(number.get("phone_number") or number.get("sid")))
-        for number in numbers
+        Fact(label=label, value=number.phone_number or number.sid)
+        for number in await services.twilio.numbers.all(1000)
         for name, label in NUMBER_URL_FIELDS.items()
-        if number.get(name) == url
+        if getattr(number, name) == url
     ]
 
 

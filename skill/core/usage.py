@@ -82,7 +82,7 @@ async def usage_summary(
     top = [CategoryPrice(category=r.category, price=r.price) for r in ranked[:TOP_COUNT] if decimal_of(r.price) > 0]
     first = listed[0] if listed else None
     priced = total_record or (categories[0] if categories else None)
-    balance = await services.twilio.accounts.balance()
+    balance = await services.twilio.accounts.get_balance()
     return UsageSummary(
         period=named or "custom",
         start_date=(first.start_date if first else None) or (start.isoformat() if start else None),
@@ -91,8 +91,8 @@ async def usage_summary(
         top_categories=top,
         total_price=str(total),
         price_unit=priced.price_unit if priced else None,
-        balance=balance.get("balance"),
-        currency=balance.get("currency"),
+        balance=balance.balance,
+        currency=balance.currency,
     )
 
 
