@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
+from skill.config import SANDBOX_ACCOUNT_SID
 from skill.core.context import Services
 from skill.sandbox.app import Sandbox
 from tests.conftest import call
@@ -80,3 +81,11 @@ async def test_over_long_arguments_are_refused_before_any_request(client: Client
         result = await call(client, tool, args)
         assert result.error["code"] == "input.invalid", (tool, result)
     assert sandbox.state.messages == {}
+
+
+async def test_a_message_says_which_account_it_belongs_to_in_every_tool(client: Client) -> None:
+    sent = await call(client, "message_send", {"to": "+14155550199", "from": SENDER, "body": "account"})
+    fetched = await call(client, "message_get", {"sid": sent.data["sid"]})
+    listed = await call(client, "messages_list", {"to": "+14155550199", "limit": 5})
+    assert sent.data["account_sid"] == fetched.data["account_sid"] == SANDBOX_ACCOUNT_SID
+    assert [item["account_sid"] for item in listed.data["items"]] == [SANDBOX_ACCOUNT_SID]
