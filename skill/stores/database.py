@@ -48,8 +48,9 @@ class SqlDatabase(Protocol):
         """A write transaction; statements through `query`/`execute` in the same thread join it."""
         ...
 
-    def lock(self, conn: Connection, scope: str, key: str) -> None:
-        """Inside a transaction: serialise with every other transaction locking the same scope and key."""
+    def lock(self, conn: Connection, scope: str, *keys: str) -> None:
+        """Inside a transaction: serialise with every other transaction locking the same scope and a
+        same key; several keys are taken in one global order, so two such transactions cannot deadlock."""
         ...
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
@@ -122,7 +123,7 @@ class Database:
                 raise
             self._conn.execute("COMMIT")
 
-    def lock(self, conn: Connection, scope: str, key: str) -> None:
+    def lock(self, conn: Connection, scope: str, *keys: str) -> None:
         """Nothing to do: BEGIN IMMEDIATE already holds the file's write lock."""
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:

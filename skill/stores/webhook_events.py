@@ -50,8 +50,10 @@ class SqliteWebhookEventStore:
     def record(self, events: Sequence[NewEvent], *, now: float | None = None) -> list[bool]:
         """Store events in one transaction; for each, True when it was new (False: a duplicate).
 
-        Two receivers writing overlapping duplicates at once can deadlock on PostgreSQL's unique
-        index; the database aborts one transaction and it is written again, nothing acknowledged yet.
+        Two receivers writing overlapping duplicates at once could deadlock on PostgreSQL's unique
+        index, each waiting for a key the other inserted; the keys are locked first, in one global
+        order. Should the database still abort a transaction, it is written again (nothing was
+        acknowledged yet).
         """
         received = self.clock.now() if now is None else now
         for attempt in range(RECORD_ATTEMPTS):
@@ -65,6 +67,7 @@ class SqliteWebhookEventStore:
     def _record(self, events: Sequence[NewEvent], received: float) -> list[bool]:
         fresh: list[bool] = []
         with self.db.transaction() as conn:
+            self.db.lock(conn, "webhook_events", *(event.dedupe_key for event in events))
             for event in events:
                 cursor = conn.execute(
                     "INSERT INTO webhook_events (dedupe_key, kind, sid, status, account_sid, error_code, "

@@ -107,9 +107,17 @@ class PgDatabase:
             finally:
                 self._local.conn = None
 
-    def lock(self, conn: Any, scope: str, key: str) -> None:
-        """A transaction-scoped advisory lock on (scope, key), released at commit or rollback."""
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext(?), hashtext(?))", (scope, key))
+    def lock(self, conn: Any, scope: str, *keys: str) -> None:
+        """Transaction-scoped advisory locks on (scope, key), released at commit or rollback; several
+        keys in the order of their hashes."""
+        if len(keys) == 1:
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(?), hashtext(?))", (scope, keys[0]))
+        elif keys:
+            conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(?), k) FROM "
+                "(SELECT DISTINCT hashtext(x) AS k FROM unnest(?::text[]) AS x ORDER BY k) AS ordered",
+                (scope, list(keys)),
+            )
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         current = self._current
