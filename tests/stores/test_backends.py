@@ -14,8 +14,8 @@ import pytest
 from skill.records.events import NewEvent, StoredEvent
 from skill.records.ivr import CallState
 from skill.stores.database import Connection
-from skill.stores.pg.migrations import MIGRATIONS as PG_MIGRATIONS
 from skill.stores.migrations import MIGRATIONS
+from skill.stores.pg.migrations import MIGRATIONS as PG_MIGRATIONS
 from skill.stores.sqlite import Stores
 from skill.stores.webhook_events import SqliteWebhookEventStore
 from skill.webhooks.group_commit import GroupCommit
