@@ -101,7 +101,9 @@ def migrate_cmd(state: CliState) -> None:
     target = _chosen(state)
     with _opened(target) as database:
         latest, applied = schema_version(database)
+        now = list(database.applied)
     click.echo(f"{_location(target)}: schema at {latest} ({applied} migrations applied)")
+    click.echo(f"applied now: {', '.join(now)}" if now else "nothing to apply")
 
 
 @db.command("export")

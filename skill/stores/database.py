@@ -43,6 +43,8 @@ class SqlDatabase(Protocol):
     backend: str
     # Errors after which the whole transaction may simply run again (deadlock, serialisation).
     retryable: tuple[type[Exception], ...]
+    # The migrations this opening applied (none when the schema was current).
+    applied: list[str]
 
     def transaction(self) -> AbstractContextManager[Connection]:
         """A write transaction; statements through `query`/`execute` in the same thread join it."""
@@ -109,7 +111,7 @@ class Database:
             self._conn.execute("PRAGMA busy_timeout=10000")
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-            apply_migrations(self._conn)
+            self.applied = apply_migrations(self._conn)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -17,13 +17,13 @@ from urllib.parse import urlsplit
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool
 
 from skill.errors import ConfigError
 from skill.stores.pg.migrations import apply_pg_migrations
 
 POOL_MAX = 8
-CONNECT_TIMEOUT = 10.0
+CONNECT_TIMEOUT = 10
 
 
 @lru_cache(maxsize=1024)
@@ -66,21 +66,14 @@ class PgDatabase:
         """
         self.url = url
         self._local = threading.local()
-        self.pool: ConnectionPool[psycopg.Connection[dict[str, Any]]] = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=max_size,
-            kwargs={"row_factory": dict_row, "autocommit": True},
-            open=False,
-        )
         try:
-            self.pool.open(wait=True, timeout=CONNECT_TIMEOUT)
-            with self.transaction() as conn:
-                apply_pg_migrations(conn.raw)
-        except (PoolTimeout, psycopg.OperationalError) as exc:
-            self.pool.close()
+            # One plain connection first: a wrong URL fails at once instead of after the pool's retries.
+            with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT, row_factory=dict_row) as conn:
+                with conn.transaction():
+                    self.applied = apply_pg_migrations(conn)
+        except psycopg.OperationalError as exc:
             raise ConfigError(
-                f"Cannot use the PostgreSQL database at {safe_url(url)}: {exc}".strip(),
+                f"Cannot use the PostgreSQL database at {safe_url(url)}: {str(exc).strip()}",
                 code="config.database_unreachable",
                 remediation=[
                     "Check that the server runs and accepts connections from this host.",
@@ -88,6 +81,14 @@ class PgDatabase:
                     "Or unset TWILIO_SKILL_DATABASE_URL to use the SQLite file in the home directory.",
                 ],
             ) from None
+        self.pool: ConnectionPool[psycopg.Connection[dict[str, Any]]] = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=max_size,
+            kwargs={"row_factory": dict_row, "autocommit": True},
+            open=False,
+        )
+        self.pool.open()
 
     @property
     def _current(self) -> PgConnection | None:
