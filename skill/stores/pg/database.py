@@ -68,9 +68,11 @@ class PgDatabase:
         self._local = threading.local()
         try:
             # One plain connection first: a wrong URL fails at once instead of after the pool's retries.
-            with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT, row_factory=dict_row) as conn:
-                with conn.transaction():
-                    self.applied = apply_pg_migrations(conn)
+            with (
+                psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT, row_factory=dict_row) as conn,
+                conn.transaction(),
+            ):
+                self.applied = apply_pg_migrations(conn)
         except psycopg.OperationalError as exc:
             raise ConfigError(
                 f"Cannot use the PostgreSQL database at {safe_url(url)}: {str(exc).strip()}",
