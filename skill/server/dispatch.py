@@ -12,8 +12,10 @@ import hashlib
 import json
 import logging
 import re
+from functools import partial
 from typing import Any
 
+import anyio
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, ValidationError
 
@@ -188,8 +190,10 @@ class Dispatcher:
         self.services = services
         self.requested_by = requested_by
 
-    def _audit(self, spec: ToolSpec, outcome: str, approval_id: str | None, detail: dict[str, Any]) -> int:
-        return self.services.stores.audit.record(
+    async def _audit(self, spec: ToolSpec, outcome: str, approval_id: str | None, detail: dict[str, Any]) -> int:
+        """Write the entry in a worker thread: a commit (or a PostgreSQL round trip) never blocks the loop."""
+        record = partial(
+            self.services.stores.audit.record,
             "tool.call",
             outcome=outcome,
             tool=spec.name,
@@ -197,6 +201,7 @@ class Dispatcher:
             approval_id=approval_id,
             detail={**detail, "tier": spec.tier.value, **({"agent": self.requested_by} if self.requested_by else {})},
         )
+        return await anyio.to_thread.run_sync(record)
 
     async def __call__(self, spec: ToolSpec, raw_args: dict[str, Any] | None) -> CallToolResult:
         """Run one tool call and return its MCP result; never raises for a tool-level failure."""
@@ -215,7 +220,7 @@ class Dispatcher:
         except ApprovalRequired as exc:
             return _error(services, exc)  # the approvals service recorded the request
         except SkillError as exc:
-            self._audit(spec, "refused", approval_id, {"args": audit_args(spec, args), "code": exc.code})
+            await self._audit(spec, "refused", approval_id, {"args": audit_args(spec, args), "code": exc.code})
             return _error(services, exc)
         except Exception:
             log.exception("tool %s failed unexpectedly before it ran", spec.name)
@@ -229,7 +234,7 @@ class Dispatcher:
         entry: int | None = None
         if spec.tier is not Tier.READ:
             try:
-                entry = self._audit(spec, "started", call.approval_id, detail)
+                entry = await self._audit(spec, "started", call.approval_id, detail)
             except Exception:
                 # No record, no action: a call that may change anything never runs unrecorded.
                 log.exception("could not write the audit entry for %s; not running it", spec.name)
@@ -241,19 +246,19 @@ class Dispatcher:
             state = gate.undo(call, verdict, nothing_happened=had_no_effect(spec, exc))
             if state is not None and call.approval_id is not None:
                 exc.approval = self._approval_after(call.approval_id, state)
-            self._finish(spec, entry, "error", call, {"code": exc.code, "message": exc.message})
+            await self._finish(spec, entry, "error", call, {"code": exc.code, "message": exc.message})
             return _error(services, exc)
         except Exception:
             log.exception("tool %s failed unexpectedly", spec.name)
             gate.undo(call, verdict, nothing_happened=False)
-            self._finish(spec, entry, "unknown", call, {"code": "internal.unexpected"})
+            await self._finish(spec, entry, "unknown", call, {"code": "internal.unexpected"})
             return _error(services, _unexpected(spec, ran=True))
         payload = result.model_copy(update={"environment": services.settings.mode}).model_dump(
             mode="json", by_alias=True, exclude_none=True
         )
         if payload.get("replayed"):
             gate.give_back(call, verdict)  # a replay sent nothing
-        self._finish(spec, entry, "ok", call, {})
+        await self._finish(spec, entry, "ok", call, {})
         return json_result(payload, is_error=False)
 
     def _approval_after(self, approval_id: str, state: str) -> dict[str, Any]:
@@ -266,12 +271,15 @@ class Dispatcher:
             block["note"] = "The call may have taken effect, so the approval is used up; check before asking again."
         return block
 
-    def _finish(self, spec: ToolSpec, entry: int | None, outcome: str, call: GatedCall, detail: dict[str, Any]) -> None:
+    async def _finish(
+        self, spec: ToolSpec, entry: int | None, outcome: str, call: GatedCall, detail: dict[str, Any]
+    ) -> None:
         try:
             if entry is None:
-                self._audit(spec, outcome, call.approval_id, {"args": audit_args(spec, call.args), **detail})
+                await self._audit(spec, outcome, call.approval_id, {"args": audit_args(spec, call.args), **detail})
             else:
-                self.services.stores.audit.complete(entry, outcome=outcome, detail=detail)
+                complete = partial(self.services.stores.audit.complete, entry, outcome=outcome, detail=detail)
+                await anyio.to_thread.run_sync(complete)
         except Exception:
             # The call ran; its entry stays 'started' (outcome unknown to the log), and the agent still
             # gets the real answer.
