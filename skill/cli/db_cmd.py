@@ -25,8 +25,7 @@ if TYPE_CHECKING:
 
 
 def _location(target: Path | str) -> str:
-    from skill.stores.database import is_postgres_url
-    from skill.stores.pg.database import safe_url
+    from skill.stores.database import is_postgres_url, safe_url
 
     return safe_url(str(target)) if is_postgres_url(target) else str(target)
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from skill.stores.migrations import apply_migrations
 
@@ -64,6 +65,15 @@ class SqlDatabase(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def safe_url(url: str) -> str:
+    """A database URL without its password, for messages and `db status`."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
 
 
 def is_postgres_url(target: Path | str) -> bool:

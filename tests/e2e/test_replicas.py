@@ -98,7 +98,7 @@ async def test_stateless_replicas_use_an_approval_once_and_hold_a_daily_cap_exac
         for url in urls:
             async with Client(url) as client:
                 listed = await call(client, "numbers_list")
-                sids.append([number["sid"] for number in listed.data["numbers"]])
+                sids.append([number["sid"] for number in listed.data["items"]])
         assert sids[0] == sids[1], "both replicas see the same numbers"
         target = sids[0][0]
         async with Client(urls[0]) as client:

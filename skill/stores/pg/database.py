@@ -13,13 +13,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
 import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from skill.errors import ConfigError
+from skill.stores.database import safe_url
 from skill.stores.pg.migrations import apply_pg_migrations
 
 POOL_MAX = 8
@@ -30,15 +30,6 @@ CONNECT_TIMEOUT = 10
 def to_format_style(sql: str) -> str:
     """qmark placeholders to psycopg's; a literal % doubled so psycopg leaves it alone."""
     return sql.replace("%", "%%").replace("?", "%s")
-
-
-def safe_url(url: str) -> str:
-    """The URL without its password, for messages and `db status`."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
 
 
 class PgConnection:
