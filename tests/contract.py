@@ -1,25 +1,29 @@
-"""Validate sandbox responses against the response schemas in ../shared/reference.
+"""Validate sandbox responses against Twilio's and SendGrid's published response schemas.
 
+The schemas come from the compact copy of the specs in tests/reference/, so this works in any clone.
 Twilio's specs are OpenAPI 3.0 (`nullable`), SendGrid's 3.1; both are turned into plain JSON Schema
-for jsonschema. Where Twilio's schema is known to be wrong about what Twilio really returns, the
-exception is recorded in SCHEMA_EXCEPTIONS below, with the reason.
+for jsonschema. Where a published schema is known to be wrong about what Twilio or SendGrid really
+returns, the exception is recorded here, in SCHEMA_EXCEPTIONS and DROPPED_KEYWORDS, with the reason.
+
+A contract test makes its calls inside `contract(sandbox, ...)`; on leaving the block every response
+the sandbox served is checked against the schema of its operation, found by host and path.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cache
-from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jsonschema
-import pytest
 
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+from skill.sandbox.app import Sandbox
+from tests.reference import openapi_specs
 
-# (spec file, schema path fragment, property) -> why the schema is relaxed there.
+# (spec file, component schema, property) -> why the property also admits null.
 SCHEMA_EXCEPTIONS: dict[tuple[str, str, str], str] = {
     ("twilio-oai/twilio_api_v2010.json", "api.v2010.account.conference", "reason_conference_ended"): (
         "null while the conference runs, as the property's own description says; the enum lacks nullable"
@@ -48,33 +52,46 @@ SCHEMA_EXCEPTIONS: dict[tuple[str, str, str], str] = {
     },
 }
 
+# (spec file, component schema, property) -> (keywords dropped there, why).
+_DYNAMIC_IDS = "dynamic template ids are 'd-' and 32 hex digits (34 characters); the spec's 36 fits legacy UUIDs"
+DROPPED_KEYWORDS: dict[tuple[str, str, str], tuple[tuple[str, ...], str]] = {
+    ("sendgrid-oai/tsg_templates_v3.json", "TransactionalTemplate", "id"): (("minLength", "maxLength"), _DYNAMIC_IDS),
+    ("sendgrid-oai/tsg_templates_v3.json", "TransactionalTemplatesTemplateLean", "id"): (
+        ("minLength", "maxLength"),
+        _DYNAMIC_IDS,
+    ),
+}
 
-def reference_dir() -> Path:
-    """The reference folder; skips (or fails under CI=true) when it is absent."""
-    if not REFERENCE.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"reference specs missing at {REFERENCE}; CI must have ../shared beside the checkout")
-        pytest.skip(f"reference specs not found at {REFERENCE} (../shared/reference beside the checkout)")
-    return REFERENCE
+# One response the sandbox served while recording: host, method, path (the route's template), status, body.
+Served = dict[str, Any]
+TWILIO_ERROR_KEYS = frozenset({"code", "message", "more_info", "status"})
+
+
+def load_spec(name: str) -> dict[str, Any]:
+    """The compact form of one spec; name: e.g. 'twilio-oai/twilio_api_v2010.json'."""
+    specs = openapi_specs()
+    assert name in specs, f"no spec {name!r} in tests/reference (rebuild it with python -m tests.reference.build)"
+    return specs[name]
 
 
 @cache
-def load_spec(name: str) -> dict[str, Any]:
-    """name: e.g. 'twilio-oai/twilio_api_v2010.json'."""
-    return json.loads((reference_dir() / name).read_text())  # type: ignore[no-any-return]
+def specs_by_host() -> dict[str, tuple[str, ...]]:
+    """Product host (e.g. 'api.twilio.com') -> the specs whose servers include it."""
+    hosts: dict[str, list[str]] = {}
+    for name, spec in openapi_specs().items():
+        for url in spec["servers"]:
+            hosts.setdefault(url.removeprefix("https://"), []).append(name)
+    return {host: tuple(names) for host, names in hosts.items()}
 
 
 def _convert(node: Any, components: dict[str, Any], seen: tuple[str, ...] = ()) -> Any:
     if isinstance(node, dict):
         if "$ref" in node:
-            ref = node["$ref"]
-            name = ref.rsplit("/", 1)[-1]
+            name = node["$ref"].rsplit("/", 1)[-1]
             if name in seen:
                 return {}
             return _convert(components[name], components, (*seen, name))
-        out = {
-            k: _convert(v, components, seen) for k, v in node.items() if k not in ("x-twilio", "example", "examples")
-        }
+        out = {k: _convert(v, components, seen) for k, v in node.items()}
         if out.pop("nullable", False):
             if "type" in out:
                 types = out["type"] if isinstance(out["type"], list) else [out["type"]]
@@ -85,17 +102,6 @@ def _convert(node: Any, components: dict[str, Any], seen: tuple[str, ...] = ()) 
     if isinstance(node, list):
         return [_convert(item, components, seen) for item in node]
     return node
-
-
-# (spec file, component schema, property) -> (keywords dropped there, why).
-_DYNAMIC_IDS = "dynamic template ids are 'd-' and 32 hex digits (34 characters); the spec's 36 fits legacy UUIDs"
-DROPPED_KEYWORDS: dict[tuple[str, str, str], tuple[tuple[str, ...], str]] = {
-    ("sendgrid-oai/tsg_templates_v3.json", "TransactionalTemplate", "id"): (("minLength", "maxLength"), _DYNAMIC_IDS),
-    ("sendgrid-oai/tsg_templates_v3.json", "TransactionalTemplatesTemplateLean", "id"): (
-        ("minLength", "maxLength"),
-        _DYNAMIC_IDS,
-    ),
-}
 
 
 # spec file -> (properties typed "number" that Twilio sends as decimal strings, why).
@@ -119,10 +125,11 @@ def _admit_decimal_strings(node: Any, names: frozenset[str]) -> Any:
     return out
 
 
-def _relaxed_components(spec_name: str, spec: dict[str, Any]) -> dict[str, Any]:
+@cache
+def _relaxed_components(spec_name: str) -> dict[str, Any]:
     """The spec's component schemas with the SCHEMA_EXCEPTIONS properties also admitting null, the
     DECIMAL_STRINGS properties also admitting strings, and the DROPPED_KEYWORDS left out."""
-    components = dict(spec["components"]["schemas"])
+    components = dict(load_spec(spec_name)["components"]["schemas"])
     if spec_name in DECIMAL_STRINGS:
         components = _admit_decimal_strings(components, DECIMAL_STRINGS[spec_name][0])
     for (file, schema_name, prop), (keywords, _why) in DROPPED_KEYWORDS.items():
@@ -146,8 +153,7 @@ def _path_regex(template: str) -> re.Pattern[str]:
     return re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$")
 
 
-def find_operation(spec: dict[str, Any], method: str, path: str) -> tuple[str, dict[str, Any]]:
-    """The spec's path template and operation that serve this concrete or templated path."""
+def _match_operation(spec: dict[str, Any], method: str, path: str) -> tuple[str, dict[str, Any]] | None:
     method = method.lower()
     # An exact template wins over a pattern: /v2/Flows/Validate is not /v2/Flows/{Sid}.
     if method in spec["paths"].get(path, {}):
@@ -155,25 +161,42 @@ def find_operation(spec: dict[str, Any], method: str, path: str) -> tuple[str, d
     for template, item in spec["paths"].items():
         if method in item and _path_regex(template).match(path):
             return template, item[method]
-    raise AssertionError(f"no operation {method.upper()} {path} in the spec")
+    return None
 
 
+def find_operation(spec: dict[str, Any], method: str, path: str) -> tuple[str, dict[str, Any]]:
+    """The spec's path template and operation that serve this concrete or templated path."""
+    found = _match_operation(spec, method, path)
+    assert found is not None, f"no operation {method.upper()} {path} in the spec"
+    return found
+
+
+def spec_for(host: str, method: str, path: str) -> str:
+    """The one spec with an operation for this method and path on this product host."""
+    names = specs_by_host().get(host, ())
+    assert names, f"no spec is served from {host}"
+    exact = [name for name in names if method.lower() in load_spec(name)["paths"].get(path, {})]
+    matching = exact or [name for name in names if _match_operation(load_spec(name), method, path)]
+    assert len(matching) == 1, f"{method} {host}{path}: {len(matching)} specs have it ({', '.join(matching)})"
+    return matching[0]
+
+
+@cache
 def response_schema(spec_name: str, method: str, path: str, status: int) -> dict[str, Any] | None:
-    spec = load_spec(spec_name)
-    _, operation = find_operation(spec, method, path)
+    """The JSON Schema for this operation's response at status; None when the spec gives it no body."""
+    _, operation = find_operation(load_spec(spec_name), method, path)
     responses = operation["responses"]
-    response = responses.get(str(status)) or responses.get("default")
+    response = responses.get(str(status), responses.get("default"))
     assert response is not None, f"{method} {path}: the spec declares no {status} response"
-    if "$ref" in response:  # SendGrid's specs share responses under components/responses
-        response = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
-    content = response.get("content") or {}
-    if not content:
+    if "schema" not in response:  # {} where the spec gives the status no body
         return None
-    media = content.get("application/json") or next(iter(content.values()))
-    schema = media.get("schema")
-    if schema is None:
-        return None
-    return _convert(schema, _relaxed_components(spec_name, spec))  # type: ignore[no-any-return]
+    return _convert(response["schema"], _relaxed_components(spec_name))  # type: ignore[no-any-return]
+
+
+def declares(spec_name: str, method: str, path: str, status: int) -> bool:
+    """Whether the spec declares a response for this status (or a default one) on the operation."""
+    _, operation = find_operation(load_spec(spec_name), method, path)
+    return str(status) in operation["responses"] or "default" in operation["responses"]
 
 
 def assert_matches(spec_name: str, method: str, path: str, status: int, body: bytes | str | Any) -> None:
@@ -188,3 +211,83 @@ def assert_matches(spec_name: str, method: str, path: str, status: int, body: by
     assert not errors, f"{method} {path} {status}: " + "; ".join(
         f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors[:5]
     )
+
+
+def assert_twilio_error(response: Served, *, more_keys: bool = False) -> dict[str, Any]:
+    """Fail unless the body is Twilio's error JSON {code, message, more_info, status} for its status
+    (more_keys: other keys may follow, as Studio's `details`); returns the body."""
+    body: dict[str, Any] = json.loads(response["body"])
+    keys = set(body)
+    assert keys >= TWILIO_ERROR_KEYS if more_keys else keys == TWILIO_ERROR_KEYS, response
+    assert body["status"] == response["status"] and str(body["code"]) in body["more_info"], response
+    return body
+
+
+# How a contract test's 4xx/5xx answers are checked:
+#   "none"      it expects none: every answer is below 400;
+#   "twilio"    each is Twilio's error JSON, exactly (the Twilio specs declare almost no error responses);
+#   "twilio+"   each is Twilio's error JSON, more keys allowed;
+#   "spec"      each validates against the error schema its spec declares (SendGrid's specs do).
+# With "twilio" and "twilio+", an error whose status the spec does declare is validated against it too.
+ErrorCheck = Literal["none", "twilio", "twilio+", "spec"]
+
+
+class Recorded:
+    """The responses the sandbox served during a contract block, optionally only those for one host."""
+
+    def __init__(self, sandbox: Sandbox, host: str | None) -> None:
+        self.sandbox = sandbox
+        self.host = host
+
+    @property
+    def responses(self) -> list[Served]:
+        return [r for r in self.sandbox.served if self.host is None or r["host"] == self.host]
+
+    @property
+    def routes(self) -> set[tuple[str, str]]:
+        """(method, path template) of every response."""
+        return {(r["method"], r["path"]) for r in self.responses}
+
+    @property
+    def statuses(self) -> set[int]:
+        return {r["status"] for r in self.responses}
+
+    def bodies(self, method: str, path: str) -> list[Any]:
+        """The decoded bodies served for one route, in order."""
+        return [json.loads(r["body"]) for r in self.responses if (r["method"], r["path"]) == (method, path)]
+
+
+def check_response(response: Served, errors: ErrorCheck = "none") -> None:
+    """Fail unless one served response meets its operation's schema (or, per errors, Twilio's error JSON)."""
+    host, method, path, status = response["host"], response["method"], response["path"], response["status"]
+    spec_name = spec_for(host, method, path)
+    if status >= 400 and errors != "spec":
+        assert errors != "none", f"unexpected error answer {response}"
+        assert_twilio_error(response, more_keys=errors == "twilio+")
+        if not declares(spec_name, method, path, status):
+            return
+    assert_matches(spec_name, method, path, status, response["body"])
+
+
+@contextmanager
+def contract(
+    sandbox: Sandbox,
+    *,
+    host: str | None = None,
+    routes: Iterable[tuple[str, str]] = (),
+    statuses: Iterable[int] = (),
+    errors: ErrorCheck = "none",
+) -> Iterator[Recorded]:
+    """Record what the sandbox serves in the block; on leaving it, check every response (only those for
+    host, when given) against its operation's schema, that each of routes (method, path template) was
+    served, and that each of statuses was seen.
+    """
+    sandbox.record_responses = True
+    recorded = Recorded(sandbox, host)
+    yield recorded
+    responses = recorded.responses
+    assert responses, f"the sandbox served nothing{f' for {host}' if host else ''}"
+    for response in responses:
+        check_response(response, errors)
+    assert set(routes) <= recorded.routes, f"never served: {sorted(set(routes) - recorded.routes)}"
+    assert set(statuses) <= recorded.statuses, f"never answered: {sorted(set(statuses) - recorded.statuses)}"

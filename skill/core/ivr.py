@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -28,7 +29,7 @@ from skill.core.urls import is_local_host, try_split, url_problem
 from skill.errors import InputError
 from skill.results import Model
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
+Slug = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,40}$", max_length=40)]
 Phone = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Role = Literal["node", "no-input", "invalid", "recorded"]
 VOICEMAIL_SECONDS = 120
@@ -41,7 +42,7 @@ class MenuOption(Model):
 
 
 class MenuAction(Model):
-    type: Literal["dial", "enqueue", "voicemail", "hangup"] = Field(description="What ends the menu here.")
+    kind: Literal["dial", "enqueue", "voicemail", "hangup"] = Field(description="What ends the menu here.")
     number: Phone | None = Field(default=None, description="dial: the number to connect.")
     queue: str | None = Field(default=None, min_length=1, max_length=64, description="enqueue: queue name.")
     max_length: int | None = Field(default=None, ge=1, le=3600, description="voicemail: most seconds; default 120.")
@@ -50,8 +51,8 @@ class MenuAction(Model):
 class MenuNode(Model):
     id: Slug = Field(description="Node id, used in its URL.")
     prompt: str = Field(min_length=1, max_length=3000, description="Spoken first; for a menu, name the choices.")
-    voice: str | None = Field(default=None, description="Say voice, e.g. Polly.Joanna.")
-    language: str | None = Field(default=None, description="Language tag, e.g. en-US.")
+    voice: str | None = Field(default=None, max_length=64, description="Say voice, e.g. Polly.Joanna.")
+    language: str | None = Field(default=None, max_length=16, description="Language tag, e.g. en-US.")
     options: list[MenuOption] = Field(default_factory=list, max_length=12, description="Choices of a menu node.")
     action: MenuAction | None = Field(default=None, description="Terminal action, instead of options.")
 
@@ -99,6 +100,27 @@ class MenuPlan(Model):
     warnings: list[str] = Field(description="Problems that do not stop the menu, e.g. unreachable nodes.")
 
 
+def stored_menu(data: Mapping[str, Any]) -> Menu:
+    """A menu as the store keeps it. Menus deployed before an action's `kind` was named so say `type`.
+
+    Raises:
+        pydantic.ValidationError: the stored menu is not a menu.
+    """
+    nodes = data.get("nodes")
+    if isinstance(nodes, list):
+        nodes = [_renamed_action(node) for node in nodes]
+        data = {**data, "nodes": nodes}
+    return Menu.model_validate(data)
+
+
+def _renamed_action(node: Any) -> Any:
+    action = node.get("action") if isinstance(node, dict) else None
+    if isinstance(action, dict) and "type" in action and "kind" not in action:
+        renamed = {("kind" if key == "type" else key): value for key, value in action.items()}
+        return {**node, "action": renamed}
+    return node
+
+
 def node_url(menu: Menu, node_id: str, suffix: str = "") -> str:
     """The URL of a node's document, or of one of its retry documents (suffix '/no-input')."""
     return f"{menu.base_url.rstrip('/')}/{menu.name}/{node_id}{suffix}"
@@ -137,9 +159,9 @@ def _node_problems(node: MenuNode, ids: set[str], region: str) -> list[str]:
     spoken = Counter(_words(option.speech) for option in node.options if option.speech)
     problems.extend(f"{where} uses the words {words!r} for {n} options" for words, n in spoken.items() if n > 1)
     action = node.action
-    if action is not None and action.type == "dial":
+    if action is not None and action.kind == "dial":
         problems.extend(_phone_problem(action.number, f"{where} action dial number", region))
-    if action is not None and action.type == "enqueue" and not action.queue:
+    if action is not None and action.kind == "enqueue" and not action.queue:
         problems.append(f"{where} action enqueue needs a queue")
     return problems
 
@@ -241,11 +263,11 @@ def _retry_verbs(menu: Menu, node: MenuNode, first_message: str) -> list[Rendera
 
 def _terminal_verbs(menu: Menu, node: MenuNode, action: MenuAction) -> list[Renderable]:
     verbs: list[Renderable] = [_say(node, node.prompt)]
-    if action.type == "dial":
+    if action.kind == "dial":
         verbs.append(Dial(verb="Dial", numbers=[action.number or ""]))
-    elif action.type == "enqueue":
+    elif action.kind == "enqueue":
         verbs.append(Enqueue(verb="Enqueue", queue=action.queue or ""))
-    elif action.type == "voicemail":
+    elif action.kind == "voicemail":
         verbs.append(
             Record(
                 verb="Record",
@@ -262,7 +284,7 @@ def _terminal_verbs(menu: Menu, node: MenuNode, action: MenuAction) -> list[Rend
 def _documents(menu: Menu, node: MenuNode) -> list[tuple[Role, str, list[Renderable]]]:
     if node.action is not None:
         documents: list[tuple[Role, str, list[Renderable]]] = [("node", "", _terminal_verbs(menu, node, node.action))]
-        if node.action.type == "voicemail":
+        if node.action.kind == "voicemail":
             documents.append(
                 ("recorded", "/recorded", [_say(node, "Thank you. " + menu.goodbye_message), Hangup(verb="Hangup")])
             )

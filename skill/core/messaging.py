@@ -249,6 +249,7 @@ async def list_messages(
         cursor=cursor,
         keep=(lambda message: message.status == status) if status is not None else None,
         scan=STATUS_SCAN,
+        kept_by={"status": status},
     )
 
 

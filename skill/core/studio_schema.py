@@ -11,6 +11,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from skill.records.studio import DefinitionProblem
+
+MAX_PROBLEMS = 50
+MAX_TEXT = 300
 DEFINITION_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["states", "initial_state"],
@@ -55,36 +59,41 @@ def _pointer(path: Any) -> str:
     return "#" + "".join(f"/{part}" for part in path)
 
 
-def definition_problems(definition: Any) -> list[dict[str, str]]:
-    """Every structural problem found, as {"path", "message"}; empty when none was found."""
+def definition_problems(definition: Any) -> list[DefinitionProblem]:
+    """Every structural problem found; empty when none was found."""
     errors = sorted(_validator().iter_errors(definition), key=lambda e: [str(p) for p in e.absolute_path])
-    problems = [{"path": _pointer(e.absolute_path), "message": e.message} for e in errors]
-    if problems:
-        return problems  # the graph checks below need a well-formed shape
+    # The graph checks need a well-formed shape, so they run only when the schema found nothing.
+    found = [(_pointer(e.absolute_path), e.message) for e in errors] if errors else _graph_problems(definition)
+    return [_local(path, message) for path, message in found[:MAX_PROBLEMS]]
+
+
+def _local(path: str, message: str) -> DefinitionProblem:
+    # Messages quote parts of the definition, which is the agent's: kept short.
+    return DefinitionProblem(source="local", path=path[:MAX_TEXT], message=message[:MAX_TEXT])
+
+
+def _graph_problems(definition: dict[str, Any]) -> list[tuple[str, str]]:
+    """What a schema cannot say: one trigger, unique names, transitions and initial_state to widgets."""
+    problems: list[tuple[str, str]] = []
     states: list[dict[str, Any]] = definition["states"]
     names = [state["name"] for state in states]
     triggers = [state["name"] for state in states if state["type"] == "trigger"]
     if len(triggers) != 1:
         found = ", ".join(triggers) or "none"
-        problems.append(
-            {"path": "#/states", "message": f"A flow needs exactly one widget of type 'trigger' (found: {found})."}
-        )
+        problems.append(("#/states", f"A flow needs exactly one widget of type 'trigger' (found: {found})."))
     for index, name in enumerate(names):
         if names.index(name) != index:
-            problems.append({"path": f"#/states/{index}/name", "message": f"Widget name {name!r} is used twice."})
+            problems.append((f"#/states/{index}/name", f"Widget name {name!r} is used twice."))
     for index, state in enumerate(states):
         for t_index, transition in enumerate(state["transitions"]):
             target = transition.get("next")
             if target and target not in names:
                 problems.append(
-                    {
-                        "path": f"#/states/{index}/transitions/{t_index}/next",
-                        "message": f"Transition '{transition['event']}' of {state['name']!r} goes to unknown "
-                        f"widget {target!r}.",
-                    }
+                    (
+                        f"#/states/{index}/transitions/{t_index}/next",
+                        f"Transition '{transition['event']}' of {state['name']!r} goes to unknown widget {target!r}.",
+                    )
                 )
     if definition["initial_state"] not in names:
-        problems.append(
-            {"path": "#/initial_state", "message": f"initial_state {definition['initial_state']!r} is not a widget."}
-        )
+        problems.append(("#/initial_state", f"initial_state {definition['initial_state']!r} is not a widget."))
     return problems

@@ -58,8 +58,10 @@ def element(tag: str, text: str | None = None, **attributes: Any) -> ET.Element:
 class Say(Model):
     verb: Literal["Say"] = Field(description="Speak text.")
     text: str = Field(min_length=1, max_length=10000, description="Words to speak (limit 4096; 3000 for Polly).")
-    voice: str | None = Field(default=None, description="man, woman, alice, Polly.Joanna, Google.en-US-Standard-C...")
-    language: str | None = Field(default=None, description="Language tag, e.g. en-US.")
+    voice: str | None = Field(
+        default=None, max_length=64, description="man, woman, alice, Polly.Joanna, Google.en-US-Standard-C..."
+    )
+    language: str | None = Field(default=None, max_length=16, description="Language tag, e.g. en-US.")
     loop: int | None = Field(default=None, ge=0, le=1000, description="Times to repeat; 0 repeats until hangup.")
 
     def render(self, region: str) -> ET.Element:
@@ -67,7 +69,7 @@ class Say(Model):
 
 
 class Play(Model):
-    verb: Literal["Play"] = Field(description="Play audio or send DTMF digits.")
+    verb: Literal["Play"] = Field(description="Play audio (url) or send DTMF (digits); give one.")
     url: Url | None = Field(default=None, description="Audio file URL (https).")
     loop: int | None = Field(default=None, ge=0, le=1000, description="Times to repeat; 0 repeats until hangup.")
     digits: str | None = Field(
@@ -114,7 +116,7 @@ class Gather(Model):
     speech_timeout: str | None = Field(
         default=None, pattern=r"^(auto|[0-9]{1,3})$", description="Seconds of silence that end speech, or auto."
     )
-    language: str | None = Field(default=None, description="Speech language, e.g. en-US.")
+    language: str | None = Field(default=None, max_length=16, description="Speech language, e.g. en-US.")
     hints: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] | None = Field(
         default=None, max_length=500, description="Expected words or phrases."
     )
@@ -141,7 +143,9 @@ class Gather(Model):
 
 
 class Dial(Model):
-    verb: Literal["Dial"] = Field(description="Connect the caller to one kind of party.")
+    verb: Literal["Dial"] = Field(
+        description="Connect the caller: give exactly one of numbers, client, sip, queue, conference."
+    )
     numbers: list[Phone] | None = Field(default=None, min_length=1, max_length=10, description="Numbers, rung at once.")
     client: Name | None = Field(default=None, description="Client identity.")
     sip: Annotated[str, StringConstraints(pattern=r"^sips?:\S+$", max_length=500)] | None = Field(
@@ -248,7 +252,7 @@ class Reject(Model):
 
 
 class Message(Model):
-    verb: Literal["Message"] = Field(description="Reply with a message (messaging only).")
+    verb: Literal["Message"] = Field(description="Reply with a message (messaging only): body, media_urls or both.")
     body: str | None = Field(default=None, max_length=1600, description="Text.")
     media_urls: list[Url] | None = Field(default=None, max_length=10, description="Media file URLs.")
     to: Phone | None = Field(default=None, description="Recipient; default the sender of the incoming message.")

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
 
 from skill.core import phones
 from skill.core.context import Services
-from skill.errors import InputError, PolicyError, UpstreamError
+from skill.core.pricing import as_cost
+from skill.core.spend import estimate_call
+from skill.errors import InputError, PolicyError, SkillError, UpstreamError
+from skill.records.approvals import Cost, Fact, Impact
+from skill.records.page import Page
+from skill.records.verify import CodeCheck, Verification, VerifyService
 
 CHANNELS = ("sms", "call", "email", "whatsapp")
 HOUR = 3600
@@ -23,32 +27,6 @@ THROTTLE_CODES = (60203, 60212)
 # After Twilio throttled a destination, wait at least this long (or the local cooldown, if longer).
 THROTTLE_BACKOFF = 60
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z0-9-]{2,}$")
-
-
-def public_service(raw: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "sid": raw.get("sid"),
-        "friendly_name": raw.get("friendly_name"),
-        "code_length": raw.get("code_length"),
-        "lookup_enabled": raw.get("lookup_enabled"),
-        "date_created": raw.get("date_created"),
-        "date_updated": raw.get("date_updated"),
-    }
-
-
-def public_verification(raw: dict[str, Any]) -> dict[str, Any]:
-    """The fields the tools report; the code itself is never part of a Verify response."""
-    return {
-        "sid": raw.get("sid"),
-        "service_sid": raw.get("service_sid"),
-        "to": raw.get("to"),
-        "channel": raw.get("channel"),
-        "status": raw.get("status"),
-        "valid": raw.get("valid"),
-        "send_attempts": len(raw.get("send_code_attempts") or []),
-        "date_created": raw.get("date_created"),
-        "date_updated": raw.get("date_updated"),
-    }
 
 
 def destination(services: Services, to: str, channel: str) -> str:
@@ -152,17 +130,21 @@ def _throttled(services: Services, error: UpstreamError, to: str, channel: str) 
     return error
 
 
-async def list_services(services: Services, limit: int) -> list[dict[str, Any]]:
-    return [public_service(item) for item in await services.twilio.verify.list_services(limit=limit)]
+async def list_services(services: Services, *, limit: int, cursor: str | None) -> Page[VerifyService]:
+    """Verify services of the account, a page at a time.
+
+    Raises:
+        InputError: input.invalid_cursor.
+    """
+    return await services.twilio.verify.list_services(limit=limit, cursor=cursor)
 
 
 async def create_service(
     services: Services, *, friendly_name: str, code_length: int | None, lookup_enabled: bool | None
-) -> dict[str, Any]:
-    raw = await services.twilio.verify.create_service(
+) -> VerifyService:
+    return await services.twilio.verify.create_service(
         friendly_name=friendly_name, code_length=code_length, lookup_enabled=lookup_enabled
     )
-    return public_service(raw)
 
 
 def check_start(services: Services, *, to: str, channel: str) -> str:
@@ -177,9 +159,34 @@ def check_start(services: Services, *, to: str, channel: str) -> str:
     return address
 
 
+async def _estimated_cost(services: Services, *, to: str, channel: str) -> Cost | None:
+    try:
+        return as_cost(await estimate_call(services, "verification_start", {"to": to, "channel": channel}))
+    except SkillError:
+        return None  # no price to show; the spend caps, when set, judge the cost on their own
+
+
+async def start_impact(services: Services, *, service_sid: str, to: str, channel: str) -> Impact:
+    """What a send waiting for an operator would do: which service sends, by what, at what cost.
+
+    Raises:
+        UpstreamError: twilio.20404 when there is no such service.
+    """
+    service = await services.twilio.verify.fetch_service(service_sid)
+    return Impact(
+        cost=await _estimated_cost(services, to=to, channel=channel),
+        resource=f"Verify service {service.friendly_name or '(unnamed)'} ({service.sid})",
+        facts=[
+            Fact(label="channel", value=channel),
+            Fact(label="code length", value=str(service.code_length or 6)),
+        ],
+        reversibility="costs money",
+    )
+
+
 async def start_verification(
     services: Services, *, service_sid: str, to: str, channel: str, locale: str | None
-) -> dict[str, Any]:
+) -> Verification:
     """Send a verification code, after the local limits allow it.
 
     Raises:
@@ -189,23 +196,20 @@ async def start_verification(
     """
     address = check_start(services, to=to, channel=channel)
     try:
-        raw = await services.twilio.verify.start(service_sid, to=address, channel=channel, locale=locale)
+        started = await services.twilio.verify.start(service_sid, to=address, channel=channel, locale=locale)
     except UpstreamError as error:
         if error.http_status == 429 or error.twilio_code in THROTTLE_CODES:
             raise _throttled(services, error, address, channel) from None
         raise
     services.stores.verify_sends.record(services.profile, address, channel, at=services.clock.now())
-    return public_verification(raw)
+    return started
 
 
-async def check_verification(
-    services: Services, *, service_sid: str, code: str, to: str | None, verification_sid: str | None
-) -> dict[str, Any]:
-    """Check a code against the open verification for `to` (or the one named by verification_sid).
+def check_target(services: Services, *, to: str | None, verification_sid: str | None) -> str | None:
+    """The destination to check against, normalised (None when the verification is named by SID).
 
     Raises:
-        InputError: neither or both of to and verification_sid.
-        UpstreamError: twilio.20404 (none open: expired, approved or never started), twilio.60202.
+        InputError: neither or both of to and verification_sid; `to` is not a phone number or email.
     """
     if bool(to) == bool(verification_sid):
         raise InputError(
@@ -213,11 +217,23 @@ async def check_verification(
             code="input.verification_target",
             remediation=["Pass the same 'to' used with verification_start, or the SID (VE...) it returned."],
         )
-    address = None
-    if to:
-        address = destination(services, to, "email" if "@" in to else "sms")
+    return destination(services, to, "email" if "@" in to else "sms") if to else None
+
+
+async def check_verification(
+    services: Services, *, service_sid: str, code: str, to: str | None, verification_sid: str | None
+) -> CodeCheck:
+    """Check a code against the open verification for `to` (or the one named by verification_sid).
+
+    Raises:
+        InputError: neither or both of to and verification_sid.
+        UpstreamError: twilio.20404 (none open: expired, approved or never started), twilio.60202.
+    """
+    address = check_target(services, to=to, verification_sid=verification_sid)
     try:
-        raw = await services.twilio.verify.check(service_sid, code=code, to=address, verification_sid=verification_sid)
+        checked = await services.twilio.verify.check(
+            service_sid, code=code, to=address, verification_sid=verification_sid
+        )
     except UpstreamError as error:
         if error.twilio_code == 60202:
             wait = _expiry_wait(services, address)
@@ -234,13 +250,4 @@ async def check_verification(
                 "Start a new one with verification_start and check the new code.",
             ]
         raise
-    return {
-        "sid": raw.get("sid"),
-        "service_sid": raw.get("service_sid"),
-        "to": raw.get("to"),
-        "channel": raw.get("channel"),
-        "status": raw.get("status"),
-        "approved": raw.get("status") == "approved",
-        "date_created": raw.get("date_created"),
-        "date_updated": raw.get("date_updated"),
-    }
+    return CodeCheck(**checked.model_dump(), approved=checked.status == "approved")

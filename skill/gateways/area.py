@@ -108,11 +108,13 @@ class Area:
         filters: dict[str, Any] | None = None,
         keep: Callable[[R], bool] | None = None,
         scan: int = MAX_PAGE_SIZE,
+        kept_by: dict[str, Any] | None = None,
     ) -> Page[R]:
         """One page of a Twilio list: at most `limit` items from where `cursor` points, and the cursor of
         the rest. `lister` gives the SDK list (e.g. a context's `.messages`); `filters` are its page
         arguments. With `keep`, items are filtered here after fetching: at most `scan` rows are read,
-        and the page says how many (`scanned`) and whether more are left.
+        and the page says how many (`scanned`) and whether more are left. `kept_by` names the values
+        `keep` filters on, so that a cursor is refused with other values there too.
 
         Raises:
             InputError: the cursor is not one of ours, or was made with other filters.
@@ -120,6 +122,7 @@ class Area:
         """
         sent = unset_none(**(filters or {}))
         shown_filters = {key: str(value) for key, value in sent.items()}
+        shown_filters.update({f"kept:{key}": str(value) for key, value in unset_none(**(kept_by or {})).items()})
         if cursor:
             try:
                 position: Position | None = decode_cursor(cursor, shown_filters)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from skill.gateways.area import MAX_PAGE_SIZE, Area, unset_none
 from skill.records.messages import Message
@@ -52,6 +53,7 @@ class Messages(Area):
         cursor: str | None = None,
         keep: Callable[[Message], bool] | None = None,
         scan: int = MAX_PAGE_SIZE,
+        kept_by: dict[str, Any] | None = None,
     ) -> Page[Message]:
         return await self.page(
             lambda c: self.account(c).messages,
@@ -67,6 +69,7 @@ class Messages(Area):
             },
             keep=keep,
             scan=scan,
+            kept_by=kept_by,
         )
 
     async def cancel(self, sid: str) -> Message:

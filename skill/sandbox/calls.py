@@ -187,13 +187,18 @@ def check_options(fields: dict[str, list[str]]) -> None:
         raise bad_request(20001, f"Invalid MachineDetection: {detection}")
 
 
-def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
-    state = sandbox.state
+class CallsResource:
+    """/Calls and /Calls/{Sid}: create, list, fetch, update (cancel, hang up, redirect)."""
 
-    def owned_call(request: Request, param: str = "Sid") -> dict[str, Any]:
-        return owned(state, request, state.calls, param)
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.state = sandbox.state
 
-    async def create_call(request: Request) -> Response:
+    def owned(self, request: Request, param: str = "Sid") -> dict[str, Any]:
+        return owned(self.state, request, self.state.calls, param)
+
+    async def create(self, request: Request) -> Response:
+        state = self.state
         account_sid = request.path_params["AccountSid"]
         authorize_account(state, request, account_sid)
         fields = await form(request)
@@ -233,35 +238,35 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
             "updated": now,
         }
         if state.calls[sid]["status_callback"]:
-            sandbox.callbacks.track("call", sid)
-        return JSONResponse(render_call(sandbox, state.calls[sid]), status_code=201)
+            self.sandbox.callbacks.track("call", sid)
+        return JSONResponse(render_call(self.sandbox, state.calls[sid]), status_code=201)
 
-    async def list_calls(request: Request) -> Response:
+    async def listing(self, request: Request) -> Response:
         account_sid = request.path_params["AccountSid"]
-        authorize_account(state, request, account_sid)
+        authorize_account(self.state, request, account_sid)
         query = request.query_params
         window = DateWindow.from_query(query, "StartTime")
         wanted = {key: query[key] for key in ("To", "From", "Status") if key in query}
         rendered = []
-        for call in sorted(state.calls.values(), key=lambda c: (c["created"], c["sid"]), reverse=True):
+        for call in sorted(self.state.calls.values(), key=lambda c: (c["created"], c["sid"]), reverse=True):
             if call["account_sid"] != account_sid:
                 continue
-            item = render_call(sandbox, call)
+            item = render_call(self.sandbox, call)
             if all(item[key.lower()] == value for key, value in wanted.items()) and window.admits(
-                timeline(sandbox, call).started_at
+                timeline(self.sandbox, call).started_at
             ):
                 rendered.append(item)
         return page(request, "calls", rendered, lambda item: item)
 
-    async def fetch_call(request: Request) -> Response:
-        return JSONResponse(render_call(sandbox, owned_call(request)))
+    async def fetch(self, request: Request) -> Response:
+        return JSONResponse(render_call(self.sandbox, self.owned(request)))
 
-    async def update_call(request: Request) -> Response:
-        call = owned_call(request)
+    async def update(self, request: Request) -> Response:
+        call = self.owned(request)
         fields = await form(request)
         status, url, twiml = first(fields, "Status"), first(fields, "Url"), first(fields, "Twiml")
-        current = timeline(sandbox, call).status
-        now = state.clock.now()
+        current = timeline(self.sandbox, call).status
+        now = self.state.clock.now()
         if status is not None:
             if status not in ("canceled", "completed"):
                 raise bad_request(20001, f"Invalid Status: {status}; use canceled or completed")
@@ -277,24 +282,29 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
                 raise bad_request(21220, "Call is not in-progress. Cannot redirect.")
             call["url"], call["twiml"] = url, twiml
         call["updated"] = now
-        return JSONResponse(render_call(sandbox, call))
+        return JSONResponse(render_call(self.sandbox, call))
 
-    async def list_notifications(request: Request) -> Response:
-        call = owned_call(request, "CallSid")
-        line = timeline(sandbox, call)
+    async def notifications(self, request: Request) -> Response:
+        """/Calls/{CallSid}/Notifications: the error a failed call logged."""
+        call = self.owned(request, "CallSid")
+        line = timeline(self.sandbox, call)
         items = []
         if call["failure"] and line.status == "failed" and line.ended_at is not None:
-            items.append(render_notification(sandbox, call, line.ended_at))
+            items.append(render_notification(self.sandbox, call, line.ended_at))
         return page(request, "notifications", items, lambda item: item)
 
-    prefix = "/2010-04-01/Accounts/{AccountSid}"
-    collection = f"{prefix}/Calls.json"
-    instance = f"{prefix}/Calls/{{Sid}}.json"
-    calls_routes = [
-        Route(collection, create_call, methods=["POST"]),
-        Route(collection, list_calls, methods=["GET"]),
-        Route(instance, fetch_call, methods=["GET"]),
-        Route(instance, update_call, methods=["POST"]),
-        Route(f"{prefix}/Calls/{{CallSid}}/Notifications.json", list_notifications, methods=["GET"]),
-    ]
-    return {"api.twilio.com": calls_routes + recordings.routes(sandbox, timeline)}
+    def routes(self) -> list[Route]:
+        prefix = "/2010-04-01/Accounts/{AccountSid}"
+        collection = f"{prefix}/Calls.json"
+        instance = f"{prefix}/Calls/{{Sid}}.json"
+        return [
+            Route(collection, self.create, methods=["POST"]),
+            Route(collection, self.listing, methods=["GET"]),
+            Route(instance, self.fetch, methods=["GET"]),
+            Route(instance, self.update, methods=["POST"]),
+            Route(f"{prefix}/Calls/{{CallSid}}/Notifications.json", self.notifications, methods=["GET"]),
+        ]
+
+
+def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
+    return {"api.twilio.com": CallsResource(sandbox).routes() + recordings.routes(sandbox, timeline)}

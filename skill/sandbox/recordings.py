@@ -107,43 +107,65 @@ def render_conference(conference: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def routes(sandbox: Sandbox, timeline: TimelineOf) -> list[Route]:
-    state = sandbox.state
+class RecordingsResource:
+    """/Recordings and /Recordings/{Sid}: list, fetch, delete; recordings due are made first."""
 
-    def owned_recording(request: Request) -> dict[str, Any]:
-        account_sid = request_account(state, request)
-        make_due_recordings(sandbox, timeline)
-        return owned(state, request, state.recordings, owner=account_sid)
+    def __init__(self, sandbox: Sandbox, timeline: TimelineOf) -> None:
+        self.sandbox = sandbox
+        self.state = sandbox.state
+        self.timeline = timeline
 
-    async def list_recordings(request: Request) -> Response:
-        account_sid = request_account(state, request)
-        make_due_recordings(sandbox, timeline)
+    def owned(self, request: Request) -> dict[str, Any]:
+        account_sid = request_account(self.state, request)
+        make_due_recordings(self.sandbox, self.timeline)
+        return owned(self.state, request, self.state.recordings, owner=account_sid)
+
+    async def listing(self, request: Request) -> Response:
+        account_sid = request_account(self.state, request)
+        make_due_recordings(self.sandbox, self.timeline)
         query = request.query_params
         window = DateWindow.from_query(query, "DateCreated")
         wanted = {key: query[key] for key in ("CallSid", "ConferenceSid") if key in query}
+        newest_first = sorted(self.state.recordings.values(), key=lambda r: (r["created"], r["sid"]), reverse=True)
         matching = [
             recording
-            for recording in sorted(state.recordings.values(), key=lambda r: (r["created"], r["sid"]), reverse=True)
+            for recording in newest_first
             if recording["account_sid"] == account_sid
             and all(recording[key.replace("Sid", "_sid").lower()] == value for key, value in wanted.items())
             and window.admits(recording["created"])
         ]
         return page(request, "recordings", matching, render_recording)
 
-    async def fetch_recording(request: Request) -> Response:
-        return JSONResponse(render_recording(owned_recording(request)))
+    async def fetch(self, request: Request) -> Response:
+        return JSONResponse(render_recording(self.owned(request)))
 
-    async def delete_recording(request: Request) -> Response:
-        del state.recordings[owned_recording(request)["sid"]]
+    async def delete(self, request: Request) -> Response:
+        del self.state.recordings[self.owned(request)["sid"]]
         return deleted()
 
-    async def list_conferences(request: Request) -> Response:
-        account_sid = request_account(state, request)
+    def routes(self) -> list[Route]:
+        prefix = "/2010-04-01/Accounts/{AccountSid}"
+        return [
+            Route(f"{prefix}/Recordings.json", self.listing, methods=["GET"]),
+            Route(f"{prefix}/Recordings/{{Sid}}.json", self.fetch, methods=["GET"]),
+            Route(f"{prefix}/Recordings/{{Sid}}.json", self.delete, methods=["DELETE"]),
+        ]
+
+
+class ConferencesResource:
+    """/Conferences: list, by status, name and creation date."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.state = sandbox.state
+
+    async def listing(self, request: Request) -> Response:
+        account_sid = request_account(self.state, request)
         query = request.query_params
         window = DateWindow.from_query(query, "DateCreated")
+        newest_first = sorted(self.state.conferences.values(), key=lambda c: (c["created"], c["sid"]), reverse=True)
         matching = [
             conference
-            for conference in sorted(state.conferences.values(), key=lambda c: (c["created"], c["sid"]), reverse=True)
+            for conference in newest_first
             if conference["account_sid"] == account_sid
             and query.get("Status", conference["status"]) == conference["status"]
             and query.get("FriendlyName", conference["friendly_name"]) == conference["friendly_name"]
@@ -151,10 +173,9 @@ def routes(sandbox: Sandbox, timeline: TimelineOf) -> list[Route]:
         ]
         return page(request, "conferences", matching, render_conference)
 
-    prefix = "/2010-04-01/Accounts/{AccountSid}"
-    return [
-        Route(f"{prefix}/Recordings.json", list_recordings, methods=["GET"]),
-        Route(f"{prefix}/Recordings/{{Sid}}.json", fetch_recording, methods=["GET"]),
-        Route(f"{prefix}/Recordings/{{Sid}}.json", delete_recording, methods=["DELETE"]),
-        Route(f"{prefix}/Conferences.json", list_conferences, methods=["GET"]),
-    ]
+    def routes(self) -> list[Route]:
+        return [Route("/2010-04-01/Accounts/{AccountSid}/Conferences.json", self.listing, methods=["GET"])]
+
+
+def routes(sandbox: Sandbox, timeline: TimelineOf) -> list[Route]:
+    return RecordingsResource(sandbox, timeline).routes() + ConferencesResource(sandbox).routes()

@@ -1,12 +1,11 @@
 """Sandbox routes for Studio v2: flows and their revisions, validation, executions.
 
-Every create or update of a flow adds a revision. Definitions are checked like Twilio's validator
-does (400 with code 81022 and the failures under `details.errors`): exactly one trigger, unique
-widget names, known widget types, transitions to existing widgets, initial_state naming a widget.
-A REST execution runs the latest published revision: it follows the trigger's incomingRequest
-transition and then each widget's first outgoing transition, records one step per transition, keeps
-the request's Parameters as flow.data in its context, and ends, unless it reaches a widget that waits
-for the contact (a reply, a call), where it stays active until stopped.
+Every create or update of a flow adds a revision. Definitions are checked as Twilio's validator does
+(400 with code 81022 and the failures under `details.errors`; see studio_definitions). A REST
+execution runs the latest published revision, records one step per transition, keeps the request's
+Parameters as flow.data in its context, and ends, unless it reaches a widget that waits for the
+contact, where it stays active until stopped. Executions list newest first, filtered by status and
+by DateCreatedFrom / DateCreatedTo.
 """
 
 from __future__ import annotations
@@ -19,67 +18,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from skill.sandbox.clock import iso8601
+from skill.sandbox.dates import parse_when
 from skill.sandbox.http import TwilioHTTPError, authenticate, error_response, first, form, meta_page, not_found, owned
 from skill.sandbox.state import make_sid
+from skill.sandbox.studio_definitions import definition_failures, run
 
 if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
+    from skill.sandbox.state import SandboxState
 
 BASE = "https://studio.twilio.com/v2"
-WIDGET_TYPES = frozenset(
-    {
-        "trigger", "send-message", "send-and-wait-for-reply", "split-based-on", "set-variables",
-        "make-http-request", "run-function", "say-play", "gather-input-on-call", "connect-call-to",
-        "record-voicemail", "enqueue-call", "send-to-flex", "make-outgoing-call-v2", "run-subflow",
-        "add-twiml-redirect", "capture-payments", "connect-virtual-agent", "fork-stream", "record-call",
-    }
-)  # fmt: skip
-# Widgets that wait for the contact: an execution reaching one stays active.
-WAITING_TYPES = frozenset({"send-and-wait-for-reply", "gather-input-on-call", "connect-call-to", "record-voicemail"})
-MAX_STEPS = 50
-
-
-def definition_failures(body: Any) -> list[dict[str, str]]:
-    """Twilio-style validation failures of a flow definition; empty when it is valid."""
-    if not isinstance(body, dict) or not isinstance(body.get("states"), list) or not body["states"]:
-        return [{"message": "Flow definition must have a non-empty states array", "property_path": "#/states"}]
-    failures: list[dict[str, str]] = []
-    states = body["states"]
-    names = [s.get("name") if isinstance(s, dict) else None for s in states]
-    for index, item in enumerate(states):
-        where = f"#/states/{index}"
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            failures.append({"message": "Widget must have a name", "property_path": where})
-            continue
-        if item.get("type") not in WIDGET_TYPES:
-            failures.append({"message": f"Unknown widget type {item.get('type')!r}", "property_path": f"{where}/type"})
-        if names.count(item["name"]) > 1:
-            failures.append({"message": f"Widget name {item['name']!r} is not unique", "property_path": where})
-        failures.extend(_transition_failures(item.get("transitions"), names, f"{where}/transitions"))
-    if sum(1 for s in states if isinstance(s, dict) and s.get("type") == "trigger") != 1:
-        failures.append({"message": "Flow must have exactly one Trigger widget", "property_path": "#/states"})
-    if body.get("initial_state") not in names:
-        failures.append({"message": "initial_state must name a widget", "property_path": "#/initial_state"})
-    return failures
-
-
-def _transition_failures(transitions: Any, names: list[Any], where: str) -> list[dict[str, str]]:
-    """A widget's transitions must be a list of objects whose `next`, when set, names a widget."""
-    if transitions is None:
-        return []
-    if not isinstance(transitions, list):
-        return [{"message": "Widget transitions must be an array", "property_path": where}]
-    failures: list[dict[str, str]] = []
-    for index, transition in enumerate(transitions):
-        if not isinstance(transition, dict):
-            failures.append({"message": "Transition must be an object", "property_path": f"{where}/{index}"})
-            continue
-        target = transition.get("next")
-        if target is not None and (not isinstance(target, str) or (target and target not in names)):
-            failures.append(
-                {"message": f"Transition to unknown widget {target!r}", "property_path": f"{where}/{index}/next"}
-            )
-    return failures
+EXECUTION_STATUSES = ("active", "ended")
 
 
 def reject(failures: list[dict[str, str]]) -> Response:
@@ -163,112 +112,104 @@ def render_step(execution: dict[str, Any], step: dict[str, Any]) -> dict[str, An
     }
 
 
-def run(body: dict[str, Any]) -> tuple[list[tuple[str, str, str, str]], str]:
-    """(event, from, to, widget type) per transition taken, and the final status."""
-    by_name = {s["name"]: s for s in body["states"]}
-    current = next(s for s in body["states"] if s["type"] == "trigger")
-    event = "incomingRequest"
-    steps: list[tuple[str, str, str, str]] = []
-    while len(steps) < MAX_STEPS:
-        transitions = current.get("transitions") or []
-        chosen = next((t for t in transitions if t.get("event") == event), None) if event else None
-        chosen = chosen or next((t for t in transitions if t.get("next")), None)
-        chosen = chosen or (transitions[0] if transitions else {"event": "complete"})
-        # The validator does not insist on an event name; such a transition is recorded as "complete".
-        name = str(chosen.get("event") or "complete")
-        target = by_name.get(chosen.get("next") or "")
-        if target is None:
-            steps.append((name, current["name"], "Ended", current["type"]))
-            return steps, "ended"
-        steps.append((name, current["name"], target["name"], current["type"]))
-        if target["type"] in WAITING_TYPES:
-            return steps, "active"
-        current, event = target, ""
-    return steps, "ended"
+def missing(name: str) -> TwilioHTTPError:
+    return TwilioHTTPError(400, 20001, f"Missing required parameter {name} in the post body")
 
 
-def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
-    state = sandbox.state
+async def definition_fields(request: Request, *, required: bool) -> tuple[dict[str, list[str]], Any]:
+    """The form of a flow create, update or validation, and its Definition parsed."""
+    fields = await form(request)
+    for name in ("FriendlyName", "Status", "Definition") if required else ("Status",):
+        if not first(fields, name):
+            raise missing(name)
+    if first(fields, "Status") not in ("draft", "published"):
+        raise TwilioHTTPError(400, 20001, "Invalid Status: must be draft or published")
+    return fields, parse_json(first(fields, "Definition"), "Definition")
 
-    def owned_flow(request: Request, key: str = "Sid") -> dict[str, Any]:
-        return owned(state, request, state.flows, key)
 
-    def owned_execution(request: Request) -> dict[str, Any]:
-        flow = owned_flow(request, "FlowSid")
-        param = "Sid" if "Sid" in request.path_params else "ExecutionSid"
-        return owned(state, request, state.executions, param, owner=flow["sid"], owner_key="flow_sid")
+def new_revision(fields: dict[str, list[str]], number: int, body: Any, now: float, name: str | None) -> dict[str, Any]:
+    return {
+        "revision": number,
+        "friendly_name": first(fields, "FriendlyName") or name,
+        "status": first(fields, "Status"),
+        "definition": body,
+        "commit_message": first(fields, "CommitMessage"),
+        "created": now,
+    }
 
-    async def definition_fields(request: Request, *, required: bool) -> tuple[dict[str, list[str]], Any]:
-        fields = await form(request)
-        for name in ("FriendlyName", "Status", "Definition") if required else ("Status",):
-            if not first(fields, name):
-                raise TwilioHTTPError(400, 20001, f"Missing required parameter {name} in the post body")
-        if first(fields, "Status") not in ("draft", "published"):
-            raise TwilioHTTPError(400, 20001, "Invalid Status: must be draft or published")
-        return fields, parse_json(first(fields, "Definition"), "Definition")
 
-    async def list_flows(request: Request) -> Response:
-        caller = authenticate(state, request)
-        items = sorted((f for f in state.flows.values() if f["account_sid"] == caller), key=lambda f: f["created"])
+class Flows:
+    """/v2/Flows and /v2/Flows/{Sid}: list, create, fetch, update (each change a new revision)."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    async def list(self, request: Request) -> Response:
+        caller = authenticate(self.state, request)
+        items = sorted((f for f in self.state.flows.values() if f["account_sid"] == caller), key=lambda f: f["created"])
         return meta_page(request, "flows", items, lambda flow: render_flow(flow, with_definition=False))
 
-    async def create_flow(request: Request) -> Response:
-        caller = authenticate(state, request)
+    async def create(self, request: Request) -> Response:
+        caller = authenticate(self.state, request)
         fields, body = await definition_fields(request, required=True)
         failures = definition_failures(body)
         if failures:
             return reject(failures)
-        now = state.clock.now()
-        sid = state.new_sid("FW")
-        revision = {
-            "revision": 1,
-            "friendly_name": first(fields, "FriendlyName"),
-            "status": first(fields, "Status"),
-            "definition": body,
-            "commit_message": first(fields, "CommitMessage"),
+        now = self.state.clock.now()
+        sid = self.state.new_sid("FW")
+        revision = new_revision(fields, 1, body, now, None)
+        self.state.flows[sid] = {
+            "sid": sid,
+            "account_sid": caller,
             "created": now,
+            "updated": now,
+            "revisions": [revision],
         }
-        state.flows[sid] = {"sid": sid, "account_sid": caller, "created": now, "updated": now, "revisions": [revision]}
-        return JSONResponse(render_flow(state.flows[sid]), status_code=201)
+        return JSONResponse(render_flow(self.state.flows[sid]), status_code=201)
 
-    async def validate_flow(request: Request) -> Response:
-        authenticate(state, request)
-        _, body = await definition_fields(request, required=True)
-        failures = definition_failures(body)
-        return reject(failures) if failures else JSONResponse({"valid": True})
+    async def fetch(self, request: Request) -> Response:
+        return JSONResponse(render_flow(owned(self.state, request, self.state.flows)))
 
-    async def fetch_flow(request: Request) -> Response:
-        return JSONResponse(render_flow(owned_flow(request)))
-
-    async def update_flow(request: Request) -> Response:
-        flow = owned_flow(request)
+    async def update(self, request: Request) -> Response:
+        flow = owned(self.state, request, self.state.flows)
         fields, body = await definition_fields(request, required=False)
         latest = flow["revisions"][-1]
         body = latest["definition"] if body is None else body
         failures = definition_failures(body)
         if failures:
             return reject(failures)
-        now = state.clock.now()
-        flow["revisions"].append(
-            {
-                "revision": latest["revision"] + 1,
-                "friendly_name": first(fields, "FriendlyName") or latest["friendly_name"],
-                "status": first(fields, "Status"),
-                "definition": body,
-                "commit_message": first(fields, "CommitMessage"),
-                "created": now,
-            }
-        )
+        now = self.state.clock.now()
+        flow["revisions"].append(new_revision(fields, latest["revision"] + 1, body, now, latest["friendly_name"]))
         flow["updated"] = now
         return JSONResponse(render_flow(flow))
 
-    async def list_revisions(request: Request) -> Response:
-        flow = owned_flow(request)
+
+class FlowValidation:
+    """/v2/Flows/Validate: update (Twilio's validator; nothing is stored)."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    async def update(self, request: Request) -> Response:
+        authenticate(self.state, request)
+        _, body = await definition_fields(request, required=True)
+        failures = definition_failures(body)
+        return reject(failures) if failures else JSONResponse({"valid": True})
+
+
+class Revisions:
+    """/v2/Flows/{Sid}/Revisions[/{Revision}]: list, fetch (a number, LatestRevision, LatestPublished)."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    async def list(self, request: Request) -> Response:
+        flow = owned(self.state, request, self.state.flows)
         items = list(reversed(flow["revisions"]))
         return meta_page(request, "revisions", items, lambda r: render_revision(flow, r, with_definition=False))
 
-    async def fetch_revision(request: Request) -> Response:
-        flow = owned_flow(request)
+    async def fetch(self, request: Request) -> Response:
+        flow = owned(self.state, request, self.state.flows)
         wanted = request.path_params["Revision"]
         published = [r for r in flow["revisions"] if r["status"] == "published"]
         if wanted == "LatestRevision":
@@ -285,13 +226,51 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
             raise not_found(request.url.path)
         return JSONResponse(render_revision(flow, found))
 
-    async def create_execution(request: Request) -> Response:
-        flow = owned_flow(request, "FlowSid")
+
+def owned_execution(state: SandboxState, request: Request) -> dict[str, Any]:
+    """The execution the path names, in the flow the path names, of the caller's account."""
+    flow = owned(state, request, state.flows, "FlowSid")
+    param = "Sid" if "Sid" in request.path_params else "ExecutionSid"
+    return owned(state, request, state.executions, param, owner=flow["sid"], owner_key="flow_sid")
+
+
+class Executions:
+    """/v2/Flows/{FlowSid}/Executions[/{Sid}]: list, create (run the published revision), fetch, update
+    (end it)."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    async def list(self, request: Request) -> Response:
+        flow = owned(self.state, request, self.state.flows, "FlowSid")
+        query = request.query_params
+        status = query.get("status") or query.get("Status")  # the SDK and the spec spell it in lower case
+        if status is not None and status not in EXECUTION_STATUSES:
+            raise TwilioHTTPError(400, 20001, "Invalid Status: must be active or ended")
+        since = parse_when(query["DateCreatedFrom"], "DateCreatedFrom") if query.get("DateCreatedFrom") else None
+        until = parse_when(query["DateCreatedTo"], "DateCreatedTo") if query.get("DateCreatedTo") else None
+        items = sorted(
+            (
+                e
+                for e in self.state.executions.values()
+                if e["flow_sid"] == flow["sid"]
+                and (status is None or e["status"] == status)
+                and (since is None or e["created"] >= since)
+                and (until is None or e["created"] < until)
+            ),
+            key=lambda e: (e["created"], e["sid"]),
+            reverse=True,
+        )
+        return meta_page(request, "executions", items, lambda e: render_execution(e, with_context=False))
+
+    async def create(self, request: Request) -> Response:
+        state = self.state
+        flow = owned(state, request, state.flows, "FlowSid")
         fields = await form(request)
         to, sender = first(fields, "To"), first(fields, "From")
         for name, value in (("To", to), ("From", sender)):
             if not value:
-                raise TwilioHTTPError(400, 20001, f"Missing required parameter {name} in the post body")
+                raise missing(name)
         parameters = parse_json(first(fields, "Parameters"), "Parameters") or {}
         if not isinstance(parameters, dict):
             raise TwilioHTTPError(400, 20001, "Invalid Parameters: must be a JSON object")
@@ -302,14 +281,9 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         now = state.clock.now()
         sid = state.new_sid("FN")
         steps, status = run(revision["definition"])
+        channel = {"address": sender}
         context = {
-            "flow": {
-                "flow_sid": flow["sid"],
-                "sid": sid,
-                "channel": {"address": sender},
-                "data": parameters,
-                "variables": {},
-            },
+            "flow": {"flow_sid": flow["sid"], "sid": sid, "channel": channel, "data": parameters, "variables": {}},
             "contact": {"channel": {"address": to}},
             "widgets": {name: {} for _, _, name, _ in steps if name != "Ended"},
         }
@@ -332,34 +306,39 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         }
         return JSONResponse(render_execution(state.executions[sid]), status_code=201)
 
-    async def list_executions(request: Request) -> Response:
-        flow = owned_flow(request, "FlowSid")
-        items = sorted(
-            (e for e in state.executions.values() if e["flow_sid"] == flow["sid"]),
-            key=lambda e: (e["created"], e["sid"]),
-            reverse=True,
-        )
-        return meta_page(request, "executions", items, lambda e: render_execution(e, with_context=False))
+    async def fetch(self, request: Request) -> Response:
+        return JSONResponse(render_execution(owned_execution(self.state, request)))
 
-    async def fetch_execution(request: Request) -> Response:
-        return JSONResponse(render_execution(owned_execution(request)))
-
-    async def update_execution(request: Request) -> Response:
-        execution = owned_execution(request)
+    async def update(self, request: Request) -> Response:
+        execution = owned_execution(self.state, request)
         fields = await form(request)
         if first(fields, "Status") != "ended":
             raise TwilioHTTPError(400, 20001, "Invalid Status: the only value accepted is ended")
         if execution["status"] != "ended":
             execution["status"] = "ended"
-            execution["updated"] = state.clock.now()
+            execution["updated"] = self.state.clock.now()
         return JSONResponse(render_execution(execution))
 
-    async def list_steps(request: Request) -> Response:
-        execution = owned_execution(request)
+
+class ExecutionSteps:
+    """/v2/Flows/{FlowSid}/Executions/{ExecutionSid}/Steps: list."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    async def list(self, request: Request) -> Response:
+        execution = owned_execution(self.state, request)
         return meta_page(request, "steps", execution["steps"], lambda step: render_step(execution, step))
 
-    async def fetch_context(request: Request) -> Response:
-        execution = owned_execution(request)
+
+class ExecutionContexts:
+    """/v2/Flows/{FlowSid}/Executions/{ExecutionSid}/Context: fetch."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    async def fetch(self, request: Request) -> Response:
+        execution = owned_execution(self.state, request)
         return JSONResponse(
             {
                 "account_sid": execution["account_sid"],
@@ -370,21 +349,27 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
             }
         )
 
-    executions = "/v2/Flows/{FlowSid}/Executions"
+
+def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
+    state = sandbox.state
+    flows, revisions, validation = Flows(state), Revisions(state), FlowValidation(state)
+    executions, steps, contexts = Executions(state), ExecutionSteps(state), ExecutionContexts(state)
+    one_execution = "/v2/Flows/{FlowSid}/Executions/{Sid}"
+    execution_parts = "/v2/Flows/{FlowSid}/Executions/{ExecutionSid}"
     return {
         "studio.twilio.com": [
-            Route("/v2/Flows", list_flows, methods=["GET"]),
-            Route("/v2/Flows", create_flow, methods=["POST"]),
-            Route("/v2/Flows/Validate", validate_flow, methods=["POST"]),
-            Route("/v2/Flows/{Sid}", fetch_flow, methods=["GET"]),
-            Route("/v2/Flows/{Sid}", update_flow, methods=["POST"]),
-            Route("/v2/Flows/{Sid}/Revisions", list_revisions, methods=["GET"]),
-            Route("/v2/Flows/{Sid}/Revisions/{Revision}", fetch_revision, methods=["GET"]),
-            Route(executions, create_execution, methods=["POST"]),
-            Route(executions, list_executions, methods=["GET"]),
-            Route(executions + "/{Sid}", fetch_execution, methods=["GET"]),
-            Route(executions + "/{Sid}", update_execution, methods=["POST"]),
-            Route(executions + "/{ExecutionSid}/Steps", list_steps, methods=["GET"]),
-            Route(executions + "/{ExecutionSid}/Context", fetch_context, methods=["GET"]),
+            Route("/v2/Flows", flows.list, methods=["GET"]),
+            Route("/v2/Flows", flows.create, methods=["POST"]),
+            Route("/v2/Flows/Validate", validation.update, methods=["POST"]),
+            Route("/v2/Flows/{Sid}", flows.fetch, methods=["GET"]),
+            Route("/v2/Flows/{Sid}", flows.update, methods=["POST"]),
+            Route("/v2/Flows/{Sid}/Revisions", revisions.list, methods=["GET"]),
+            Route("/v2/Flows/{Sid}/Revisions/{Revision}", revisions.fetch, methods=["GET"]),
+            Route("/v2/Flows/{FlowSid}/Executions", executions.create, methods=["POST"]),
+            Route("/v2/Flows/{FlowSid}/Executions", executions.list, methods=["GET"]),
+            Route(one_execution, executions.fetch, methods=["GET"]),
+            Route(one_execution, executions.update, methods=["POST"]),
+            Route(execution_parts + "/Steps", steps.list, methods=["GET"]),
+            Route(execution_parts + "/Context", contexts.fetch, methods=["GET"]),
         ]
     }

@@ -16,7 +16,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from skill.config import SANDBOX_ACCOUNT_SID
 from skill.sandbox.clock import iso8601
 from skill.sandbox.http import TwilioHTTPError, authenticate, first, form, meta_page, not_found, owned
 from skill.sandbox.state import make_sid
@@ -41,21 +40,6 @@ SERVICE_LINKS = (
     "entities",
     "webhooks",
 )
-
-
-def seed_verify_service(state: SandboxState) -> None:
-    """One Verify service on the parent account, sending 6-digit codes."""
-    now = state.clock.now()
-    sid = make_sid("VA", "seed", "verify")
-    state.verify_services[sid] = {
-        "sid": sid,
-        "account_sid": SANDBOX_ACCOUNT_SID,
-        "friendly_name": "Sandbox login",
-        "code_length": 6,
-        "lookup_enabled": False,
-        "created": now - 86400 * 90,
-        "updated": now - 86400 * 9,
-    }
 
 
 def render_service(service: dict[str, Any]) -> dict[str, Any]:
@@ -140,32 +124,23 @@ def make_code(verification_sid: str, length: int) -> str:
     return digits[-length:].rjust(length, "0")
 
 
-def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
-    state = sandbox.state
+class VerifyServices:
+    """/v2/Services and /v2/Services/{Sid}: list, create, fetch."""
 
-    def owned_service(request: Request, key: str) -> dict[str, Any]:
-        return owned(state, request, state.verify_services, key)
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
 
-    def open_verification(service_sid: str, to: str, now: float) -> dict[str, Any] | None:
-        verification: dict[str, Any]
-        for verification in reversed(list(state.verifications.values())):
-            if verification["service_sid"] == service_sid and verification["to"] == to:
-                if current_status(verification, now) in ("pending", "max_attempts_reached"):
-                    return verification
-                return None
-        return None
-
-    async def list_services(request: Request) -> Response:
-        caller = authenticate(state, request)
+    async def list(self, request: Request) -> Response:
+        caller = authenticate(self.state, request)
         items = sorted(
-            (s for s in state.verify_services.values() if s["account_sid"] == caller),
+            (s for s in self.state.verify_services.values() if s["account_sid"] == caller),
             key=lambda s: s["created"],
             reverse=True,
         )
         return meta_page(request, "services", items, render_service)
 
-    async def create_service(request: Request) -> Response:
-        caller = authenticate(state, request)
+    async def create(self, request: Request) -> Response:
+        caller = authenticate(self.state, request)
         fields = await form(request)
         name = first(fields, "FriendlyName")
         if not name:
@@ -175,9 +150,9 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         raw_length = first(fields, "CodeLength") or "6"
         if not raw_length.isdigit() or not 4 <= int(raw_length) <= 10:
             raise invalid("CodeLength")
-        now = state.clock.now()
-        sid = state.new_sid("VA")
-        state.verify_services[sid] = {
+        now = self.state.clock.now()
+        sid = self.state.new_sid("VA")
+        self.state.verify_services[sid] = {
             "sid": sid,
             "account_sid": caller,
             "friendly_name": name,
@@ -186,10 +161,32 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
             "created": now,
             "updated": now,
         }
-        return JSONResponse(render_service(state.verify_services[sid]), status_code=201)
+        return JSONResponse(render_service(self.state.verify_services[sid]), status_code=201)
 
-    async def start_verification(request: Request) -> Response:
-        service = owned_service(request, "ServiceSid")
+    async def fetch(self, request: Request) -> Response:
+        return JSONResponse(render_service(owned(self.state, request, self.state.verify_services)))
+
+
+def open_verification(state: SandboxState, service_sid: str, to: str, now: float) -> dict[str, Any] | None:
+    """The latest verification of `to` in the service while it still takes sends or checks."""
+    verification: dict[str, Any]
+    for verification in reversed(list(state.verifications.values())):
+        if verification["service_sid"] == service_sid and verification["to"] == to:
+            if current_status(verification, now) in ("pending", "max_attempts_reached"):
+                return verification
+            return None
+    return None
+
+
+class Verifications:
+    """/v2/Services/{ServiceSid}/Verifications: create (send a code, or send it again)."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    async def create(self, request: Request) -> Response:
+        state = self.state
+        service = owned(state, request, state.verify_services, "ServiceSid")
         fields = await form(request)
         to, channel = first(fields, "To"), first(fields, "Channel")
         if not to:
@@ -201,26 +198,11 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         if not (EMAIL if channel == "email" else E164).match(to):
             raise invalid("To")
         now = state.clock.now()
-        verification = open_verification(service["sid"], to, now)
+        verification = open_verification(state, service["sid"], to, now)
         if verification is not None and verification["status"] == "max_attempts_reached":
             raise TwilioHTTPError(429, 60202, "Max check attempts reached")
         if verification is None:
-            sid = state.new_sid("VE")
-            verification = {
-                "sid": sid,
-                "service_sid": service["sid"],
-                "account_sid": service["account_sid"],
-                "to": to,
-                "channel": channel,
-                "status": "pending",
-                "code": make_code(sid, service["code_length"]),
-                "locale": first(fields, "Locale"),
-                "sends": [],
-                "checks": 0,
-                "created": now,
-                "updated": now,
-            }
-            state.verifications[sid] = verification
+            verification = self._new(service, to, channel, first(fields, "Locale"), now)
         elif len(verification["sends"]) >= MAX_SENDS:
             raise TwilioHTTPError(429, 60203, "Max send attempts reached")
         verification["channel"] = channel
@@ -239,8 +221,35 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         )
         return JSONResponse(render_verification(verification, now), status_code=201)
 
-    async def check_verification(request: Request) -> Response:
-        service = owned_service(request, "ServiceSid")
+    def _new(self, service: dict[str, Any], to: str, channel: str, locale: str | None, now: float) -> dict[str, Any]:
+        sid = self.state.new_sid("VE")
+        verification = {
+            "sid": sid,
+            "service_sid": service["sid"],
+            "account_sid": service["account_sid"],
+            "to": to,
+            "channel": channel,
+            "status": "pending",
+            "code": make_code(sid, service["code_length"]),
+            "locale": locale,
+            "sends": [],
+            "checks": 0,
+            "created": now,
+            "updated": now,
+        }
+        self.state.verifications[sid] = verification
+        return verification
+
+
+class VerificationChecks:
+    """/v2/Services/{ServiceSid}/VerificationCheck: create (check a code)."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    async def create(self, request: Request) -> Response:
+        state = self.state
+        service = owned(state, request, state.verify_services, "ServiceSid")
         fields = await form(request)
         code, to, sid = first(fields, "Code"), first(fields, "To"), first(fields, "VerificationSid")
         if not code:
@@ -254,7 +263,7 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
             found = state.verifications.get(sid)
             verification = found if found and found["service_sid"] == service["sid"] else None
         else:
-            verification = open_verification(service["sid"], str(to), now)
+            verification = open_verification(state, service["sid"], str(to), now)
         if verification is None or current_status(verification, now) not in ("pending", "max_attempts_reached"):
             raise not_found(f"/v2/Services/{service['sid']}/VerificationCheck")
         if verification["status"] == "max_attempts_reached":
@@ -267,11 +276,17 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
             verification["status"] = "max_attempts_reached"
         return JSONResponse(render_check(verification, now))
 
+
+def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
+    services = VerifyServices(sandbox.state)
+    verifications = Verifications(sandbox.state)
+    checks = VerificationChecks(sandbox.state)
     return {
         "verify.twilio.com": [
-            Route("/v2/Services", list_services, methods=["GET"]),
-            Route("/v2/Services", create_service, methods=["POST"]),
-            Route("/v2/Services/{ServiceSid}/Verifications", start_verification, methods=["POST"]),
-            Route("/v2/Services/{ServiceSid}/VerificationCheck", check_verification, methods=["POST"]),
+            Route("/v2/Services", services.list, methods=["GET"]),
+            Route("/v2/Services", services.create, methods=["POST"]),
+            Route("/v2/Services/{Sid}", services.fetch, methods=["GET"]),
+            Route("/v2/Services/{ServiceSid}/Verifications", verifications.create, methods=["POST"]),
+            Route("/v2/Services/{ServiceSid}/VerificationCheck", checks.create, methods=["POST"]),
         ]
     }

@@ -7,118 +7,85 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 
 from skill.core import studio as core
+from skill.core import studio_impact
 from skill.core.context import Services
 from skill.core.display import quoted
 from skill.policy.tiers import Tier
-from skill.results import Model, ToolResult
+from skill.records.approvals import Impact
+from skill.records.studio import DeployedFlow, Execution, ExecutionDetail, Flow, FlowExport, FlowValidation
+from skill.results import ListResult, Model, ToolResult
 from skill.server.registry import ToolSpec
-from skill.tools.fields import Limit, Phone
+from skill.tools.fields import After, Before, Cursor, JsonObject, Limit, Phone
 
-FlowSid = Annotated[str, StringConstraints(pattern=r"^FW[0-9a-fA-F]{32}$"), Field(description="Flow SID (FW...).")]
+FlowSid = Annotated[str, StringConstraints(pattern=r"^FW[0-9a-fA-F]{32}$", max_length=34), Field(description="FW...")]
 ExecutionSid = Annotated[
-    str, StringConstraints(pattern=r"^FN[0-9a-fA-F]{32}$"), Field(description="Execution SID (FN...).")
+    str, StringConstraints(pattern=r"^FN[0-9a-fA-F]{32}$", max_length=34), Field(description="FN...")
 ]
-
-
-class Flow(Model):
-    sid: str = Field(description="Flow SID (FW...).")
-    friendly_name: str | None = Field(default=None, description="Name of the flow.")
-    status: str | None = Field(default=None, description="draft or published (of the latest revision).")
-    revision: int | None = Field(default=None, description="Latest revision number.")
-    commit_message: str | None = Field(default=None, description="Note of the latest revision.")
-    valid: bool | None = Field(default=None, description="Whether Twilio found the definition valid.")
-    date_created: str | None = Field(default=None, description="When it was created.")
-    date_updated: str | None = Field(default=None, description="When it last changed.")
-
-
-class Execution(Model):
-    sid: str = Field(description="Execution SID (FN...).")
-    flow_sid: str | None = Field(default=None, description="Flow it runs.")
-    status: str | None = Field(default=None, description="active or ended.")
-    contact_channel_address: str | None = Field(default=None, description="The contact (to).")
-    flow_version: int | None = Field(default=None, description="Flow revision it runs.")
-    date_created: str | None = Field(default=None, description="When it started.")
-    date_updated: str | None = Field(default=None, description="Last change.")
-
-
-class Step(Model):
-    sid: str = Field(description="Step SID (FT...).")
-    name: str | None = Field(default=None, description="Event that caused the transition.")
-    transitioned_from: str | None = Field(default=None, description="Widget it left.")
-    transitioned_to: str | None = Field(default=None, description="Widget it entered ('Ended' at the end).")
-    date_created: str | None = Field(default=None, description="When it happened.")
-
-
-class Problem(Model):
-    source: Literal["local", "twilio"] = Field(description="Who found it: the local check or Twilio's validator.")
-    path: str = Field(description="Where in the definition, e.g. #/states/1/transitions/0/next.")
-    message: str = Field(description="What is wrong.")
+Definition = Annotated[JsonObject, Field(description="JSON object: the flow definition.")]
+FriendlyName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class StudioFlowsListInput(Model):
     limit: Limit = 50
+    cursor: Cursor | None = None
 
 
-class StudioFlowsListOutput(ToolResult):
-    flows: list[Flow] = Field(description="Flows of the account.")
-    count: int = Field(description="Number returned.")
+class StudioFlowsListOutput(ListResult[Flow]):
+    pass
 
 
 async def studio_flows_list(services: Services, args: StudioFlowsListInput) -> StudioFlowsListOutput:
-    items = await core.list_flows(services, args.limit)
-    return StudioFlowsListOutput(flows=[Flow(**item) for item in items], count=len(items))
+    return StudioFlowsListOutput.of(await core.list_flows(services, limit=args.limit, cursor=args.cursor))
 
 
 class StudioFlowExportInput(Model):
     sid: FlowSid
-    revision: int | None = Field(default=None, ge=1, description="Revision to export; default: the latest.")
-    save: bool = Field(default=False, description="Also save the JSON to a new file in <home>/exports.")
+    revision: int | None = Field(default=None, ge=1, le=10**6, description="Default: latest.")
+    save: bool = Field(default=False, description="Also write it to <home>/exports.")
 
 
-class StudioFlowExportOutput(ToolResult, Flow):
-    definition: dict[str, Any] | None = Field(default=None, description="The flow definition (states, transitions).")
-    path: str | None = Field(default=None, description="File written (named by the server), when save was set.")
+class StudioFlowExportOutput(ToolResult, FlowExport):
+    pass
 
 
 async def studio_flow_export(services: Services, args: StudioFlowExportInput) -> StudioFlowExportOutput:
     exported = await core.export_flow(services, sid=args.sid, revision=args.revision, save=args.save)
-    return StudioFlowExportOutput.model_validate(exported)
+    return StudioFlowExportOutput(**exported.model_dump())
 
 
 class StudioFlowValidateInput(Model):
-    definition: dict[str, Any] = Field(description="Flow definition: states, initial_state, flags.")
-    friendly_name: str = Field(default="validation", min_length=1, max_length=200, description="Name to check with.")
+    definition: Definition
 
 
-class StudioFlowValidateOutput(ToolResult):
-    valid: bool = Field(description="True when neither check found a problem.")
-    checked_by_twilio: bool = Field(description="False when local problems stopped it before Twilio was asked.")
-    problems: list[Problem] = Field(description="Everything found wrong.")
+class StudioFlowValidateOutput(ToolResult, FlowValidation):
+    pass
 
 
 async def studio_flow_validate(services: Services, args: StudioFlowValidateInput) -> StudioFlowValidateOutput:
-    checked = await core.validate_definition(services, args.definition, args.friendly_name)
-    return StudioFlowValidateOutput.model_validate(checked)
+    checked = await core.validate_definition(services, args.definition)
+    return StudioFlowValidateOutput(**checked.model_dump())
 
 
 class StudioFlowDeployInput(Model):
-    definition: dict[str, Any] = Field(description="Flow definition: states, initial_state, flags.")
-    status: Literal["draft", "published"] = Field(
-        default="draft", description="draft saves a revision; published makes it live (needs approval for a sid)."
-    )
-    sid: FlowSid | None = Field(default=None, description="Existing flow to add a revision to.")
-    friendly_name: str | None = Field(
-        default=None, min_length=1, max_length=200, description="Name; without sid, creates a new flow."
-    )
+    definition: Definition
+    status: Literal["draft", "published"] = Field(default="draft", description="published goes live.")
+    sid: FlowSid | None = Field(default=None, description="Flow to revise; or friendly_name.")
+    friendly_name: FriendlyName | None = Field(default=None, description="Name; without sid, a new flow.")
     commit_message: str | None = Field(default=None, max_length=1000, description="What changed.")
 
 
-class StudioFlowDeployOutput(ToolResult, Flow):
-    created: bool = Field(description="True when a new flow was created.")
+class StudioFlowDeployOutput(ToolResult, DeployedFlow):
+    pass
 
 
 def check_flow_deploy(services: Services, args: StudioFlowDeployInput) -> None:
     core.check_deploy(sid=args.sid, friendly_name=args.friendly_name, definition=args.definition)
+
+
+async def inspect_flow_deploy(services: Services, args: StudioFlowDeployInput) -> Impact | None:
+    if args.sid is None:
+        return None  # a new flow: nothing exists yet to describe
+    return await studio_impact.deploy_impact(services, sid=args.sid, friendly_name=args.friendly_name)
 
 
 async def studio_flow_deploy(services: Services, args: StudioFlowDeployInput) -> StudioFlowDeployOutput:
@@ -130,44 +97,59 @@ async def studio_flow_deploy(services: Services, args: StudioFlowDeployInput) ->
         status=args.status,
         commit_message=args.commit_message,
     )
-    return StudioFlowDeployOutput.model_validate(deployed)
+    return StudioFlowDeployOutput(**deployed.model_dump())
 
 
 class StudioExecutionStartInput(Model):
     flow_sid: FlowSid
-    to: Phone = Field(description="Contact: E.164 or national number, or whatsapp:+E.164.")
-    from_: Phone = Field(alias="from", description="Your Twilio number (or MG... service) the flow uses.")
-    parameters: dict[str, Any] | None = Field(default=None, description="Data the flow reads as flow.data.")
+    to: Phone = Field(description="Contact number, or whatsapp:+E.164.")
+    from_: Phone = Field(alias="from", description="Your number, or an MG... service.")
+    parameters: JsonObject | None = Field(default=None, description="JSON object: the flow's flow.data.")
 
 
-class ExecutionOutput(ToolResult):
-    execution: Execution = Field(description="The execution.")
+class ExecutionOutput(ToolResult, Execution):
+    pass
 
 
 def check_execution_start(services: Services, args: StudioExecutionStartInput) -> None:
     core.check_execution(services, to=args.to, from_=args.from_)
 
 
+async def inspect_execution_start(services: Services, args: StudioExecutionStartInput) -> Impact:
+    return await studio_impact.execution_impact(services, flow_sid=args.flow_sid, to=args.to)
+
+
 async def studio_execution_start(services: Services, args: StudioExecutionStartInput) -> ExecutionOutput:
     started = await core.start_execution(
         services, flow_sid=args.flow_sid, to=args.to, from_=args.from_, parameters=args.parameters
     )
-    return ExecutionOutput(execution=Execution(**started))
+    return ExecutionOutput(**started.model_dump())
 
 
 class StudioExecutionsListInput(Model):
     flow_sid: FlowSid
+    status: Literal["active", "ended"] | None = Field(default=None, description="Only these.")
+    after: After | None = None
+    before: Before | None = None
     limit: Limit = 50
+    cursor: Cursor | None = None
 
 
-class StudioExecutionsListOutput(ToolResult):
-    executions: list[Execution] = Field(description="Executions of the flow, newest first.")
-    count: int = Field(description="Number returned.")
+class StudioExecutionsListOutput(ListResult[Execution]):
+    pass
 
 
 async def studio_executions_list(services: Services, args: StudioExecutionsListInput) -> StudioExecutionsListOutput:
-    items = await core.list_executions(services, flow_sid=args.flow_sid, limit=args.limit)
-    return StudioExecutionsListOutput(executions=[Execution(**item) for item in items], count=len(items))
+    page = await core.list_executions(
+        services,
+        flow_sid=args.flow_sid,
+        status=args.status,
+        after=args.after,
+        before=args.before,
+        limit=args.limit,
+        cursor=args.cursor,
+    )
+    return StudioExecutionsListOutput.of(page)
 
 
 class StudioExecutionInput(Model):
@@ -175,19 +157,18 @@ class StudioExecutionInput(Model):
     sid: ExecutionSid
 
 
-class StudioExecutionGetOutput(ToolResult, Execution):
-    steps: list[Step] = Field(description="Transitions taken so far.")
-    context: dict[str, Any] = Field(description="Execution context: flow.data, contact, widgets.")
+class StudioExecutionGetOutput(ToolResult, ExecutionDetail):
+    pass
 
 
 async def studio_execution_get(services: Services, args: StudioExecutionInput) -> StudioExecutionGetOutput:
     found = await core.get_execution(services, flow_sid=args.flow_sid, sid=args.sid)
-    return StudioExecutionGetOutput.model_validate(found)
+    return StudioExecutionGetOutput(**found.model_dump())
 
 
 async def studio_execution_stop(services: Services, args: StudioExecutionInput) -> ExecutionOutput:
     stopped = await core.stop_execution(services, flow_sid=args.flow_sid, sid=args.sid)
-    return ExecutionOutput(execution=Execution(**stopped))
+    return ExecutionOutput(**stopped.model_dump())
 
 
 def _export_summary(args: dict[str, Any]) -> str:
@@ -207,7 +188,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="studio_flows_list",
         title="List Studio flows",
-        description="Studio flows with their status and latest revision.",
+        description="Studio flows with status and latest revision.",
         toolset="studio",
         tier=Tier.READ,
         input=StudioFlowsListInput,
@@ -217,7 +198,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="studio_flow_export",
         title="Export Studio flow",
-        description="A flow's definition as JSON, optionally also saved to a new file in <home>/exports.",
+        description="A flow's definition (JSON) at any revision; save also writes it to a file.",
         toolset="studio",
         tier=Tier.WRITE,
         input=StudioFlowExportInput,
@@ -228,7 +209,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="studio_flow_validate",
         title="Validate Studio flow",
-        description="Check a flow definition locally and with Twilio's validator; changes nothing.",
+        description="Validate a flow definition, locally and then by Twilio. Changes nothing.",
         toolset="studio",
         tier=Tier.READ,
         input=StudioFlowValidateInput,
@@ -238,8 +219,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="studio_flow_deploy",
         title="Deploy Studio flow",
-        description="Create a flow or add a revision (draft or published). Publishing over an existing flow "
-        "needs approval.",
+        description="Create a flow or add a revision, draft or published. Publishing over a flow needs approval.",
         toolset="studio",
         tier=Tier.WRITE,
         input=StudioFlowDeployInput,
@@ -247,11 +227,12 @@ TOOLS: tuple[ToolSpec, ...] = (
         handler=studio_flow_deploy,
         summary=_deploy_summary,
         precheck=check_flow_deploy,
+        inspect=inspect_flow_deploy,
     ),
     ToolSpec(
         name="studio_execution_start",
         title="Start Studio execution",
-        description="Run a published flow for one contact via the REST trigger. May send messages or calls.",
+        description="Run a flow's published revision for one contact (REST trigger); it may text or call.",
         toolset="studio",
         tier=Tier.SEND,
         input=StudioExecutionStartInput,
@@ -260,11 +241,12 @@ TOOLS: tuple[ToolSpec, ...] = (
         summary=lambda a: f"Run flow {a['flow_sid']} for {a['to']} from {a['from']}.",
         destination="to",
         precheck=check_execution_start,
+        inspect=inspect_execution_start,
     ),
     ToolSpec(
         name="studio_executions_list",
         title="List Studio executions",
-        description="A flow's executions, newest first, with their status.",
+        description="A flow's executions, newest first.",
         toolset="studio",
         tier=Tier.READ,
         input=StudioExecutionsListInput,
@@ -274,7 +256,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="studio_execution_get",
         title="Get Studio execution",
-        description="One execution with the steps it took and its context (flow.data, widgets).",
+        description="One execution with its steps and context (flow.data, widgets).",
         toolset="studio",
         tier=Tier.READ,
         input=StudioExecutionInput,
@@ -284,7 +266,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="studio_execution_stop",
         title="Stop Studio execution",
-        description="End an active execution; the contact gets nothing more from it.",
+        description="End an active execution; the contact gets nothing more.",
         toolset="studio",
         tier=Tier.WRITE,
         input=StudioExecutionInput,

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
+from skill.core import recordings
 from skill.core import voice as core
 from skill.core.context import Services
 from skill.policy.tiers import Tier
-from skill.results import ErrorBrief, Model, ToolResult
+from skill.records.approvals import Impact
+from skill.records.calls import Call, CallReport, Conference, Recording
+from skill.results import Deleted, ListResult, Model, ToolResult
 from skill.server.registry import ToolSpec
-from skill.tools.fields import HttpUrl, Limit, Phone
+from skill.tools.fields import After, Before, Cursor, HttpUrl, Limit, Phone
 
-CallSid = Annotated[str, StringConstraints(pattern=r"^CA[0-9a-fA-F]{32}$"), Field(description="Call SID (CA...).")]
+CallSid = Annotated[
+    str, StringConstraints(pattern=r"^CA[0-9a-fA-F]{32}$", max_length=34), Field(description="Call SID (CA...).")
+]
 RecordingSid = Annotated[
-    str, StringConstraints(pattern=r"^RE[0-9a-fA-F]{32}$"), Field(description="Recording SID (RE...).")
+    str,
+    StringConstraints(pattern=r"^RE[0-9a-fA-F]{32}$", max_length=34),
+    Field(description="Recording SID (RE...)."),
 ]
 Callee = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 Twiml = Annotated[str, StringConstraints(min_length=1, max_length=20000)]
@@ -24,31 +30,14 @@ CallStatus = Literal["queued", "ringing", "in-progress", "completed", "busy", "f
 CallbackEvent = Literal["initiated", "ringing", "answered", "completed"]
 
 
-class Call(Model):
-    sid: str = Field(description="Call SID.")
-    status: str | None = Field(default=None, description="queued, ringing, in-progress, completed, busy, ...")
-    to: str | None = Field(default=None, description="Who was called.")
-    from_: str | None = Field(default=None, alias="from", description="Caller ID used.")
-    direction: str | None = Field(default=None, description="outbound-api, inbound, ...")
-    answered_by: str | None = Field(default=None, description="human or machine_*, with machine_detection.")
-    parent_call_sid: str | None = Field(default=None, description="The call that created this one, if any.")
-    start_time: str | None = Field(default=None, description="When it was dialled.")
-    end_time: str | None = Field(default=None, description="When it ended.")
-    duration: int | None = Field(default=None, description="Seconds connected, once ended.")
-    price: str | None = Field(default=None, description="Cost (negative), once ended.")
-    price_unit: str | None = Field(default=None, description="Currency of price.")
-    date_created: str | None = Field(default=None, description="When it was created.")
-    date_updated: str | None = Field(default=None, description="Last change.")
-
-
 class CallCreateInput(Model):
-    to: Callee = Field(description="Who to call: E.164 or national number, client:NAME, or sip:user@host.")
+    to: Callee = Field(description="E.164 or national number, client:NAME, or sip:user@host.")
     from_: Phone = Field(alias="from", description="Caller ID: a voice-capable number of the account.")
-    url: HttpUrl | None = Field(default=None, description="URL answering with the call's TwiML; or twiml.")
-    twiml: Twiml | None = Field(default=None, description="Inline TwiML (up to 4000 characters); or url.")
+    url: HttpUrl | None = Field(default=None, description="URL answering with TwiML. Give url or twiml, not both.")
+    twiml: Twiml | None = Field(default=None, description="Inline TwiML, up to 4000 characters; instead of url.")
     status_callback: HttpUrl | None = Field(default=None, description="URL Twilio posts call progress to.")
     status_callback_events: list[CallbackEvent] | None = Field(
-        default=None, description="Progress events to post (default: completed only)."
+        default=None, max_length=4, description="Progress events to post (default: completed)."
     )
     record: bool | None = Field(default=None, description="Record the call.")
     timeout: int | None = Field(default=None, ge=1, le=600, description="Seconds to let it ring.")
@@ -74,7 +63,7 @@ async def call_create(services: Services, args: CallCreateInput) -> CallOutput:
         timeout=args.timeout,
         machine_detection=args.machine_detection,
     )
-    return CallOutput.model_validate(created)
+    return CallOutput(**created.model_dump())
 
 
 def check_call_create(services: Services, args: CallCreateInput) -> None:
@@ -83,49 +72,62 @@ def check_call_create(services: Services, args: CallCreateInput) -> None:
     )
 
 
+async def inspect_call_create(services: Services, args: CallCreateInput) -> Impact:
+    return await core.describe_new_call(
+        services,
+        to=args.to,
+        from_=args.from_,
+        url=args.url,
+        twiml=args.twiml,
+        record=args.record,
+        timeout=args.timeout,
+    )
+
+
 class CallGetInput(Model):
     sid: CallSid
 
 
-class CallGetOutput(ToolResult, Call):
-    error: ErrorBrief | None = Field(default=None, description="Why it failed, explained, when it failed.")
+class CallGetOutput(ToolResult, CallReport):
+    pass
 
 
 async def call_get(services: Services, args: CallGetInput) -> CallGetOutput:
-    return CallGetOutput.model_validate(await core.get_call(services, args.sid))
+    return CallGetOutput(**(await core.get_call(services, args.sid)).model_dump())
 
 
 class CallsListInput(Model):
     to: Callee | None = Field(default=None, description="Only calls to this number or address.")
     from_: Phone | None = Field(default=None, alias="from", description="Only calls from this number.")
     status: CallStatus | None = Field(default=None, description="Only calls with this status.")
-    started_after: datetime | None = Field(default=None, description="Started at or after this ISO 8601 time.")
-    started_before: datetime | None = Field(default=None, description="Started at or before this ISO 8601 time.")
+    after: After | None = None
+    before: Before | None = None
     limit: Limit = 50
+    cursor: Cursor | None = None
 
 
-class CallsListOutput(ToolResult):
-    calls: list[Call] = Field(description="Matching calls, newest first.")
-    count: int = Field(description="Number returned.")
+class CallsListOutput(ListResult[Call]):
+    pass
 
 
 async def calls_list(services: Services, args: CallsListInput) -> CallsListOutput:
-    items = await core.list_calls(
+    page = await core.list_calls(
         services,
         to=args.to,
         from_=args.from_,
         status=args.status,
-        started_after=args.started_after,
-        started_before=args.started_before,
+        after=args.after,
+        before=args.before,
         limit=args.limit,
+        cursor=args.cursor,
     )
-    return CallsListOutput(calls=[Call.model_validate(item) for item in items], count=len(items))
+    return CallsListOutput.of(page)
 
 
 class CallUpdateInput(Model):
     sid: CallSid
     status: Literal["canceled", "completed"] | None = Field(
-        default=None, description="canceled: end a queued/ringing call; completed: hang up a live one."
+        default=None, description="canceled: end a queued/ringing call; completed: hang up. Or url/twiml."
     )
     url: HttpUrl | None = Field(default=None, description="Redirect the live call to TwiML at this URL.")
     twiml: Twiml | None = Field(default=None, description="Redirect the live call to this inline TwiML.")
@@ -135,88 +137,70 @@ def check_call_update(services: Services, args: CallUpdateInput) -> None:
     core.check_update(services, status=args.status, url=args.url, twiml=args.twiml)
 
 
+async def inspect_call_update(services: Services, args: CallUpdateInput) -> Impact:
+    return await core.describe_call_update(services, args.sid, status=args.status, url=args.url, twiml=args.twiml)
+
+
 async def call_update(services: Services, args: CallUpdateInput) -> CallOutput:
     updated = await core.update_call(services, args.sid, status=args.status, url=args.url, twiml=args.twiml)
-    return CallOutput.model_validate(updated)
-
-
-class Recording(Model):
-    sid: str = Field(description="Recording SID.")
-    call_sid: str | None = Field(default=None, description="Call it belongs to.")
-    conference_sid: str | None = Field(default=None, description="Conference it belongs to, if any.")
-    status: str | None = Field(default=None, description="processing, completed, absent, ...")
-    source: str | None = Field(default=None, description="How it was made: OutboundAPI, RecordVerb, ...")
-    duration: int | None = Field(default=None, description="Length in seconds.")
-    channels: int | None = Field(default=None, description="1 mono, 2 dual-channel.")
-    price: str | None = Field(default=None, description="Cost (negative).")
-    price_unit: str | None = Field(default=None, description="Currency of price.")
-    start_time: str | None = Field(default=None, description="When recording started.")
-    date_created: str | None = Field(default=None, description="When it was created.")
-    media_url: str | None = Field(default=None, description="Where the audio is (needs account credentials).")
+    return CallOutput(**updated.model_dump())
 
 
 class RecordingsListInput(Model):
     call_sid: CallSid | None = Field(default=None, description="Only recordings of this call.")
-    date_created_after: datetime | None = Field(default=None, description="Created at or after this time.")
-    date_created_before: datetime | None = Field(default=None, description="Created at or before this time.")
+    after: After | None = None
+    before: Before | None = None
     limit: Limit = 50
+    cursor: Cursor | None = None
 
 
-class RecordingsListOutput(ToolResult):
-    recordings: list[Recording] = Field(description="Matching recordings, newest first.")
-    count: int = Field(description="Number returned.")
+class RecordingsListOutput(ListResult[Recording]):
+    pass
 
 
 async def recordings_list(services: Services, args: RecordingsListInput) -> RecordingsListOutput:
-    items = await core.list_recordings(
-        services,
-        call_sid=args.call_sid,
-        created_after=args.date_created_after,
-        created_before=args.date_created_before,
-        limit=args.limit,
+    page = await recordings.list_recordings(
+        services, call_sid=args.call_sid, after=args.after, before=args.before, limit=args.limit, cursor=args.cursor
     )
-    return RecordingsListOutput(recordings=[Recording.model_validate(item) for item in items], count=len(items))
+    return RecordingsListOutput.of(page)
 
 
 class RecordingDeleteInput(Model):
     sid: RecordingSid
 
 
-class RecordingDeleteOutput(ToolResult):
-    sid: str = Field(description="The recording deleted.")
-    deleted: bool = Field(description="True once Twilio has deleted it.")
+async def inspect_recording_delete(services: Services, args: RecordingDeleteInput) -> Impact:
+    return await recordings.describe_recording_delete(services, args.sid)
 
 
-async def recording_delete(services: Services, args: RecordingDeleteInput) -> RecordingDeleteOutput:
-    return RecordingDeleteOutput.model_validate(await core.delete_recording(services, args.sid))
-
-
-class Conference(Model):
-    sid: str = Field(description="Conference SID.")
-    friendly_name: str | None = Field(default=None, description="Name given in <Conference>.")
-    status: str | None = Field(default=None, description="init, in-progress or completed.")
-    region: str | None = Field(default=None, description="Where it is mixed.")
-    reason_conference_ended: str | None = Field(default=None, description="Why it ended, once completed.")
-    date_created: str | None = Field(default=None, description="When it started.")
-    date_updated: str | None = Field(default=None, description="Last change.")
+async def recording_delete(services: Services, args: RecordingDeleteInput) -> Deleted:
+    return Deleted(sid=args.sid, deleted=await recordings.delete_recording(services, args.sid))
 
 
 class ConferencesListInput(Model):
     status: Literal["init", "in-progress", "completed"] | None = Field(default=None, description="Only this status.")
     friendly_name: str | None = Field(default=None, max_length=128, description="Only conferences with this name.")
+    after: After | None = None
+    before: Before | None = None
     limit: Limit = 50
+    cursor: Cursor | None = None
 
 
-class ConferencesListOutput(ToolResult):
-    conferences: list[Conference] = Field(description="Matching conferences, newest first.")
-    count: int = Field(description="Number returned.")
+class ConferencesListOutput(ListResult[Conference]):
+    pass
 
 
 async def conferences_list(services: Services, args: ConferencesListInput) -> ConferencesListOutput:
-    items = await core.list_conferences(
-        services, status=args.status, friendly_name=args.friendly_name, limit=args.limit
+    page = await recordings.list_conferences(
+        services,
+        status=args.status,
+        friendly_name=args.friendly_name,
+        after=args.after,
+        before=args.before,
+        limit=args.limit,
+        cursor=args.cursor,
     )
-    return ConferencesListOutput(conferences=[Conference.model_validate(item) for item in items], count=len(items))
+    return ConferencesListOutput.of(page)
 
 
 def _create_summary(args: dict[str, Any]) -> str:
@@ -228,7 +212,8 @@ def _create_summary(args: dict[str, Any]) -> str:
 def _update_summary(args: dict[str, Any]) -> str:
     if args.get("status"):
         return f"End call {args['sid']} (status {args['status']})."
-    return f"Redirect live call {args['sid']} to new TwiML."
+    document = "inline TwiML" if args.get("twiml") else f"TwiML from {args.get('url')}"
+    return f"Redirect live call {args['sid']} to {document}."
 
 
 TOOLS: tuple[ToolSpec, ...] = (
@@ -244,6 +229,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         summary=_create_summary,
         destination="to",
         precheck=check_call_create,
+        inspect=inspect_call_create,
     ),
     ToolSpec(
         name="call_get",
@@ -276,6 +262,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         handler=call_update,
         summary=_update_summary,
         precheck=check_call_update,
+        inspect=inspect_call_update,
     ),
     ToolSpec(
         name="recordings_list",
@@ -294,14 +281,15 @@ TOOLS: tuple[ToolSpec, ...] = (
         toolset="voice",
         tier=Tier.DESTRUCTIVE,
         input=RecordingDeleteInput,
-        output=RecordingDeleteOutput,
+        output=Deleted,
         handler=recording_delete,
         summary=lambda a: f"Permanently delete recording {a['sid']} (the audio cannot be recovered).",
+        inspect=inspect_recording_delete,
     ),
     ToolSpec(
         name="conferences_list",
         title="List conferences",
-        description="Conferences newest first, filtered by status or name.",
+        description="Conferences newest first, filtered by status, name or creation time.",
         toolset="voice",
         tier=Tier.READ,
         input=ConferencesListInput,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 import anyio
 from starlette.responses import PlainTextResponse, Response
 
-from skill.core.ivr import Menu, MenuNode, build_ivr, node_url, route_input
+from skill.core.ivr import Menu, MenuNode, build_ivr, node_url, route_input, stored_menu
 from skill.core.twiml_build import Dial, Hangup, Renderable, Say, render
 from skill.stores.ivr_menus import CallState, DeployedMenu, SqliteIvrMenuStore
 from skill.webhooks.callbacks import TwilioCallback
@@ -80,7 +80,7 @@ class IvrServer:
         cached = self._served.get(deployed.name)
         if cached is not None and cached[0] == deployed.updated_at:
             return cached[1]
-        menu = Menu.model_validate(deployed.menu)
+        menu = stored_menu(deployed.menu)
         plan = build_ivr(menu, self.region)
         documents: dict[tuple[str, str], str] = {(doc.node_id, str(doc.role)): doc.xml for doc in plan.documents}
         served = ServedMenu(menu=menu, max_invalid=deployed.max_invalid, documents=documents)

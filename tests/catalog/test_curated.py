@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from functools import cache
@@ -10,7 +9,7 @@ from functools import cache
 import pytest
 
 from skill.catalog.curated import ALL_ENTRIES, CURATED
-from tests.contract import reference_dir
+from tests.reference import error_titles
 
 REQUIRED_CODES: frozenset[int] = frozenset(
     {
@@ -38,13 +37,6 @@ KNOWN_TOOLS = frozenset(
         "subaccount_set_status", "error_explain",
     }
 )  # fmt: skip
-
-
-@cache
-def twilio_titles() -> dict[int, str]:
-    """Twilio's title (its `message`) for every code in the reference catalogue."""
-    entries = json.loads((reference_dir() / "twilio-error-codes.json").read_text())
-    return {int(entry["code"]): entry["message"] or "" for entry in entries}
 
 
 # --- title agreement ------------------------------------------------------------------------------
@@ -76,7 +68,7 @@ def title_words(title: str) -> frozenset[str]:
 
 @cache
 def _word_weights() -> dict[str, float]:
-    titles = twilio_titles()
+    titles = error_titles()
     counts: dict[str, int] = {}
     for title in titles.values():
         for word in title_words(title):
@@ -104,7 +96,7 @@ def overlap(ours: str, theirs: str) -> float:
 
 def title_problems(titles: dict[int, str]) -> list[str]:
     """Each curated code whose title does not agree with Twilio's title for that code."""
-    reference = twilio_titles()
+    reference = error_titles()
     problems = []
     for code, title in sorted(titles.items()):
         if code not in reference:
@@ -152,11 +144,11 @@ def test_swapping_the_titles_of_near_neighbours_is_caught(first: int, second: in
 
 
 def test_every_curated_code_exists_in_twilios_catalogue() -> None:
-    assert sorted(set(CURATED) - set(twilio_titles())) == []
+    assert sorted(set(CURATED) - set(error_titles())) == []
 
 
 def test_every_messaging_delivery_and_verify_code_twilio_lists_is_curated() -> None:
-    wanted = {code for code in twilio_titles() if 30001 <= code <= 30036 or 60200 <= code <= 60212}
+    wanted = {code for code in error_titles() if 30001 <= code <= 30036 or 60200 <= code <= 60212}
     assert sorted(wanted - set(CURATED)) == []
 
 

@@ -14,6 +14,7 @@ from tests.cli.conftest import Invoke
 from tests.e2e.support import free_port, listening, run_cli
 
 
+@pytest.mark.slow
 def test_the_sandbox_serves_twilio_paths_and_the_skill_can_be_pointed_at_it(tmp_path: Path) -> None:
     port = free_port()
     log = tmp_path / "sandbox.log"
@@ -59,6 +60,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> FakeUvicorn:
     return fake
 
 
+@pytest.mark.slow
 def test_a_dropped_connection_fault_closes_the_connection_mid_answer_over_http(tmp_path: Path) -> None:
     port = free_port()
     with (

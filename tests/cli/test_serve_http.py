@@ -35,6 +35,7 @@ def http_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
 
 
 @pytest.mark.anyio
+@pytest.mark.slow
 async def test_serve_over_http_answers_an_mcp_client_on_loopback(http_server: tuple[int, Path]) -> None:
     port, log = http_server
     with anyio.fail_after(START_TIMEOUT):
@@ -50,6 +51,7 @@ async def test_serve_over_http_answers_an_mcp_client_on_loopback(http_server: tu
 
 
 @pytest.mark.anyio
+@pytest.mark.slow
 async def test_serve_over_http_refuses_a_foreign_host_header(http_server: tuple[int, Path]) -> None:
     port, _ = http_server
     with anyio.fail_after(START_TIMEOUT):

@@ -49,16 +49,16 @@ def three_level_menu(**overrides: Any) -> Menu:
             {
                 "id": "sales",
                 "prompt": "Connecting you to sales.",
-                "action": {"type": "dial", "number": "(415) 555-0123"},
+                "action": {"kind": "dial", "number": "(415) 555-0123"},
             },
             {
                 "id": "agent",
                 "prompt": "Connecting you to an agent.",
-                "action": {"type": "dial", "number": "+14155550124"},
+                "action": {"kind": "dial", "number": "+14155550124"},
             },
-            {"id": "queue", "prompt": "Please hold.", "action": {"type": "enqueue", "queue": "disputes"}},
-            {"id": "voicemail", "prompt": "Leave a message after the beep.", "action": {"type": "voicemail"}},
-            {"id": "bye", "prompt": "Thank you for calling.", "action": {"type": "hangup"}},
+            {"id": "queue", "prompt": "Please hold.", "action": {"kind": "enqueue", "queue": "disputes"}},
+            {"id": "voicemail", "prompt": "Leave a message after the beep.", "action": {"kind": "voicemail"}},
+            {"id": "bye", "prompt": "Thank you for calling.", "action": {"kind": "hangup"}},
         ],
     }
     spec.update(overrides)
@@ -158,7 +158,7 @@ def test_every_problem_of_a_broken_menu_is_listed_at_once() -> None:
                 "options": [{"digits": "1", "goto": "gone"}, {"digits": "1", "goto": "x"}],
             },
             {"id": "x", "prompt": "Nothing here."},
-            {"id": "y", "prompt": "Call.", "action": {"type": "dial"}},
+            {"id": "y", "prompt": "Call.", "action": {"kind": "dial"}},
         ],
     )
     with pytest.raises(InputError) as caught:
@@ -179,7 +179,7 @@ def test_every_problem_of_a_broken_menu_is_listed_at_once() -> None:
 
 def test_unreachable_nodes_are_a_warning_not_an_error() -> None:
     nodes = three_level_menu().model_dump(by_alias=True)["nodes"]
-    nodes.append({"id": "orphan", "prompt": "Never heard.", "action": {"type": "hangup"}})
+    nodes.append({"id": "orphan", "prompt": "Never heard.", "action": {"kind": "hangup"}})
     plan = build_ivr(three_level_menu(nodes=nodes), "US")
     assert plan.warnings == ["node 'orphan' cannot be reached from 'main'"]
 

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import call
 from tests.e2e.support import stdio_server
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 START_TIMEOUT = 30
 

@@ -74,6 +74,7 @@ async def test_message_status_callbacks_reach_the_receiver_and_the_timeline_in_o
     assert timeline.data["message"]["status"] == "delivered"
 
 
+@pytest.mark.slow
 async def test_stop_sent_through_the_sandbox_command_opts_out_and_blocks_sending(
     client: Client, services: Services, sandbox: Sandbox, receiver_url: str, tmp_path: Path
 ) -> None:

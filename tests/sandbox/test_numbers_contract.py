@@ -8,12 +8,21 @@ from mcp import Client
 from skill.core.context import Services
 from skill.sandbox.app import Sandbox
 from tests.conftest import approve, call
-from tests.contract import assert_matches
+from tests.contract import contract
 
 pytestmark = pytest.mark.anyio
-SPEC = "twilio-oai/twilio_api_v2010.json"
 NUMBERS = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers"
 AVAILABLE = "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}"
+ROUTES = {
+    ("GET", f"{NUMBERS}.json"),
+    ("POST", f"{NUMBERS}.json"),
+    ("GET", f"{NUMBERS}/{{Sid}}.json"),
+    ("POST", f"{NUMBERS}/{{Sid}}.json"),
+    ("DELETE", f"{NUMBERS}/{{Sid}}.json"),
+    ("GET", f"{AVAILABLE}/Local.json"),
+    ("GET", f"{AVAILABLE}/Mobile.json"),
+    ("GET", f"{AVAILABLE}/TollFree.json"),
+}
 
 
 async def gated(client: Client, services: Services, tool: str, args: dict[str, object]) -> None:
@@ -25,43 +34,30 @@ async def gated(client: Client, services: Services, tool: str, args: dict[str, o
 async def test_number_routes_answer_with_the_published_schemas(
     client: Client, services: Services, sandbox: Sandbox
 ) -> None:
-    sandbox.record_responses = True
-    await call(client, "numbers_list", {"phone_number": "+14155550142"})
-    found = await call(client, "number_search", {"area_code": 415, "contains": "42", "limit": 3})
-    await call(client, "number_search", {"country": "GB", "type": "mobile", "limit": 2})
-    await call(client, "number_search", {"type": "toll_free", "mms": True, "limit": 2})
-    await gated(client, services, "number_buy", {"phone_number": found.data["available"][0]["phone_number"]})
-    sid = (await call(client, "numbers_list", {"phone_number": found.data["available"][0]["phone_number"]})).data[
-        "numbers"
-    ][0]["sid"]
-    await call(client, "number_configure", {"sid": sid, "voice_url": "https://example.com/v", "voice_method": "GET"})
-    await gated(client, services, "number_release", {"sid": sid})
-    served = {(r["method"], r["path"]) for r in sandbox.served}
-    assert served >= {
-        ("GET", f"{NUMBERS}.json"),
-        ("POST", f"{NUMBERS}.json"),
-        ("GET", f"{NUMBERS}/{{Sid}}.json"),
-        ("POST", f"{NUMBERS}/{{Sid}}.json"),
-        ("DELETE", f"{NUMBERS}/{{Sid}}.json"),
-        ("GET", f"{AVAILABLE}/Local.json"),
-        ("GET", f"{AVAILABLE}/Mobile.json"),
-        ("GET", f"{AVAILABLE}/TollFree.json"),
-    }
-    for response in sandbox.served:
-        assert response["status"] < 400, response
-        assert_matches(SPEC, response["method"], response["path"], response["status"], response["body"])
+    with contract(sandbox, routes=ROUTES):
+        await call(client, "numbers_list", {"phone_number": "+14155550142"})
+        found = await call(client, "number_search", {"area_code": 415, "contains": "42", "limit": 3})
+        await call(client, "number_search", {"country": "GB", "type": "mobile", "limit": 2})
+        await call(client, "number_search", {"type": "toll_free", "mms": True, "limit": 2})
+        bought = found.data["available"][0]["phone_number"]
+        await gated(client, services, "number_buy", {"phone_number": bought})
+        sid = (await call(client, "numbers_list", {"phone_number": bought})).data["numbers"][0]["sid"]
+        await call(
+            client, "number_configure", {"sid": sid, "voice_url": "https://example.com/v", "voice_method": "GET"}
+        )
+        await gated(client, services, "number_release", {"sid": sid})
 
 
 async def test_number_route_errors_use_twilio_error_bodies(
     client: Client, services: Services, sandbox: Sandbox
 ) -> None:
-    sandbox.record_responses = True
-    first = await call(client, "number_buy", {"phone_number": "+15005550000"})
-    await call(client, "number_buy", {"phone_number": "+15005550000", "approval_id": await approve(services, first)})
-    await call(client, "number_search", {"country": "US", "type": "mobile"})
+    with contract(sandbox, statuses={400, 404}, errors="twilio") as served:
+        first = await call(client, "number_buy", {"phone_number": "+15005550000"})
+        approval_id = await approve(services, first)
+        await call(client, "number_buy", {"phone_number": "+15005550000", "approval_id": approval_id})
+        await call(client, "number_search", {"country": "US", "type": "mobile"})
     # The spec declares no error responses; Twilio's error body is {code, message, more_info, status}.
-    errors = {r["status"]: json.loads(r["body"]) for r in sandbox.served if r["status"] >= 400}
+    errors = {r["status"]: json.loads(r["body"]) for r in served.responses if r["status"] >= 400}
     assert errors[400]["code"] == 21422 and errors[404]["code"] == 20404
-    for status, body in errors.items():
-        assert set(body) == {"code", "message", "more_info", "status"} and body["status"] == status
+    for body in errors.values():
         assert body["more_info"] == f"https://www.twilio.com/docs/errors/{body['code']}"

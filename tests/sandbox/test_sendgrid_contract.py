@@ -15,12 +15,23 @@ from skill.sandbox.sendgrid_state import RESTRICTED_KEY
 from skill.server.app import build_server
 from skill.wiring import build_services
 from tests.conftest import approve, call
-from tests.contract import assert_matches
+from tests.contract import assert_matches, contract
 
 pytestmark = pytest.mark.anyio
-MAIL = "sendgrid-oai/tsg_mail_v3.json"
-TEMPLATES = "sendgrid-oai/tsg_templates_v3.json"
+HOST = "api.sendgrid.com"
 SUPPRESSIONS = "sendgrid-oai/tsg_suppressions_v3.json"
+ROUTES = {
+    ("POST", "/v3/mail/send"),
+    ("GET", "/v3/templates"),
+    ("GET", "/v3/templates/{template_id}"),
+    ("GET", "/v3/suppression/unsubscribes"),
+    ("DELETE", "/v3/asm/suppressions/global/{email}"),
+    *(
+        (method, f"/v3/suppression/{kind}{suffix}")
+        for kind in ("bounces", "blocks", "spam_reports", "invalid_emails")
+        for method, suffix in (("GET", ""), ("GET", "/{email}"), ("DELETE", "/{email}"))
+    ),
+}
 
 
 @pytest.fixture(autouse=True)
@@ -29,56 +40,33 @@ async def close_sendgrid(services: Services) -> AsyncIterator[None]:
     await services.sendgrid.aclose()
 
 
-def spec_for(path: str) -> str:
-    if path.startswith("/v3/mail/"):
-        return MAIL
-    if path.startswith("/v3/templates"):
-        return TEMPLATES
-    return SUPPRESSIONS
-
-
-def check_all(served: list[dict[str, Any]]) -> None:
-    for response in served:
-        assert response["host"] == "api.sendgrid.com", response
-        path = response["path"]
-        assert_matches(spec_for(path), response["method"], path, response["status"], response["body"])
-
-
 async def test_every_sendgrid_route_answers_with_the_published_schemas(
     client: Client, services: Services, sandbox: Sandbox
 ) -> None:
-    sandbox.record_responses = True
-    mail = {"to": ["ana@example.com"], "from": "team@example.com", "subject": "Hi", "text": "Hello"}
-    assert not (await call(client, "email_send", mail)).is_error
-    listed = await call(client, "email_templates_list", {"generations": "dynamic"})
-    await call(client, "email_templates_list", {"generations": "legacy"})
-    await call(client, "email_template_get", {"id": listed.data["templates"][0]["id"]})
-    for kind in ("bounces", "blocks", "spam_reports", "invalid_emails", "global_unsubscribes"):
-        assert not (await call(client, "email_suppressions_list", {"kind": kind})).is_error
-    await call(client, "email_suppression_remove", {"kind": "bounces", "email": "bounced@example.com"})
-    await call(client, "email_suppression_remove", {"kind": "blocks", "email": "blocked@example.net"})
-    await call(client, "email_suppression_remove", {"kind": "invalid_emails", "email": "typo@exampel.com"})
-    for kind, email in (("spam_reports", "complained@example.com"), ("global_unsubscribes", "left@example.org")):
-        gated = await call(client, "email_suppression_remove", {"kind": kind, "email": email})
-        approval_id = await approve(services, gated)
-        done = await call(
-            client, "email_suppression_remove", {"kind": kind, "email": email, "approval_id": approval_id}
-        )
-        assert not done.is_error, done
-    served = {(r["method"], r["path"]) for r in sandbox.served}
-    for kind in ("bounces", "blocks", "spam_reports", "invalid_emails"):
-        assert ("GET", f"/v3/suppression/{kind}") in served
-        assert ("GET", f"/v3/suppression/{kind}/{{email}}") in served
-        assert ("DELETE", f"/v3/suppression/{kind}/{{email}}") in served
-    assert {("POST", "/v3/mail/send"), ("GET", "/v3/templates"), ("GET", "/v3/templates/{template_id}"),
-            ("GET", "/v3/suppression/unsubscribes"),
-            ("DELETE", "/v3/asm/suppressions/global/{email}")} <= served  # fmt: skip
-    check_all(sandbox.served)
+    with contract(sandbox, routes=ROUTES, errors="spec") as served:
+        mail = {"to": ["ana@example.com"], "from": "team@example.com", "subject": "Hi", "text": "Hello"}
+        assert not (await call(client, "email_send", mail)).is_error
+        listed = await call(client, "email_templates_list", {"generations": "dynamic"})
+        await call(client, "email_templates_list", {"generations": "legacy"})
+        await call(client, "email_template_get", {"id": listed.data["templates"][0]["id"]})
+        for kind in ("bounces", "blocks", "spam_reports", "invalid_emails", "global_unsubscribes"):
+            assert not (await call(client, "email_suppressions_list", {"kind": kind})).is_error
+        await call(client, "email_suppression_remove", {"kind": "bounces", "email": "bounced@example.com"})
+        await call(client, "email_suppression_remove", {"kind": "blocks", "email": "blocked@example.net"})
+        await call(client, "email_suppression_remove", {"kind": "invalid_emails", "email": "typo@exampel.com"})
+        for kind, email in (("spam_reports", "complained@example.com"), ("global_unsubscribes", "left@example.org")):
+            gated = await call(client, "email_suppression_remove", {"kind": kind, "email": email})
+            approval_id = await approve(services, gated)
+            done = await call(
+                client, "email_suppression_remove", {"kind": kind, "email": email, "approval_id": approval_id}
+            )
+            assert not done.is_error, done
+    assert {r["host"] for r in served.responses} == {HOST}
 
 
 async def direct(sandbox: Sandbox, method: str, path: str, key: str, body: Any = None) -> httpx.Response:
     """A request straight to the sandbox app, as any SendGrid client would send it."""
-    headers = {"X-Twilio-Host": "api.sendgrid.com", "Authorization": f"Bearer {key}"}
+    headers = {"X-Twilio-Host": HOST, "Authorization": f"Bearer {key}"}
     async with httpx.AsyncClient(transport=sandbox.transport(), base_url="http://sandbox") as http:
         return await http.request(method, path, headers=headers, json=body)
 
@@ -95,19 +83,18 @@ async def test_global_suppression_lookup_answers_with_the_published_schema(clien
 async def test_mail_send_errors_answer_with_the_published_error_schema(
     client: Client, settings: Settings, sandbox: Sandbox
 ) -> None:
-    sandbox.record_responses = True
     mail = {"to": ["ana@example.com", "ana@example.com"], "from": "team@example.com", "subject": "Hi", "text": "x"}
-    assert (await call(client, "email_send", mail)).error["code"] == "sendgrid.400"
-    sendgrid_state(sandbox).max_payload_bytes = 500
-    big = {**mail, "to": ["ana@example.com"], "html": "y" * 1000}
-    assert (await call(client, "email_send", big)).error["code"] == "sendgrid.413"
-    restricted = build_services(settings.with_overrides(sendgrid_api_key=RESTRICTED_KEY), sandbox=sandbox)
-    async with Client(build_server(settings, restricted)) as connected:
-        assert (await call(connected, "email_send", big)).error["code"] == "sendgrid.403"
-    await restricted.sendgrid.aclose()
-    restricted.stores.close()
-    # With a wrong key the recipient lookups fail first, so Mail Send's own 401 is asked for directly.
-    assert (await direct(sandbox, "POST", "/v3/mail/send", "SG.sandbox-revoked", {})).status_code == 401
-    statuses = {r["status"] for r in sandbox.served if r["path"] == "/v3/mail/send"}
-    assert {400, 401, 403, 413} <= statuses
-    check_all([r for r in sandbox.served if r["path"] == "/v3/mail/send"])
+    with contract(sandbox, routes={("POST", "/v3/mail/send")}, errors="spec") as served:
+        assert (await call(client, "email_send", mail)).error["code"] == "sendgrid.400"
+        sendgrid_state(sandbox).max_payload_bytes = 500
+        big = {**mail, "to": ["ana@example.com"], "html": "y" * 1000}
+        assert (await call(client, "email_send", big)).error["code"] == "sendgrid.413"
+        restricted = build_services(settings.with_overrides(sendgrid_api_key=RESTRICTED_KEY), sandbox=sandbox)
+        async with Client(build_server(settings, restricted)) as connected:
+            assert (await call(connected, "email_send", big)).error["code"] == "sendgrid.403"
+        await restricted.sendgrid.aclose()
+        restricted.stores.close()
+        # With a wrong key the recipient lookups fail first, so Mail Send's own 401 is asked for directly.
+        assert (await direct(sandbox, "POST", "/v3/mail/send", "SG.sandbox-revoked", {})).status_code == 401
+    assert {400, 401, 403, 413} <= {r["status"] for r in served.responses if r["path"] == "/v3/mail/send"}
+    assert {r["host"] for r in served.responses} == {HOST}

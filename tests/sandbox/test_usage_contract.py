@@ -9,11 +9,19 @@ from mcp import Client
 from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
 from skill.sandbox.app import Sandbox
 from tests.conftest import call
-from tests.contract import assert_matches
+from tests.contract import contract
 
 pytestmark = pytest.mark.anyio
-SPEC = "twilio-oai/twilio_api_v2010.json"
 USAGE = f"/2010-04-01/Accounts/{SANDBOX_ACCOUNT_SID}/Usage"
+TEMPLATE = "/2010-04-01/Accounts/{AccountSid}/Usage"
+ROUTES = {
+    *(("GET", f"{TEMPLATE}/Records/{name}.json") for name in ("Today", "Yesterday", "ThisMonth", "LastMonth")),
+    ("GET", f"{TEMPLATE}/Records.json"),
+    ("GET", f"{TEMPLATE}/Triggers.json"),
+    ("POST", f"{TEMPLATE}/Triggers.json"),
+    ("GET", f"{TEMPLATE}/Triggers/{{Sid}}.json"),
+    ("DELETE", f"{TEMPLATE}/Triggers/{{Sid}}.json"),
+}
 
 
 async def fetch_trigger(sandbox: Sandbox, sid: str) -> int:
@@ -29,35 +37,22 @@ async def fetch_trigger(sandbox: Sandbox, sid: str) -> int:
 
 
 async def test_usage_routes_answer_with_the_published_schemas(client: Client, sandbox: Sandbox) -> None:
-    sandbox.record_responses = True
-    for period in ("today", "yesterday", "this_month", "last_month"):
-        assert not (await call(client, "usage_summary", {"period": period})).is_error
-    ranged = await call(client, "usage_summary", {"start_date": "2024-01-01", "end_date": "2024-01-31"})
-    assert not ranged.is_error, ranged
-    created = await call(
-        client,
-        "usage_trigger_create",
-        {
-            "usage_category": "sms",
-            "trigger_value": "1000",
-            "trigger_by": "count",
-            "callback_url": "https://example.com/t",
-        },
-    )
-    sid = created.data["trigger"]["sid"]
-    assert await fetch_trigger(sandbox, sid) == 200
-    await call(client, "usage_triggers_list")
-    assert not (await call(client, "usage_trigger_delete", {"sid": sid})).is_error
-    served = {(r["method"], r["path"]) for r in sandbox.served}
-    usage = "/2010-04-01/Accounts/{AccountSid}/Usage"
-    expected = {("GET", f"{usage}/Records/{name}.json") for name in ("Today", "Yesterday", "ThisMonth", "LastMonth")}
-    expected |= {
-        ("GET", f"{usage}/Records.json"),
-        ("GET", f"{usage}/Triggers.json"),
-        ("POST", f"{usage}/Triggers.json"),
-        ("GET", f"{usage}/Triggers/{{Sid}}.json"),
-        ("DELETE", f"{usage}/Triggers/{{Sid}}.json"),
-    }
-    assert expected <= served
-    for response in sandbox.served:
-        assert_matches(SPEC, response["method"], response["path"], response["status"], response["body"])
+    with contract(sandbox, routes=ROUTES):
+        for period in ("today", "yesterday", "this_month", "last_month"):
+            assert not (await call(client, "usage_summary", {"period": period})).is_error
+        ranged = await call(client, "usage_summary", {"start_date": "2024-01-01", "end_date": "2024-01-31"})
+        assert not ranged.is_error, ranged
+        created = await call(
+            client,
+            "usage_trigger_create",
+            {
+                "usage_category": "sms",
+                "trigger_value": "1000",
+                "trigger_by": "count",
+                "callback_url": "https://example.com/t",
+            },
+        )
+        sid = created.data["trigger"]["sid"]
+        assert await fetch_trigger(sandbox, sid) == 200
+        await call(client, "usage_triggers_list")
+        assert not (await call(client, "usage_trigger_delete", {"sid": sid})).is_error

@@ -10,10 +10,9 @@ import pytest
 
 from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
 from skill.sandbox.app import Sandbox
-from tests.contract import assert_matches
+from tests.contract import contract
 
 pytestmark = pytest.mark.anyio
-SPEC = "twilio-oai/twilio_api_v2010.json"
 USAGE = f"/2010-04-01/Accounts/{SANDBOX_ACCOUNT_SID}/Usage"
 
 
@@ -27,18 +26,16 @@ async def http(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
 async def test_every_subresource_uri_of_a_usage_record_answers_with_the_published_schema(
     http: httpx.AsyncClient, sandbox: Sandbox
 ) -> None:
-    sandbox.record_responses = True
-    records = (await http.get(f"{USAGE}/Records.json?Category=sms")).json()["usage_records"]
-    uris = records[0]["subresource_uris"]
-    assert "all_time" in uris
-    for uri in uris.values():
-        response = await http.get(uri)
-        assert response.status_code == 200, (uri, response.text)
-        assert response.json()["usage_records"][0]["category"] == "sms"
-    all_time = (await http.get(uris["all_time"])).json()["usage_records"][0]
-    assert all_time["count"] == records[0]["count"]
-    for served in sandbox.served:
-        assert_matches(SPEC, served["method"], served["path"], served["status"], served["body"])
+    with contract(sandbox):
+        records = (await http.get(f"{USAGE}/Records.json?Category=sms")).json()["usage_records"]
+        uris = records[0]["subresource_uris"]
+        assert "all_time" in uris
+        for uri in uris.values():
+            response = await http.get(uri)
+            assert response.status_code == 200, (uri, response.text)
+            assert response.json()["usage_records"][0]["category"] == "sms"
+        all_time = (await http.get(uris["all_time"])).json()["usage_records"][0]
+        assert all_time["count"] == records[0]["count"]
 
 
 async def test_a_trigger_without_a_callback_url_is_a_missing_parameter_and_a_bad_one_21502(

@@ -5,6 +5,7 @@ whatever the agent plants or spells."""
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -141,7 +142,9 @@ async def test_a_saved_export_lands_in_the_exports_folder_whatever_the_flow_is_c
         "flags": {},
     }
     deployed = await call(
-        client, "studio_flow_deploy", {"definition": definition, "friendly_name": "../../.bashrc", "status": "draft"}
+        client,
+        "studio_flow_deploy",
+        {"definition": json.dumps(definition), "friendly_name": "../../.bashrc", "status": "draft"},
     )
     assert not deployed.is_error, deployed
     before = snapshot(user_dir, settings.home, skip=("exports",))
@@ -220,7 +223,7 @@ async def test_an_ivr_menu_name_can_never_be_a_path(
     menu = {
         "name": name,
         "base_url": "https://hooks.example.com/twilio/voice/ivr",
-        "nodes": [{"id": "main", "prompt": "Goodbye.", "action": {"type": "hangup"}}],
+        "nodes": [{"id": "main", "prompt": "Goodbye.", "action": {"kind": "hangup"}}],
         "start": "main",
     }
     refused = await call(client, "ivr_deploy", {"name": name, "menu": menu})

@@ -6,6 +6,7 @@ spelled, and connects to the address it checked even when the name answers diffe
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -17,6 +18,7 @@ import httpx
 import pytest
 import uvicorn
 from mcp import Client
+from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -24,6 +26,7 @@ from starlette.routing import Route
 
 from skill.config import ALL_TOOLSETS, SANDBOX_ACCOUNT_SID, Settings
 from skill.core.context import Services
+from skill.core.ivr import Menu
 from skill.core.urls import MAX_URL_LENGTH
 from skill.sandbox.app import Sandbox
 from skill.sandbox.state import make_sid
@@ -55,13 +58,9 @@ GATED = (
 )
 
 
-def menu(base_url: str) -> dict[str, Any]:
-    return {
-        "name": "main",
-        "base_url": base_url,
-        "nodes": [{"id": "start", "prompt": "Goodbye.", "action": {"type": "hangup"}}],
-        "start": "start",
-    }
+def menu(base_url: str) -> str:
+    nodes = [{"id": "start", "prompt": "Goodbye.", "action": {"kind": "hangup"}}]
+    return json.dumps({"base_url": base_url, "nodes": nodes, "start": "start"})
 
 
 # (tool, field, the arguments with the URL in that field); every URL argument of every tool.
@@ -93,7 +92,7 @@ URL_ARGUMENTS: list[tuple[str, str, Callable[[str], dict[str, Any]]]] = [
         "callback_url",
         lambda u: {"usage_category": "sms", "trigger_value": "100", "callback_url": u},
     ),
-    ("ivr_build", "base_url", menu),
+    ("ivr_build", "menu.base_url", lambda u: {"name": "main", "menu": menu(u)}),
     ("ivr_deploy", "menu.base_url", lambda u: {"name": "main", "menu": menu(u)}),
     ("webhook_probe", "url", lambda u: {"url": u}),
 ]
@@ -119,8 +118,13 @@ HOSTILE_URLS = [
 ]
 
 
+# Arguments that carry JSON text checked against a model: their fields are arguments too.
+JSON_ARGUMENTS: dict[tuple[str, str], type[BaseModel]] = {("ivr_build", "menu"): Menu, ("ivr_deploy", "menu"): Menu}
+
+
 def url_fields() -> set[tuple[str, str]]:
-    """(tool, dotted field) of every input property whose name says it holds a URL."""
+    """(tool, dotted field) of every input property whose name says it holds a URL, inside JSON
+    arguments too."""
 
     def walk(schema: dict[str, Any], defs: dict[str, Any], prefix: str = "") -> Iterator[str]:
         for name, prop in schema.get("properties", {}).items():
@@ -132,10 +136,27 @@ def url_fields() -> set[tuple[str, str]]:
     found = set()
     for spec in all_tools():
         schema = spec.input.model_json_schema()
-        for field in walk(schema, schema.get("$defs", {})):
+        fields = list(walk(schema, schema.get("$defs", {})))
+        for (tool, argument), model in JSON_ARGUMENTS.items():
+            if tool == spec.name:
+                inner = model.model_json_schema()
+                fields += walk(inner, inner.get("$defs", {}), f"{argument}.")
+        for field in fields:
             if re.search(r"url|callback$", field.rsplit(".", 1)[-1]):
                 found.add((spec.name, field))
     return found
+
+
+def test_every_voice_argument_holding_json_text_is_walked_for_urls() -> None:
+    # twiml_build's verbs only become a document: no request is made, and linting reports their URLs.
+    json_text = {
+        (spec.name, name)
+        for spec in all_tools()
+        if spec.toolset == "voice"
+        for name, prop in spec.input.model_json_schema()["properties"].items()
+        if str(prop.get("description", "")).startswith("JSON")
+    }
+    assert json_text == {*JSON_ARGUMENTS, ("twiml_build", "verbs")}
 
 
 def test_every_url_argument_of_every_tool_is_attacked_here() -> None:

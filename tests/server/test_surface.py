@@ -24,11 +24,7 @@ PENDING: frozenset[str] = frozenset(
         "messaging_service_sender_remove", "compliance_status", "number_lookup", "email_send",
         "email_templates_list", "email_template_get", "email_suppressions_list", "email_suppression_remove",
         "alerts_list", "alert_get", "usage_summary", "usage_triggers_list", "usage_trigger_create",
-        "usage_trigger_delete", "account_audit", "call_create", "call_get", "calls_list", "call_update",
-        "recordings_list", "recording_delete", "conferences_list", "twiml_build", "twiml_lint", "ivr_build",
-        "ivr_deploy", "verify_services_list", "verify_service_create", "verification_start", "verification_check",
-        "studio_flows_list", "studio_flow_export", "studio_flow_validate", "studio_flow_deploy",
-        "studio_execution_start", "studio_executions_list", "studio_execution_get", "studio_execution_stop",
+        "usage_trigger_delete", "account_audit",
         "webhook_events_list", "message_timeline", "webhook_signature_check", "webhook_probe", "approval_status",
         "error_explain",
     }

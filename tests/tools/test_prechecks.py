@@ -38,7 +38,7 @@ FLOW = make_sid("FW", "seed", "survey")
 VERIFY_SERVICE = make_sid("VA", "seed", "verify")
 MESSAGING_SERVICE = "MG" + "1" * 32
 CALL = "CA" + "1" * 32
-BROKEN_FLOW = {"states": [], "initial_state": "Trigger"}
+BROKEN_FLOW = '{"states": [], "initial_state": "Trigger"}'
 
 
 @pytest.fixture

@@ -36,6 +36,11 @@ def state(name: str, kind: str, *transitions: tuple[str, str]) -> dict[str, Any]
     }
 
 
+def as_json(definition: dict[str, Any]) -> str:
+    """A definition as the tools take it: a string holding a JSON object."""
+    return json.dumps(definition)
+
+
 GOOD = flow_definition(
     state("Trigger", "trigger", ("incomingRequest", "hello")),
     state("hello", "send-message", ("sent", ""), ("failed", "")),
@@ -44,7 +49,7 @@ GOOD = flow_definition(
 
 async def test_studio_flows_list_shows_both_seeded_flows_with_their_latest_revision(client: Client) -> None:
     listed = await call(client, "studio_flows_list")
-    flows = {f["sid"]: f for f in listed.data["flows"]}
+    flows = {f["sid"]: f for f in listed.data["items"]}
     assert flows[REMINDERS]["revision"] == 3 and flows[REMINDERS]["status"] == "draft"
     assert flows[SURVEY]["revision"] == 1 and flows[SURVEY]["status"] == "published"
 
@@ -81,7 +86,7 @@ async def test_export_without_save_writes_nothing(client: Client, settings: Sett
 
 
 async def test_validate_accepts_a_good_definition_after_asking_twilio(client: Client) -> None:
-    checked = await call(client, "studio_flow_validate", {"definition": GOOD})
+    checked = await call(client, "studio_flow_validate", {"definition": as_json(GOOD)})
     assert checked.data == {"environment": "sandbox", "valid": True, "checked_by_twilio": True, "problems": []}
 
 
@@ -90,7 +95,7 @@ async def test_validate_finds_structural_problems_locally_without_asking_twilio(
 ) -> None:
     sandbox.record_responses = True
     no_trigger = flow_definition(state("hello", "send-message", ("sent", "nowhere")), initial="Start")
-    checked = await call(client, "studio_flow_validate", {"definition": no_trigger})
+    checked = await call(client, "studio_flow_validate", {"definition": as_json(no_trigger)})
     assert checked.data["valid"] is False and checked.data["checked_by_twilio"] is False
     found = {(p["source"], p["path"]) for p in checked.data["problems"]}
     assert found == {
@@ -98,7 +103,7 @@ async def test_validate_finds_structural_problems_locally_without_asking_twilio(
         ("local", "#/states/0/transitions/0/next"),
         ("local", "#/initial_state"),
     }
-    shapeless = await call(client, "studio_flow_validate", {"definition": {"states": [{"name": "x"}]}})
+    shapeless = await call(client, "studio_flow_validate", {"definition": '{"states": [{"name": "x"}]}'})
     paths = {p["path"] for p in shapeless.data["problems"]}
     assert paths == {"#", "#/states/0"}  # initial_state missing; the widget lacks type and transitions
     assert sandbox.served == []
@@ -108,7 +113,7 @@ async def test_validate_reports_what_only_twilios_validator_knows(client: Client
     odd = flow_definition(
         state("Trigger", "trigger", ("incomingRequest", "beam")), state("beam", "teleport", ("done", ""))
     )
-    checked = await call(client, "studio_flow_validate", {"definition": odd})
+    checked = await call(client, "studio_flow_validate", {"definition": as_json(odd)})
     assert checked.data["valid"] is False and checked.data["checked_by_twilio"] is True
     assert checked.data["problems"] == [
         {"source": "twilio", "path": "#/states/1/type", "message": "Unknown widget type 'teleport'"}
@@ -119,7 +124,7 @@ async def test_deploying_a_draft_over_a_published_flow_needs_no_approval_and_add
     client: Client, sandbox: Sandbox
 ) -> None:
     deployed = await call(
-        client, "studio_flow_deploy", {"sid": SURVEY, "definition": GOOD, "commit_message": "try a greeting"}
+        client, "studio_flow_deploy", {"sid": SURVEY, "definition": as_json(GOOD), "commit_message": "try a greeting"}
     )
     assert not deployed.is_error, deployed
     assert deployed.data["revision"] == 2 and deployed.data["status"] == "draft" and deployed.data["created"] is False
@@ -128,7 +133,7 @@ async def test_deploying_a_draft_over_a_published_flow_needs_no_approval_and_add
 
 async def test_publishing_a_brand_new_flow_runs_without_approval(client: Client) -> None:
     deployed = await call(
-        client, "studio_flow_deploy", {"friendly_name": "Greeter", "definition": GOOD, "status": "published"}
+        client, "studio_flow_deploy", {"friendly_name": "Greeter", "definition": as_json(GOOD), "status": "published"}
     )
     assert deployed.data["created"] is True and deployed.data["status"] == "published"
     assert deployed.data["revision"] == 1
@@ -137,7 +142,7 @@ async def test_publishing_a_brand_new_flow_runs_without_approval(client: Client)
 async def test_publishing_over_an_existing_flow_waits_for_an_operator(
     client: Client, services: Services, sandbox: Sandbox
 ) -> None:
-    args = {"sid": SURVEY, "definition": GOOD, "status": "published", "commit_message": "new greeting"}
+    args = {"sid": SURVEY, "definition": as_json(GOOD), "status": "published", "commit_message": "new greeting"}
     gated = await call(client, "studio_flow_deploy", args)
     assert gated.error["code"] == "policy.approval_required"
     assert "live traffic" in gated.error["approval"]["summary"]
@@ -156,7 +161,9 @@ async def test_a_policy_file_rule_can_allow_publishing_over_the_built_in_gate(
     trusting = settings.with_overrides(policy_path=path)
     services = build_services(trusting, sandbox=sandbox)
     async with Client(build_server(trusting, services)) as connected:
-        done = await call(connected, "studio_flow_deploy", {"sid": SURVEY, "definition": GOOD, "status": "published"})
+        done = await call(
+            connected, "studio_flow_deploy", {"sid": SURVEY, "definition": as_json(GOOD), "status": "published"}
+        )
     await services.aclose()
     assert not done.is_error and done.data["revision"] == 2
 
@@ -166,16 +173,16 @@ async def test_deploy_refuses_a_broken_definition_locally_and_reports_twilios_ow
 ) -> None:
     broken = copy.deepcopy(GOOD)
     broken["states"][0]["transitions"][0]["next"] = "missing"
-    local = await call(client, "studio_flow_deploy", {"sid": SURVEY, "definition": broken})
+    local = await call(client, "studio_flow_deploy", {"sid": SURVEY, "definition": as_json(broken)})
     assert local.error["code"] == "input.invalid_flow_definition"
     assert "#/states/0/transitions/0/next" in local.error["remediation"][0]
     odd = copy.deepcopy(GOOD)
     odd["states"][1]["type"] = "teleport"
-    remote = await call(client, "studio_flow_deploy", {"sid": SURVEY, "definition": odd})
+    remote = await call(client, "studio_flow_deploy", {"sid": SURVEY, "definition": as_json(odd)})
     assert remote.error["code"] == "twilio.81022" and remote.error["http_status"] == 400
     assert "#/states/1/type" in remote.error["remediation"][0]
     assert len(sandbox.state.flows[SURVEY]["revisions"]) == 1
-    nameless = await call(client, "studio_flow_deploy", {"definition": GOOD})
+    nameless = await call(client, "studio_flow_deploy", {"definition": as_json(GOOD)})
     assert nameless.error["code"] == "input.flow_target_required"
 
 
@@ -183,10 +190,10 @@ async def test_an_execution_keeps_its_parameters_as_flow_data_and_ends(client: C
     started = await call(
         client,
         "studio_execution_start",
-        {"flow_sid": REMINDERS, "to": "(415) 555-0100", "from": SENDER, "parameters": {"name": "Zeke"}},
+        {"flow_sid": REMINDERS, "to": "(415) 555-0100", "from": SENDER, "parameters": '{"name": "Zeke"}'},
     )
     assert not started.is_error, started
-    execution = started.data["execution"]
+    execution = started.data  # the execution itself, flat
     assert execution["status"] == "ended" and execution["flow_version"] == 2  # the published revision
     assert execution["contact_channel_address"] == CONTACT
     found = await call(client, "studio_execution_get", {"flow_sid": REMINDERS, "sid": execution["sid"]})
@@ -200,20 +207,22 @@ async def test_an_execution_keeps_its_parameters_as_flow_data_and_ends(client: C
 async def test_an_execution_waiting_for_a_reply_stays_active_until_stopped(client: Client) -> None:
     first = await call(client, "studio_execution_start", {"flow_sid": SURVEY, "to": CONTACT, "from": SENDER})
     second = await call(client, "studio_execution_start", {"flow_sid": SURVEY, "to": "+14155550101", "from": SENDER})
-    sid = first.data["execution"]["sid"]
-    assert first.data["execution"]["status"] == "active"
+    sid = first.data["sid"]
+    assert first.data["status"] == "active"
     listed = await call(client, "studio_executions_list", {"flow_sid": SURVEY})
-    assert {e["sid"] for e in listed.data["executions"]} == {sid, second.data["execution"]["sid"]}
+    assert {e["sid"] for e in listed.data["items"]} == {sid, second.data["sid"]}
     stopped = await call(client, "studio_execution_stop", {"flow_sid": SURVEY, "sid": sid})
-    assert stopped.data["execution"]["status"] == "ended"
+    assert stopped.data["status"] == "ended"
     again = await call(client, "studio_execution_stop", {"flow_sid": SURVEY, "sid": sid})
-    assert again.data["execution"]["status"] == "ended"
+    assert again.data["status"] == "ended"
+    active = await call(client, "studio_executions_list", {"flow_sid": SURVEY, "status": "active"})
+    assert [e["sid"] for e in active.data["items"]] == [second.data["sid"]]
     found = await call(client, "studio_execution_get", {"flow_sid": SURVEY, "sid": sid})
     assert found.data["status"] == "ended"
 
 
 async def test_execution_errors_are_structured(client: Client) -> None:
-    draft_only = await call(client, "studio_flow_deploy", {"friendly_name": "Unpublished", "definition": GOOD})
+    draft_only = await call(client, "studio_flow_deploy", {"friendly_name": "Unpublished", "definition": as_json(GOOD)})
     flow_sid = draft_only.data["sid"]
     unpublished = await call(client, "studio_execution_start", {"flow_sid": flow_sid, "to": CONTACT, "from": SENDER})
     assert unpublished.error["code"] == "twilio.20001" and "published" in unpublished.error["message"]

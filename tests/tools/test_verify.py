@@ -10,6 +10,7 @@ from mcp import Client
 
 from skill.config import Settings
 from skill.core.context import Services
+from skill.errors import PolicyError
 from skill.gateways.http import RetryPolicy
 from skill.ports.clock import ManualClock
 from skill.sandbox.app import Sandbox
@@ -17,6 +18,7 @@ from skill.sandbox.state import make_sid
 from skill.server.app import build_server
 from skill.wiring import build_services
 from tests.conftest import Elapse, call
+from tests.tools.paging import read_all
 
 pytestmark = pytest.mark.anyio
 SERVICE = make_sid("VA", "seed", "verify")
@@ -32,6 +34,18 @@ verify_sends_per_hour = 100
 def no_retries(services: Services) -> None:
     # Twilio's 429 answers are retried by the HTTP client; these tests want the first answer.
     services.twilio.http.retry = RetryPolicy(attempts=1)
+
+
+@pytest.fixture
+async def gated(settings: Settings, sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[tuple[Client, Services]]:
+    """A client whose policy sends every verification start and check to an operator."""
+    path = tmp_path / "gated.toml"
+    path.write_text('[tools]\nverification_start = "approve"\nverification_check = "approve"\n')
+    gated_settings = settings.with_overrides(policy_path=path, home=tmp_path / "gated-home")
+    services = build_services(gated_settings, sandbox=sandbox)
+    async with Client(build_server(gated_settings, services)) as connected:
+        yield connected, services
+    await services.aclose()
 
 
 @pytest.fixture
@@ -66,10 +80,11 @@ async def test_verify_services_list_shows_the_seeded_service_and_one_created_wit
     client: Client, sandbox: Sandbox
 ) -> None:
     listed = await call(client, "verify_services_list")
-    assert [s["friendly_name"] for s in listed.data["services"]] == ["Sandbox login"]
+    assert [s["friendly_name"] for s in listed.data["items"]] == ["Sandbox login"]
+    assert listed.data["has_more"] is False
     created = await call(client, "verify_service_create", {"friendly_name": "Shop", "code_length": 8})
     assert not created.is_error, created
-    service = created.data["service"]
+    service = created.data  # the service itself, flat
     assert service["code_length"] == 8 and service["sid"].startswith("VA")
     await call(client, "verification_start", {"service_sid": service["sid"], "to": PHONE})
     assert [len(code) for code in await delivered_codes(sandbox, PHONE)] == [8]
@@ -230,3 +245,120 @@ async def test_an_unknown_service_is_reported_as_not_found(client: Client) -> No
     missing = make_sid("VA", "no", "such")
     result = await call(client, "verification_start", {"service_sid": missing, "to": PHONE})
     assert result.error["code"] == "twilio.20404"
+
+
+async def test_verify_services_list_pages_through_every_service_exactly_once(client: Client) -> None:
+    for index in range(4):
+        made = await call(client, "verify_service_create", {"friendly_name": f"Shop {index}"})
+        assert not made.is_error, made
+    items, pages = await read_all(client, "verify_services_list", {"limit": 2})
+    assert [page["count"] for page in pages] == [2, 2, 1]
+    assert sorted(item["friendly_name"] for item in items) == ["Sandbox login"] + [f"Shop {i}" for i in range(4)]
+    assert len({item["sid"] for item in items}) == 5
+    assert all(page["has_more"] for page in pages[:-1]) and pages[-1]["has_more"] is False
+
+
+async def test_a_cursor_that_is_not_one_the_server_gave_out_is_refused(client: Client) -> None:
+    forged = await call(client, "verify_services_list", {"cursor": "eyJwYWdlIjo5OTl9"})
+    assert forged.error["code"] == "input.invalid_cursor"
+
+
+@pytest.mark.parametrize(
+    ("tool", "args"),
+    [
+        ("verify_service_create", {"friendly_name": "x" * 33}),
+        ("verification_start", {"service_sid": SERVICE, "to": "1" * 255}),
+        ("verification_start", {"service_sid": SERVICE, "to": PHONE, "locale": "x" * 11}),
+        ("verification_start", {"service_sid": SERVICE + "0", "to": PHONE}),
+        ("verification_check", {"service_sid": SERVICE, "to": PHONE, "code": "1" * 11}),
+        ("verification_check", {"service_sid": SERVICE, "to": "a" * 250 + "@x.io", "code": "1234"}),
+        ("verify_services_list", {"cursor": "c" * 513}),
+    ],
+    ids=["name", "to", "locale", "sid", "code", "email", "cursor"],
+)
+async def test_over_long_arguments_are_refused_before_any_request(
+    client: Client, sandbox: Sandbox, tool: str, args: dict[str, object]
+) -> None:
+    sandbox.record_responses = True
+    refused = await call(client, tool, args)
+    assert refused.error["code"] == "input.invalid"
+    assert sandbox.served == []
+
+
+async def test_a_waiting_verification_start_names_the_service_and_its_cost(gated: tuple[Client, Services]) -> None:
+    client, services = gated
+    waiting = await call(client, "verification_start", {"service_sid": SERVICE, "to": PHONE, "channel": "call"})
+    impact = waiting.error["approval"]["impact"]
+    assert impact["resource"] == f"Verify service Sandbox login ({SERVICE})"
+    assert {"label": "channel", "value": "call"} in impact["facts"]
+    assert {"label": "code length", "value": "6"} in impact["facts"]
+    assert impact["reversibility"] == "costs money"
+    # The Verify fee and the call that reads the code out, priced for the destination.
+    assert impact["cost"]["currency"] == "USD" and "Verify fee" in impact["cost"]["basis"]
+    assert "minute" in impact["cost"]["basis"]
+
+
+async def test_a_verification_start_for_an_unknown_service_opens_no_approval(
+    gated: tuple[Client, Services], sandbox: Sandbox
+) -> None:
+    client, services = gated
+    missing = await call(client, "verification_start", {"service_sid": make_sid("VA", "no", "such"), "to": PHONE})
+    assert missing.error["code"] == "twilio.20404"
+    assert missing.error["approval"] is None
+    assert services.stores.approvals.list() == []
+    assert sandbox.state.verify_codes == []
+
+
+async def test_a_check_without_a_target_is_refused_before_an_approval_is_opened(
+    gated: tuple[Client, Services],
+) -> None:
+    client, services = gated
+    both = {"service_sid": SERVICE, "to": PHONE, "verification_sid": "VE" + "0" * 32, "code": "1234"}
+    for args in ({"service_sid": SERVICE, "code": "1234"}, both):
+        refused = await call(client, "verification_check", args)
+        assert refused.error["code"] == "input.verification_target"
+    assert services.stores.approvals.list() == []
+
+
+async def test_the_code_reaches_no_summary_approval_or_audit_entry_even_when_refused_or_approved(
+    gated: tuple[Client, Services], sandbox: Sandbox
+) -> None:
+    client, services = gated
+    started = await call(client, "verification_start", {"service_sid": SERVICE, "to": PHONE})
+    services.approvals.decide(started.error["approval"]["id"], approve=True, operator="test-operator")
+    await call(
+        client,
+        "verification_start",
+        {"service_sid": SERVICE, "to": PHONE, "approval_id": started.error["approval"]["id"]},
+    )
+    [code] = await delivered_codes(sandbox, PHONE)
+    too_long = code + "00000"
+    refused = await call(client, "verification_check", {"service_sid": SERVICE, "to": PHONE, "code": too_long})
+    assert refused.error["code"] == "input.invalid" and too_long not in json.dumps(refused.data)
+    args = {"service_sid": SERVICE, "to": PHONE, "code": code}
+    waiting = await call(client, "verification_check", args)
+    assert code not in json.dumps(waiting.data)
+    approval_id = waiting.error["approval"]["id"]
+    services.approvals.decide(approval_id, approve=True, operator="test-operator")
+    checked = await call(client, "verification_check", {**args, "approval_id": approval_id})
+    assert checked.data["approved"] is True
+    stored = services.approvals.get(approval_id)
+    assert stored.arguments()["code"] == "[redacted]"
+    assert code not in stored.summary and code not in stored.args_json
+    entries = services.stores.audit.tail(50)
+    logged = [json.dumps(entry.detail) for entry in entries]
+    assert logged and not [text for text in logged if code in text or too_long in text]
+
+
+async def test_a_send_whose_price_is_unknown_still_reaches_the_operator_without_a_cost(
+    gated: tuple[Client, Services], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def unpriced(*_: object) -> None:
+        raise PolicyError("no rate", code="policy.spend_unknown")
+
+    monkeypatch.setattr("skill.core.verify.estimate_call", unpriced)
+    client, services = gated
+    waiting = await call(client, "verification_start", {"service_sid": SERVICE, "to": PHONE})
+    assert waiting.error["code"] == "policy.approval_required"
+    assert "cost" not in waiting.error["approval"]["impact"] or waiting.error["approval"]["impact"]["cost"] is None
+    assert len(services.stores.approvals.list()) == 1

@@ -174,7 +174,7 @@ async def test_a_recorded_call_rings_connects_completes_and_leaves_a_recording(
     assert "error" not in got
     recordings = await call(client, "recordings_list", {"call_sid": sid})
     assert recordings.data["count"] == 1
-    recording = recordings.data["recordings"][0]
+    recording = recordings.data["items"][0]
     assert recording["call_sid"] == sid and recording["status"] == "completed"
     assert recording["source"] == "OutboundAPI"
 
@@ -261,16 +261,16 @@ async def test_calls_list_filters_reach_the_api(client: Client, sandbox: Sandbox
     sandbox.clock.advance(sandbox.step_seconds)
     sandbox.record_responses = True
     only_to = await call(client, "calls_list", {"to": "(415) 555-0133"})
-    assert [c["sid"] for c in only_to.data["calls"]] == [late["sid"]]
+    assert [c["sid"] for c in only_to.data["items"]] == [late["sid"]]
     from_caller = await call(client, "calls_list", {"from": CALLER})
-    assert [c["sid"] for c in from_caller.data["calls"]] == [late["sid"], early["sid"]]
+    assert [c["sid"] for c in from_caller.data["items"]] == [late["sid"], early["sid"]]
     completed = await call(client, "calls_list", {"status": "completed", "from": CALLER})
-    assert [c["sid"] for c in completed.data["calls"]] == [early["sid"]]
-    window = await call(client, "calls_list", {"started_after": at(sandbox, -5), "started_before": at(sandbox, 5)})
-    assert [c["sid"] for c in window.data["calls"]] == [late["sid"]]
-    history = await call(client, "calls_list", {"started_before": at(sandbox, -3600), "limit": 2})
-    assert history.data["count"] == 2
-    assert all(c["sid"] not in (early["sid"], late["sid"]) for c in history.data["calls"])
+    assert [c["sid"] for c in completed.data["items"]] == [early["sid"]]
+    window = await call(client, "calls_list", {"after": at(sandbox, -5), "before": at(sandbox, 5)})
+    assert [c["sid"] for c in window.data["items"]] == [late["sid"]]
+    history = await call(client, "calls_list", {"before": at(sandbox, -3600), "limit": 2})
+    assert history.data["count"] == 2 and history.data["has_more"] is True
+    assert all(c["sid"] not in (early["sid"], late["sid"]) for c in history.data["items"])
     # The list envelope's uri echoes the query the sandbox received.
     uris = [parse_qs(urlsplit(json.loads(r["body"])["uri"]).query) for r in sandbox.served]
     assert uris[0]["To"] == [OTHER]
@@ -281,17 +281,17 @@ async def test_calls_list_filters_reach_the_api(client: Client, sandbox: Sandbox
 async def test_recordings_list_filters_by_creation_time(client: Client, sandbox: Sandbox) -> None:
     everything = await call(client, "recordings_list")
     assert everything.data["count"] == 2
-    recent = await call(client, "recordings_list", {"date_created_after": at(sandbox, -86400 * 2.5)})
+    recent = await call(client, "recordings_list", {"after": at(sandbox, -86400 * 2.5)})
     assert recent.data["count"] == 1
-    older = await call(client, "recordings_list", {"date_created_before": at(sandbox, -86400 * 2.5)})
+    older = await call(client, "recordings_list", {"before": at(sandbox, -86400 * 2.5)})
     assert older.data["count"] == 1
-    assert recent.data["recordings"][0]["sid"] != older.data["recordings"][0]["sid"]
+    assert recent.data["items"][0]["sid"] != older.data["items"][0]["sid"]
 
 
 async def test_recording_delete_waits_for_approval_then_the_recording_is_gone(
     client: Client, services: Services, sandbox: Sandbox
 ) -> None:
-    sid = (await call(client, "recordings_list", {"limit": 1})).data["recordings"][0]["sid"]
+    sid = (await call(client, "recordings_list", {"limit": 1})).data["items"][0]["sid"]
     gated = await call(client, "recording_delete", {"sid": sid})
     assert gated.error["code"] == "policy.approval_required"
     assert sid in gated.error["approval"]["summary"] and "cannot be recovered" in gated.error["approval"]["summary"]
@@ -301,17 +301,17 @@ async def test_recording_delete_waits_for_approval_then_the_recording_is_gone(
     assert deleted.data["deleted"] is True and deleted.data["sid"] == sid
     assert sid not in sandbox.state.recordings
     remaining = await call(client, "recordings_list")
-    assert sid not in [r["sid"] for r in remaining.data["recordings"]]
+    assert sid not in [r["sid"] for r in remaining.data["items"]]
     reused = await call(client, "recording_delete", {"sid": sid, "approval_id": approval_id})
     assert reused.is_error and reused.error["code"].startswith("policy.")
 
 
 async def test_conferences_list_filters_by_status_and_name(client: Client) -> None:
     running = await call(client, "conferences_list", {"status": "in-progress"})
-    assert [c["friendly_name"] for c in running.data["conferences"]] == ["Support escalation"]
+    assert [c["friendly_name"] for c in running.data["items"]] == ["Support escalation"]
     by_name = await call(client, "conferences_list", {"friendly_name": "Weekly review"})
-    assert [c["status"] for c in by_name.data["conferences"]] == ["completed"]
-    assert by_name.data["conferences"][0]["reason_conference_ended"] == "last-participant-left"
+    assert [c["status"] for c in by_name.data["items"]] == ["completed"]
+    assert by_name.data["items"][0]["reason_conference_ended"] == "last-participant-left"
     assert (await call(client, "conferences_list")).data["count"] == 2
 
 

@@ -87,6 +87,7 @@ def plan(port: int) -> list[tuple[str, bytes, dict[str, str], bool]]:
     return deliveries
 
 
+@pytest.mark.slow
 async def test_a_killed_receiver_loses_nothing_it_acknowledged_and_stores_nothing_twice(tmp_path: Path) -> None:
     home = tmp_path / "home"
     port = free_port()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 from xml.etree import ElementTree
@@ -36,27 +37,28 @@ def menu(**overrides: Any) -> dict[str, Any]:
                 "prompt": "For sales press 1. For support press 2.",
                 "options": [{"digits": "1", "goto": "sales"}, {"digits": "2", "speech": "support", "goto": "support"}],
             },
-            {"id": "sales", "prompt": "Connecting you to sales.", "action": {"type": "dial", "number": "+14155550142"}},
+            {"id": "sales", "prompt": "Connecting you to sales.", "action": {"kind": "dial", "number": "+14155550142"}},
             {
                 "id": "support",
                 "prompt": "For billing press 1. For technical help press 2.",
                 "options": [{"digits": "1", "goto": "billing"}, {"digits": "2", "goto": "tech"}],
             },
-            {"id": "tech", "prompt": "Please hold.", "action": {"type": "enqueue", "queue": "tech"}},
+            {"id": "tech", "prompt": "Please hold.", "action": {"kind": "enqueue", "queue": "tech"}},
             {
                 "id": "billing",
                 "prompt": "To leave a message press 1. To end the call press 2.",
                 "options": [{"digits": "1", "goto": "voicemail"}, {"digits": "2", "goto": "bye"}],
             },
-            {"id": "voicemail", "prompt": "Leave a message after the tone.", "action": {"type": "voicemail"}},
-            {"id": "bye", "prompt": "Thank you for calling.", "action": {"type": "hangup"}},
+            {"id": "voicemail", "prompt": "Leave a message after the tone.", "action": {"kind": "voicemail"}},
+            {"id": "bye", "prompt": "Thank you for calling.", "action": {"kind": "hangup"}},
         ],
         **overrides,
     }
 
 
 async def deploy(client: Client, max_invalid: int = 3, **overrides: Any) -> dict[str, Any]:
-    result = await call(client, "ivr_deploy", {"name": "front", "menu": menu(**overrides), "max_invalid": max_invalid})
+    args = {"name": "front", "menu": json.dumps(menu(**overrides)), "max_invalid": max_invalid}
+    result = await call(client, "ivr_deploy", args)
     assert not result.is_error, result
     return result.data
 
@@ -106,11 +108,13 @@ async def test_deploying_a_menu_reports_where_to_point_the_number(client: Client
 
 
 async def test_a_menu_served_elsewhere_than_the_receivers_path_is_refused(client: Client) -> None:
-    result = await call(client, "ivr_deploy", {"name": "front", "menu": menu(base_url="https://receiver.test/voice")})
+    result = await call(
+        client, "ivr_deploy", {"name": "front", "menu": json.dumps(menu(base_url="https://receiver.test/voice"))}
+    )
     assert result.error["code"] == "input.ivr_base_url"
     broken = menu()
     broken["nodes"][0]["options"][0]["goto"] = "nowhere"
-    result = await call(client, "ivr_deploy", {"name": "front", "menu": broken})
+    result = await call(client, "ivr_deploy", {"name": "front", "menu": json.dumps(broken)})
     assert result.error["code"] == "input.invalid_menu"
 
 
@@ -222,3 +226,18 @@ async def test_unsigned_requests_unknown_menus_and_unknown_paths_are_refused(
         url = f"{BASE_URL}/{path}"
         body, headers = signed_form(url, {"AccountSid": SANDBOX_ACCOUNT_SID, "CallSid": CALL})
         assert (await web.post(url, content=body, headers=headers)).status_code == 404, path
+
+
+async def test_a_menu_stored_before_actions_were_named_kind_is_still_served(
+    services: Services, web: httpx.AsyncClient
+) -> None:
+    legacy = menu(name="front")
+    for node in legacy["nodes"]:
+        if "action" in node:
+            node["action"] = {("type" if key == "kind" else key): value for key, value in node["action"].items()}
+    services.stores.ivr_menus.save("front", legacy, 3)
+    start = await post(web, f"{BASE_URL}/front/main")
+    sales = await post(web, gather_action(start), Digits="1")
+    assert verbs(sales) == ["Say", "Dial", "Hangup"]
+    dial = ElementTree.fromstring(sales.text).find("Dial/Number")
+    assert dial is not None and dial.text == "+14155550142"

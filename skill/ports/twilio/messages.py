@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from skill.records.messages import Message
 from skill.records.page import Page
@@ -39,6 +39,7 @@ class MessagesPort(Protocol):
         cursor: str | None = None,
         keep: Callable[[Message], bool] | None = None,
         scan: int = 1000,
+        kept_by: dict[str, Any] | None = None,
     ) -> Page[Message]: ...
 
     async def cancel(self, sid: str) -> Message: ...
