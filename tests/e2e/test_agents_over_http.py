@@ -40,9 +40,12 @@ def new_agent(home: Path, name: str) -> str:
 async def client_for(port: int, token: str | None) -> AsyncIterator[Client]:
     """An MCP client over HTTP sending the agent's token (none: a loopback caller without one)."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with httpx2.AsyncClient(headers=headers, timeout=30) as http:
-        async with Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http)) as client:
-            yield client
+    url = f"http://127.0.0.1:{port}/mcp"
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=30) as http,
+        Client(streamable_http_client(url, http_client=http)) as client,
+    ):
+        yield client
 
 
 @pytest.fixture
