@@ -106,6 +106,7 @@ class Services:
         return self.settings.profile_name
 
     async def aclose(self) -> None:
+        self.notifier.close()
         await self.twilio.aclose()
         await self.sendgrid.aclose()
         self.stores.close()

@@ -61,7 +61,7 @@ class DeliveryFailed(Exception):
         self.retry = retry
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: it is a key of the approval watch
 class Notifier:
     settings: NotifySettings
     audit: AuditLog
@@ -101,9 +101,12 @@ class Notifier:
             send, _ = self._queues[target.name]
             try:
                 send.send_nowait(notice)
-            except anyio.WouldBlock:
+            except (anyio.WouldBlock, anyio.ClosedResourceError):
                 log.warning(
-                    "notification queue of %s is full; dropped the %s notice of %s", target.name, event, approval.id
+                    "notification queue of %s is full or closed; dropped the %s notice of %s",
+                    target.name,
+                    event,
+                    approval.id,
                 )
         if event == "requested" and any("decided" in target.events for target in self.settings.targets):
             self.watch.watch(approval.id, self, seen=approval)
@@ -117,10 +120,19 @@ class Notifier:
             self.watch.unwatch(approval.id, self)
 
     async def run(self) -> None:
-        """Deliver queued notices until cancelled: one worker per target."""
-        async with anyio.create_task_group() as group:
-            for target in self.settings.targets:
-                group.start_soon(self._worker, target)
+        """Deliver queued notices until cancelled: one worker per target. The queues close with it."""
+        try:
+            async with anyio.create_task_group() as group:
+                for target in self.settings.targets:
+                    group.start_soon(self._worker, target)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Close the queues; notices told afterwards are dropped (and logged)."""
+        for send, receive in self._queues.values():
+            send.close()
+            receive.close()
 
     async def _worker(self, target: NotifyTarget) -> None:
         _, receive = self._queues[target.name]
