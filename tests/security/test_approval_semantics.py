@@ -180,7 +180,11 @@ async def test_a_release_twilio_refuses_gives_the_approval_back_for_another_try_
     client: Client, services: Services, sandbox: Sandbox, elapse: Elapse
 ) -> None:
     args = {"sid": MISSING_NUMBER}
+    # The number exists while the operator judges the request, and is gone when the call runs.
+    template = sandbox.state.numbers[seeded_number(sandbox)]
+    sandbox.state.numbers[MISSING_NUMBER] = {**template, "sid": MISSING_NUMBER}
     approval_id = await approve(services, await call(client, "number_release", args))
+    del sandbox.state.numbers[MISSING_NUMBER]
     for _ in range(2):
         refused = await call(client, "number_release", {**args, "approval_id": approval_id})
         error = assert_structured(refused)
@@ -189,8 +193,7 @@ async def test_a_release_twilio_refuses_gives_the_approval_back_for_another_try_
         assert (block["id"], block["status"]) == (approval_id, "approved")
         assert "not used up" in block["note"]
         assert services.approvals.get(approval_id).status == "approved"
-    # The cause fixed (the number now exists), the same approval runs the same call, once.
-    template = sandbox.state.numbers[seeded_number(sandbox)]
+    # The cause fixed (the number exists again), the same approval runs the same call, once.
     sandbox.state.numbers[MISSING_NUMBER] = {**template, "sid": MISSING_NUMBER}
     done = await call(client, "number_release", {**args, "approval_id": approval_id})
     assert not done.is_error, done
@@ -200,9 +203,13 @@ async def test_a_release_twilio_refuses_gives_the_approval_back_for_another_try_
     assert [entry.outcome for entry in calls_of(services, "number_release")] == ["error", "error", "ok"]
 
 
-async def test_a_given_back_approval_lapses_when_it_expires(client: Client, services: Services, elapse: Elapse) -> None:
+async def test_a_given_back_approval_lapses_when_it_expires(
+    client: Client, services: Services, sandbox: Sandbox, elapse: Elapse
+) -> None:
     args = {"sid": MISSING_NUMBER}
+    sandbox.state.numbers[MISSING_NUMBER] = {**sandbox.state.numbers[seeded_number(sandbox)], "sid": MISSING_NUMBER}
     approval_id = await approve(services, await call(client, "number_release", args))
+    del sandbox.state.numbers[MISSING_NUMBER]
     refused = await call(client, "number_release", {**args, "approval_id": approval_id})
     assert approval_of(refused)["status"] == "approved"
     elapse(services.settings.approval_ttl_seconds + 1)
