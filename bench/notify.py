@@ -51,7 +51,7 @@ async def gated_calls(home: Path, policy: Path | None, calls: int) -> list[float
     try:
         async with Client(build_server(settings, services)) as client:
             listed = await client.call_tool("numbers_list", {})
-            sids = [number["sid"] for number in (listed.structured_content or {})["numbers"]]
+            sids = [number["sid"] for number in (listed.structured_content or {})["items"]]
             for index in range(calls):
                 # The earlier requests are closed below, so each call opens a new one (and a notice).
                 started = time.perf_counter()

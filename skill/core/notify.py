@@ -76,6 +76,8 @@ class Notifier:
     _queues: dict[str, tuple[MemoryObjectSendStream[Notice], MemoryObjectReceiveStream[Notice]]] = field(
         default_factory=dict
     )
+    _http: httpx.AsyncClient | None = None
+    _http_lock: anyio.Lock = field(default_factory=anyio.Lock)
 
     def __post_init__(self) -> None:
         for target in self.settings.targets:
@@ -127,6 +129,10 @@ class Notifier:
                     group.start_soon(self._worker, target)
         finally:
             self.close()
+            if self._http is not None:
+                with anyio.CancelScope(shield=True):
+                    await self._http.aclose()
+                self._http = None
 
     def close(self) -> None:
         """Close the queues; notices told afterwards are dropped (and logged)."""
@@ -207,19 +213,33 @@ class Notifier:
         }
         await self._post(target, body, headers)
 
-    async def _post(self, target: NotifyTarget, payload: bytes | dict[str, Any], headers: dict[str, str]) -> None:
+    async def _client(self) -> httpx.AsyncClient:
+        """One HTTP client for every target, made on first use in a worker thread: building its TLS
+        context takes tens of milliseconds of CPU, which must not stall the event loop tool calls run on."""
         import httpx  # here: the CLI imports this module, and httpx is slow to import
+
+        def build() -> httpx.AsyncClient:
+            return httpx.AsyncClient(
+                transport=self.transport, timeout=self.settings.timeout_seconds, follow_redirects=False, trust_env=False
+            )
+
+        async with self._http_lock:
+            client = self._http
+            if client is None:
+                client = self._http = await anyio.to_thread.run_sync(build)
+            return client
+
+    async def _post(self, target: NotifyTarget, payload: bytes | dict[str, Any], headers: dict[str, str]) -> None:
+        import httpx
 
         assert target.url is not None
         sent = {"Content-Type": "application/json", "User-Agent": f"twilio-skill/{skill.__version__}", **headers}
+        client = await self._client()
         try:
-            async with httpx.AsyncClient(
-                transport=self.transport, timeout=self.settings.timeout_seconds, follow_redirects=False, trust_env=False
-            ) as client:
-                if isinstance(payload, bytes):
-                    response = await client.post(target.url, content=payload, headers=sent)
-                else:
-                    response = await client.post(target.url, json=payload, headers=sent)
+            if isinstance(payload, bytes):
+                response = await client.post(target.url, content=payload, headers=sent)
+            else:
+                response = await client.post(target.url, json=payload, headers=sent)
         except httpx.HTTPError as exc:
             # The exception's text may hold the URL, and a Slack URL is itself a credential: name the kind only.
             raise DeliveryFailed(f"could not reach the target ({type(exc).__name__})", retry=True) from None

@@ -88,7 +88,7 @@ async def serving(
 async def ask_to_release(client: Client) -> str:
     with anyio.fail_after(TEST_TIMEOUT):
         numbers = await call(client, "numbers_list")
-        gated = await call(client, "number_release", {"sid": numbers.data["numbers"][0]["sid"]})
+        gated = await call(client, "number_release", {"sid": numbers.data["items"][0]["sid"]})
     return str(gated.error["approval"]["id"])
 
 
@@ -264,7 +264,7 @@ def black_hole() -> Iterator[str]:
 async def timed_requests(client: Client, rounds: int) -> float:
     """The slowest of `rounds` gated calls that each open a request (and so a notification)."""
     numbers = await call(client, "numbers_list")
-    sids = [number["sid"] for number in numbers.data["numbers"]]
+    sids = [number["sid"] for number in numbers.data["items"]]
     slowest = 0.0
     for index in range(rounds):
         started = time.monotonic()

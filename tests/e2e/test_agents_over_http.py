@@ -59,7 +59,7 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, int]]:
 
 async def ask_to_release(client: Client) -> tuple[str, str]:
     listed = await call(client, "numbers_list")
-    sid = str(listed.data["numbers"][0]["sid"])
+    sid = str(listed.data["items"][0]["sid"])
     gated = await call(client, "number_release", {"sid": sid})
     assert gated.error["code"] == "policy.approval_required", gated
     return sid, str(gated.error["approval"]["id"])

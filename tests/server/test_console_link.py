@@ -34,7 +34,7 @@ async def gated_link(settings: Settings, sandbox: Sandbox) -> tuple[str, str | N
         async with Client(build_server(settings, services)) as client:
             with anyio.fail_after(20):
                 numbers = await call(client, "numbers_list")
-                gated = await call(client, "number_release", {"sid": numbers.data["numbers"][0]["sid"]})
+                gated = await call(client, "number_release", {"sid": numbers.data["items"][0]["sid"]})
                 approval = gated.error["approval"]
                 status = await call(client, "approval_status", {"approval_id": approval["id"]})
                 resource = await read_json(client, f"twilio://approvals/{approval['id']}")
