@@ -89,6 +89,7 @@ bench: $(BIN)/.installed
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || echo "wrk not installed: the webhook bench falls back to its Python client"
 	$(BIN)/python bench/webhooks.py
 	$(BIN)/python bench/console.py
+	$(BIN)/python bench/notify.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -11,6 +11,7 @@ from skill.core.approvals import ApprovalService
 from skill.core.context import Services
 from skill.core.signing import TokenResolver
 from skill.core.webhook_tokens import live_tokens
+from skill.errors import SkillError
 from skill.policy.policy import load_policy
 from skill.ports.clock import Clock, SystemClock
 from skill.ports.stores import StorePorts
@@ -41,6 +42,17 @@ def open_stores(settings: Settings, clock: Clock | None = None) -> Stores:
     return Stores.open(settings.database, settings.secret_values(), clock=clock)
 
 
+def console_url_of(settings: Settings) -> str | None:
+    """The console's public URL: TWILIO_SKILL_CONSOLE_URL, else the policy's [console] public_url. A
+    policy file that cannot be read names none here (the server refuses to start on it anyway)."""
+    if settings.console_url:
+        return settings.console_url
+    try:
+        return load_policy(settings.policy_path).console_url
+    except SkillError:
+        return None
+
+
 def approval_service(stores: StorePorts, settings: Settings, clock: Clock | None = None) -> ApprovalService:
     """The approvals service over open stores, for surfaces that need no gateways (CLI, console)."""
     return ApprovalService(
@@ -48,7 +60,7 @@ def approval_service(stores: StorePorts, settings: Settings, clock: Clock | None
         audit=stores.audit,
         clock=clock or SystemClock(),
         ttl_seconds=settings.approval_ttl_seconds,
-        console_url=settings.console_url,
+        console_url=console_url_of(settings),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -38,6 +39,36 @@ def catalogue_status(settings: Settings) -> str:
     return f"{curated}; Twilio's full list: {len(entries)} codes ({path})"
 
 
+def notify_status(settings: Settings) -> str:
+    """The [notify] targets, and the last delivery that failed for each (from the audit log)."""
+    from skill.policy.policy import load_policy
+    from skill.records.audit import AuditFilter
+    from skill.wiring import open_stores
+
+    try:
+        targets = load_policy(settings.policy_path).notify.targets
+    except SkillError:
+        return "unknown (the policy cannot be loaded)"
+    if not targets:
+        return "no targets (add [notify] to the policy to hear of approval requests)"
+    stores = open_stores(settings)
+    try:
+        failed = stores.audit.search(AuditFilter(event="notify.failed"), limit=200)
+        delivered = stores.audit.search(AuditFilter(event="notify.delivered"), limit=200)
+    finally:
+        stores.close()
+    parts = []
+    for target in targets:
+        last_failure = next((entry for entry in failed if entry.detail.get("target") == target.name), None)
+        last_success = next((entry for entry in delivered if entry.detail.get("target") == target.name), None)
+        if last_failure is not None and (last_success is None or last_success.id < last_failure.id):
+            when = datetime.fromtimestamp(last_failure.ts, UTC).isoformat(timespec="seconds")
+            parts.append(f"{target.name} ({target.kind}) FAILING since {when}: {last_failure.detail.get('error')}")
+        else:
+            parts.append(f"{target.name} ({target.kind}) ok" if last_success else f"{target.name} ({target.kind})")
+    return "; ".join(parts)
+
+
 def check_credentials(settings: Settings) -> tuple[bool, str]:
     """Call account_get through the server in memory: (worked, what to show)."""
     import anyio
@@ -62,7 +93,7 @@ def check_credentials(settings: Settings) -> tuple[bool, str]:
 @click.command()
 @pass_state
 def doctor(state: CliState) -> None:
-    """Check the setup: mode, account, policy, tools, credentials, catalogue.
+    """Check the setup: mode, account, policy, tools, credentials, catalogue, notification targets.
 
     Exits 1 when the credentials do not work.
     """
@@ -83,6 +114,7 @@ def doctor(state: CliState) -> None:
         ("tools", str(len(tools))),
         ("credentials", credentials),
         ("catalogue", catalogue_status(settings)),
+        ("notify", notify_status(settings)),
     ]
     for label, value in lines:
         # Account names, error messages and paths come from Twilio, files and the environment.

@@ -15,6 +15,7 @@ from skill.cli.common import CliState
 
 # Command name -> (module under skill.cli, attribute holding the click command).
 COMMANDS: dict[str, tuple[str, str]] = {
+    "agents": ("agents_cmd", "agents"),
     "approvals": ("approvals", "approvals"),
     "audit": ("audit", "audit"),
     "console": ("console_cmd", "console"),

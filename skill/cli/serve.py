@@ -78,6 +78,31 @@ def run_stdio(settings: Settings) -> None:
     anyio.run(main)
 
 
+def require_agents(settings: Settings) -> None:
+    """Beyond loopback only agents with tokens get in: refuse to start a server nobody could use.
+
+    Raises:
+        ConfigError: no agent holds an active token.
+    """
+    from skill.errors import ConfigError
+    from skill.wiring import open_stores
+
+    stores = open_stores(settings)
+    try:
+        active = [record for record in stores.agents.list() if record.active]
+    finally:
+        stores.close()
+    if not active:
+        raise ConfigError(
+            "Bound beyond loopback, every request needs an agent token, and no agent has one.",
+            code="config.no_agents",
+            remediation=[
+                "Create one per client: `twilio-skill agents create NAME` prints its token once.",
+                "Or bind to loopback (--host 127.0.0.1), where calls need no token.",
+            ],
+        )
+
+
 def run_http(
     settings: Settings,
     *,
@@ -87,41 +112,32 @@ def run_http(
     log_level: str,
     stateless: bool = False,
 ) -> None:
-    """Serve MCP over streamable HTTP at /mcp; beyond loopback every request needs the bearer token."""
+    """Serve MCP over streamable HTTP at /mcp; beyond loopback every request needs an agent's token."""
     import uvicorn
 
     from skill.cli.ports import ensure_port_free
 
     ensure_port_free(host, port, command="serve --transport http", make_hint=True)
 
-    from skill.server.http import (
-        MCP_PATH,
-        TOKEN_FILE,
-        allowed_host_names,
-        build_http_app,
-        is_loopback,
-        load_or_create_token,
-    )
+    from skill.server.http import LEGACY_TOKEN_FILE, MCP_PATH, allowed_host_names, build_http_app, is_loopback
 
-    token: str | None = None
     if not is_loopback(host):
-        token, created = load_or_create_token(settings.home)
-        if created:
-            err(f"twilio-skill: created HTTP bearer token (stored in {settings.home / TOKEN_FILE}): {token}")
-        else:
-            err(f"twilio-skill: clients must send 'Authorization: Bearer <token>' ({settings.home / TOKEN_FILE}).")
-        # The token is a secret too: keep it out of every log line.
-        configure_logging(
-            log_level,
-            (*settings.secret_values(), token),
-        )
+        require_agents(settings)
+        err("twilio-skill: every request needs 'Authorization: Bearer <agent token>' (twilio-skill agents list).")
         names = ", ".join(sorted(allowed_host_names(host, extra=allow_hosts)))
         err(f"twilio-skill: accepted Host names: {names}; add others with --allow-host.")
+    else:
+        err("twilio-skill: on loopback, calls without a token are attributed to 'local'; agent tokens work too.")
+    if (settings.home / LEGACY_TOKEN_FILE).exists():
+        err(
+            f"twilio-skill: {settings.home / LEGACY_TOKEN_FILE} is no longer accepted; give each client its own token "
+            "with `twilio-skill agents create NAME`, then delete that file."
+        )
     from skill.webhooks.app import with_webhooks
 
     # The webhook receiver sits beside MCP at /webhooks, outside the bearer guard: its routes check signatures.
     app = with_webhooks(
-        build_http_app(settings, host=host, token=token, allowed_hosts=allow_hosts, stateless=stateless),
+        build_http_app(settings, host=host, allowed_hosts=allow_hosts, stateless=stateless),
         settings,
         bind_host=host,
         allowed_hosts=allow_hosts,

@@ -250,14 +250,17 @@ def build_console_app(
     """The console over the settings' stores (or the given ones); operators log in with their credentials.
 
     Host names accepted are the loopback names, the bound host, the host of
-    TWILIO_SKILL_CONSOLE_URL and `allowed_hosts`.
+    TWILIO_SKILL_CONSOLE_URL (or the policy's [console] public_url) and `allowed_hosts`.
     """
+    from skill.wiring import console_url_of
+
     owns_stores = stores is None
     opened = stores or Stores.open(settings.database, settings.secret_values())
+    public_url = console_url_of(settings)
     console = Console(
         settings=settings,
         stores=opened,
-        allowed_hosts=allowed_host_names(host, settings.console_url, allowed_hosts),
+        allowed_hosts=allowed_host_names(host, public_url, allowed_hosts),
         owns_stores=owns_stores,
     )
 
@@ -289,4 +292,4 @@ def build_console_app(
         exception_handlers={HTTPException: http_error, Exception: http_error},
     )
     app.state.console = console
-    return HostGuard(app, console.allowed_hosts, settings.console_url)
+    return HostGuard(app, console.allowed_hosts, public_url)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -79,6 +80,17 @@ class ApprovalService:
     clock: Clock
     ttl_seconds: int = 3600
     console_url: str | None = None
+    # Told of each new request ("requested") and decision ("decided"); must return at once (skill.core.notify).
+    notify: Callable[[str, Approval], None] | None = None
+
+    def _tell(self, event: str, approval: Approval) -> None:
+        if self.notify is None:
+            return
+        try:
+            self.notify(event, approval)
+        except Exception:
+            # Telling someone is never a reason for a request or a decision to fail.
+            log.exception("could not queue the %s notification of %s", event, approval.id)
 
     def request(self, asked: ApprovalRequest) -> tuple[Approval, bool]:
         """Open a request for this call, or return the pending one already open for exactly this call
@@ -107,6 +119,7 @@ class ApprovalService:
                 approval_id=approval.id,
                 detail={"reason": asked.reason, "summary": asked.summary, "requested_by": asked.requested_by},
             )
+            self._tell("requested", approval)
         return approval, created
 
     def get(self, approval_id: str) -> Approval:
@@ -177,7 +190,29 @@ class ApprovalService:
             approval_id=approval.id,
             detail=detail,
         )
+        self._tell("decided", approval)
         return approval
+
+    def record_confirmation(
+        self, *, tool: str, profile: str, args_sha256: str, answer: str, requested_by: str | None
+    ) -> None:
+        """Write what the person at the client answered to a `confirm` question into the audit log."""
+        self.audit.record(
+            "confirmation.answered",
+            outcome="ok" if answer == "confirmed" else answer,
+            tool=tool,
+            profile=profile,
+            detail={
+                "who": "person at the client",
+                "args_sha256": args_sha256,
+                "answer": answer,
+                **({"agent": requested_by} if requested_by else {}),
+            },
+        )
+
+    def console_link(self, approval_id: str) -> str | None:
+        """The console page of a request, when a console URL is configured."""
+        return f"{self.console_url.rstrip('/')}/approvals/{approval_id}" if self.console_url else None
 
     def consume(self, approval_id: str, *, tool: str, args_sha256: str, profile: str) -> Approval:
         """Use an approved request for this exact call, once; atomic across processes and replicas.
@@ -221,7 +256,6 @@ class ApprovalService:
 
     def block(self, approval: Approval) -> dict[str, Any]:
         """What an agent is told about a request: the `approval` part of an error result."""
-        console = self.console_url
         return {
             "id": approval.id,
             "status": self.status_of(approval),
@@ -229,7 +263,7 @@ class ApprovalService:
             "impact": approval.impact.model_dump(mode="json") if approval.impact else None,
             "expires_at": _iso(approval.expires_at),
             "approve_command": f"twilio-skill approvals approve {approval.id}",
-            "console_url": f"{console.rstrip('/')}/approvals/{approval.id}" if console else None,
+            "console_url": self.console_link(approval.id),
         }
 
     def _refusal(

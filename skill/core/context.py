@@ -7,12 +7,15 @@ the gateways, the policy, the gate and the approvals service.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 from skill.config import Settings
+from skill.core.approval_watch import ApprovalWatch
 from skill.core.approvals import ApprovalService
+from skill.core.notify import Notifier
 from skill.core.pricing import PriceBook
 from skill.core.signing import TokenResolver
 from skill.policy.gate import Gate, GatedCall
@@ -47,8 +50,22 @@ class Services:
             audit=self.stores.audit,
             clock=self.clock,
             ttl_seconds=self.settings.approval_ttl_seconds,
-            console_url=self.settings.console_url,
+            console_url=self.settings.console_url or self.policy.console_url,
         )
+        # Requests someone waits on, read back from the store (a decision may come from any process).
+        self.watch = ApprovalWatch(self.stores.approvals, self.clock)
+        self.notifier = Notifier(
+            self.policy.notify,
+            audit=self.stores.audit,
+            clock=self.clock,
+            watch=self.watch,
+            send_email=self.sendgrid.send_mail,
+            send_sms=self._notify_by_sms,
+            console_link=self.approvals.console_link,
+            environ=os.environ,
+        )
+        if self.notifier.active:
+            self.approvals.notify = self.notifier.tell
         # Price lists are kept per server: one Pricing request per country and list while they are fresh.
         self.prices = PriceBook(self.twilio.pricing, self.clock, ttl_seconds=self.policy.pricing.cache_seconds)
         self.gate = Gate(
@@ -59,6 +76,17 @@ class Services:
             trusted_webhook_hosts=self.settings.own_webhook_hosts(),
             spend_counter=self.stores.spend,
             estimate_spend=self._estimate_spend,
+        )
+
+    async def _notify_by_sms(self, to: str, body: str, from_: str | None, service_sid: str | None) -> None:
+        await self.twilio.messages.create(
+            to=to,
+            body=body,
+            from_=from_,
+            messaging_service_sid=service_sid,
+            media_url=None,
+            status_callback=None,
+            validity_period=None,
         )
 
     async def _estimate_spend(self, call: GatedCall) -> Estimate:
@@ -75,6 +103,7 @@ class Services:
         return self.settings.profile_name
 
     async def aclose(self) -> None:
+        self.notifier.close()
         await self.twilio.aclose()
         await self.sendgrid.aclose()
         self.stores.close()

@@ -8,22 +8,16 @@ credential stops working at once; revoking an operator ends every credential it 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
 
+from skill.core import keyed_secrets
 from skill.errors import InputError
 from skill.ports.stores import OperatorStore
 from skill.records.operators import OperatorRecord
 
 TOKEN_PREFIX = "tsop_"
 TOKEN_ENV = "TWILIO_SKILL_OPERATOR_TOKEN"
-KEY_ID_CHARS = 16
-MAX_TOKEN_CHARS = 200
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
-# Compared against when no record matches, so a miss costs the same as a wrong secret.
-_NO_MATCH = hashlib.sha256(b"no operator has this key").hexdigest()
 
 
 def check_name(raw: str) -> str:
@@ -43,15 +37,8 @@ def check_name(raw: str) -> str:
     return name
 
 
-def _secret_digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def _new_key() -> tuple[str, str, str]:
-    """A fresh (key id, secret digest, credential)."""
-    key_id = secrets.token_hex(KEY_ID_CHARS // 2)
-    secret = secrets.token_urlsafe(32)
-    return key_id, _secret_digest(secret), f"{TOKEN_PREFIX}{key_id}_{secret}"
+    return keyed_secrets.new_key(TOKEN_PREFIX)
 
 
 def create_operator(store: OperatorStore, name: str) -> tuple[OperatorRecord, str]:
@@ -89,23 +76,15 @@ def revoke_operator(store: OperatorStore, name: str) -> OperatorRecord:
 
 def split_credential(credential: str) -> tuple[str, str] | None:
     """(key id, secret) of a well-formed credential, else None."""
-    text = credential.strip()
-    if len(text) > MAX_TOKEN_CHARS or not text.startswith(TOKEN_PREFIX):
-        return None
-    rest = text[len(TOKEN_PREFIX) :]
-    key_id, sep, secret = rest[:KEY_ID_CHARS], rest[KEY_ID_CHARS : KEY_ID_CHARS + 1], rest[KEY_ID_CHARS + 1 :]
-    if sep != "_" or not secret or not re.fullmatch(r"[0-9a-f]+", key_id):
-        return None
-    return key_id, secret
+    return keyed_secrets.split_credential(credential, TOKEN_PREFIX)
 
 
 def authenticate(store: OperatorStore, credential: str) -> OperatorRecord | None:
     """The active operator a credential belongs to, or None (unknown, malformed, rotated away, revoked)."""
     parts = split_credential(credential)
     record = store.by_key(parts[0]) if parts else None
-    expected = record.secret_sha256 if record is not None and record.active else _NO_MATCH
-    given = _secret_digest(parts[1] if parts else credential)
-    if not hmac.compare_digest(given.encode(), expected.encode()) or record is None or not record.active:
+    expected = record.secret_sha256 if record is not None and record.active else None
+    if not keyed_secrets.secret_matches(expected, parts[1] if parts else credential) or record is None:
         return None
     return record
 

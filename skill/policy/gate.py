@@ -3,6 +3,8 @@
     local_checks   the tool's own rules that need no request (bad numbers, opt-outs, ...)
     rules          the policy's action for this tool and these arguments
     country        the destination's country is allowed
+    confirm        a `confirm` verdict asks the person at the client (skill.policy.confirm): a yes
+                   allows the call, anything else makes it wait for an operator's approval
     webhook_hosts  pointing live traffic at a host outside [webhooks] allowed_hosts waits for approval
     bulk           more recipients than [limits].bulk_recipients waits for approval
     caps           the day's SEND cap, reserved atomically; over it, the call waits for approval
@@ -30,6 +32,7 @@ from skill.core.approvals import ApprovalRequest, ApprovalService
 from skill.core.phones import e164_destination, region_of, split_channel
 from skill.core.pricing import as_cost, money
 from skill.errors import ApprovalRequired, PolicyError, SkillError
+from skill.policy.confirm import Ask, confirm
 from skill.policy.policy import Action, Policy
 from skill.policy.tiers import Tier
 from skill.ports.stores import SendCounter, SpendCounter
@@ -55,6 +58,7 @@ class GatedCall:
     local_checks: Callable[[], None] | None = None  # the tool's local rules; raise to refuse
     inspect: Callable[[], Awaitable[Impact | None]] | None = None  # fetches the target; raise if it cannot run
     requested_by: str | None = None
+    ask: Ask | None = None  # asks the person at the client to confirm (a `confirm` verdict); None: cannot
 
     @property
     def destination(self) -> str | None:
@@ -71,6 +75,7 @@ class Verdict:
     cost: Estimate | None = None  # the call's estimated cost, when spend caps are set
     spent_day: str | None = None  # the day its cost was counted on (to give back if it does not happen)
     spend_facts: list[Fact] = field(default_factory=list)  # the caps and spend so far, for an approval's impact
+    confirmed: bool = False  # the person at the client confirmed this call
 
 
 Step = Callable[["Gate", GatedCall, Verdict], Awaitable[None]]
@@ -309,7 +314,7 @@ async def approval(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
 
 
 STEPS: tuple[Step, ...] = (
-    local_checks, rules, country, webhook_hosts, bulk, caps, spend, read_only, deny, approval,
+    local_checks, rules, country, confirm, webhook_hosts, bulk, caps, spend, read_only, deny, approval,
 )  # fmt: skip
 
 

@@ -31,6 +31,15 @@ Built-in defaults, optionally overridden by a TOML file (TWILIO_SKILL_POLICY):
     allowed_hosts = ["hooks.example.com", "*.example.org"]   # pointing a number or service elsewhere needs approval
     [retention]                        # what `twilio-skill db prune` deletes (skill.policy.retention)
     audit_days = 365
+    [confirm]                          # the `confirm` action: the person at the client confirms instead
+    destructive = false                # true lets `confirm` stand for `approve` on DESTRUCTIVE tools
+    timeout_seconds = 120              # how long their answer is waited for; then an operator decides
+    [console]
+    public_url = "https://console.example.com"   # links to a request in results and notifications
+    [notify]                           # who hears about requests and decisions (skill.policy.notify_config)
+
+Actions: allow, approve, deny, and confirm: for a client that supports elicitation, the person at the
+client is asked (and trusted) to confirm the exact call; any other outcome opens an approval request.
 
 Built-in rules (BUILT_IN_RULES) apply after the file's rules, so a file rule for the same tool wins.
 """
@@ -46,11 +55,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from skill.errors import ConfigError
+from skill.policy.confirm import ConfirmSettings, parse_confirm
+from skill.policy.notify_config import NotifySettings, check_url, parse_notify
 from skill.policy.retention import Retention, parse_retention
 from skill.policy.tiers import Tier
 
-Action = Literal["allow", "approve", "deny"]
-ACTIONS: tuple[str, ...] = ("allow", "approve", "deny")
+Action = Literal["allow", "approve", "deny", "confirm"]
+ACTIONS: tuple[str, ...] = ("allow", "approve", "deny", "confirm")
 
 DEFAULT_TIER_ACTIONS: dict[Tier, Action] = {
     Tier.READ: "allow",
@@ -135,6 +146,9 @@ class Policy:
     spend_per_month: Decimal | None = None
     pricing: PricingSettings = field(default_factory=PricingSettings)
     retention: Retention = field(default_factory=Retention)
+    confirm: ConfirmSettings = field(default_factory=ConfirmSettings)
+    console_url: str | None = None  # [console] public_url
+    notify: NotifySettings = field(default_factory=NotifySettings)
     source: str = "built-in defaults"
 
     @property
@@ -157,7 +171,7 @@ class Policy:
             return True  # the daily cap, or a webhook host outside the allowed ones, asks an operator
         actions = {self.tool_actions.get(tool, self.tier_actions.get(tier, "deny"))}
         actions.update(rule.action for rule in self.rules if rule.tool == tool)
-        return "approve" in actions
+        return bool(actions & {"approve", "confirm"})  # a confirmation not given falls back to approval
 
     def country_allowed(self, region: str | None) -> bool:
         if "*" in self.allowed_countries:
@@ -183,6 +197,9 @@ class Policy:
             "pricing": self.pricing.describe(),
             "webhooks": {"allowed_hosts": list(self.webhook_allowed_hosts)},
             "retention": self.retention.describe(),
+            "confirm": self.confirm.describe(),
+            "console": {"public_url": self.console_url},
+            "notify": self.notify.describe(),
         }
 
 
@@ -191,7 +208,7 @@ def _action(value: object, where: str) -> Action:
         raise ConfigError(
             f"Policy {where}: {value!r} is not an action.",
             code="config.policy_invalid",
-            remediation=["Use one of: allow, approve, deny."],
+            remediation=["Use one of: allow, approve, deny (or confirm, to ask the person at the client)."],
         )
     return value  # type: ignore[return-value]
 
@@ -302,6 +319,12 @@ def check_names(policy: Policy, known: dict[str, set[str]]) -> None:
         )
 
 
+def _console_url(section: object) -> str | None:
+    if not isinstance(section, dict) or section.get("public_url") is None:
+        return None
+    return check_url(section["public_url"], "[console].public_url").rstrip("/")
+
+
 def load_policy(path: Path | None) -> Policy:
     """The built-in policy, overridden by the TOML file at path when given.
 
@@ -351,5 +374,8 @@ def load_policy(path: Path | None) -> Policy:
         spend_per_month=_amount(limits, "spend_per_month", None, where="[limits].spend_per_month"),
         pricing=_pricing(data.get("pricing") or {}),
         retention=parse_retention(data.get("retention", {})),
+        confirm=parse_confirm(data.get("confirm")),
+        console_url=_console_url(data.get("console")),
+        notify=parse_notify(data.get("notify")),
         source=str(path),
     )

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
+from skill.records.agents import AgentRecord
 from skill.records.approvals import Approval
 from skill.records.audit import AuditEntry, AuditFilter
 from skill.records.events import NewEvent, StoredEvent
@@ -225,6 +226,30 @@ class OperatorStore(Protocol):
     def list(self) -> list[OperatorRecord]: ...
 
 
+class AgentStore(Protocol):
+    """Where agent records live: the named identities calling over HTTP with their own token."""
+
+    def add(self, name: str, key_id: str, secret_sha256: str) -> AgentRecord:
+        """Raises: InputError: the name is taken (revoked names stay taken)."""
+        ...
+
+    def replace_key(self, name: str, key_id: str, secret_sha256: str) -> AgentRecord:
+        """Raises: NotFoundError: unknown name. PolicyError: the agent was revoked."""
+        ...
+
+    def revoke(self, name: str) -> AgentRecord:
+        """Raises: NotFoundError: unknown name. PolicyError: already revoked."""
+        ...
+
+    def get(self, name: str) -> AgentRecord:
+        """Raises: NotFoundError: unknown name."""
+        ...
+
+    def by_key(self, key_id: str) -> AgentRecord | None: ...
+
+    def list(self) -> list[AgentRecord]: ...
+
+
 class StorePorts(Protocol):
     """Every store, opened together on one database."""
 
@@ -257,5 +282,8 @@ class StorePorts(Protocol):
 
     @property
     def operators(self) -> OperatorStore: ...
+
+    @property
+    def agents(self) -> AgentStore: ...
 
     def close(self) -> None: ...

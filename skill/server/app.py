@@ -11,19 +11,29 @@ from mcp.server.lowlevel import Server
 from mcp.types import (
     CallToolRequestParams,
     CallToolResult,
+    EmptyResult,
+    InputRequiredResult,
     ListToolsResult,
     PaginatedRequestParams,
+    SubscribeRequestParams,
+    SubscriptionsListenRequestParams,
+    SubscriptionsListenResult,
     Tool,
     ToolAnnotations,
+    UnsubscribeRequestParams,
 )
 
 import skill
 from skill.config import Settings
 from skill.core.context import Services
 from skill.errors import InputError
+from skill.policy.confirm import check_confirm
 from skill.policy.policy import Policy, check_names, load_policy
 from skill.results import error_payload
-from skill.server.dispatch import dispatch, json_result
+from skill.server.confirm import asker
+from skill.server.dispatch import Dispatcher, json_result
+from skill.server.http import agent_of
+from skill.server.progress import reporting
 from skill.server.prompts import get_prompt, list_prompts
 from skill.server.registry import ToolSpec, all_tools
 from skill.server.registry import enabled_tools as enabled_for
@@ -36,7 +46,8 @@ GATES = (
     "Results are JSON; environment 'sandbox' means the embedded sandbox answered and nothing real happened. "
     "Errors carry a stable code and an ordered remediation list: follow it in order. A result with error.code "
     "'policy.approval_required' means nothing happened yet: show the person error.approval.summary and impact, "
-    "ask them to approve out of band (the command is in error.approval), wait with approval_status, then repeat "
+    "ask them to approve out of band (the command is in error.approval), wait with approval_status (wait_seconds) "
+    "or subscribe to twilio://approvals/{id}, then repeat "
     "the same call with the same arguments plus approval_id. Never try to get around a gate."
 )
 ENTRY_TOOLS = (
@@ -97,6 +108,7 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
     if settings.policy_path is not None:
         # Only a policy file can misspell a name; the built-in rules are covered by the tests.
         check_names(policy, {spec.name: argument_names(spec) for spec in all_tools()})
+        check_confirm(policy, {spec.name: spec.tier for spec in all_tools()})
     listed = [mcp_tool(spec, policy) for spec in specs]
 
     @asynccontextmanager
@@ -105,6 +117,7 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
         try:
             async with anyio.create_task_group() as group:
                 group.start_soon(runtime.keep_background)
+                group.start_soon(runtime.keep_watching)
                 try:
                     yield runtime
                 finally:
@@ -115,7 +128,9 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
     async def list_tools(ctx: ServerRequestContext[Runtime], params: PaginatedRequestParams | None) -> ListToolsResult:
         return ListToolsResult(tools=listed)
 
-    async def call_tool(ctx: ServerRequestContext[Runtime], params: CallToolRequestParams) -> CallToolResult:
+    async def call_tool(
+        ctx: ServerRequestContext[Runtime], params: CallToolRequestParams
+    ) -> CallToolResult | InputRequiredResult:
         spec = by_name.get(params.name)
         if spec is None:
             unknown = InputError(
@@ -124,7 +139,23 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
                 remediation=["List the tools again and use one of them."],
             )
             return json_result(error_payload(unknown.to_dict(), settings.mode), is_error=True)
-        return await dispatch(await ctx.lifespan_context.services(), spec, params.arguments)
+        runtime = ctx.lifespan_context
+        services = await runtime.services()
+        agent = agent_of(ctx.request)
+        ask = asker(ctx, params, runtime.confirmations, services.clock, services.profile, agent)
+        with reporting(ctx.session.report_progress):
+            return await Dispatcher(services, requested_by=agent, ask=ask)(spec, params.arguments)
+
+    async def subscribe(ctx: ServerRequestContext[Runtime], params: SubscribeRequestParams) -> EmptyResult:
+        return await ctx.lifespan_context.subscriptions.subscribe(ctx, params)
+
+    async def unsubscribe(ctx: ServerRequestContext[Runtime], params: UnsubscribeRequestParams) -> EmptyResult:
+        return await ctx.lifespan_context.subscriptions.unsubscribe(ctx, params)
+
+    async def listen(
+        ctx: ServerRequestContext[Runtime], params: SubscriptionsListenRequestParams
+    ) -> SubscriptionsListenResult:
+        return await ctx.lifespan_context.subscriptions.listen(ctx, params)
 
     return Server(
         "twilio-skill",
@@ -138,4 +169,7 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
         on_list_resources=list_resources,
         on_list_resource_templates=list_resource_templates,
         on_read_resource=resource_reader(len(specs)),
+        on_subscribe_resource=subscribe,
+        on_unsubscribe_resource=unsubscribe,
+        on_subscriptions_listen=listen,
     )

@@ -18,7 +18,7 @@ from itertools import islice
 from typing import Any
 
 import anyio
-from mcp.types import CallToolResult, TextContent
+from mcp.types import CallToolResult, InputRequiredResult, TextContent
 from pydantic import BaseModel, ValidationError
 
 from skill.core.approvals import audit_unavailable
@@ -26,11 +26,13 @@ from skill.core.context import Services
 from skill.core.display import describe_values, quote_values
 from skill.core.phones import normalize_address
 from skill.errors import ApprovalRequired, InputError, SkillError, UpstreamError
+from skill.policy.confirm import WHO, Ask
 from skill.policy.gate import GatedCall, Verdict
 from skill.policy.tiers import Tier
 from skill.records.approvals import APPROVAL_ID_PATTERN, Impact
 from skill.redaction import redact
 from skill.results import error_payload
+from skill.server.confirm import InputNeeded
 from skill.server.registry import ToolSpec
 
 log = logging.getLogger("twilio_skill.dispatch")
@@ -185,12 +187,20 @@ def had_no_effect(spec: ToolSpec, error: BaseException) -> bool:
 
 
 def gated_call(
-    services: Services, spec: ToolSpec, model: BaseModel, clean: dict[str, Any], approval_id: str | None
+    services: Services,
+    spec: ToolSpec,
+    model: BaseModel,
+    clean: dict[str, Any],
+    approval_id: str | None,
+    *,
+    requested_by: str | None = None,
+    ask: Ask | None = None,
 ) -> GatedCall:
     clean = canonical_arguments(spec, clean, services.settings.default_region)
     canonical = canonical_json(clean)
     shown = audit_args(spec, clean)
     inspect = spec.inspect
+    seen: list[Impact | None] = []
 
     def summarize() -> str:
         # Summaries see every agent string quoted and escaped, so none can paint or forge a line.
@@ -199,8 +209,11 @@ def gated_call(
         return str(redact(text))
 
     async def inspected() -> Impact | None:
+        # Asked once per call: a confirmation that falls back to an approval describes the same target.
         assert inspect is not None
-        return await inspect(services, model)
+        if not seen:
+            seen.append(await inspect(services, model))
+        return seen[0]
 
     urls = tuple(str(clean[name]) for name in spec.webhook_args if isinstance(clean.get(name), str) and clean[name])
     return GatedCall(
@@ -217,6 +230,8 @@ def gated_call(
         webhook_urls=urls,
         local_checks=(lambda: spec.precheck(services, model)) if spec.precheck is not None else None,  # type: ignore[misc]
         inspect=inspected if inspect is not None else None,
+        requested_by=requested_by,
+        ask=ask,
     )
 
 
@@ -244,11 +259,13 @@ def _outcome(error: SkillError) -> str:
 
 
 class Dispatcher:
-    """Runs tool calls for one server; `requested_by` names the agent identity in approvals and audit."""
+    """Runs tool calls for one server; `requested_by` names the agent identity in approvals and audit,
+    and `ask` reaches the person at the client when the policy says `confirm`."""
 
-    def __init__(self, services: Services, requested_by: str | None = None) -> None:
+    def __init__(self, services: Services, requested_by: str | None = None, ask: Ask | None = None) -> None:
         self.services = services
         self.requested_by = requested_by
+        self.ask = ask
 
     async def _audit(self, spec: ToolSpec, outcome: str, approval_id: str | None, detail: dict[str, Any]) -> int:
         """Write the entry in a worker thread: a commit (or a PostgreSQL round trip) never blocks the loop."""
@@ -263,8 +280,9 @@ class Dispatcher:
         )
         return await anyio.to_thread.run_sync(record)
 
-    async def __call__(self, spec: ToolSpec, raw_args: dict[str, Any] | None) -> CallToolResult:
-        """Run one tool call and return its MCP result; never raises for a tool-level failure."""
+    async def __call__(self, spec: ToolSpec, raw_args: dict[str, Any] | None) -> CallToolResult | InputRequiredResult:
+        """Run one tool call and return its MCP result (or, for a 2026-07-28 client asked to confirm it, the
+        question); never raises for a tool-level failure."""
         try:
             return await self._call(spec, raw_args)
         except Exception:
@@ -272,7 +290,7 @@ class Dispatcher:
             log.exception("tool %s failed unexpectedly", spec.name)
             return _error(self.services, _unexpected(spec, ran=spec.tier is not Tier.READ))
 
-    async def _call(self, spec: ToolSpec, raw_args: dict[str, Any] | None) -> CallToolResult:
+    async def _call(self, spec: ToolSpec, raw_args: dict[str, Any] | None) -> CallToolResult | InputRequiredResult:
         services = self.services
         given = dict(raw_args or {})  # as the agent sent them, approval_id included, for the record
         args = dict(given)
@@ -291,8 +309,10 @@ class Dispatcher:
             except ValidationError as exc:
                 raise input_error(spec, exc) from None
             clean = model.model_dump(mode="json", by_alias=True, exclude_none=True)
-            call = gated_call(services, spec, model, clean, approval_id)
+            call = gated_call(services, spec, model, clean, approval_id, requested_by=self.requested_by, ask=self.ask)
             verdict = await services.gate.check(call)
+        except InputNeeded as exc:
+            return exc.result  # nothing ran or was reserved; the client repeats the call with the answer
         except ApprovalRequired as exc:
             return _error(services, exc)  # the approvals service recorded the request
         except SkillError as exc:
@@ -313,7 +333,9 @@ class Dispatcher:
     async def _run(self, spec: ToolSpec, model: BaseModel, call: GatedCall, verdict: Verdict) -> CallToolResult:
         services = self.services
         gate = services.gate
-        detail = {"args": audit_args(spec, call.args)}
+        detail: dict[str, Any] = {"args": audit_args(spec, call.args)}
+        if verdict.confirmed:
+            detail["confirmed_by"] = WHO
         entry: int | None = None
         if spec.tier is not Tier.READ:
             try:
@@ -376,5 +398,7 @@ class Dispatcher:
 
 
 async def dispatch(services: Services, spec: ToolSpec, raw_args: dict[str, Any] | None) -> CallToolResult:
-    """Run one tool call with no agent identity (stdio, tests)."""
-    return await Dispatcher(services)(spec, raw_args)
+    """Run one tool call with no agent identity and nobody at the client to ask (the CLI, tests)."""
+    result = await Dispatcher(services)(spec, raw_args)
+    assert isinstance(result, CallToolResult)  # only a call that can ask gets a question back
+    return result

@@ -1,33 +1,39 @@
-"""Streamable HTTP hosting: DNS-rebinding protection always, a bearer token beyond loopback.
+"""Streamable HTTP hosting: DNS-rebinding protection always, and agents known by their own tokens.
 
 The MCP app comes from the SDK (`Server.streamable_http_app`); this module adds the Host/Origin
-allow-list it checks and a small ASGI guard that answers 401 to any request without
-`Authorization: Bearer <token>`. The token is generated once into `<home>/http-token` (mode 0600).
+allow-list it checks and an ASGI guard that says who is calling. A request carrying
+`Authorization: Bearer <agent token>` is that agent's once the token is checked against the store,
+on every request, so a rotated or revoked token is refused at once (401). A request without one is
+refused too, unless the server is bound to loopback, where it is attributed to `local`. Agents and
+their tokens are made with `twilio-skill agents create NAME` (skill.core.agents).
+
+The agent's name is put in the request's scope for the handlers (`agent_of`), and as the
+authenticated user the SDK binds a session to, so one agent cannot carry on another's session.
 """
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import Iterable
-from pathlib import Path
+import threading
+from collections.abc import Callable, Iterable
 
+import anyio
+from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+from mcp.server.auth.provider import AccessToken
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from skill.config import Settings
-from skill.net import allowed_host_names, is_loopback, load_or_create_secret
+from skill.core.agents import LOCAL, authenticate_agent
+from skill.net import allowed_host_names, bearer_of, is_loopback
+from skill.ports.stores import AgentStore
 
 __all__ = ["allowed_host_names", "is_loopback"]
 
-TOKEN_FILE = "http-token"
 MCP_PATH = "/mcp"
-
-
-def load_or_create_token(home: Path) -> tuple[str, bool]:
-    """The HTTP bearer token, and whether it was created just now (so the caller shows it once)."""
-    return load_or_create_secret(home, TOKEN_FILE)
+LEGACY_TOKEN_FILE = "http-token"  # the one shared token of earlier versions; no longer accepted
+AGENT_KEY = "twilio_skill.agent"
 
 
 def host_label(name: str) -> str:
@@ -48,50 +54,77 @@ def transport_security(host: str, extra: Iterable[str] = ()) -> TransportSecurit
     return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
 
 
-class BearerTokenGuard:
-    """ASGI wrapper: HTTP requests need `Authorization: Bearer <token>`; lifespan events pass through."""
+def agent_of(request: object) -> str | None:
+    """The agent a tool call came from (HTTP), or None (stdio, in memory)."""
+    scope = getattr(request, "scope", None)
+    name = scope.get(AGENT_KEY) if isinstance(scope, dict) else None
+    return name if isinstance(name, str) else None
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
-        if not token:
-            raise ValueError("BearerTokenGuard needs a non-empty token.")
+
+class AgentTokenGuard:
+    """ASGI wrapper naming the agent of every HTTP request, or answering 401; lifespan events pass through."""
+
+    def __init__(self, app: ASGIApp, open_agents: Callable[[], AgentStore], *, allow_local: bool) -> None:
         self.app = app
-        self._token = token.encode()
+        self._open_agents = open_agents
+        self._agents: AgentStore | None = None
+        self._lock = threading.Lock()
+        self.allow_local = allow_local
 
-    def authorized(self, scope: Scope) -> bool:
-        header = Headers(scope=scope).get("authorization", "")
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() != "bearer":
-            return False
-        return hmac.compare_digest(value.strip().encode(), self._token)
+    def agents(self) -> AgentStore:
+        """The agent store, opened on the first request (a server starts without touching its database)."""
+        with self._lock:
+            if self._agents is None:
+                self._agents = self._open_agents()
+            return self._agents
+
+    def identify(self, token: str | None) -> tuple[str, str] | None:
+        """(agent name, key id) for a request's bearer token, ("local", "") without one where allowed."""
+        if token is None:
+            return (LOCAL, "") if self.allow_local else None
+        record = authenticate_agent(self.agents(), token)
+        return (record.name, record.key_id) if record is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket") and not self.authorized(scope):
-            if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 1008})
-                return
-            response = JSONResponse(
-                {
-                    "error": "unauthorized",
-                    "message": "This twilio-skill server needs 'Authorization: Bearer <token>'.",
-                    "remediation": "The token is in the file http-token in the twilio-skill home directory.",
-                },
-                status_code=401,
-                headers={"WWW-Authenticate": 'Bearer realm="twilio-skill"'},
-            )
-            await response(scope, receive, send)
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        header = Headers(scope=scope).get("authorization")
+        token = bearer_of(header) if header is not None else None
+        # A header that is there but is no bearer token is a mistake, not an anonymous caller.
+        found = None if header is not None and token is None else await anyio.to_thread.run_sync(self.identify, token)
+        if found is None:
+            await self._refuse(scope, receive, send)
+            return
+        name, key_id = found
+        user = AuthenticatedUser(AccessToken(token=key_id or name, client_id=name, scopes=[], subject=key_id or None))
+        await self.app({**scope, AGENT_KEY: name, "user": user}, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        response = JSONResponse(
+            {
+                "error": "unauthorized",
+                "message": "This twilio-skill server needs 'Authorization: Bearer <agent token>'.",
+                "remediation": "An operator creates a token with `twilio-skill agents create NAME`.",
+            },
+            status_code=401,
+            headers={"WWW-Authenticate": 'Bearer realm="twilio-skill"'},
+        )
+        await response(scope, receive, send)
 
 
 def build_http_app(
     settings: Settings,
     *,
     host: str,
-    token: str | None = None,
     allowed_hosts: Iterable[str] = (),
+    open_agents: Callable[[], AgentStore] | None = None,
     stateless: bool = False,
-) -> ASGIApp:
-    """The MCP server as an ASGI app at /mcp, guarded by a bearer token when one is given.
+) -> AgentTokenGuard:
+    """The MCP server as an ASGI app at /mcp, behind the agent-token guard (loopback: a token is optional).
 
     stateless: the SDK's stateless streamable HTTP, where each request stands alone (no session id,
     nothing kept between requests), so any replica behind a load balancer answers any request; all
@@ -100,9 +133,14 @@ def build_http_app(
     """
     from skill.server.app import build_server
 
+    def open_from_settings() -> AgentStore:
+        from skill.wiring import open_stores
+
+        return open_stores(settings).agents
+
     server = build_server(settings)
     security = transport_security(host, allowed_hosts)
     app: ASGIApp = server.streamable_http_app(
         streamable_http_path=MCP_PATH, host=host, transport_security=security, stateless_http=stateless
     )
-    return BearerTokenGuard(app, token) if token else app
+    return AgentTokenGuard(app, open_agents or open_from_settings, allow_local=is_loopback(host))

@@ -1,8 +1,10 @@
-"""MCP resources: the error catalogue by code, the account in use, and the policy in force.
+"""MCP resources: the error catalogue by code, approval requests, the account in use, and the policy.
 
-twilio://errors/{code}   one catalogue entry as JSON (template)
-twilio://account         mode, account SID, profile, enabled toolsets, tool count
-twilio://policy          the policy in force (it never holds secrets)
+twilio://errors/{code}      one catalogue entry as JSON (template)
+twilio://approvals/{id}     one approval request: status, summary, impact, decided_by, reason
+                            (template; subscribe to hear when it is decided, skill.server.subscriptions)
+twilio://account            mode, account SID, profile, enabled toolsets, tool count
+twilio://policy             the policy in force (it never holds secrets)
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import anyio
 from mcp.server.context import ServerRequestContext
 from mcp.shared.exceptions import MCPError
 from mcp.types import (
@@ -31,6 +34,7 @@ from skill.config import Settings
 from skill.core.context import Services
 from skill.errors import SkillError, twilio_docs_url
 from skill.server.runtime import Runtime
+from skill.server.subscriptions import APPROVAL_TEMPLATE, approval_id_of
 
 ACCOUNT_URI = "twilio://account"
 POLICY_URI = "twilio://policy"
@@ -61,6 +65,13 @@ TEMPLATES = (
         title="Twilio error code",
         uri_template=ERROR_TEMPLATE,
         description="What a Twilio error code means, its causes and ordered remediation steps.",
+        mime_type=JSON,
+    ),
+    ResourceTemplate(
+        name="approval",
+        title="Approval request",
+        uri_template=APPROVAL_TEMPLATE,
+        description="One approval request: status, summary, impact, who decided and why. Subscribe for its decision.",
         mime_type=JSON,
     ),
 )
@@ -134,6 +145,22 @@ def account_summary(services: Services, tool_count: int) -> dict[str, Any]:
     }
 
 
+def approval_entry(services: Services, approval_id: str) -> dict[str, Any] | None:
+    """A request as its resource shows it (no arguments: the summary and impact describe the call)."""
+    approval = services.stores.approvals.get(approval_id)
+    if approval is None:
+        return None
+    public = services.approvals.public(approval)
+    shown = ("id", "tool", "status", "summary", "impact", "requested_by", "decided_by", "decided_at", "reason")
+    entry = {key: public[key] for key in shown}
+    entry.update(
+        created_at=public["created_at"],
+        expires_at=public["expires_at"],
+        console_url=services.approvals.console_link(approval.id),
+    )
+    return entry
+
+
 def _contents(uri: str, data: dict[str, Any]) -> ReadResourceResult:
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
     return ReadResourceResult(contents=[TextResourceContents(uri=uri, mime_type=JSON, text=text)])
@@ -149,7 +176,7 @@ async def list_resources(
 async def list_resource_templates(
     ctx: ServerRequestContext[Runtime], params: PaginatedRequestParams | None
 ) -> ListResourceTemplatesResult:
-    """resources/templates/list: the error-code template."""
+    """resources/templates/list: error codes and approval requests."""
     return ListResourceTemplatesResult(resource_templates=list(TEMPLATES))
 
 
@@ -173,6 +200,15 @@ def resource_reader(tool_count: int) -> ResourceReader:
             return _contents(uri, error_entry(int(match.group(1)), services.settings))
         if uri.startswith("twilio://errors/"):
             raise MCPError(INVALID_PARAMS, f"{uri}: an error code is 3 to 6 digits, e.g. twilio://errors/21211.")
-        raise MCPError(RESOURCE_NOT_FOUND, f"No resource {uri}. Known: {ACCOUNT_URI}, {POLICY_URI}, {ERROR_TEMPLATE}.")
+        approval_id = approval_id_of(uri)
+        if approval_id is not None:
+            entry = await anyio.to_thread.run_sync(approval_entry, services, approval_id)
+            if entry is None:
+                raise MCPError(RESOURCE_NOT_FOUND, f"No approval request has id {approval_id}.")
+            return _contents(uri, entry)
+        if uri.startswith("twilio://approvals/"):
+            raise MCPError(INVALID_PARAMS, f"{uri[:100]}: an approval id reads apr_ and 16 hex digits.")
+        known = f"{ACCOUNT_URI}, {POLICY_URI}, {ERROR_TEMPLATE}, {APPROVAL_TEMPLATE}"
+        raise MCPError(RESOURCE_NOT_FOUND, f"No resource {uri[:100]}. Known: {known}.")
 
     return read_resource

@@ -10,6 +10,8 @@ import anyio
 
 from skill.config import Settings
 from skill.core.context import Services
+from skill.server.confirm import PendingConfirmations
+from skill.server.subscriptions import Subscriptions
 
 
 class Runtime:
@@ -21,6 +23,8 @@ class Runtime:
         self._built = anyio.Event()
         if services is not None:
             self._built.set()
+        self.confirmations = PendingConfirmations()  # questions asked of 2026-07-28 clients
+        self.subscriptions = Subscriptions()
 
     async def services(self) -> Services:
         """The services, built once on first use."""
@@ -44,6 +48,19 @@ class Runtime:
                 await stack.enter_async_context(background())
             await anyio.sleep_forever()
 
+    async def keep_watching(self) -> None:
+        """From the moment the services exist: read back watched approval requests (for subscribers and
+        for notifications of decisions) and deliver notifications. For given services too."""
+        await self._built.wait()
+        assert self._services is not None
+        services = self._services
+        self.subscriptions.attach(services.watch)
+        async with anyio.create_task_group() as group:
+            group.start_soon(services.watch.run)
+            if services.notifier.active:
+                group.start_soon(services.notifier.run)
+
     async def aclose(self) -> None:
+        self.subscriptions.close()
         if self._owned and self._services is not None:
             await self._services.aclose()

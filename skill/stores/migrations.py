@@ -222,6 +222,20 @@ def _spend(db: sqlite3.Connection) -> None:
     )
 
 
+@migration("014_agents")
+def _agents(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE agents (
+            name TEXT PRIMARY KEY,
+            key_id TEXT NOT NULL UNIQUE,
+            secret_sha256 TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            rotated_at REAL,
+            revoked_at REAL
+        )"""
+    )
+
+
 def apply_migrations(db: sqlite3.Connection) -> list[str]:
     """Apply every migration not yet recorded; return the names applied.
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from skill.ports.clock import Clock, SystemClock
+from skill.stores.agents import SqliteAgentStore
 from skill.stores.approvals import SqliteApprovalStore
 from skill.stores.audit import SqliteAuditLog
 from skill.stores.database import SqlDatabase, open_database
@@ -32,6 +33,7 @@ class Stores:
     webhook_events: SqliteWebhookEventStore
     ivr_menus: SqliteIvrMenuStore
     operators: SqliteOperatorStore
+    agents: SqliteAgentStore
 
     @classmethod
     def open(cls, path: Path | str, secrets: tuple[str, ...] = (), clock: Clock | None = None) -> Stores:
@@ -55,6 +57,7 @@ class Stores:
             webhook_events=SqliteWebhookEventStore(db, wall),
             ivr_menus=SqliteIvrMenuStore(db, wall),
             operators=SqliteOperatorStore(db, wall),
+            agents=SqliteAgentStore(db, wall),
         )
 
     def close(self) -> None:

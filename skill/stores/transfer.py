@@ -68,6 +68,7 @@ TABLES: dict[str, tuple[tuple[str, ...], str]] = {
     "ivr_calls": (("call_sid", "menu", "node", "step", "retries", "invalid_total", "updated_at"), "call_sid"),
     "ivr_answers": (("call_sid", "step_key", "twiml", "created_at"), "call_sid, step_key"),
     "operators": (("name", "key_id", "secret_sha256", "created_at", "rotated_at", "revoked_at"), "name"),
+    "agents": (("name", "key_id", "secret_sha256", "created_at", "rotated_at", "revoked_at"), "name"),
     "spend_days": (("profile", "day", "estimated_micros", "billed_micros"), "profile, day"),
 }
 # Identity columns whose next value must move past imported ids on PostgreSQL.

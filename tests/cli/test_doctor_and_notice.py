@@ -59,3 +59,32 @@ def test_with_credentials_there_is_no_sandbox_notice(run: Invoke, monkeypatch: p
     result = run("tools", "list", "--json")
     assert result.exit_code == 0
     assert "sandbox" not in result.stderr
+
+
+def test_doctor_names_a_notification_target_whose_last_delivery_failed(
+    run: Invoke, cli_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from skill.stores.sqlite import Stores
+
+    policy = cli_home.parent / "notify.toml"
+    policy.write_text(
+        '[notify]\n[[notify.targets]]\nkind = "slack"\nname = "ops-slack"\nurl = "https://hooks.slack.com/services/T/B/X"\n'
+        '[[notify.targets]]\nkind = "email"\nname = "ops-mail"\nto = "oncall@example.com"\nfrom = "s@example.com"\n'
+    )
+    monkeypatch.setenv("TWILIO_SKILL_POLICY", str(policy))
+    assert report(run("doctor").stdout)["notify"] == "ops-slack (slack); ops-mail (email)"
+    stores = Stores.open(cli_home / "sandbox.db")
+    try:
+        for target, event, error in (
+            ("ops-slack", "notify.failed", "the target answered HTTP 404"),
+            ("ops-mail", "notify.failed", "SendGrid refused it (upstream.unavailable)"),
+            ("ops-mail", "notify.delivered", None),
+        ):
+            detail = {"target": target, **({"error": error} if error else {})}
+            stores.audit.record(event, outcome="error" if error else "ok", detail=detail)
+    finally:
+        stores.close()
+    shown = report(run("doctor").stdout)["notify"]
+    assert "ops-slack (slack) FAILING since" in shown and "HTTP 404" in shown
+    assert "ops-mail (email) ok" in shown
+    assert "hooks.slack.com" not in shown

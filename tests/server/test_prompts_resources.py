@@ -121,12 +121,12 @@ async def read_json(client: Client, uri: str) -> dict[str, Any]:
     return data
 
 
-async def test_resources_and_the_error_template_are_listed(client: Client) -> None:
+async def test_resources_and_the_error_and_approval_templates_are_listed(client: Client) -> None:
     with anyio.fail_after(TIMEOUT):
         resources = (await client.list_resources()).resources
         templates = (await client.list_resource_templates()).resource_templates
     assert {str(r.uri) for r in resources} == {"twilio://account", "twilio://policy"}
-    assert [t.uri_template for t in templates] == ["twilio://errors/{code}"]
+    assert [t.uri_template for t in templates] == ["twilio://errors/{code}", "twilio://approvals/{id}"]
 
 
 async def test_an_error_code_resource_explains_21211(client: Client) -> None:

@@ -41,6 +41,7 @@ def filled(stores: Stores) -> str:
     stores.ivr_menus.save("main", {"start": "a"}, 3)
     stores.ivr_menus.respond("CA1", "s1", lambda state: ("<Response/>", CallState("CA1", "main", "root", step=1)))
     stores.operators.add("ada", "key1", "h1")
+    stores.agents.add("openclaw", "key2", "h2")
     stores.spend.add("sandbox", Decimal("0.0079"))
     return request.id
 

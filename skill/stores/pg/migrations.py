@@ -203,6 +203,19 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
             )""",
         ),
     ),
+    (
+        "014_agents",
+        (
+            """CREATE TABLE agents (
+                name TEXT PRIMARY KEY,
+                key_id TEXT NOT NULL UNIQUE,
+                secret_sha256 TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL,
+                rotated_at DOUBLE PRECISION,
+                revoked_at DOUBLE PRECISION
+            )""",
+        ),
+    ),
 ]
 
 
