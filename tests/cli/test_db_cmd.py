@@ -24,7 +24,10 @@ def test_status_names_the_sqlite_file_its_schema_and_row_counts(run: Invoke, cli
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["backend"] == "sqlite" and report["location"] == str(cli_home / "sandbox.db")
-    assert report["schema_version"] == max(name for name, _ in MIGRATIONS) and report["migrations_applied"] == report["migrations_known"]
+    assert (
+        report["schema_version"] == max(name for name, _ in MIGRATIONS)
+        and report["migrations_applied"] == report["migrations_known"]
+    )
     assert report["rows"]["suppressions"] == 1
 
 
