@@ -20,7 +20,10 @@ if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
 
 # Modules under skill.sandbox.scenarios, one per staged incident.
-MODULES: tuple[str, ...] = ("webhook_502",)
+MODULES: tuple[str, ...] = (
+    "webhook_502",
+    "carrier_filtering",
+)
 
 
 @dataclass(frozen=True)
