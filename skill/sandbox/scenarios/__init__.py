@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 MODULES: tuple[str, ...] = (
     "webhook_502",
     "carrier_filtering",
+    "unregistered_10dlc",
+    "new_sender",
 )
 
 

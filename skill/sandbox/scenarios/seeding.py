@@ -98,3 +98,31 @@ def number_sid(state: SandboxState, phone: str) -> str:
         if number["phone_number"] == phone:
             return sid
     raise LookupError(phone)
+
+
+def add_number(state: SandboxState, phone: str, name: str, age_days: float, kind: str = "local") -> str:
+    """A number of the parent account with no webhooks, bought `age_days` ago; its SID."""
+    sid = make_sid("PN", "scenario", phone)
+    bought = state.clock.now() - age_days * 86400
+    state.numbers[sid] = {
+        "sid": sid,
+        "account_sid": state.parent_sid(),
+        "phone_number": phone,
+        "friendly_name": name,
+        "kind": kind,
+        "sms_url": "",
+        "sms_method": "POST",
+        "voice_url": "",
+        "voice_method": "POST",
+        "status_callback": "",
+        "created": bought,
+        "updated": bought,
+    }
+    return sid
+
+
+def registered_senders(state: SandboxState) -> set[str]:
+    """Phone numbers in a Messaging Service whose A2P campaign is verified."""
+    verified = {c["messaging_service_sid"] for c in state.a2p_campaigns.values() if c.get("campaign_status") == "VERIFIED"}
+    sids = {pn for service in verified for pn in state.services.get(service, {}).get("senders", {})}
+    return {state.numbers[sid]["phone_number"] for sid in sids if sid in state.numbers}
