@@ -158,6 +158,13 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
+def _text(value: Any) -> str:
+    """A value as a check compares it: JSON's spelling for booleans and null."""
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    return str(value)
+
+
 def _number(value: Any) -> float | None:
     try:
         return float(value)
@@ -177,9 +184,9 @@ def holds(expect: str, data: Any) -> bool:
     if op == "is not empty":
         return any(not _empty(value) for value in values)
     if op == "==":
-        return any(str(value) == wanted or (value is True and wanted == "true") for value in values)
+        return any(_text(value) == wanted for value in values)
     if op == "!=":
-        return bool(values) and all(str(value) != wanted for value in values)
+        return bool(values) and all(_text(value) != wanted for value in values)
     if op == "contains":
         return any(wanted in str(value) for value in values)
     bound = _number(wanted)

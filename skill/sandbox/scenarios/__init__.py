@@ -25,6 +25,9 @@ MODULES: tuple[str, ...] = (
     "carrier_filtering",
     "unregistered_10dlc",
     "new_sender",
+    "stale_key",
+    "revoked_key",
+    "no_dev_subaccount",
 )
 
 
