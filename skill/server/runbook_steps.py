@@ -228,10 +228,12 @@ def _types(schema: dict[str, Any]) -> set[str]:
 
 def coerce(value: Any, schema: dict[str, Any]) -> Any:
     """A front-matter string as the JSON type the tool's input schema wants (front matter numbers are
-    quoted, so YAML and our reader agree on them)."""
+    quoted, so YAML and our reader agree on them; a list is written comma-separated)."""
     if not isinstance(value, str):
         return value
     kinds = _types(schema)
+    if "array" in kinds and "string" not in kinds:
+        return [part.strip() for part in value.split(",") if part.strip()]
     if "string" in kinds:
         return value
     if "integer" in kinds and re.fullmatch(r"-?\d+", value):

@@ -28,6 +28,9 @@ MODULES: tuple[str, ...] = (
     "stale_key",
     "revoked_key",
     "no_dev_subaccount",
+    "storm_20429",
+    "sendgrid_bounces",
+    "sendgrid_scopes",
 )
 
 
