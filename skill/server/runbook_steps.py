@@ -20,7 +20,8 @@ its `save` name and a dotted path (${alerts.alerts.0.resource_sid}); `*` in a pa
 item of a list. `wait: "5"` lets five seconds pass before the step. An `operator` step is an action only a person can take (an app's configuration, a
 key's scopes); a rehearsal plays it from the scenario. `expect` is `PATH OP VALUE` with OP one of
 ==, !=, contains, >=, <=, or `PATH is empty` / `PATH is not empty`; a path that reaches several
-values holds when any of them does (`is empty` and `!=` when none does).
+values holds when any of them does (`is empty` and `!=` when none does, so also when it reaches
+nothing).
 """
 
 from __future__ import annotations
@@ -186,7 +187,7 @@ def holds(expect: str, data: Any) -> bool:
     if op == "==":
         return any(_text(value) == wanted for value in values)
     if op == "!=":
-        return bool(values) and all(_text(value) != wanted for value in values)
+        return all(_text(value) != wanted for value in values)
     if op == "contains":
         return any(wanted in str(value) for value in values)
     bound = _number(wanted)

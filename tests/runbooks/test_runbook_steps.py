@@ -109,7 +109,7 @@ def test_checks_hold_only_when_the_result_says_so() -> None:
     assert holds("count >= 2", data) and not holds("count >= 3", data)
     assert holds("items.*.to contains +44", data)
     assert holds("missing is empty", data) and not holds("items is empty", data)
-    assert not holds("items.*.error_code != 30007", data)
+    assert not holds("items.*.error_code != 30007", data) and holds("items.*.error_code != 30034", data)
     assert not holds("count >= many", data)
 
 

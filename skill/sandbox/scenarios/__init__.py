@@ -31,6 +31,9 @@ MODULES: tuple[str, ...] = (
     "storm_20429",
     "sendgrid_bounces",
     "sendgrid_scopes",
+    "optout_ignored",
+    "verify_locked_out",
+    "verify_pumping",
 )
 
 

@@ -24,6 +24,7 @@ def add_alert(
     status: int | None = None,
     body: str | None = None,
     resource_sid: str | None = None,
+    request_variables: str | None = None,
 ) -> str:
     """A Monitor alert of the account (the parent by default); its SID."""
     sid = make_sid("NO", "scenario", key)
@@ -41,7 +42,7 @@ def add_alert(
         "alert_text": urlencode(fields),
         "request_url": url,
         "request_method": "POST" if url else None,
-        "request_variables": "To=%2B14155550142&From=%2B14155550199" if url else None,
+        "request_variables": request_variables or ("To=%2B14155550142&From=%2B14155550199" if url else None),
         "request_headers": "Content-Type: application/x-www-form-urlencoded" if url else None,
         "response_body": body,
         "response_headers": "Content-Type: text/html" if body else None,
