@@ -34,6 +34,8 @@ MODULES: tuple[str, ...] = (
     "optout_ignored",
     "verify_locked_out",
     "verify_pumping",
+    "studio_http_500",
+    "studio_other_account",
 )
 
 

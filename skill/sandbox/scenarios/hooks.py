@@ -40,6 +40,15 @@ def set_hook(sandbox: Sandbox, name: str, answer: str) -> str:
     return hook_url(sandbox, name)
 
 
+def hook_fails(sandbox: Sandbox, url: str) -> bool:
+    """Whether a URL is one of this sandbox's app endpoints and answers an error (a missing one too)."""
+    start = sandbox.hooks_base.rstrip("/") + PREFIX
+    if not url.startswith(start):
+        return False
+    answer = sandbox.hooks.get(url[len(start) :])
+    return answer is None or ANSWERS[answer][0] >= 400
+
+
 def routes(sandbox: Sandbox) -> list[Route]:
     async def answer(request: Request) -> Response:
         behaviour = sandbox.hooks.get(request.path_params["name"])
