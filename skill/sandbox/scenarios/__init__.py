@@ -36,6 +36,7 @@ MODULES: tuple[str, ...] = (
     "verify_pumping",
     "studio_http_500",
     "studio_other_account",
+    "broken_ivr",
 )
 
 
