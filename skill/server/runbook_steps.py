@@ -26,6 +26,7 @@ nothing).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -229,10 +230,15 @@ def _types(schema: dict[str, Any]) -> set[str]:
 
 def coerce(value: Any, schema: dict[str, Any]) -> Any:
     """A front-matter string as the JSON type the tool's input schema wants (front matter numbers are
-    quoted, so YAML and our reader agree on them; a list is written comma-separated)."""
+    quoted, so YAML and our reader agree on them; a list is written comma-separated, an object as JSON)."""
     if not isinstance(value, str):
         return value
     kinds = _types(schema)
+    if "object" in kinds and "string" not in kinds and value.lstrip().startswith("{"):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
     if "array" in kinds and "string" not in kinds:
         return [part.strip() for part in value.split(",") if part.strip()]
     if "string" in kinds:

@@ -37,6 +37,7 @@ MODULES: tuple[str, ...] = (
     "studio_http_500",
     "studio_other_account",
     "broken_ivr",
+    "callback_wrong_token",
 )
 
 
