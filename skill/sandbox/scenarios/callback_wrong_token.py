@@ -35,6 +35,7 @@ def stage(sandbox: Sandbox) -> Staged:
             "signature": twilio_signature(token, url, params),
             "params": json.dumps(params),
             "account_sid": state.parent_sid(),
+            "request_account_sid": staging,
         },
         seeded=(
             f"a delivered-status callback from the staging subaccount {staging} to {url}, signed as Twilio signs it",
