@@ -17,11 +17,12 @@ In the front matter:
 
 An argument's value may name a prompt argument ({{phone_number}}) or an earlier step's result by
 its `save` name and a dotted path (${alerts.alerts.0.resource_sid}); `*` in a path takes every
-item of a list. `wait: "5"` lets five seconds pass before the step. An `operator` step is an action only a person can take (an app's configuration, a
-key's scopes); a rehearsal plays it from the scenario. `expect` is `PATH OP VALUE` with OP one of
-==, !=, contains, >=, <=, or `PATH is empty` / `PATH is not empty`; a path that reaches several
-values holds when any of them does (`is empty` and `!=` when none does, so also when it reaches
-nothing).
+item of a list. `wait: "5"` lets five seconds pass before the step. An `operator` step is an
+action only a person can take (an app's configuration, a key's scopes); a rehearsal plays it from
+the scenario; `gated: true` marks a call that waits for an operator's approval. `expect` is
+`PATH OP VALUE` with OP one of ==, !=, contains, >=, <=, or `PATH is empty` / `PATH is not
+empty`; a path that reaches several values holds when any of them does (`is empty` and `!=` when
+none does, so also when it reaches nothing).
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ from skill.server.prompts import PLACEHOLDER
 PHASES = ("diagnose", "fix", "confirm")
 STEP_KEYS = frozenset({"tool", "operator", "phase", "args", "save", "look_for", "expect", "gated", "wait"})
 REFERENCE = re.compile(r"\$\{([a-z][a-z0-9_]*)((?:\.[A-Za-z0-9_*-]+)*)\}")
-_EXPECT = re.compile(r"^(?P<path>[A-Za-z0-9_.*-]+)\s+(?P<op>==|!=|contains|>=|<=|is not empty|is empty)(?:\s+(?P<value>.+))?$")
+_EXPECT = re.compile(
+    r"^(?P<path>[A-Za-z0-9_.*-]+)\s+(?P<op>==|!=|contains|>=|<=|is not empty|is empty)(?:\s+(?P<value>.+))?$"
+)
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 

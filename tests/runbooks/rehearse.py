@@ -35,7 +35,13 @@ def expect_text(expect: str, arguments: dict[str, str], results: dict[str, Any])
 
 
 async def rehearse(
-    client: Client, services: Services, sandbox: Sandbox, book: Runbook, scenario: Scenario, staged: Staged, elapse: Elapse
+    client: Client,
+    services: Services,
+    sandbox: Sandbox,
+    book: Runbook,
+    scenario: Scenario,
+    staged: Staged,
+    elapse: Elapse,
 ) -> Rehearsal:
     """Run every step in order; each check must hold on its step's result."""
     inputs = schemas()

@@ -26,7 +26,7 @@ BROKEN_IVR = (
 IVR_MENU = (
     '<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" numDigits="1" '
     'action="{base}/_sandbox/hooks/ivr-choice" timeout="5"><Say>Press 1 for sales, 2 for support.</Say></Gather>'
-    '<Say>We did not get a choice.</Say><Redirect>{base}/_sandbox/hooks/ivr-main</Redirect></Response>'
+    "<Say>We did not get a choice.</Say><Redirect>{base}/_sandbox/hooks/ivr-main</Redirect></Response>"
 )
 # name -> (status, body, content type); "{base}" in a body becomes the sandbox's base URL.
 ANSWERS: dict[str, tuple[int, str, str]] = {
@@ -67,6 +67,8 @@ def routes(sandbox: Sandbox) -> list[Route]:
         if behaviour is None:
             return Response("Not Found", status_code=404, media_type="text/plain")
         status, body, media = ANSWERS[behaviour]
-        return Response(body.replace("{base}", sandbox.hooks_base.rstrip("/")) or None, status_code=status, media_type=media)
+        return Response(
+            body.replace("{base}", sandbox.hooks_base.rstrip("/")) or None, status_code=status, media_type=media
+        )
 
     return [Route(PREFIX + "{name}", answer, methods=["GET", "POST"])]

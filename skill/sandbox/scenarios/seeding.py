@@ -124,6 +124,8 @@ def add_number(state: SandboxState, phone: str, name: str, age_days: float, kind
 
 def registered_senders(state: SandboxState) -> set[str]:
     """Phone numbers in a Messaging Service whose A2P campaign is verified."""
-    verified = {c["messaging_service_sid"] for c in state.a2p_campaigns.values() if c.get("campaign_status") == "VERIFIED"}
+    verified = {
+        c["messaging_service_sid"] for c in state.a2p_campaigns.values() if c.get("campaign_status") == "VERIFIED"
+    }
     sids = {pn for service in verified for pn in state.services.get(service, {}).get("senders", {})}
     return {state.numbers[sid]["phone_number"] for sid in sids if sid in state.numbers}

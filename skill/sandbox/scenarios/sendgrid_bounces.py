@@ -19,7 +19,12 @@ def stage(sandbox: Sandbox) -> Staged:
     bounces = state.suppressions["bounces"]
     for index in range(12):
         email = f"old-list-{index:02d}@acme-customers.example"
-        bounces[email] = {"created": now - 3600 - index * 60, "email": email, "reason": "550 5.1.1 User unknown", "status": "5.1.1"}
+        bounces[email] = {
+            "created": now - 3600 - index * 60,
+            "email": email,
+            "reason": "550 5.1.1 User unknown",
+            "status": "5.1.1",
+        }
     bounces[CUSTOMER] = {
         "created": now - 86400 * 3,
         "email": CUSTOMER,
@@ -28,10 +33,18 @@ def stage(sandbox: Sandbox) -> Staged:
     }
     for index in range(3):
         email = f"reader-{index}@acme-customers.example"
-        state.suppressions["spam_reports"][email] = {"created": now - 1800 - index * 60, "email": email, "ip": "192.0.2.20"}
+        state.suppressions["spam_reports"][email] = {
+            "created": now - 1800 - index * 60,
+            "email": email,
+            "ip": "192.0.2.20",
+        }
     return Staged(
-        arguments={"symptom": "receipts stopped reaching a customer; bounces up", "recipient": CUSTOMER,
-                   "sending_domain": "acme.example", "from_address": "receipts@acme.example"},
+        arguments={
+            "symptom": "receipts stopped reaching a customer; bounces up",
+            "recipient": CUSTOMER,
+            "sending_domain": "acme.example",
+            "from_address": "receipts@acme.example",
+        },
         seeded=(
             "12 hard bounces (5.1.1) from an old list in the last hour",
             "3 spam reports in the last hour",

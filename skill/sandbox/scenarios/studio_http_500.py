@@ -81,7 +81,14 @@ def stage(sandbox: Sandbox) -> Staged:
             "context": {"flow": {"flow_sid": flow, "sid": sid, "data": {}, "variables": {}}, "widgets": {}},
             "status": status,
             "steps": [
-                {"sid": make_sid("FT", sid, n), "name": event, "from": source, "to": target, "type": kind, "time": created}
+                {
+                    "sid": make_sid("FT", sid, n),
+                    "name": event,
+                    "from": source,
+                    "to": target,
+                    "type": kind,
+                    "time": created,
+                }
                 for n, (event, source, target, kind) in enumerate(steps)
             ],
             "created": created,

@@ -38,7 +38,7 @@ def stage(sandbox: Sandbox) -> Staged:
         },
         seeded=(
             f"number {SENDER} bought 2 days ago, in no Messaging Service",
-            f"5 messages from it failed with 30034 in the last hour",
+            "5 messages from it failed with 30034 in the last hour",
             "rule: US long codes outside a verified campaign's service are blocked (30034)",
         ),
     )

@@ -29,7 +29,10 @@ def stage(sandbox: Sandbox) -> Staged:
         "status": "pending",
         "code": make_code(sid, 6),
         "locale": None,
-        "sends": [{"attempt_sid": make_sid("VL", "scenario", i), "channel": "sms", "time": now - 240 + 40 * i} for i in range(5)],
+        "sends": [
+            {"attempt_sid": make_sid("VL", "scenario", i), "channel": "sms", "time": now - 240 + 40 * i}
+            for i in range(5)
+        ],
         "checks": 0,
         "created": now - 240,
         "updated": now - 80,
