@@ -52,6 +52,7 @@ async def test_the_runbook_diagnoses_fixes_and_confirms_its_staged_incident(
     assert book.scenario is not None
     scenario = get(book.scenario)
     staged = stage(served, scenario.name)
+    assert "{{" not in book.render(staged.arguments)  # the scenario's arguments are the runbook's own
     phases = [step.phase for step in book.steps]
     assert phases[0] == "diagnose" and "fix" in phases and phases[-1] == "confirm", phases
     assert book.steps[-1].expect, "the confirmation must check something"

@@ -30,7 +30,7 @@ def stage(sandbox: Sandbox) -> Staged:
     sandbox.faults.retry_after = RETRY_AFTER
     sandbox.faults.queue.extend(["429"])
     return Staged(
-        arguments={"error_code": "20429", "job": "nightly reminder batch"},
+        arguments={"error_code": "20429", "workload": "nightly reminder batch"},
         seeded=(
             "40 alerts 20429 in the last 20 minutes, on the Messages endpoint",
             f"fault: the next API request is answered 429 with Retry-After {RETRY_AFTER}",
