@@ -21,6 +21,7 @@ from starlette.routing import Route
 from skill.sandbox.clock import iso8601
 from skill.sandbox.dates import parse_when
 from skill.sandbox.http import TwilioHTTPError, authenticate, error_response, first, form, meta_page, not_found, owned
+from skill.sandbox.scenarios.hooks import hook_fails
 from skill.sandbox.state import make_sid
 from skill.sandbox.studio_definitions import definition_failures, run
 
@@ -355,8 +356,6 @@ class ExecutionContexts:
 def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
     state = sandbox.state
     flows, revisions, validation = Flows(state), Revisions(state), FlowValidation(state)
-    from skill.sandbox.scenarios.hooks import hook_fails
-
     executions = Executions(state, lambda url: hook_fails(sandbox, url))
     steps, contexts = ExecutionSteps(state), ExecutionContexts(state)
     one_execution = "/v2/Flows/{FlowSid}/Executions/{Sid}"
