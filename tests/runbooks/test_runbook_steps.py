@@ -22,10 +22,11 @@ def registry_schemas() -> dict[str, dict[str, Any]]:
     return {spec.name: spec.input.model_json_schema() for spec in all_tools()}
 
 
-def test_there_are_at_least_sixteen_runbooks_each_with_steps() -> None:
+def test_there_are_at_least_sixteen_runbooks_each_with_steps_and_a_confirm_section() -> None:
     assert len(BOOKS) >= 16
     for book in BOOKS.values():
         assert book.steps, f"{book.name} has no steps"
+        assert re.search(r"^## \d+\. Confirm", book.body, re.MULTILINE), f"{book.name} says nowhere how to confirm"
 
 
 @pytest.mark.parametrize("name", sorted(BOOKS))
