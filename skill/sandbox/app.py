@@ -224,7 +224,7 @@ class Sandbox:
         sandbox = self
 
         async def guarded(request: Request) -> Response:
-            fault = sandbox.faults.pick() if faults else None
+            fault = sandbox.faults.pick() if faults and sandbox.faults.applies(host) else None
             if fault in ("429", "500"):
                 return sandbox._fault_response(host, str(fault))
             if fault == "slow":

@@ -46,6 +46,7 @@ class SandboxState:
     # Scenario rules deciding a new message's fate on the way to the handset: (sender, to, body) ->
     # (final status, error code, error message), or None to let it through.
     delivery_rules: list[Callable[[str | None, str, str], tuple[str, int, str] | None]] = field(default_factory=list)
+    verify_geo_allowed: set[str] | None = None  # Verify geo permissions: ISO regions codes may go to; None: all
     keys_fail_auth: bool = False  # drill: API keys stop authenticating (a rotation whose new key fails)
     counter: itertools.count[int] = field(default_factory=itertools.count)
 

@@ -42,11 +42,20 @@ async def rehearse(
     scenario: Scenario,
     staged: Staged,
     elapse: Elapse,
+    *,
+    skip_phase: str | None = None,
 ) -> Rehearsal:
-    """Run every step in order; each check must hold on its step's result."""
+    """Run every step in order (but those of `skip_phase`); each check must hold on its step's result.
+
+    Raises:
+        AssertionError: a check fails, or a call is gated when the runbook does not say so.
+        LookupError: a step refers to a result that is not there.
+    """
     inputs = schemas()
     done = Rehearsal()
     for step in book.steps:
+        if step.phase == skip_phase:
+            continue
         if step.wait:
             elapse(step.wait)
         if step.operator is not None:

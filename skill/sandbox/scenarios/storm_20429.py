@@ -1,5 +1,5 @@
-"""api-429-storm: a bulk job fires requests with no concurrency cap; Twilio answers 429/20429 to a
-burst of them (this server's next request included) and logs the storm as alerts."""
+"""api-429-storm: a bulk job fires requests with no concurrency cap; while it runs, Twilio's REST API
+answers 429/20429 (this server's requests included) and Monitor logs the storm as alerts."""
 
 from __future__ import annotations
 
@@ -28,18 +28,19 @@ def stage(sandbox: Sandbox) -> Staged:
             body='{"code": 20429, "message": "Too Many Requests", "status": 429}',
         )
     sandbox.faults.retry_after = RETRY_AFTER
-    sandbox.faults.queue.extend(["429"])
+    sandbox.faults.rate_429 = 1.0
+    sandbox.faults.hosts = ("api.twilio.com",)
     return Staged(
         arguments={"error_code": "20429", "workload": "nightly reminder batch"},
         seeded=(
             "40 alerts 20429 in the last 20 minutes, on the Messages endpoint",
-            f"fault: the next API request is answered 429 with Retry-After {RETRY_AFTER}",
+            f"fault: every api.twilio.com request answers 429 (Retry-After {RETRY_AFTER}) until the job is capped",
         ),
     )
 
 
 def cap_concurrency(sandbox: Sandbox) -> str:
-    sandbox.faults.queue.clear()
+    sandbox.faults.rate_429 = 0.0
     return "The operator capped the batch at 10 concurrent requests with backoff on 429 and redeployed it."
 
 

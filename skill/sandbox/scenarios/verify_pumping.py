@@ -39,6 +39,7 @@ def stage(sandbox: Sandbox) -> Staged:
             "error_code": "60410",
             "suspect_prefix": "88213",
             "real_user": "+14155550167",
+            "unserved_number": "+12045550168",
         },
         seeded=(
             f"36 alerts 60410 over the last 2 hours: sequential numbers under {' and '.join(PREFIXES)}",
@@ -48,7 +49,8 @@ def stage(sandbox: Sandbox) -> Staged:
 
 
 def restrict_geo(sandbox: Sandbox) -> str:
-    return "The operator limited Verify SMS geo permissions to the US and Canada and added a bot check to sign-up."
+    sandbox.state.verify_geo_allowed = {"US"}
+    return "The operator limited Verify geo permissions to the US, the one country served, and added a bot check."
 
 
 SCENARIO = Scenario(
