@@ -6,12 +6,13 @@ import anyio
 import httpx
 import pytest
 
-from skill.config import Settings
+from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, Settings
 from skill.errors import ConfigError
 from skill.sandbox.app import Sandbox
 from skill.sandbox.clock import SandboxClock
 from skill.sandbox.scenarios import get, scenarios, stage
 from skill.sandbox.scenarios.hooks import hook_fails, set_hook
+from skill.sandbox.state import make_sid
 from skill.server.prompts import bundled_runbooks
 
 pytestmark = pytest.mark.anyio
@@ -72,3 +73,34 @@ async def test_app_endpoints_answer_as_set_and_unknown_ones_are_not_found() -> N
 def test_an_unknown_hook_answer_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown hook answer"):
         set_hook(Sandbox(), "x", "teapot")
+
+
+async def test_a_fault_limited_to_one_host_spares_the_others() -> None:
+    sandbox = Sandbox(clock=SandboxClock(frozen=True))
+    sandbox.faults.rate_429 = 1.0
+    sandbox.faults.hosts = ("api.twilio.com",)
+    auth = (SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN)
+    async with httpx.AsyncClient(transport=sandbox.transport(), base_url="http://sandbox", auth=auth) as http:
+        with anyio.fail_after(10):
+            api = await http.get(f"/2010-04-01/Accounts/{SANDBOX_ACCOUNT_SID}.json")
+            monitor = await http.get("/v1/Alerts", headers={"X-Twilio-Host": "monitor.twilio.com"})
+    assert api.status_code == 429 and api.json()["code"] == 20429
+    assert monitor.status_code == 200
+
+
+async def test_verify_geo_permissions_refuse_other_countries_with_60605() -> None:
+    sandbox = Sandbox(clock=SandboxClock(frozen=True))
+    sandbox.state.verify_geo_allowed = {"US"}
+    service = make_sid("VA", "seed", "verify")
+    auth = (SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN)
+    headers = {"X-Twilio-Host": "verify.twilio.com"}
+    async with httpx.AsyncClient(transport=sandbox.transport(), base_url="http://sandbox", auth=auth) as http:
+        with anyio.fail_after(10):
+            canada = await http.post(
+                f"/v2/Services/{service}/Verifications", data={"To": "+12045550168", "Channel": "sms"}, headers=headers
+            )
+            us = await http.post(
+                f"/v2/Services/{service}/Verifications", data={"To": "+14155550167", "Channel": "sms"}, headers=headers
+            )
+    assert canada.status_code == 403 and canada.json()["code"] == 60605
+    assert us.status_code == 201
