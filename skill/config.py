@@ -52,6 +52,7 @@ class Settings:
     error_catalog_path: Path | None = None
     sandbox_url: str | None = None
     sandbox_faults: str | None = None
+    sandbox_scenario: str | None = None  # an incident staged in the embedded sandbox (skill.sandbox.scenarios)
     approval_ttl_seconds: int = 3600
     console_url: str | None = None
     # Webhook receiver: the public base URL Twilio calls (behind a proxy), SendGrid's verification key
@@ -162,6 +163,7 @@ class Settings:
             ),
             sandbox_url=env.get("TWILIO_SKILL_SANDBOX_URL") or None,
             sandbox_faults=env.get("TWILIO_SKILL_SANDBOX_FAULTS") or None,
+            sandbox_scenario=env.get("TWILIO_SKILL_SANDBOX_SCENARIO") or None,
             approval_ttl_seconds=_positive_int(env, "TWILIO_SKILL_APPROVAL_TTL", 3600),
             console_url=env.get("TWILIO_SKILL_CONSOLE_URL") or None,
             public_url=env.get("TWILIO_SKILL_PUBLIC_URL") or None,

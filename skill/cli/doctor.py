@@ -90,16 +90,38 @@ def check_credentials(settings: Settings) -> tuple[bool, str]:
     return True, f"ok ({account}, status {payload.get('status') or '?'})"
 
 
+def scenario_lines(name: str) -> list[str]:
+    """What staging the scenario seeds into a fresh sandbox, and the runbook arguments it gives."""
+    from skill.sandbox.app import Sandbox
+    from skill.sandbox.scenarios import get, stage
+
+    scenario = get(name)
+    staged = stage(Sandbox(), name)
+    lines = [f"scenario {scenario.name}: {scenario.summary}", f"  runbook: {scenario.runbook}", "  seeded:"]
+    lines += [f"    - {line}" for line in staged.seeded]
+    lines.append("  runbook arguments:")
+    lines += [f"    {key} = {value}" for key, value in staged.arguments.items()]
+    return lines
+
+
 @click.command()
+@click.option("--scenario", default=None, metavar="NAME", help="Also show what this sandbox scenario seeds.")
 @pass_state
-def doctor(state: CliState) -> None:
+def doctor(state: CliState, scenario: str | None) -> None:
     """Check the setup: mode, account, policy, tools, credentials, catalogue, notification targets.
 
-    Exits 1 when the credentials do not work.
+    Exits 1 when the credentials do not work, 2 for an unknown scenario.
     """
+    from skill.cli.common import fail
+    from skill.cli.serve import with_scenario
     from skill.server.registry import all_tools, select_tools
 
     settings = state.settings()
+    try:
+        settings = with_scenario(settings, scenario)
+        staged = scenario_lines(settings.sandbox_scenario) if settings.sandbox_scenario else []
+    except SkillError as exc:
+        fail(exc, exit_code=2)
     account = SANDBOX_ACCOUNT_SID if settings.mode == "sandbox" else settings.account_sid
     tools = select_tools(all_tools(), settings.toolsets, settings.read_only)
     where = "embedded" if not settings.sandbox_url else settings.sandbox_url
@@ -119,6 +141,8 @@ def doctor(state: CliState) -> None:
     for label, value in lines:
         # Account names, error messages and paths come from Twilio, files and the environment.
         click.echo(f"{label:>11}: {terminal_line(value)}")
+    for line in staged:
+        click.echo(terminal_line(line))
     if not ok:
         click.echo("twilio-skill: the account check failed; fix the credentials or the connection.", err=True)
         raise SystemExit(1)

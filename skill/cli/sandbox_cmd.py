@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +15,9 @@ from skill.cli.logs import configure_logging
 from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
 from skill.core.display import json_text, terminal_line
 from skill.errors import ConfigError, SkillError
+
+if TYPE_CHECKING:
+    from skill.sandbox.scenarios import Staged
 
 DEFAULT_SANDBOX_PORT = 8787
 INBOUND_TIMEOUT_SECONDS = 15.0
@@ -64,6 +68,12 @@ def duplicate_share(environ: Mapping[str, str]) -> float:
     metavar="NAME",
     help="A host status callbacks and inbound messages may be posted to, besides loopback (repeatable).",
 )
+@click.option(
+    "--scenario",
+    default=None,
+    metavar="NAME",
+    help="Stage an incident (a runbook's rehearsal); `--scenario list` lists them.",
+)
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info")
 @click.pass_context
 def sandbox(
@@ -73,10 +83,14 @@ def sandbox(
     faults: str | None,
     duplicate_callbacks: float | None,
     callback_hosts: tuple[str, ...],
+    scenario: str | None,
     log_level: str,
 ) -> None:
     """Serve the Twilio-compatible sandbox over HTTP. Nothing real happens."""
     if ctx.invoked_subcommand is not None:
+        return
+    if scenario == "list":
+        list_scenarios()
         return
     import uvicorn
 
@@ -91,9 +105,17 @@ def sandbox(
         share = duplicate_callbacks if duplicate_callbacks is not None else duplicate_share(os.environ)
     except SkillError as exc:
         fail(exc, exit_code=2)
-    app = Sandbox(faults=parsed, duplicate_callbacks=share, callback_hosts=callback_hosts)
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{port}"
+    app = Sandbox(faults=parsed, duplicate_callbacks=share, callback_hosts=callback_hosts, hooks_base=base)
+    if scenario:
+        from skill.sandbox.scenarios import stage
+
+        try:
+            staged = stage(app, scenario)
+        except SkillError as exc:
+            fail(exc, exit_code=2)
+        show_staged(scenario, staged)
     click.echo(f"Sandbox listening at {base}")
     click.echo(f"  Account SID: {SANDBOX_ACCOUNT_SID}")
     click.echo(f"  Auth token:  {SANDBOX_AUTH_TOKEN}   (public test values, not secrets)")
@@ -178,3 +200,23 @@ def inbound(ctx: click.Context, sender: str, to: str, body: str, url: str | None
         shown = status if status is not None else answer.get("error")
         err(f"twilio-skill: the webhook answered {terminal_line(shown)}.")
         sys.exit(1)
+
+
+def list_scenarios() -> None:
+    """One line per scenario: its name, the runbook it rehearses, what goes wrong."""
+    from skill.sandbox.scenarios import scenarios
+
+    for each in scenarios():
+        click.echo(f"{each.name:<28} {each.runbook:<30} {each.summary}")
+
+
+def show_staged(name: str, staged: Staged) -> None:
+    """What a scenario seeded and the runbook arguments to rehearse it with."""
+    from skill.sandbox.scenarios import get
+
+    click.echo(f"Scenario {name} (runbook {get(name).runbook}) seeded:")
+    for line in staged.seeded:
+        click.echo(f"  - {terminal_line(line)}")
+    click.echo("Runbook arguments:")
+    for key, value in staged.arguments.items():
+        click.echo(f"  {key} = {terminal_line(value)}")

@@ -29,6 +29,13 @@ DEFAULT_HTTP_PORT = 8765
     help="HTTP: no sessions, each request stands alone, so replicas on one database can share the load "
     "(no resource subscriptions).",
 )
+@click.option(
+    "--scenario",
+    default=None,
+    metavar="NAME",
+    help="Stage an incident in the embedded sandbox (default: TWILIO_SKILL_SANDBOX_SCENARIO); "
+    "`twilio-skill sandbox --scenario list` lists them.",
+)
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info")
 @pass_state
 def serve(
@@ -38,10 +45,15 @@ def serve(
     port: int,
     allow_hosts: tuple[str, ...],
     stateless: bool,
+    scenario: str | None,
     log_level: str,
 ) -> None:
     """Run the MCP server. Logs go to stderr; in stdio mode stdout is the MCP channel."""
     settings = state.settings()
+    try:
+        settings = with_scenario(settings, scenario)
+    except SkillError as exc:
+        fail(exc, exit_code=2)
     configure_logging(log_level, settings.secret_values())
     if stateless and transport != "http":
         fail(
@@ -60,6 +72,32 @@ def serve(
         fail(exc)
     except KeyboardInterrupt:
         pass
+
+
+def with_scenario(settings: Settings, scenario: str | None) -> Settings:
+    """The settings with the scenario to stage (the option over the environment), checked.
+
+    Raises:
+        ConfigError: the scenario is unknown, or there is no embedded sandbox to stage it in.
+    """
+    from skill.errors import ConfigError
+    from skill.sandbox.scenarios import get
+
+    name = scenario or settings.sandbox_scenario
+    if not name:
+        return settings
+    get(name)
+    if settings.mode != "sandbox" or settings.sandbox_url:
+        raise ConfigError(
+            "A scenario stages the embedded sandbox; this server talks to "
+            + ("live Twilio." if settings.mode == "live" else f"the sandbox at {settings.sandbox_url}."),
+            code="config.scenario_needs_embedded_sandbox",
+            remediation=[
+                "Unset TWILIO_ACCOUNT_SID and TWILIO_SKILL_SANDBOX_URL to use the embedded sandbox,",
+                "or stage the standalone one: `twilio-skill sandbox --scenario NAME`.",
+            ],
+        )
+    return settings.with_overrides(sandbox_scenario=name)
 
 
 def run_stdio(settings: Settings) -> None:

@@ -102,6 +102,7 @@ class Sandbox:
         callback_transport: httpx.AsyncBaseTransport | None = None,
         callback_hosts: Iterable[str] = (),
         allow_global_callbacks: bool = False,
+        hooks_base: str = "http://127.0.0.1:8787",
     ) -> None:
         self.clock = clock or SandboxClock()
         self.faults = faults or Faults()
@@ -115,6 +116,10 @@ class Sandbox:
             transport=callback_transport,
             targets=CallbackTargets.of(callback_hosts, allow_global=allow_global_callbacks),
         )
+        self.scenario: str | None = None  # the staged incident, if any (skill.sandbox.scenarios)
+        # Where this sandbox is reached over HTTP, for the app endpoints a scenario points numbers at.
+        self.hooks_base = hooks_base
+        self.hooks: dict[str, str] = {}  # /_sandbox/hooks/NAME -> what it answers
         self.served: list[dict[str, Any]] = []  # (host, route, method, status, body) for contract tests
         self.record_responses = False
         self._routers: dict[str, Router] = {}
@@ -129,8 +134,17 @@ class Sandbox:
     @classmethod
     def from_settings(cls, settings: Settings) -> Sandbox:
         """The sandbox embedded in a server: it stands in for Twilio, so its callbacks may go to
-        loopback or to public internet addresses, never to private ranges."""
-        return cls(faults=Faults.parse(settings.sandbox_faults), allow_global_callbacks=True)
+        loopback or to public internet addresses, never to private ranges. A configured scenario is staged.
+
+        Raises:
+            ConfigError: the faults or the scenario are not valid.
+        """
+        sandbox = cls(faults=Faults.parse(settings.sandbox_faults), allow_global_callbacks=True)
+        if settings.sandbox_scenario:
+            from skill.sandbox.scenarios import stage
+
+            stage(sandbox, settings.sandbox_scenario)
+        return sandbox
 
     def transport(self) -> httpx.AsyncBaseTransport:
         return SandboxTransport(self)
@@ -210,7 +224,7 @@ class Sandbox:
         sandbox = self
 
         async def guarded(request: Request) -> Response:
-            fault = sandbox.faults.pick() if faults else None
+            fault = sandbox.faults.pick() if faults and sandbox.faults.applies(host) else None
             if fault in ("429", "500"):
                 return sandbox._fault_response(host, str(fault))
             if fault == "slow":
@@ -282,7 +296,10 @@ class Sandbox:
                 return JSONResponse({"error": f"{exc}; {self.callbacks.targets.describe()}"}, status_code=403)
             return JSONResponse(result.as_dict())
 
+        from skill.sandbox.scenarios.hooks import routes as hook_routes
+
         return [
+            *hook_routes(self),
             Route("/_sandbox/callbacks/deliver", deliver, methods=["POST"]),
             Route("/_sandbox/inbound", inbound, methods=["POST"]),
             Route("/_sandbox/clock/advance", advance, methods=["POST"]),

@@ -30,6 +30,10 @@ class Faults:
     seed: int | None = None
     rng: random.Random = field(default_factory=random.Random)
     queue: list[str] = field(default_factory=list)  # faults served first, in order ("" for none)
+    hosts: tuple[str, ...] = ()  # product hosts the faults hit (a scenario's storm on one API); empty: all
+
+    def applies(self, host: str) -> bool:
+        return not self.hosts or host in self.hosts
 
     def __post_init__(self) -> None:
         if self.seed is not None:

@@ -225,7 +225,8 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
             "validity_period": first(fields, "ValidityPeriod"),
             "send_at": send_at,
             "canceled_at": None,
-            "failure": MESSAGE_DELIVERY_FAILURES.get(bare_number(to)),
+            "failure": MESSAGE_DELIVERY_FAILURES.get(bare_number(to))
+            or state.delivery_failure(sender or chosen, bare_number(to), body or ""),
             "created": now,
             "updated": now,
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,10 @@ class SandboxState:
     alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
     usage_rates: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # account -> category -> daily
     usage_triggers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Scenario rules deciding a new message's fate on the way to the handset: (sender, to, body) ->
+    # (final status, error code, error message), or None to let it through.
+    delivery_rules: list[Callable[[str | None, str, str], tuple[str, int, str] | None]] = field(default_factory=list)
+    verify_geo_allowed: set[str] | None = None  # Verify geo permissions: ISO regions codes may go to; None: all
     keys_fail_auth: bool = False  # drill: API keys stop authenticating (a rotation whose new key fails)
     counter: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -58,6 +63,14 @@ class SandboxState:
     def auth_token(self, account_sid: str) -> str | None:
         account = self.accounts.get(account_sid)
         return account["auth_token"] if account else None
+
+    def delivery_failure(self, sender: str | None, to: str, body: str) -> tuple[str, int, str] | None:
+        """The first scenario rule's verdict on a new message, if any rule has one."""
+        for rule in self.delivery_rules:
+            verdict = rule(sender, to, body)
+            if verdict is not None:
+                return verdict
+        return None
 
 
 def seed(state: SandboxState) -> SandboxState:

@@ -11,6 +11,7 @@ by DateCreatedFrom / DateCreatedTo.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -20,6 +21,7 @@ from starlette.routing import Route
 from skill.sandbox.clock import iso8601
 from skill.sandbox.dates import parse_when
 from skill.sandbox.http import TwilioHTTPError, authenticate, error_response, first, form, meta_page, not_found, owned
+from skill.sandbox.scenarios.hooks import hook_fails
 from skill.sandbox.state import make_sid
 from skill.sandbox.studio_definitions import definition_failures, run
 
@@ -238,8 +240,9 @@ class Executions:
     """/v2/Flows/{FlowSid}/Executions[/{Sid}]: list, create (run the published revision), fetch, update
     (end it)."""
 
-    def __init__(self, state: SandboxState) -> None:
+    def __init__(self, state: SandboxState, http_fails: Callable[[str], bool] = lambda url: False) -> None:
         self.state = state
+        self.http_fails = http_fails  # which URLs an HTTP Request widget finds failing
 
     async def list(self, request: Request) -> Response:
         flow = owned(self.state, request, self.state.flows, "FlowSid")
@@ -280,7 +283,7 @@ class Executions:
         revision = published[-1]
         now = state.clock.now()
         sid = state.new_sid("FN")
-        steps, status = run(revision["definition"])
+        steps, status = run(revision["definition"], self.http_fails)
         channel = {"address": sender}
         context = {
             "flow": {"flow_sid": flow["sid"], "sid": sid, "channel": channel, "data": parameters, "variables": {}},
@@ -353,7 +356,8 @@ class ExecutionContexts:
 def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
     state = sandbox.state
     flows, revisions, validation = Flows(state), Revisions(state), FlowValidation(state)
-    executions, steps, contexts = Executions(state), ExecutionSteps(state), ExecutionContexts(state)
+    executions = Executions(state, lambda url: hook_fails(sandbox, url))
+    steps, contexts = ExecutionSteps(state), ExecutionContexts(state)
     one_execution = "/v2/Flows/{FlowSid}/Executions/{Sid}"
     execution_parts = "/v2/Flows/{FlowSid}/Executions/{ExecutionSid}"
     return {

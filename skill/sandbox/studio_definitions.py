@@ -8,6 +8,7 @@ that waits for the contact (a reply, a call).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 WIDGET_TYPES = frozenset(
@@ -66,8 +67,11 @@ def _transition_failures(transitions: Any, names: list[Any], where: str) -> list
     return failures
 
 
-def run(body: dict[str, Any]) -> tuple[list[tuple[str, str, str, str]], str]:
-    """(event, from, to, widget type) per transition taken, and the final status."""
+def run(
+    body: dict[str, Any], http_fails: Callable[[str], bool] = lambda url: False
+) -> tuple[list[tuple[str, str, str, str]], str]:
+    """(event, from, to, widget type) per transition taken, and the final status. An HTTP Request
+    widget whose URL `http_fails` takes its `failed` transition."""
     by_name = {s["name"]: s for s in body["states"]}
     current = next(s for s in body["states"] if s["type"] == "trigger")
     event = "incomingRequest"
@@ -87,4 +91,6 @@ def run(body: dict[str, Any]) -> tuple[list[tuple[str, str, str, str]], str]:
         if target["type"] in WAITING_TYPES:
             return steps, "active"
         current, event = target, ""
+        if target["type"] == "make-http-request" and http_fails(str((target.get("properties") or {}).get("url", ""))):
+            event = "failed"
     return steps, "ended"

@@ -4,7 +4,8 @@ A started verification's code is "delivered" into `state.verify_codes` (readable
 GET /_sandbox/verify/codes), never returned by the API, as with Twilio. Twilio's limits hold:
 a verification takes at most 5 sends (the 6th answers 60203) and 5 checks (the 6th answers 60202),
 and it expires 10 minutes after it started on the sandbox clock; a check against an expired or
-already approved verification answers 404 (20404).
+already approved verification answers 404 (20404). Geo permissions, when a scenario sets them
+(`state.verify_geo_allowed`), refuse other countries with 60605.
 """
 
 from __future__ import annotations
@@ -178,6 +179,19 @@ def open_verification(state: SandboxState, service_sid: str, to: str, now: float
     return None
 
 
+def geo_permitted(state: SandboxState, to: str) -> bool:
+    """Whether Verify's geo permissions let a code go to this number's country."""
+    if state.verify_geo_allowed is None:
+        return True
+    import phonenumbers
+
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(to, None))
+    except phonenumbers.NumberParseException:
+        return False
+    return region in state.verify_geo_allowed
+
+
 class Verifications:
     """/v2/Services/{ServiceSid}/Verifications: create (send a code, or send it again)."""
 
@@ -197,6 +211,8 @@ class Verifications:
             raise invalid("Channel")
         if not (EMAIL if channel == "email" else E164).match(to):
             raise invalid("To")
+        if channel != "email" and not geo_permitted(state, to):
+            raise TwilioHTTPError(403, 60605, "Verification delivery attempt blocked by the service's geo permissions")
         now = state.clock.now()
         verification = open_verification(state, service["sid"], to, now)
         if verification is not None and verification["status"] == "max_attempts_reached":

@@ -12,7 +12,19 @@ Each runbook starts with a front matter block:
         required: false
     tools:
       - error_explain
+    toolsets:
+      - monitor
+    scenario: webhook-500
+    steps:
+      - tool: error_explain
+        phase: diagnose
+        args:
+          code: "{{error_code}}"
+        look_for: "What the code means"
     ---
+
+`toolsets` names the toolsets the runbook's tools need beyond the defaults, `scenario` the sandbox
+scenario that stages its incident, and `steps` the calls in order (skill.server.runbook_steps).
 
 The body writes {{argument_name}} where an argument's value goes. The reader below accepts only
 this subset of YAML (scalars, lists of scalars, lists of small mappings), so the runtime needs no
@@ -26,7 +38,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp.server.context import ServerRequestContext
 from mcp.shared.exceptions import MCPError
@@ -43,6 +55,9 @@ from mcp.types import (
 )
 
 from skill.errors import ConfigError
+
+if TYPE_CHECKING:
+    from skill.server.runbook_steps import Step
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z][a-z0-9_]*)\s*\}\}")
 NOT_GIVEN = "(not given)"
@@ -64,6 +79,9 @@ class Runbook:
     arguments: tuple[PromptArg, ...]
     tools: tuple[str, ...]
     body: str
+    toolsets: tuple[str, ...] = ()  # the toolsets its tools need beyond the defaults
+    scenario: str | None = None  # the sandbox scenario that stages its incident
+    steps: tuple[Step, ...] = ()
 
     def render(self, values: dict[str, str] | None) -> str:
         """The body with every {{argument}} replaced; optional ones left out read as '(not given)'.
@@ -129,10 +147,21 @@ def parse_front_matter(text: str, where: str = "(text)") -> tuple[dict[str, Any]
         raise _bad(where, "no closing '---' line") from None
     data: dict[str, Any] = {}
     current: str | None = None
+    nested: tuple[dict[str, Any], int] | None = None  # a list item's open mapping and its key's indent
     for number, line in enumerate(lines[1:end], start=2):
         at = f"{where}:{number}"
         if not line.strip() or line.lstrip().startswith("#"):
             continue
+        indent = len(line) - len(line.lstrip(" "))
+        if nested is not None and indent > nested[1]:
+            match = _KEY.match(line.strip())
+            if not match or match.group(2) is None:
+                raise _bad(at, f"expected 'key: value' inside a nested mapping, got {line!r}")
+            if match.group(1) in nested[0]:
+                raise _bad(at, f"duplicate key {match.group(1)!r}")
+            nested[0][match.group(1)] = _scalar(match.group(2), at)
+            continue
+        nested = None
         if not line.startswith(" "):
             match = _KEY.match(line)
             if not match:
@@ -156,8 +185,15 @@ def parse_front_matter(text: str, where: str = "(text)") -> tuple[dict[str, Any]
                 items.append(_scalar(entry, at))
             continue
         match = _KEY.match(stripped)
-        if not match or match.group(2) is None or not items or not isinstance(items[-1], dict):
+        if not match or not items or not isinstance(items[-1], dict):
             raise _bad(at, f"unexpected line {line!r}")
+        if match.group(1) in items[-1]:
+            raise _bad(at, f"duplicate key {match.group(1)!r}")
+        if match.group(2) is None:
+            # e.g. a step's `args:`, whose deeper lines are its keys.
+            items[-1][match.group(1)] = {}
+            nested = (items[-1][match.group(1)], indent)
+            continue
         items[-1][match.group(1)] = _scalar(match.group(2), at)
     body = "\n".join(lines[end + 1 :]).strip() + "\n"
     return data, body
@@ -189,6 +225,14 @@ def runbook_from_text(text: str, where: str = "(text)") -> Runbook:
     used = set(PLACEHOLDER.findall(body))
     if used - declared:
         raise _bad(where, f"the body uses undeclared argument(s) {', '.join(sorted(used - declared))}")
+    toolsets = data.get("toolsets") or []
+    if not all(isinstance(name, str) for name in toolsets):
+        raise _bad(where, "'toolsets' must be a list of toolset names")
+    scenario = data.get("scenario")
+    if scenario is not None and not isinstance(scenario, str):
+        raise _bad(where, "'scenario' must be a scenario name")
+    from skill.server.runbook_steps import parse_steps
+
     return Runbook(
         name=data["name"],
         title=data["title"],
@@ -196,6 +240,9 @@ def runbook_from_text(text: str, where: str = "(text)") -> Runbook:
         arguments=tuple(arguments),
         tools=tuple(tools),
         body=body,
+        toolsets=tuple(toolsets),
+        scenario=scenario,
+        steps=parse_steps(data.get("steps"), where),
     )
 
 

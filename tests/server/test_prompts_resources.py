@@ -103,7 +103,7 @@ async def test_optional_arguments_left_out_read_as_not_given(client: Client) -> 
 async def test_a_missing_required_argument_fails_with_a_clear_error(client: Client) -> None:
     with anyio.fail_after(TIMEOUT), pytest.raises(MCPError) as raised:
         await client.get_prompt("webhook-failures", {"error_code": "11200"})
-    assert "webhook_url" in raised.value.message and "required" in raised.value.message
+    assert "phone_number" in raised.value.message and "required" in raised.value.message
 
 
 async def test_an_unknown_prompt_or_argument_is_refused(client: Client) -> None:
