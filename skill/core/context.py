@@ -7,8 +7,9 @@ the gateways, the policy, the gate and the approvals service.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("twilio_skill")
 
 Background = Callable[[], AbstractAsyncContextManager[None]]
+ProgressReport = Callable[[float, float | None, str | None], Awaitable[None]]
+
+# Set by the server around one tool call: the approval it used, and how to tell the client of progress
+# (a no-op when the client asked for none).
+approval_in_use: ContextVar[str | None] = ContextVar("approval_in_use", default=None)
+progress_report: ContextVar[ProgressReport | None] = ContextVar("progress_report", default=None)
 
 
 @dataclass

@@ -5,7 +5,8 @@
     country        the destination's country is allowed
     webhook_hosts  pointing live traffic at a host outside [webhooks] allowed_hosts waits for approval
     bulk           more recipients than [limits].bulk_recipients waits for approval
-    caps           the day's SEND cap, reserved atomically; over it, the call waits for approval
+    caps           the day's SEND cap, reserved atomically; over it, the call waits for approval (a
+                   metered call, a bulk job, is counted per message by its worker instead)
     spend          the call's estimated cost against [limits] spend_per_day and spend_per_month,
                    reserved atomically; a call that would cross a cap waits for approval
     read_only      a READ tool cannot wait for approval: refused instead
@@ -53,6 +54,7 @@ class GatedCall:
     local_checks: Callable[[], None] | None = None  # the tool's local rules; raise to refuse
     inspect: Callable[[], Awaitable[Impact | None]] | None = None  # fetches the target; raise if it cannot run
     requested_by: str | None = None
+    metered: bool = False  # its messages are counted one by one as they go out (a bulk job), not here
 
     @property
     def destination(self) -> str | None:
@@ -140,7 +142,7 @@ async def bulk(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
 
 
 async def caps(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
-    if call.tier is not Tier.SEND or verdict.action != "allow":
+    if call.tier is not Tier.SEND or verdict.action != "allow" or call.metered:
         return
     verdict.counted = gate.send_counter.try_reserve(call.profile, call.tool, gate.policy.sends_per_day)
     if not verdict.counted:
@@ -172,7 +174,7 @@ def _crossing(totals: SpendTotals, policy: Policy, cost: Estimate) -> str:
 
 
 async def spend(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
-    if call.tier is not Tier.SEND or verdict.action == "deny" or not gate.policy.spend_capped:
+    if call.tier is not Tier.SEND or verdict.action == "deny" or not gate.policy.spend_capped or call.metered:
         return
     if gate.spend_counter is None or gate.estimate_spend is None:
         return
@@ -225,7 +227,7 @@ async def approval(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
         verdict.approval = gate.approvals.consume(
             call.approval_id, tool=call.tool, args_sha256=call.digest, profile=call.profile
         )
-        if call.tier is Tier.SEND:
+        if call.tier is Tier.SEND and not call.metered:
             # An approved send runs past the caps, and is still counted (once: `caps` may have counted it).
             if not verdict.counted:
                 gate.send_counter.increment(call.profile, call.tool)

@@ -27,6 +27,8 @@ Built-in defaults, optionally overridden by a TOML file (TWILIO_SKILL_POLICY):
     mms_price = "0.0200"               # per MMS message (USD); the Pricing API lists SMS only
     email_price = "0"                  # per email recipient (USD)
     cache_seconds = 3600               # how long fetched price lists are kept in memory
+    [bulk]                             # bulk sends: see skill.policy.bulk_settings
+    rates = { "+18005550123" = 3 }     # segments per second of a sender, over Twilio's published default
     [webhooks]
     allowed_hosts = ["hooks.example.com", "*.example.org"]   # pointing a number or service elsewhere needs approval
 
@@ -44,6 +46,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from skill.errors import ConfigError
+from skill.policy.bulk_settings import BulkSettings, parse_bulk
 from skill.policy.tiers import Tier
 
 Action = Literal["allow", "approve", "deny"]
@@ -131,6 +134,7 @@ class Policy:
     spend_per_day: Decimal | None = None  # in the account's currency; None: no cap
     spend_per_month: Decimal | None = None
     pricing: PricingSettings = field(default_factory=PricingSettings)
+    bulk: BulkSettings = field(default_factory=BulkSettings)  # sender rates of bulk sends ([bulk])
     source: str = "built-in defaults"
 
     @property
@@ -345,5 +349,6 @@ def load_policy(path: Path | None) -> Policy:
         spend_per_day=_amount(limits, "spend_per_day", None, where="[limits].spend_per_day"),
         spend_per_month=_amount(limits, "spend_per_month", None, where="[limits].spend_per_month"),
         pricing=_pricing(data.get("pricing") or {}),
+        bulk=parse_bulk(data.get("bulk") or {}),
         source=str(path),
     )

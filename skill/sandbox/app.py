@@ -29,6 +29,7 @@ from skill.sandbox.callbacks import CallbackDispatcher, Delivery, InboundResult
 from skill.sandbox.clock import SandboxClock
 from skill.sandbox.faults import ConnectionDropped, Faults
 from skill.sandbox.http import TwilioHTTPError, bad_request, error_response, first, form
+from skill.sandbox.sender_rates import API_CONCURRENCY, ApiConcurrency, SenderQueues
 from skill.sandbox.sendgrid_state import SendGridState, seed_sendgrid
 from skill.sandbox.state import SandboxState, seed
 from skill.sandbox.targets import CallbackRefused, CallbackTargets
@@ -102,8 +103,15 @@ class Sandbox:
         callback_transport: httpx.AsyncBaseTransport | None = None,
         callback_hosts: Iterable[str] = (),
         allow_global_callbacks: bool = False,
+        sender_rates: dict[str, float] | None = None,
+        api_concurrency: int = API_CONCURRENCY,
+        throughput: bool = False,
     ) -> None:
         self.clock = clock or SandboxClock()
+        # Twilio's throughput: a queue per sender, and a cap on the account's requests in progress.
+        # Off by default, for tests that send many messages from one sender on a frozen clock.
+        self.sender_queues = SenderQueues(self.clock, rates=dict(sender_rates or {}), enforced=throughput)
+        self.api_concurrency = ApiConcurrency(limit=api_concurrency)
         self.faults = faults or Faults()
         self.state = seed(SandboxState(clock=self.clock))
         self.sendgrid: SendGridState = seed_sendgrid(self.clock)
@@ -130,7 +138,7 @@ class Sandbox:
     def from_settings(cls, settings: Settings) -> Sandbox:
         """The sandbox embedded in a server: it stands in for Twilio, so its callbacks may go to
         loopback or to public internet addresses, never to private ranges."""
-        return cls(faults=Faults.parse(settings.sandbox_faults), allow_global_callbacks=True)
+        return cls(faults=Faults.parse(settings.sandbox_faults), allow_global_callbacks=True, throughput=True)
 
     def transport(self) -> httpx.AsyncBaseTransport:
         return SandboxTransport(self)
@@ -205,6 +213,33 @@ class Sandbox:
             return self.error(host, 429, 20429, "Too Many Requests", {"Retry-After": str(self.faults.retry_after)})
         return self.error(host, 500, 20500, "Internal Server Error")
 
+    async def _answer(
+        self, host: str, route: Route, endpoint: Endpoint, request: Request, fault: str | None
+    ) -> Response:
+        sandbox = self
+        if fault == "slow":
+            await anyio.sleep(sandbox.faults.delay_seconds)
+        try:
+            response = await endpoint(request)
+        except TwilioHTTPError as exc:
+            response = error_response(exc.status, exc.code, exc.message, extra=exc.extra)
+        except Exception:  # a bug in a route: answer as Twilio's servers do, and keep the trace in the log
+            log.exception("sandbox route %s %s failed", request.method, route.path)
+            response = sandbox.error(host, 500, 20500, "Internal Server Error")
+        if sandbox.record_responses:
+            sandbox.served.append(
+                {
+                    "host": host,
+                    "path": route.path,
+                    "method": request.method,
+                    "status": response.status_code,
+                    "body": bytes(response.body),
+                }
+            )
+        if fault == "drop":
+            raise ConnectionDropped
+        return response
+
     def _wrap(self, host: str, route: Route, *, faults: bool = True) -> Route:
         endpoint: Endpoint = route.endpoint
         sandbox = self
@@ -213,28 +248,14 @@ class Sandbox:
             fault = sandbox.faults.pick() if faults else None
             if fault in ("429", "500"):
                 return sandbox._fault_response(host, str(fault))
-            if fault == "slow":
-                await anyio.sleep(sandbox.faults.delay_seconds)
+            if not faults:
+                return await sandbox._answer(host, route, endpoint, request, fault)
+            if not sandbox.api_concurrency.enter():
+                return sandbox._fault_response(host, "429")
             try:
-                response = await endpoint(request)
-            except TwilioHTTPError as exc:
-                response = error_response(exc.status, exc.code, exc.message, extra=exc.extra)
-            except Exception:  # a bug in a route: answer as Twilio's servers do, and keep the trace in the log
-                log.exception("sandbox route %s %s failed", request.method, route.path)
-                response = sandbox.error(host, 500, 20500, "Internal Server Error")
-            if sandbox.record_responses:
-                sandbox.served.append(
-                    {
-                        "host": host,
-                        "path": route.path,
-                        "method": request.method,
-                        "status": response.status_code,
-                        "body": bytes(response.body),
-                    }
-                )
-            if fault == "drop":
-                raise ConnectionDropped
-            return response
+                return await sandbox._answer(host, route, endpoint, request, fault)
+            finally:
+                sandbox.api_concurrency.leave()
 
         def wrong_method(path: str) -> Response:
             allow = {"Allow": self._allowed_methods(host, path)}

@@ -19,7 +19,7 @@ from mcp.types import (
 
 import skill
 from skill.config import Settings
-from skill.core.context import Services
+from skill.core.context import Services, progress_report
 from skill.errors import InputError
 from skill.policy.policy import Policy, check_names, load_policy
 from skill.results import error_payload
@@ -124,7 +124,11 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
                 remediation=["List the tools again and use one of them."],
             )
             return json_result(error_payload(unknown.to_dict(), settings.mode), is_error=True)
-        return await dispatch(await ctx.lifespan_context.services(), spec, params.arguments)
+        reporter = progress_report.set(ctx.session.report_progress)
+        try:
+            return await dispatch(await ctx.lifespan_context.services(), spec, params.arguments)
+        finally:
+            progress_report.reset(reporter)
 
     return Server(
         "twilio-skill",

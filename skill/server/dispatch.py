@@ -17,7 +17,7 @@ from typing import Any
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, ValidationError
 
-from skill.core.context import Services
+from skill.core.context import Services, approval_in_use
 from skill.core.display import describe_values, quote_values
 from skill.errors import ApprovalRequired, InputError, SkillError, UpstreamError
 from skill.policy.gate import GatedCall, Verdict
@@ -156,7 +156,10 @@ def gated_call(
         summarize=summarize,
         approval_id=approval_id,
         destination_arg=spec.destination,
-        recipients=spec.recipients(clean) if spec.recipients else 1,
+        recipients=(
+            spec.audience(services, model) if spec.audience else spec.recipients(clean) if spec.recipients else 1
+        ),
+        metered=spec.metered,
         webhook_urls=urls,
         local_checks=(lambda: spec.precheck(services, model)) if spec.precheck is not None else None,  # type: ignore[misc]
         inspect=inspected if inspect is not None else None,
@@ -179,6 +182,15 @@ def _unexpected(spec: ToolSpec, *, ran: bool) -> SkillError:
         message = f"{spec.name} failed unexpectedly inside twilio-skill; nothing was changed."
         steps = ["Check the server log (stderr) for details.", "Run `twilio-skill doctor`."]
     return SkillError(message, code="internal.unexpected", remediation=steps)
+
+
+async def _handler(spec: ToolSpec, services: Services, model: BaseModel, verdict: Verdict) -> BaseModel:
+    """Run the handler, telling it which approval the call used (a bulk job runs past the caps on one)."""
+    used = approval_in_use.set(verdict.approval.id if verdict.approval is not None else None)
+    try:
+        return await spec.handler(services, model)
+    finally:
+        approval_in_use.reset(used)
 
 
 class Dispatcher:
@@ -236,7 +248,7 @@ class Dispatcher:
                 gate.undo(call, verdict, nothing_happened=True)
                 return _error(services, _unexpected(spec, ran=False))
         try:
-            result = await spec.handler(services, model)
+            result = await _handler(spec, services, model, verdict)
         except SkillError as exc:
             state = gate.undo(call, verdict, nothing_happened=had_no_effect(spec, exc))
             if state is not None and call.approval_id is not None:

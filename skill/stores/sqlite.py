@@ -11,6 +11,7 @@ from skill.stores.audit import SqliteAuditLog
 from skill.stores.database import Database
 from skill.stores.ivr_menus import SqliteIvrMenuStore
 from skill.stores.operators import SqliteOperatorStore
+from skill.stores.outbox import SqliteOutbox
 from skill.stores.records import SqliteIdempotencyStore, SqliteSendCounter, SqliteSuppressionStore
 from skill.stores.spend import SqliteSpendCounter
 from skill.stores.verify_sends import SqliteVerifySendLog
@@ -32,6 +33,7 @@ class Stores:
     webhook_events: SqliteWebhookEventStore
     ivr_menus: SqliteIvrMenuStore
     operators: SqliteOperatorStore
+    outbox: SqliteOutbox
 
     @classmethod
     def open(cls, path: Path | str, secrets: tuple[str, ...] = (), clock: Clock | None = None) -> Stores:
@@ -50,6 +52,7 @@ class Stores:
             webhook_events=SqliteWebhookEventStore(db, wall),
             ivr_menus=SqliteIvrMenuStore(db, wall),
             operators=SqliteOperatorStore(db, wall),
+            outbox=SqliteOutbox(db, wall),
         )
 
     def close(self) -> None:
