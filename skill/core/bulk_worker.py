@@ -260,12 +260,16 @@ class BulkWorker:
         request = {"to": row.phone, "from": job.sender, "messaging_service_sid": job.service_sid, "body": row.body}
         claimed = row.attempted_at or self.services.clock.now()
         try:
-            found = await find_sent(self.services, request, claimed)
+            search = await find_sent(self.services, request, claimed)
         except SkillError:
             self._requeue(row, RECHECK_SECONDS, forget=False)
             return
-        if found is not None:
-            self.outbox.finish(job.id, row.idx, "sent", sid=found.sid)
+        if search.found is not None:
+            self.outbox.finish(job.id, row.idx, "sent", sid=search.found.sid)
+            return
+        if not search.complete:
+            # Too many messages to the recipient to look through: never resent blindly, looked at again.
+            self._requeue(row, RECHECK_SECONDS, forget=False)
             return
         waited = self.services.clock.now() - claimed
         if waited < self.options.reconcile_grace:
