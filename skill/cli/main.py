@@ -16,6 +16,7 @@ from skill.cli.common import CliState
 # Command name -> (module under skill.cli, attribute holding the click command).
 COMMANDS: dict[str, tuple[str, str]] = {
     "approvals": ("approvals", "approvals"),
+    "bulk": ("bulk_cmd", "bulk"),
     "audit": ("audit", "audit"),
     "console": ("console_cmd", "console"),
     "docs": ("docs_cmd", "docs"),
@@ -27,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "spend": ("spend_cmd", "spend"),
     "tools": ("tools_cmd", "tools"),
     "webhooks": ("webhooks_cmd", "webhooks"),
+    "worker": ("worker_cmd", "worker"),
 }
 
 

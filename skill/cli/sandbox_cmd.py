@@ -64,6 +64,13 @@ def duplicate_share(environ: Mapping[str, str]) -> float:
     metavar="NAME",
     help="A host status callbacks and inbound messages may be posted to, besides loopback (repeatable).",
 )
+@click.option(
+    "--clock-rate",
+    type=click.FloatRange(0.01, 1000),
+    default=1.0,
+    show_default=True,
+    help="Run the sandbox clock this many times faster than real time (drills, benchmarks).",
+)
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info")
 @click.pass_context
 def sandbox(
@@ -73,6 +80,7 @@ def sandbox(
     faults: str | None,
     duplicate_callbacks: float | None,
     callback_hosts: tuple[str, ...],
+    clock_rate: float,
     log_level: str,
 ) -> None:
     """Serve the Twilio-compatible sandbox over HTTP. Nothing real happens."""
@@ -91,7 +99,15 @@ def sandbox(
         share = duplicate_callbacks if duplicate_callbacks is not None else duplicate_share(os.environ)
     except SkillError as exc:
         fail(exc, exit_code=2)
-    app = Sandbox(faults=parsed, duplicate_callbacks=share, callback_hosts=callback_hosts)
+    from skill.sandbox.clock import SandboxClock
+
+    app = Sandbox(
+        faults=parsed,
+        duplicate_callbacks=share,
+        callback_hosts=callback_hosts,
+        clock=SandboxClock(rate=clock_rate),
+        throughput=True,
+    )
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{port}"
     click.echo(f"Sandbox listening at {base}")

@@ -28,6 +28,7 @@ from skill.core.context import Services
 from skill.core.messaging import SEND_TOOL
 from skill.core.send_keys import GRACE_SECONDS, find_sent
 from skill.errors import SkillError, UpstreamError
+from skill.ports.clock import Clock
 from skill.ports.stores import OutboxStore
 from skill.records.bulk import JobRow, OutboxRow
 
@@ -64,11 +65,12 @@ class BulkWorker:
         sleep: Sleep | None = None,
         worker_id: str | None = None,
         rng: random.Random | None = None,
+        pace: Clock | None = None,
     ) -> None:
         self.services = services
         self.options = options or WorkerOptions()
         self.worker_id = worker_id or f"w-{uuid.uuid4().hex[:12]}"
-        self.pace = services.upstream_clock
+        self.pace = pace or services.upstream_clock  # sender rates are kept on Twilio's time
         self._sleep = sleep or self._real_sleep
         self.rng = rng or random.Random()
         self.buckets: dict[str, TokenBucket] = {}
@@ -105,12 +107,19 @@ class BulkWorker:
         )
         self.jobs.clear()
         self.held.clear()
+        lanes: dict[str, list[OutboxRow]] = {}
+        for row in rows:
+            lanes.setdefault(row.job_id, []).append(row)  # one lane per job, so senders never wait on each other
         if rows:
             async with anyio.create_task_group() as group:
-                for row in rows:
-                    await self._handle(row, group)
+                for lane in lanes.values():
+                    group.start_soon(self._lane, lane, group)
         await anyio.to_thread.run_sync(self.outbox.complete_finished)
         return len(rows)
+
+    async def _lane(self, rows: list[OutboxRow], group: anyio.abc.TaskGroup) -> None:
+        for row in rows:
+            await self._handle(row, group)
 
     async def _job(self, job_id: str) -> JobRow | None:
         if job_id not in self.jobs:

@@ -284,6 +284,10 @@ class Sandbox:
                 }
             )
 
+        async def senders(request: Request) -> Response:
+            refused = self.api_concurrency.refused
+            return JSONResponse({"senders": self.sender_queues.describe(), "api_concurrency_refused": refused})
+
         async def verify_codes(request: Request) -> Response:
             to = request.query_params.get("to")
             return JSONResponse({"codes": [c for c in self.state.verify_codes if not to or c["to"] == to]})
@@ -307,6 +311,7 @@ class Sandbox:
             Route("/_sandbox/callbacks/deliver", deliver, methods=["POST"]),
             Route("/_sandbox/inbound", inbound, methods=["POST"]),
             Route("/_sandbox/clock/advance", advance, methods=["POST"]),
+            Route("/_sandbox/senders", senders, methods=["GET"]),
             Route("/_sandbox/state", state, methods=["GET"]),
             Route("/_sandbox/verify/codes", verify_codes, methods=["GET"]),
         ]

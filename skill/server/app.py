@@ -105,6 +105,7 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
         try:
             async with anyio.create_task_group() as group:
                 group.start_soon(runtime.keep_background)
+                group.start_soon(runtime.keep_bulk_worker)
                 try:
                     yield runtime
                 finally:
@@ -113,6 +114,7 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
             await runtime.aclose()
 
     async def list_tools(ctx: ServerRequestContext[Runtime], params: PaginatedRequestParams | None) -> ListToolsResult:
+        ctx.lifespan_context.answered()
         return ListToolsResult(tools=listed)
 
     async def call_tool(ctx: ServerRequestContext[Runtime], params: CallToolRequestParams) -> CallToolResult:
@@ -124,6 +126,7 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
                 remediation=["List the tools again and use one of them."],
             )
             return json_result(error_payload(unknown.to_dict(), settings.mode), is_error=True)
+        ctx.lifespan_context.answered()
         reporter = progress_report.set(ctx.session.report_progress)
         try:
             return await dispatch(await ctx.lifespan_context.services(), spec, params.arguments)

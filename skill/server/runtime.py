@@ -11,6 +11,8 @@ import anyio
 from skill.config import Settings
 from skill.core.context import Services
 
+BULK_START_DELAY = 0.5
+
 
 class Runtime:
     def __init__(self, settings: Settings, services: Services | None = None) -> None:
@@ -19,6 +21,7 @@ class Runtime:
         self._owned = services is None  # services given by a caller (tests) are theirs to close
         self._lock = anyio.Lock()
         self._built = anyio.Event()
+        self._answered = anyio.Event()
         if services is not None:
             self._built.set()
 
@@ -43,6 +46,25 @@ class Runtime:
             for background in self._services.background if self._services else ():
                 await stack.enter_async_context(background())
             await anyio.sleep_forever()
+
+    def answered(self) -> None:
+        """Note that the server has answered a request (start-up is over)."""
+        self._answered.set()
+
+    async def keep_bulk_worker(self) -> None:
+        """With the bulk toolset on, send bulk jobs from this server: started once the server has
+        answered its first request, so start-up stays fast; nothing for services a caller gave."""
+        if not self._owned or not self.bulk_enabled:
+            await anyio.sleep_forever()
+        await self._answered.wait()
+        await anyio.sleep(BULK_START_DELAY)  # let that first answer go out before the services are built
+        from skill.wiring import run_bulk_worker
+
+        await run_bulk_worker(self.settings, await self.services())
+
+    @property
+    def bulk_enabled(self) -> bool:
+        return "bulk" in self.settings.toolsets or any(name.startswith("bulk_") for name in self.settings.tools)
 
     async def aclose(self) -> None:
         if self._owned and self._services is not None:

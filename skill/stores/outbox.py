@@ -109,7 +109,7 @@ class SqliteOutbox:
                     "WHERE j.status = 'running' AND (j.hold_until IS NULL OR j.hold_until <= ?) "
                     "AND o.not_before <= ? AND (o.state = 'queued' OR (o.state = 'unknown' "
                     "AND (o.lease_until IS NULL OR o.lease_until < ?))) "
-                    "ORDER BY o.not_before, o.job_id, o.idx LIMIT ?",
+                    "ORDER BY o.not_before, o.idx, o.job_id LIMIT ?",
                     (moment, moment, moment, limit),
                 )
             )
