@@ -20,6 +20,7 @@ from skill.policy.bulk_settings import BulkSettings
 if TYPE_CHECKING:
     from skill.core.context import Services
 
+EPSILON = 1e-6  # tokens this close to enough are enough (clock readings are floats near 1.8e9)
 FLOOR_SHARE = 0.05  # a bucket never slows below this share of its configured rate
 INCREASE_SHARE = 0.05  # each success gives back this share of the configured rate
 BACKOFF_BASE = 0.5
@@ -82,15 +83,15 @@ class TokenBucket:
         """Seconds until `segments` tokens are there (0 when they are now)."""
         self._refill(now)
         needed = min(float(segments), self.capacity)
-        if self.tokens >= needed:
+        if self.tokens + EPSILON >= needed:
             return 0.0
-        return (needed - self.tokens) / self.rate
+        return max((needed - self.tokens) / self.rate, EPSILON)
 
     def take(self, segments: int, now: float) -> bool:
         """Take the tokens of one message if they are there."""
         self._refill(now)
         needed = min(float(segments), self.capacity)
-        if self.tokens + 1e-9 < needed:
+        if self.tokens + EPSILON < needed:
             return False
         self.tokens -= needed
         return True

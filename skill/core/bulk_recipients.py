@@ -123,12 +123,14 @@ def read_import(home: os.PathLike[str] | str, name: str) -> str:
         except OSError as exc:
             reason = "it is a symlink" if os.path.islink(os.path.join(folder, name)) else "it cannot be opened"
             raise _file_error(name, reason) from exc
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CSV_BYTES:
+            os.close(fd)
+            too_big = stat.S_ISREG(info.st_mode)
+            raise _file_error(
+                name, f"it is over {MAX_CSV_BYTES // (1024 * 1024)} MB" if too_big else "it is not a regular file"
+            )
         with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise _file_error(name, "it is not a regular file")
-            if info.st_size > MAX_CSV_BYTES:
-                raise _file_error(name, f"it is over {MAX_CSV_BYTES // (1024 * 1024)} MB")
             raw = handle.read(MAX_CSV_BYTES + 1)
     finally:
         os.close(dir_fd)

@@ -174,10 +174,9 @@ class BulkWorker:
             return
         bucket = await self._bucket(job)
         wait = bucket.wait(row.segments, self.pace.now())
-        while wait > 0:
-            await self._sleep(wait)
+        while not bucket.take(row.segments, self.pace.now()):
+            await self._sleep(max(wait, 0.001))
             wait = bucket.wait(row.segments, self.pace.now())
-        bucket.take(row.segments, self.pace.now())
         attempted = await anyio.to_thread.run_sync(
             lambda: self.outbox.mark_attempted(job.id, row.idx, self.worker_id, self.options.lease_seconds)
         )
