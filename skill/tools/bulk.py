@@ -23,38 +23,32 @@ from skill.tools.fields import Cursor, HttpUrl, JsonObject, Limit, Phone, Servic
 JobSid = Annotated[
     str, StringConstraints(pattern=r"^BJ[0-9a-f]{32}$", max_length=34), Field(description="Bulk job id (BJ...).")
 ]
-WaitSeconds = Annotated[
-    int, Field(ge=0, le=300, description="Wait up to this long for it to finish, with progress notifications.")
-]
+WaitSeconds = Annotated[int, Field(ge=0, le=300, description="Seconds to wait for it to finish, with progress.")]
 
 
 class BulkRecipient(Model):
     phone_number: Phone = Field(description="E.164 or national number.")
-    variables: JsonObject | None = Field(
-        default=None, description='Template values as a JSON object string, e.g. {"first_name":"Ana"}.'
-    )
+    variables: JsonObject | None = Field(default=None, description='JSON object string, e.g. {"first_name":"Ana"}.')
 
 
 class BulkSendCreateInput(Model):
-    body: str = Field(
-        min_length=1, max_length=1600, description="Text with {variables}, e.g. 'Hi {first_name}'; {{ for a brace."
-    )
+    body: str = Field(min_length=1, max_length=1600, description="Template, e.g. 'Hi {first_name}'.")
     recipients: list[BulkRecipient] | None = Field(
-        default=None, max_length=MAX_RECIPIENTS, description="Up to 10,000 recipients; or csv_file."
+        default=None, max_length=MAX_RECIPIENTS, description="Recipients; or csv_file."
     )
     csv_file: str | None = Field(
         default=None,
         max_length=128,
-        description="Bare name of a CSV in $TWILIO_SKILL_HOME/imports/ (phone_number column + variables).",
+        description="Name of a CSV in the imports folder (phone_number + variable columns).",
     )
     from_: Phone | None = Field(default=None, alias="from", description="Sender number; or messaging_service_sid.")
     messaging_service_sid: ServiceSid | None = Field(default=None, description="Messaging Service; instead of from.")
     send_window: str | None = Field(
-        default=None, max_length=11, description="Local hours in each recipient's time zone, e.g. 09:00-20:00."
+        default=None, max_length=11, description="Recipient's local hours, e.g. 09:00-20:00."
     )
     start_at: datetime | None = Field(default=None, description="Not before this ISO 8601 time.")
-    status_callback: HttpUrl | None = Field(default=None, description="URL Twilio posts status changes to.")
-    dry_run: bool = Field(default=False, description="True: only the report; nothing is queued.")
+    status_callback: HttpUrl | None = Field(default=None, description="Status callback URL.")
+    dry_run: bool = Field(default=False, description="Report only; queue nothing.")
     wait_seconds: WaitSeconds = 0
 
 
@@ -202,8 +196,8 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="bulk_send_create",
         title="Create bulk send",
-        description="Send one templated SMS to up to 10,000 recipients at the senders' rate, within local send "
-        "windows; dry_run reports valid, invalid, opted-out and duplicate recipients, segments, cost and time.",
+        description="Queue one templated SMS to up to 10,000 recipients, sent at the senders' rate; dry_run only "
+        "reports valid/invalid/opted-out recipients, segments, cost and time.",
         toolset="bulk",
         tier=Tier.SEND,
         input=BulkSendCreateInput,
