@@ -52,7 +52,7 @@ async def sender_rate(services: Services, *, sender: str | None, service_sid: st
     if service_sid in settings.rates:
         return settings.rates[service_sid]
     senders = await services.twilio.messaging_services.senders(service_sid)
-    numbers = [str(item.get("phone_number") or "") for item in senders]
+    numbers = [member.phone_number or "" for member in senders]
     return sum(kind_rate(number, settings) for number in numbers if number) or settings.long_code
 
 
