@@ -116,18 +116,18 @@ def progress(settings: Settings, jobs: list[str]) -> tuple[int, bool]:
 
 
 def achieved_rate(settings: Settings, jobs: list[str], clock_rate: float) -> float:
+    """Messages handed over by all jobs together per second of the sandbox clock, first to last."""
     from skill.wiring import open_stores
 
     stores = open_stores(settings)
     try:
-        total = 0.0
-        for job in jobs:
-            sent, first, last = stores.outbox.sent_span(job)
-            if sent > 1 and first is not None and last is not None and last > first:
-                total += (sent - 1) / ((last - first) * clock_rate)
-        return total
+        spans = [stores.outbox.sent_span(job) for job in jobs]
     finally:
         stores.close()
+    sent = sum(span[0] for span in spans)
+    first = min(span[1] for span in spans if span[1] is not None)
+    last = max(span[2] for span in spans if span[2] is not None)
+    return (sent - 1) / ((last - first) * clock_rate) if last > first else 0.0
 
 
 async def sandbox_messages(settings: Settings) -> Counter[str]:

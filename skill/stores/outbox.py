@@ -94,7 +94,8 @@ class SqliteOutbox:
 
     def claim(self, worker: str, *, limit: int, lease_seconds: float, now: float | None = None) -> list[OutboxRow]:
         """Lease up to `limit` ready rows of running jobs to `worker`: queued rows due now, and unknown
-        rows to reconcile. Leases that ran out are taken back first."""
+        rows to reconcile, taken in turn from every job (row 1 of each, then row 2, ...) so that jobs
+        of different senders go out side by side. Leases that ran out are taken back first."""
         moment = self.clock.now() if now is None else now
         with self.db.transaction() as conn:
             conn.execute(
@@ -109,7 +110,7 @@ class SqliteOutbox:
                     "WHERE j.status = 'running' AND (j.hold_until IS NULL OR j.hold_until <= ?) "
                     "AND o.not_before <= ? AND (o.state = 'queued' OR (o.state = 'unknown' "
                     "AND (o.lease_until IS NULL OR o.lease_until < ?))) "
-                    "ORDER BY o.not_before, o.idx, o.job_id LIMIT ?",
+                    "ORDER BY o.idx, o.job_id LIMIT ?",
                     (moment, moment, moment, limit),
                 )
             )
