@@ -35,6 +35,7 @@ TOOLSETS: tuple[Toolset, ...] = (
     Toolset("email", "SendGrid email, templates and suppressions", ("email",)),
     Toolset("studio", "Studio flows and executions", ("studio",)),
     Toolset("monitor", "alerts, usage and triggers, webhook events and probes", ("monitor", "usage", "webhooks")),
+    Toolset("bulk", "bulk SMS sends at the senders' rate, with send windows, pause and cancel", ("bulk",)),
     Toolset(
         "ops", "account audit, approval status, error codes explained", ("audit", "ops", "error_codes"), default=True
     ),

@@ -97,3 +97,16 @@ def build_services(settings: Settings, *, sandbox: Sandbox | None = None, clock:
         upstream_clock=upstream,
         background=(sandbox.running,) if sandbox is not None else (),
     )
+
+
+async def run_bulk_worker(settings: Settings, services: Services | None = None) -> None:
+    """The bulk worker (skill.core.bulk_worker) until cancelled, on the given services or its own."""
+    from skill.core.bulk_worker import BulkWorker
+
+    own = services is None
+    working = services if services is not None else build_services(settings)
+    try:
+        await BulkWorker(working).run()
+    finally:
+        if own:
+            await working.aclose()

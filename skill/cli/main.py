@@ -17,6 +17,7 @@ from skill.cli.common import CliState
 COMMANDS: dict[str, tuple[str, str]] = {
     "agents": ("agents_cmd", "agents"),
     "approvals": ("approvals", "approvals"),
+    "bulk": ("bulk_cmd", "bulk"),
     "audit": ("audit", "audit"),
     "console": ("console_cmd", "console"),
     "db": ("db_cmd", "db"),
@@ -29,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "spend": ("spend_cmd", "spend"),
     "tools": ("tools_cmd", "tools"),
     "webhooks": ("webhooks_cmd", "webhooks"),
+    "worker": ("worker_cmd", "worker"),
 }
 
 

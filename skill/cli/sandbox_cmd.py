@@ -74,6 +74,13 @@ def duplicate_share(environ: Mapping[str, str]) -> float:
     metavar="NAME",
     help="Stage an incident (a runbook's rehearsal); `--scenario list` lists them.",
 )
+@click.option(
+    "--clock-rate",
+    type=click.FloatRange(0.01, 1000),
+    default=1.0,
+    show_default=True,
+    help="Run the sandbox clock this many times faster than real time (drills, benchmarks).",
+)
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info")
 @click.pass_context
 def sandbox(
@@ -84,6 +91,7 @@ def sandbox(
     duplicate_callbacks: float | None,
     callback_hosts: tuple[str, ...],
     scenario: str | None,
+    clock_rate: float,
     log_level: str,
 ) -> None:
     """Serve the Twilio-compatible sandbox over HTTP. Nothing real happens."""
@@ -105,9 +113,18 @@ def sandbox(
         share = duplicate_callbacks if duplicate_callbacks is not None else duplicate_share(os.environ)
     except SkillError as exc:
         fail(exc, exit_code=2)
+    from skill.sandbox.clock import SandboxClock
+
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{port}"
-    app = Sandbox(faults=parsed, duplicate_callbacks=share, callback_hosts=callback_hosts, hooks_base=base)
+    app = Sandbox(
+        faults=parsed,
+        duplicate_callbacks=share,
+        callback_hosts=callback_hosts,
+        hooks_base=base,
+        clock=SandboxClock(rate=clock_rate),
+        throughput=True,
+    )
     if scenario:
         from skill.sandbox.scenarios import stage
 

@@ -84,7 +84,7 @@ def webhooks(
 
     ensure_port_free(host, port, command="webhooks")
     try:
-        app = build_webhooks_app(settings, bind_host=host)
+        app = build_webhooks_app(settings, bind_host=host, bulk_worker=True)
     except SkillError as exc:
         fail(exc)
     receiver = app.state.receiver

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from skill.config import Settings
@@ -29,6 +30,10 @@ from skill.records.pricing import Estimate
 log = logging.getLogger("twilio_skill")
 
 Background = Callable[[], AbstractAsyncContextManager[None]]
+ProgressReport = Callable[[float, float | None, str | None], Awaitable[None]]
+
+# Set by the server around one tool call: the approval it used.
+approval_in_use: ContextVar[str | None] = ContextVar("approval_in_use", default=None)
 
 
 @dataclass

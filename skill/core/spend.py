@@ -127,6 +127,16 @@ async def _studio_execution_start(services: Services, args: dict[str, Any]) -> E
     return estimate.model_copy(update={"basis": f"assumed: the flow sends one SMS segment; {estimate.basis}"})
 
 
+async def _bulk_send_create(services: Services, args: dict[str, Any]) -> Estimate:
+    # A bulk job is counted message by message as it goes out; this is the whole job's estimate.
+    from skill.core.bulk_jobs import make_report, request_from_args
+
+    _, report, _ = await make_report(services, request_from_args(args))
+    if report.cost is None:
+        raise _uncomparable(report.cost_note or "no price is published for its destinations")
+    return report.cost
+
+
 ESTIMATORS: dict[str, Estimator] = {
     "message_send": _message_send,
     "call_create": _call_create,
@@ -134,6 +144,7 @@ ESTIMATORS: dict[str, Estimator] = {
     "email_send": _email_send,
     "number_lookup": _number_lookup,
     "studio_execution_start": _studio_execution_start,
+    "bulk_send_create": _bulk_send_create,
 }
 
 

@@ -7,7 +7,8 @@
                    allows the call, anything else makes it wait for an operator's approval
     webhook_hosts  pointing live traffic at a host outside [webhooks] allowed_hosts waits for approval
     bulk           more recipients than [limits].bulk_recipients waits for approval
-    caps           the day's SEND cap, reserved atomically; over it, the call waits for approval
+    caps           the day's SEND cap, reserved atomically; over it, the call waits for approval (a
+                   metered call, a bulk job, is counted per message by its worker instead)
     spend          the call's estimated cost against [limits] spend_per_day and spend_per_month,
                    reserved atomically; a call that would cross a cap waits for approval
     read_only      a READ tool cannot wait for approval: refused instead
@@ -59,6 +60,7 @@ class GatedCall:
     inspect: Callable[[], Awaitable[Impact | None]] | None = None  # fetches the target; raise if it cannot run
     requested_by: str | None = None
     ask: Ask | None = None  # asks the person at the client to confirm (a `confirm` verdict); None: cannot
+    metered: bool = False  # its messages are counted one by one as they go out (a bulk job), not here
 
     @property
     def destination(self) -> str | None:
@@ -186,7 +188,7 @@ async def bulk(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
 
 
 async def caps(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
-    if call.tier is not Tier.SEND or verdict.action != "allow":
+    if call.tier is not Tier.SEND or verdict.action != "allow" or call.metered:
         return
     verdict.counted = gate.send_counter.try_reserve(call.profile, call.tool, gate.policy.sends_per_day)
     if not verdict.counted:
@@ -218,7 +220,7 @@ def _crossing(totals: SpendTotals, policy: Policy, cost: Estimate) -> str:
 
 
 async def spend(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
-    if call.tier is not Tier.SEND or verdict.action == "deny" or not gate.policy.spend_capped:
+    if call.tier is not Tier.SEND or verdict.action == "deny" or not gate.policy.spend_capped or call.metered:
         return
     if gate.spend_counter is None or gate.estimate_spend is None:
         return
@@ -271,7 +273,7 @@ async def approval(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
         verdict.approval = gate.approvals.consume(
             call.approval_id, tool=call.tool, args_sha256=call.digest, profile=call.profile
         )
-        if call.tier is Tier.SEND:
+        if call.tier is Tier.SEND and not call.metered:
             # An approved send runs past the caps, and is still counted (once: `caps` may have counted it).
             if not verdict.counted:
                 gate.send_counter.increment(call.profile, call.tool)

@@ -27,6 +27,8 @@ Built-in defaults, optionally overridden by a TOML file (TWILIO_SKILL_POLICY):
     mms_price = "0.0200"               # per MMS message (USD); the Pricing API lists SMS only
     email_price = "0"                  # per email recipient (USD)
     cache_seconds = 3600               # how long fetched price lists are kept in memory
+    [bulk]                             # bulk sends: see skill.policy.bulk_settings
+    rates = { "+18005550123" = 3 }     # segments per second of a sender, over Twilio's published default
     [webhooks]
     allowed_hosts = ["hooks.example.com", "*.example.org"]   # pointing a number or service elsewhere needs approval
     [retention]                        # what `twilio-skill db prune` deletes (skill.policy.retention)
@@ -55,6 +57,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from skill.errors import ConfigError
+from skill.policy.bulk_settings import BulkSettings, parse_bulk
 from skill.policy.confirm import ConfirmSettings, parse_confirm
 from skill.policy.notify_config import NotifySettings, check_url, parse_notify
 from skill.policy.retention import Retention, parse_retention
@@ -149,6 +152,7 @@ class Policy:
     confirm: ConfirmSettings = field(default_factory=ConfirmSettings)
     console_url: str | None = None  # [console] public_url
     notify: NotifySettings = field(default_factory=NotifySettings)
+    bulk: BulkSettings = field(default_factory=BulkSettings)  # sender rates of bulk sends ([bulk])
     source: str = "built-in defaults"
 
     @property
@@ -377,5 +381,6 @@ def load_policy(path: Path | None) -> Policy:
         confirm=parse_confirm(data.get("confirm")),
         console_url=_console_url(data.get("console")),
         notify=parse_notify(data.get("notify")),
+        bulk=parse_bulk(data.get("bulk") or {}),
         source=str(path),
     )

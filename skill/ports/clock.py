@@ -45,6 +45,11 @@ class ManualClock:
             return self._start + self._offset
         return self._start + (time.monotonic() - self._real_start) * self._rate + self._offset
 
+    @property
+    def rate(self) -> float:
+        """Clock seconds per real second (0 while frozen)."""
+        return 0.0 if self._frozen else self._rate
+
     def advance(self, seconds: float) -> None:
         self._offset += seconds
 

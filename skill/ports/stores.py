@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from skill.records.agents import AgentRecord
 from skill.records.approvals import Approval
 from skill.records.audit import AuditEntry, AuditFilter
+from skill.records.bulk import JobRow, OutboxRow
 from skill.records.events import NewEvent, StoredEvent
 from skill.records.ivr import CallState, DeployedMenu
 from skill.records.operators import OperatorRecord
@@ -250,6 +251,69 @@ class AgentStore(Protocol):
     def list(self) -> list[AgentRecord]: ...
 
 
+class OutboxStore(Protocol):
+    """Bulk send jobs and their rows, one per recipient (skill.stores.outbox describes the leases).
+    A PostgreSQL implementation selects a claim's batch with FOR UPDATE SKIP LOCKED."""
+
+    def create_job(self, job: JobRow, rows: Sequence[OutboxRow]) -> None:
+        """The job and all its rows, in one transaction."""
+        ...
+
+    def job(self, job_id: str) -> JobRow | None: ...
+
+    def jobs(self, profile: str, *, limit: int, before: tuple[float, str] | None = None) -> list[JobRow]: ...
+
+    def set_status(self, job_id: str, status: str, *, allowed_from: tuple[str, ...]) -> bool:
+        """Change the job's status if it is one of allowed_from; atomic."""
+        ...
+
+    def hold(self, job_id: str, reason: str | None, until: float | None) -> None: ...
+
+    def claim(
+        self, worker: str, *, limit: int, lease_seconds: float, now: float | None = None
+    ) -> builtins.list[OutboxRow]:
+        """Lease ready rows (queued, or unknown to reconcile) of running jobs; expired leases taken back."""
+        ...
+
+    def mark_attempted(
+        self, job_id: str, idx: int, worker: str, lease_seconds: float, now: float | None = None
+    ) -> bool:
+        """Right before the request: True when the row is still leased to worker and its job running."""
+        ...
+
+    def finish(
+        self,
+        job_id: str,
+        idx: int,
+        state: str,
+        *,
+        sid: str | None = None,
+        error_code: int | None = None,
+        error_message: str | None = None,
+        now: float | None = None,
+    ) -> bool: ...
+
+    def requeue(
+        self, job_id: str, idx: int, *, not_before: float, forget_attempt: bool, now: float | None = None
+    ) -> None: ...
+
+    def cancel_pending(self, job_id: str) -> int: ...
+
+    def counts(self, job_id: str) -> dict[str, int]: ...
+
+    def sent_span(self, job_id: str) -> tuple[int, float | None, float | None]: ...
+
+    def errors(self, job_id: str, limit: int) -> builtins.list[tuple[int | None, str | None, int]]: ...
+
+    def rows(self, job_id: str, *, states: tuple[str, ...] = (), limit: int = 100) -> builtins.list[OutboxRow]: ...
+
+    def record_delivery(self, sid: str, status: str) -> bool: ...
+
+    def complete_finished(self) -> builtins.list[str]: ...
+
+    def next_due(self, now: float | None = None) -> float | None: ...
+
+
 class StorePorts(Protocol):
     """Every store, opened together on one database."""
 
@@ -285,5 +349,8 @@ class StorePorts(Protocol):
 
     @property
     def agents(self) -> AgentStore: ...
+
+    @property
+    def outbox(self) -> OutboxStore: ...
 
     def close(self) -> None: ...

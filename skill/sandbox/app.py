@@ -29,6 +29,7 @@ from skill.sandbox.callbacks import CallbackDispatcher, Delivery, InboundResult
 from skill.sandbox.clock import SandboxClock
 from skill.sandbox.faults import ConnectionDropped, Faults
 from skill.sandbox.http import TwilioHTTPError, bad_request, error_response, first, form
+from skill.sandbox.sender_rates import API_CONCURRENCY, ApiConcurrency, SenderQueues
 from skill.sandbox.sendgrid_state import SendGridState, seed_sendgrid
 from skill.sandbox.state import SandboxState, seed
 from skill.sandbox.targets import CallbackRefused, CallbackTargets
@@ -103,8 +104,15 @@ class Sandbox:
         callback_hosts: Iterable[str] = (),
         allow_global_callbacks: bool = False,
         hooks_base: str = "http://127.0.0.1:8787",
+        sender_rates: dict[str, float] | None = None,
+        api_concurrency: int = API_CONCURRENCY,
+        throughput: bool = False,
     ) -> None:
         self.clock = clock or SandboxClock()
+        # Twilio's throughput: a queue per sender, and a cap on the account's requests in progress.
+        # Off by default, for tests that send many messages from one sender on a frozen clock.
+        self.sender_queues = SenderQueues(self.clock, rates=dict(sender_rates or {}), enforced=throughput)
+        self.api_concurrency = ApiConcurrency(limit=api_concurrency)
         self.faults = faults or Faults()
         self.state = seed(SandboxState(clock=self.clock))
         self.sendgrid: SendGridState = seed_sendgrid(self.clock)
@@ -139,7 +147,7 @@ class Sandbox:
         Raises:
             ConfigError: the faults or the scenario are not valid.
         """
-        sandbox = cls(faults=Faults.parse(settings.sandbox_faults), allow_global_callbacks=True)
+        sandbox = cls(faults=Faults.parse(settings.sandbox_faults), allow_global_callbacks=True, throughput=True)
         if settings.sandbox_scenario:
             from skill.sandbox.scenarios import stage
 
@@ -219,6 +227,33 @@ class Sandbox:
             return self.error(host, 429, 20429, "Too Many Requests", {"Retry-After": str(self.faults.retry_after)})
         return self.error(host, 500, 20500, "Internal Server Error")
 
+    async def _answer(
+        self, host: str, route: Route, endpoint: Endpoint, request: Request, fault: str | None
+    ) -> Response:
+        sandbox = self
+        if fault == "slow":
+            await anyio.sleep(sandbox.faults.delay_seconds)
+        try:
+            response = await endpoint(request)
+        except TwilioHTTPError as exc:
+            response = error_response(exc.status, exc.code, exc.message, extra=exc.extra)
+        except Exception:  # a bug in a route: answer as Twilio's servers do, and keep the trace in the log
+            log.exception("sandbox route %s %s failed", request.method, route.path)
+            response = sandbox.error(host, 500, 20500, "Internal Server Error")
+        if sandbox.record_responses:
+            sandbox.served.append(
+                {
+                    "host": host,
+                    "path": route.path,
+                    "method": request.method,
+                    "status": response.status_code,
+                    "body": bytes(response.body),
+                }
+            )
+        if fault == "drop":
+            raise ConnectionDropped
+        return response
+
     def _wrap(self, host: str, route: Route, *, faults: bool = True) -> Route:
         endpoint: Endpoint = route.endpoint
         sandbox = self
@@ -227,28 +262,14 @@ class Sandbox:
             fault = sandbox.faults.pick() if faults and sandbox.faults.applies(host) else None
             if fault in ("429", "500"):
                 return sandbox._fault_response(host, str(fault))
-            if fault == "slow":
-                await anyio.sleep(sandbox.faults.delay_seconds)
+            if not faults:
+                return await sandbox._answer(host, route, endpoint, request, fault)
+            if not sandbox.api_concurrency.enter():
+                return sandbox._fault_response(host, "429")
             try:
-                response = await endpoint(request)
-            except TwilioHTTPError as exc:
-                response = error_response(exc.status, exc.code, exc.message, extra=exc.extra)
-            except Exception:  # a bug in a route: answer as Twilio's servers do, and keep the trace in the log
-                log.exception("sandbox route %s %s failed", request.method, route.path)
-                response = sandbox.error(host, 500, 20500, "Internal Server Error")
-            if sandbox.record_responses:
-                sandbox.served.append(
-                    {
-                        "host": host,
-                        "path": route.path,
-                        "method": request.method,
-                        "status": response.status_code,
-                        "body": bytes(response.body),
-                    }
-                )
-            if fault == "drop":
-                raise ConnectionDropped
-            return response
+                return await sandbox._answer(host, route, endpoint, request, fault)
+            finally:
+                sandbox.api_concurrency.leave()
 
         def wrong_method(path: str) -> Response:
             allow = {"Allow": self._allowed_methods(host, path)}
@@ -277,6 +298,10 @@ class Sandbox:
                 }
             )
 
+        async def senders(request: Request) -> Response:
+            refused = self.api_concurrency.refused
+            return JSONResponse({"senders": self.sender_queues.describe(), "api_concurrency_refused": refused})
+
         async def verify_codes(request: Request) -> Response:
             to = request.query_params.get("to")
             return JSONResponse({"codes": [c for c in self.state.verify_codes if not to or c["to"] == to]})
@@ -303,6 +328,7 @@ class Sandbox:
             Route("/_sandbox/callbacks/deliver", deliver, methods=["POST"]),
             Route("/_sandbox/inbound", inbound, methods=["POST"]),
             Route("/_sandbox/clock/advance", advance, methods=["POST"]),
+            Route("/_sandbox/senders", senders, methods=["GET"]),
             Route("/_sandbox/state", state, methods=["GET"]),
             Route("/_sandbox/verify/codes", verify_codes, methods=["GET"]),
         ]

@@ -47,7 +47,8 @@ def progress(message: dict[str, Any], now: float, step: float) -> tuple[str, flo
     """(status, sent time, last change time) of a message at `now`."""
     if message.get("canceled_at") is not None:
         return "canceled", None, message["canceled_at"]
-    start = message["send_at"] if message.get("send_at") is not None else message["created"]
+    # A message waits in its sender's queue (skill.sandbox.sender_rates) before it starts moving.
+    start = message["send_at"] if message.get("send_at") is not None else message.get("dequeued", message["created"])
     if now < start:
         return "scheduled", None, message["created"]
     steps = int((now - start) // step)
@@ -132,6 +133,11 @@ def service_sender(state: SandboxState, service_sid: str, to: str, with_media: b
     return str(candidates[0][1]["phone_number"])
 
 
+def number_kind(state: SandboxState, phone_number: str) -> str | None:
+    """The kind (local, mobile, toll_free) of one of the sandbox's numbers, None for others."""
+    return next((n.get("kind") for n in state.numbers.values() if n["phone_number"] == phone_number), None)
+
+
 def check_sender(state: SandboxState, account_sid: str, sender: str | None, service: str | None, to: str) -> None:
     """Raises:
     TwilioHTTPError: the sender is a magic failing number, unknown, or cannot reach `to`.
@@ -208,6 +214,9 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
             raise bad_request(*MESSAGE_TO["+15005550001"])
         send_at = check_schedule(state, fields, service)
         chosen = service_sender(state, service, to, bool(media)) if sender is None and service else None
+        segments = 1 if media else segment_count(body)
+        origin = bare_number(sender or chosen or "")
+        dequeued = sandbox.sender_queues.admit(origin, number_kind(state, origin), segments) if origin else None
         now = state.clock.now()
         sid = state.new_sid("MM" if media else "SM")
         state.messages[sid] = {
@@ -230,6 +239,8 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
             "created": now,
             "updated": now,
         }
+        if dequeued is not None and dequeued > now:
+            state.messages[sid]["dequeued"] = dequeued
         if state.messages[sid]["status_callback"]:
             sandbox.callbacks.track("message", sid)
         return JSONResponse(render_message(sandbox, state.messages[sid]), status_code=201)

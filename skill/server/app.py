@@ -118,6 +118,7 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
             async with anyio.create_task_group() as group:
                 group.start_soon(runtime.keep_background)
                 group.start_soon(runtime.keep_watching)
+                group.start_soon(runtime.keep_bulk_worker)
                 try:
                     yield runtime
                 finally:
@@ -126,6 +127,7 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
             await runtime.aclose()
 
     async def list_tools(ctx: ServerRequestContext[Runtime], params: PaginatedRequestParams | None) -> ListToolsResult:
+        ctx.lifespan_context.answered()
         return ListToolsResult(tools=listed)
 
     async def call_tool(
@@ -140,6 +142,7 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
             )
             return json_result(error_payload(unknown.to_dict(), settings.mode), is_error=True)
         runtime = ctx.lifespan_context
+        runtime.answered()
         services = await runtime.services()
         agent = agent_of(ctx.request)
         ask = asker(ctx, params, runtime.confirmations, services.clock, services.profile, agent)

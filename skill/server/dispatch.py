@@ -22,7 +22,7 @@ from mcp.types import CallToolResult, InputRequiredResult, TextContent
 from pydantic import BaseModel, ValidationError
 
 from skill.core.approvals import audit_unavailable
-from skill.core.context import Services
+from skill.core.context import Services, approval_in_use
 from skill.core.display import describe_values, quote_values
 from skill.core.phones import normalize_address
 from skill.errors import ApprovalRequired, InputError, SkillError, UpstreamError
@@ -226,7 +226,10 @@ def gated_call(
         summarize=summarize,
         approval_id=approval_id,
         destination_arg=spec.destination,
-        recipients=spec.recipients(clean) if spec.recipients else 1,
+        recipients=(
+            spec.audience(services, model) if spec.audience else spec.recipients(clean) if spec.recipients else 1
+        ),
+        metered=spec.metered,
         webhook_urls=urls,
         local_checks=(lambda: spec.precheck(services, model)) if spec.precheck is not None else None,  # type: ignore[misc]
         inspect=inspected if inspect is not None else None,
@@ -251,6 +254,15 @@ def _unexpected(spec: ToolSpec, *, ran: bool) -> SkillError:
         message = f"{spec.name} failed unexpectedly inside twilio-skill; nothing was changed."
         steps = ["Check the server log (stderr) for details.", "Run `twilio-skill doctor`."]
     return SkillError(message, code="internal.unexpected", remediation=steps)
+
+
+async def _handler(spec: ToolSpec, services: Services, model: BaseModel, verdict: Verdict) -> BaseModel:
+    """Run the handler, telling it which approval the call used (a bulk job runs past the caps on one)."""
+    used = approval_in_use.set(verdict.approval.id if verdict.approval is not None else None)
+    try:
+        return await spec.handler(services, model)
+    finally:
+        approval_in_use.reset(used)
 
 
 def _outcome(error: SkillError) -> str:
@@ -349,7 +361,7 @@ class Dispatcher:
                     refusal.approval = self._approval_after(call.approval_id, state)
                 return _error(services, refusal)
         try:
-            result = await spec.handler(services, model)
+            result = await _handler(spec, services, model, verdict)
         except SkillError as exc:
             state = gate.undo(call, verdict, nothing_happened=had_no_effect(spec, exc))
             if state is not None and call.approval_id is not None:

@@ -42,6 +42,10 @@ class ToolSpec:
     inspect: Callable[[Services, Any], Awaitable[Impact | None]] | None = None
     secret_args: tuple[str, ...] = ()  # arguments never written to the audit log or approvals (e.g. a code)
     recipients: Callable[[dict[str, Any]], int] | None = None  # SEND tools: how many people one call reaches
+    # SEND tools whose reach is counted with the services (recipients in a file); raise to refuse.
+    audience: Callable[[Services, Any], int] | None = None
+    # SEND tools whose messages are counted against the caps one by one as they go out (a bulk job).
+    metered: bool = False
     webhook_args: tuple[str, ...] = ()  # arguments that point live traffic at a URL (gated by host)
     # True when the handler makes at most one change upstream, so a refusal from Twilio means nothing
     # changed and an approval used for it can be given back.

@@ -13,6 +13,8 @@ from skill.core.context import Services
 from skill.server.confirm import PendingConfirmations
 from skill.server.subscriptions import Subscriptions
 
+BULK_START_DELAY = 0.5
+
 
 class Runtime:
     def __init__(self, settings: Settings, services: Services | None = None) -> None:
@@ -21,6 +23,7 @@ class Runtime:
         self._owned = services is None  # services given by a caller (tests) are theirs to close
         self._lock = anyio.Lock()
         self._built = anyio.Event()
+        self._answered = anyio.Event()
         if services is not None:
             self._built.set()
         self.confirmations = PendingConfirmations()  # questions asked of 2026-07-28 clients
@@ -59,6 +62,25 @@ class Runtime:
             group.start_soon(services.watch.run)
             if services.notifier.active:
                 group.start_soon(services.notifier.run)
+
+    def answered(self) -> None:
+        """Note that the server has answered a request (start-up is over)."""
+        self._answered.set()
+
+    async def keep_bulk_worker(self) -> None:
+        """With the bulk toolset on, send bulk jobs from this server: started once the server has
+        answered its first request, so start-up stays fast; nothing for services a caller gave."""
+        if not self._owned or not self.bulk_enabled:
+            await anyio.sleep_forever()
+        await self._answered.wait()
+        await anyio.sleep(BULK_START_DELAY)  # let that first answer go out before the services are built
+        from skill.wiring import run_bulk_worker
+
+        await run_bulk_worker(self.settings, await self.services())
+
+    @property
+    def bulk_enabled(self) -> bool:
+        return "bulk" in self.settings.toolsets or any(name.startswith("bulk_") for name in self.settings.tools)
 
     async def aclose(self) -> None:
         self.subscriptions.close()

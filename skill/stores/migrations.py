@@ -236,6 +236,57 @@ def _agents(db: sqlite3.Connection) -> None:
     )
 
 
+@migration("015_bulk_outbox")
+def _bulk_outbox(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE bulk_jobs (
+            id TEXT PRIMARY KEY,
+            profile TEXT NOT NULL,
+            status TEXT NOT NULL,
+            sender TEXT,
+            service_sid TEXT,
+            status_callback TEXT,
+            send_window TEXT,
+            start_at REAL,
+            approved INTEGER NOT NULL,
+            total INTEGER NOT NULL,
+            created_at REAL NOT NULL,
+            hold_reason TEXT,
+            hold_until REAL
+        )"""
+    )
+    db.execute("CREATE INDEX bulk_jobs_profile ON bulk_jobs(profile, created_at, id)")
+    # One row per recipient; (job_id, phone) unique: a recipient is queued once per job.
+    db.execute(
+        """CREATE TABLE bulk_outbox (
+            job_id TEXT NOT NULL,
+            idx INTEGER NOT NULL,
+            phone TEXT NOT NULL,
+            body TEXT NOT NULL,
+            segments INTEGER NOT NULL,
+            country TEXT,
+            tz TEXT,
+            cost_micros INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            not_before REAL NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            attempted_at REAL,
+            lease_owner TEXT,
+            lease_until REAL,
+            sid TEXT,
+            error_code INTEGER,
+            error_message TEXT,
+            delivery TEXT,
+            sent_at REAL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (job_id, idx),
+            UNIQUE (job_id, phone)
+        )"""
+    )
+    db.execute("CREATE INDEX bulk_outbox_ready ON bulk_outbox(state, not_before)")
+    db.execute("CREATE INDEX bulk_outbox_sid ON bulk_outbox(sid)")
+
+
 def apply_migrations(db: sqlite3.Connection) -> list[str]:
     """Apply every migration not yet recorded; return the names applied.
 

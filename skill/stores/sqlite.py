@@ -12,6 +12,7 @@ from skill.stores.audit import SqliteAuditLog
 from skill.stores.database import SqlDatabase, open_database
 from skill.stores.ivr_menus import SqliteIvrMenuStore
 from skill.stores.operators import SqliteOperatorStore
+from skill.stores.outbox import SqliteOutbox
 from skill.stores.records import SqliteIdempotencyStore, SqliteSendCounter, SqliteSuppressionStore
 from skill.stores.spend import SqliteSpendCounter
 from skill.stores.verify_sends import SqliteVerifySendLog
@@ -34,6 +35,7 @@ class Stores:
     ivr_menus: SqliteIvrMenuStore
     operators: SqliteOperatorStore
     agents: SqliteAgentStore
+    outbox: SqliteOutbox
 
     @classmethod
     def open(cls, path: Path | str, secrets: tuple[str, ...] = (), clock: Clock | None = None) -> Stores:
@@ -58,6 +60,7 @@ class Stores:
             ivr_menus=SqliteIvrMenuStore(db, wall),
             operators=SqliteOperatorStore(db, wall),
             agents=SqliteAgentStore(db, wall),
+            outbox=SqliteOutbox(db, wall),
         )
 
     def close(self) -> None:

@@ -253,6 +253,7 @@ def build_webhooks_app(
     max_body: int = MAX_BODY_BYTES,
     clock: Callable[[], float] = time.time,
     run_worker: bool = True,
+    bulk_worker: bool = False,
     bind_host: str | None = None,
     allowed_hosts: Iterable[str] = (),
 ) -> Starlette:
@@ -300,6 +301,10 @@ def build_webhooks_app(
         async with anyio.create_task_group() as group:
             if run_worker:
                 group.start_soon(receiver.processor.run)
+            if bulk_worker:
+                from skill.wiring import run_bulk_worker
+
+                group.start_soon(run_bulk_worker, settings)  # bulk jobs also go out from the receiver's process
             try:
                 yield
             finally:

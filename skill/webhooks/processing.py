@@ -21,7 +21,7 @@ from skill.core.phones import bare_number
 from skill.stores.database import Connection, store_errors
 from skill.stores.sqlite import Stores
 from skill.stores.webhook_events import SqliteWebhookEventStore, StoredEvent
-from skill.webhooks.events import SMS_INBOUND
+from skill.webhooks.events import SMS_INBOUND, SMS_STATUS
 from skill.webhooks.inbound import keyword_of, optout_scope
 
 log = logging.getLogger("twilio_skill.webhooks")
@@ -48,6 +48,9 @@ class EventProcessor:
             log.info("skipped an inbound message already processed under another row (%s)", event.sid)
             return
         SqliteWebhookEventStore.count_event(conn, event)
+        if event.kind == SMS_STATUS and event.sid and event.status:
+            # A bulk message's status: its job counts delivered and undelivered (a no-op for others).
+            self.stores.outbox.record_delivery(event.sid, event.status)
         if event.kind != SMS_INBOUND:
             return
         keyword = keyword_of(str(event.payload.get("Body") or ""))

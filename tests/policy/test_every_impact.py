@@ -115,6 +115,9 @@ CASES: dict[str, Args] = {
     "apikey_revoke": key,
     "credentials_rotate": rotated_key,
     "message_send": fixed({"to": "+14155550199", "from": SENDER, "body": "Your order shipped."}),
+    "bulk_send_create": fixed(
+        {"body": "Your order shipped.", "from": SENDER, "recipients": [{"phone_number": "+14155550199"}]}
+    ),
     "optout_remove": optout,
     "messaging_service_create": fixed({"friendly_name": "Impact pool"}),
     "messaging_service_update": service,

@@ -81,7 +81,8 @@ def test_no_tool_takes_an_argument_that_names_a_local_file() -> None:
         for name in names(spec.input.model_json_schema(), spec.input.model_json_schema().get("$defs", {}))
         if any(word in name.lower() for word in FILE_WORDS)
     ]
-    assert offenders == []
+    # The one exception: a bare name of a file an operator put in imports/, attacked below.
+    assert offenders == ["bulk_send_create.csv_file"]
 
 
 HOSTILE_PATHS = [
@@ -229,3 +230,20 @@ async def test_an_ivr_menu_name_can_never_be_a_path(
     refused = await call(client, "ivr_deploy", {"name": name, "menu": menu})
     assert refused.error["code"] == "input.invalid"
     assert snapshot(user_dir, settings.home) == before
+
+
+@pytest.mark.parametrize("hostile", [*HOSTILE_PATHS, "secrets.env", "imports", "../secrets.env", "/etc/passwd"])
+async def test_a_bulk_recipients_file_cannot_name_anything_outside_the_imports_folder(
+    client: Client, services: Services, settings: Settings, user_dir: Path, hostile: str
+) -> None:
+    (settings.home / "imports").mkdir(exist_ok=True)
+    (settings.home / "imports" / "ok.csv").symlink_to(settings.home / "secrets.env")
+    before = snapshot(settings.home, user_dir)
+    args = {"body": "Hi", "from": "+15005550006", "csv_file": hostile}
+    result = await call(client, "bulk_send_create", args)
+    assert result.is_error and result.error["code"] in ("input.invalid_file", "input.invalid")
+    assert VICTIM_TEXT not in json.dumps(result.data)
+    linked = await call(client, "bulk_send_create", {**args, "csv_file": "ok.csv"})
+    assert linked.error["code"] == "input.invalid_file" and VICTIM_TEXT not in json.dumps(linked.data)
+    assert snapshot(settings.home, user_dir) == before
+    assert services.stores.outbox.jobs(services.profile, limit=1) == []

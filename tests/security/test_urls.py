@@ -97,6 +97,11 @@ URL_ARGUMENTS: list[tuple[str, str, Callable[[str], dict[str, Any]]]] = [
     ("ivr_build", "menu.base_url", lambda u: {"name": "main", "menu": menu(u)}),
     ("ivr_deploy", "menu.base_url", lambda u: {"name": "main", "menu": menu(u)}),
     ("webhook_probe", "url", lambda u: {"url": u}),
+    (
+        "bulk_send_create",
+        "status_callback",
+        lambda u: {"body": "hi", "from": SENDER, "recipients": [{"phone_number": CONTACT}], "status_callback": u},
+    ),
 ]
 HOSTILE_URLS = [
     "file:///etc/passwd",

@@ -12,6 +12,7 @@ from skill.errors import InputError
 from skill.policy.retention import Retention
 from skill.ports.clock import ManualClock
 from skill.records.audit import AuditFilter
+from skill.records.bulk import JobRow, OutboxRow
 from skill.records.events import NewEvent
 from skill.records.ivr import CallState
 from skill.stores.prune import prune
@@ -42,6 +43,14 @@ def filled(stores: Stores) -> str:
     stores.ivr_menus.respond("CA1", "s1", lambda state: ("<Response/>", CallState("CA1", "main", "root", step=1)))
     stores.operators.add("ada", "key1", "h1")
     stores.agents.add("openclaw", "key2", "h2")
+    job = JobRow(
+        id="BJ" + "2" * 32, profile="sandbox", status="running", sender="+18005550123", service_sid=None,
+        status_callback=None, window="09:00-20:00", start_at=None, approved=False, total=1, created_at=0.0,
+    )  # fmt: skip
+    outbox_row = OutboxRow(
+        job_id=job.id, idx=1, phone="+14155550102", body="Hi", segments=1, country="US", tz=None, cost_micros=79
+    )
+    stores.outbox.create_job(job, [outbox_row])
     stores.spend.add("sandbox", Decimal("0.0079"))
     return request.id
 

@@ -89,6 +89,14 @@ async def bounces(client: Client, services: Services) -> dict[str, Any]:
     return {"kind": "bounces"}
 
 
+async def two_bulk_jobs(client: Client, services: Services) -> dict[str, Any]:
+    for number in ("+14155550181", "+14155550182"):
+        args = {"body": "paging", "from": "+15005550006", "recipients": [{"phone_number": number}]}
+        created = await call(client, "bulk_send_create", args)
+        assert not created.is_error, created
+    return {}
+
+
 CASES: dict[str, Setup] = {
     "subaccounts_list": nothing,
     "apikeys_list": a_second_key,
@@ -107,6 +115,7 @@ CASES: dict[str, Setup] = {
     "alerts_list": nothing,
     "usage_triggers_list": two_triggers,
     "webhook_events_list": two_events,
+    "bulk_list": two_bulk_jobs,
 }
 
 

@@ -9,7 +9,7 @@ the same transaction, as they do on SQLite's single connection.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -40,6 +40,10 @@ class PgConnection:
 
     def execute(self, sql: str, params: Sequence[Any] = (), /) -> psycopg.Cursor[dict[str, Any]]:
         return self.raw.execute(to_format_style(sql), tuple(params))
+
+    def executemany(self, sql: str, params: Iterable[Sequence[Any]], /) -> None:
+        with self.raw.cursor() as cursor:
+            cursor.executemany(to_format_style(sql), [tuple(row) for row in params])
 
 
 class PgDatabase:

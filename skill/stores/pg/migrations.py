@@ -216,6 +216,53 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
             )""",
         ),
     ),
+    (
+        "015_bulk_outbox",
+        (
+            """CREATE TABLE bulk_jobs (
+                id TEXT PRIMARY KEY,
+                profile TEXT NOT NULL,
+                status TEXT NOT NULL,
+                sender TEXT,
+                service_sid TEXT,
+                status_callback TEXT,
+                send_window TEXT,
+                start_at DOUBLE PRECISION,
+                approved INTEGER NOT NULL,
+                total INTEGER NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL,
+                hold_reason TEXT,
+                hold_until DOUBLE PRECISION
+            )""",
+            "CREATE INDEX bulk_jobs_profile ON bulk_jobs(profile, created_at, id)",
+            """CREATE TABLE bulk_outbox (
+                job_id TEXT NOT NULL,
+                idx INTEGER NOT NULL,
+                phone TEXT NOT NULL,
+                body TEXT NOT NULL,
+                segments INTEGER NOT NULL,
+                country TEXT,
+                tz TEXT,
+                cost_micros BIGINT NOT NULL,
+                state TEXT NOT NULL,
+                not_before DOUBLE PRECISION NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                attempted_at DOUBLE PRECISION,
+                lease_owner TEXT,
+                lease_until DOUBLE PRECISION,
+                sid TEXT,
+                error_code INTEGER,
+                error_message TEXT,
+                delivery TEXT,
+                sent_at DOUBLE PRECISION,
+                updated_at DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (job_id, idx),
+                UNIQUE (job_id, phone)
+            )""",
+            "CREATE INDEX bulk_outbox_ready ON bulk_outbox(state, not_before)",
+            "CREATE INDEX bulk_outbox_sid ON bulk_outbox(sid)",
+        ),
+    ),
 ]
 
 
