@@ -36,6 +36,7 @@ TOOLSETS: tuple[Toolset, ...] = (
     Toolset("studio", "Studio flows and executions", ("studio",)),
     Toolset("monitor", "alerts, usage and triggers, webhook events and probes", ("monitor", "webhooks")),
     Toolset("ops", "account audit, approval status, error codes explained", ("audit", "ops"), default=True),
+    Toolset("api", "any Twilio API operation by id: search ~1,400, call one (checked, gated)", ("twilio_api",)),
 )
 
 BY_NAME: dict[str, Toolset] = {toolset.name: toolset for toolset in TOOLSETS}

@@ -146,9 +146,11 @@ def gated_call(
         return await inspect(services, model)
 
     urls = tuple(str(clean[name]) for name in spec.webhook_args if isinstance(clean.get(name), str) and clean[name])
+    if spec.urls_of is not None:
+        urls += spec.urls_of(model)
     return GatedCall(
         tool=spec.name,
-        tier=spec.tier,
+        tier=spec.tier_of(model) if spec.tier_of is not None else spec.tier,
         args=clean,
         digest=args_digest(canonical),
         shown_args=canonical_json(shown),
