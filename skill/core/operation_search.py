@@ -19,7 +19,35 @@ from skill.specs import Operation, load_index
 K1 = 1.2
 B = 0.75
 NAME_WEIGHT = 0.6
-STOP = frozenset(["a", "an", "the", "of", "for", "to", "in", "on", "by", "and", "or", "my", "our", "all", "me", "is", "are", "be", "with", "from", "its", "this", "that", "it"])
+PRODUCT_WEIGHT = 1.3
+STOP = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "of",
+        "for",
+        "to",
+        "in",
+        "on",
+        "by",
+        "and",
+        "or",
+        "my",
+        "our",
+        "all",
+        "me",
+        "is",
+        "are",
+        "be",
+        "with",
+        "from",
+        "its",
+        "this",
+        "that",
+        "it",
+    }
+)
 # Operator words -> the words Twilio's specs use for the same thing.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "sms": ("message",),
@@ -107,11 +135,21 @@ def search_index() -> SearchIndex:
     return SearchIndex(ids, docs, lengths, idf, sum(lengths) / max(total, 1), names)
 
 
+@cache
+def products() -> frozenset[str]:
+    return frozenset(op.product for op in load_index().operations.values())
+
+
 def query_words(query: str) -> list[str]:
     out: list[str] = []
-    for word in words(query):
-        out.append(word)
-        out.extend(_stem(w) for w in SYNONYMS.get(word, ()))
+    for token in re.findall(r"[A-Za-z0-9]+", query):
+        if token.lower() in products():
+            # "TaskRouter" is the product, not "task" and "router"; "conversations" is also the resource.
+            out.extend(dict.fromkeys((token.lower(), _stem(token.lower()))))
+            continue
+        for word in words(token):
+            out.append(word)
+            out.extend(_stem(w) for w in SYNONYMS.get(word, ()))
     return out
 
 
@@ -121,6 +159,7 @@ def search(query: str, product: str | None = None, limit: int = 10) -> list[tupl
     operations = load_index().operations
     terms = query_words(query)
     wanted_methods = {ACTIONS[word] for word in words(query) if word in ACTIONS}
+    named = set(terms)
     scored: list[tuple[float, str]] = []
     for op_id, doc, length in zip(index.ids, index.docs, index.lengths, strict=True):
         op = operations[op_id]
@@ -133,6 +172,8 @@ def search(query: str, product: str | None = None, limit: int = 10) -> list[tupl
                 score += index.idf[term] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / index.average))
         if score <= 0:
             continue
+        if op.product in named:
+            score *= PRODUCT_WEIGHT  # the question names the product: its operations first
         if wanted_methods and op.method in wanted_methods:
             score *= 1.15  # "list workers" prefers the GET over a POST on the same path
         named = index.names[op_id]

@@ -127,7 +127,9 @@ def _response(spec: dict[str, Any], op: dict[str, Any]) -> dict[str, Any]:
     arrays = [
         name
         for name, prop in props.items()
-        if isinstance(prop, dict) and prop.get("type") == "array" and "$ref" in prop.get("items", {})
+        if isinstance(prop, dict)
+        and prop.get("type") == "array"
+        and (_ref(spec, prop.get("items", {}), SCHEMA_REF) or {}).get("properties")
     ]
     if arrays and ("meta" in props or "next_page_uri" in props):
         out["list_key"] = arrays[0]
