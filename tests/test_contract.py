@@ -137,7 +137,7 @@ def test_an_answer_that_leaves_out_a_schema_property_fails_the_block(sandbox: Sa
     usage_trigger = "/2010-04-01/Accounts/{AccountSid}/Usage/Triggers/{Sid}.json"
     schema = response_schema("twilio-oai/twilio_api_v2010.json", "GET", usage_trigger, 200)
     assert schema is not None
-    full = {name: None for name in schema["properties"]}
+    full = dict.fromkeys(schema["properties"])
     full.update(recurring="daily", trigger_by="count")
     with contract(sandbox):
         sandbox.served.append(served(usage_trigger, 200, full))

@@ -159,7 +159,7 @@ def search(query: str, product: str | None = None, limit: int = 10) -> list[tupl
     operations = load_index().operations
     terms = query_words(query)
     wanted_methods = {ACTIONS[word] for word in words(query) if word in ACTIONS}
-    named = set(terms)
+    asked = set(terms)
     scored: list[tuple[float, str]] = []
     for op_id, doc, length in zip(index.ids, index.docs, index.lengths, strict=True):
         op = operations[op_id]
@@ -172,14 +172,14 @@ def search(query: str, product: str | None = None, limit: int = 10) -> list[tupl
                 score += index.idf[term] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / index.average))
         if score <= 0:
             continue
-        if op.product in named:
+        if op.product in asked:
             score *= PRODUCT_WEIGHT  # the question names the product: its operations first
         if wanted_methods and op.method in wanted_methods:
             score *= 1.15  # "list workers" prefers the GET over a POST on the same path
-        named = index.names[op_id]
-        if named:
+        own = index.names[op_id]
+        if own:
             # The more of the operation's own name the question says, the closer it is to what was asked.
-            score *= 1 + NAME_WEIGHT * len(named & set(terms)) / len(named)
+            score *= 1 + NAME_WEIGHT * len(own & asked) / len(own)
         scored.append((score, op_id))
     scored.sort(key=lambda item: (-item[0], item[1]))
     return [(operations[op_id], score) for score, op_id in scored[:limit]]

@@ -234,8 +234,9 @@ class Simulator:
         account: str,
     ) -> Response:
         concrete = request.url.path
+        base = host + concrete.removesuffix(".json")  # stores are per host: /v1/Services is on several
         if entry.collection is not None:  # an element of a collection
-            collection = self.store.collections.setdefault(_collection_path(concrete), {})
+            collection = self.store.collections.setdefault(base.rsplit("/", 1)[0], {})
             resource = collection.get(path[entry.params[-1]])
             if resource is None:
                 raise not_found(concrete)
@@ -247,31 +248,26 @@ class Simulator:
             return _answer(op, resource)
         if op.method == "POST" and op.path_type == "list" and op.props:
             resource = self.make(op, host, concrete, path, params, account)
-            key = str(resource.get("sid") or len(self.store.collections.get(concrete.removesuffix(".json"), {})))
-            self.store.collections.setdefault(concrete.removesuffix(".json"), {})[key] = resource
+            members = self.store.collections.setdefault(base, {})
+            members[str(resource.get("sid") or len(members))] = resource
             return _answer(op, resource)
         if op.method == "GET" and op.list_key:
-            items = list(self.store.collections.get(concrete.removesuffix(".json"), {}).values())
+            items = list(self.store.collections.get(base, {}).values())
             filters = {snake(k): v for k, v in params.items() if k not in PAGING and snake(k) in op.props}
             items = [item for item in items if all(str(item.get(k)) == str(v) for k, v in filters.items())]
             lister = meta_page if op.paging == "meta" else page
             return lister(request, op.list_key, items, lambda item: item)
         # a singleton: made on first use
-        key = concrete.removesuffix(".json")
         if op.method == "DELETE":
-            self.store.singletons.pop(key, None)
+            self.store.singletons.pop(base, None)
             return Response(status_code=204)
-        resource = self.store.singletons.get(key)
+        resource = self.store.singletons.get(base)
         if resource is None:
             resource = self.make(op, host, concrete, path, params if op.method != "GET" else {}, account)
-            self.store.singletons[key] = resource
+            self.store.singletons[base] = resource
         elif op.method != "GET":
             self.update(op, resource, params)
         return _answer(op, resource)
-
-
-def _collection_path(concrete: str) -> str:
-    return concrete.removesuffix(".json").rsplit("/", 1)[0]
 
 
 def _answer(op: Operation, resource: dict[str, Any]) -> Response:
