@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
 
 TEMPLATE_KEY = "twilio_skill.template"  # scope key: the spec path template a generic answer served
-SID_PATTERN = re.compile(r"^\^([A-Z]{2})\[0-9a-fA-F\]\{32\}\$$")
 PAGING = frozenset({"PageSize", "Page", "PageToken"})
 CATCH_ALL = "/{rest:path}"
 DEFAULT_HOST = "api.twilio.com"
@@ -122,15 +121,26 @@ def _fill(prop: Prop, store: GenericStore, name: str) -> Any:
     if prop.enum:
         return prop.enum[0]
     if prop.type == "string":
-        found = SID_PATTERN.match(prop.pattern or "")
-        if found:
-            return store.sid(found.group(1))
+        if prop.pattern:
+            return patterned(prop.pattern, store)
         if prop.format == "uri":
             return "https://sandbox.twilio-skill.invalid/"
         if prop.format == "date-time":
             return "1970-01-01T00:00:00Z"
         return ""
     return {"integer": 0, "number": 0, "boolean": False, "array": [], "object": {}}.get(prop.type)
+
+
+def patterned(pattern: str, store: GenericStore) -> str:
+    """A fresh value for a pattern: a SID of its prefix (^WS[0-9a-fA-F]{32}$, ^(SM|MM)...), or a
+    literal prefix and hex digits (^aia_asst_.+$); '' for any other pattern."""
+    found = re.match(r"^\^?\(?([A-Z]{2}|\[A-Z\]\{2\})(\|[A-Z]{2})*\)?\[[0-9a-zA-Z-]+\]\{32\}\$?$", pattern)
+    if found:
+        return store.sid(found.group(1) if found.group(1).isalpha() else "ZZ")
+    found = re.match(r"^\^([A-Za-z0-9_-]+)\.[+*]\$$", pattern)
+    if found:
+        return f"{found.group(1)}{next(store.counter):032x}"
+    return ""
 
 
 def _value(prop: Prop, raw: Any) -> Any:
@@ -147,14 +157,19 @@ def _value(prop: Prop, raw: Any) -> Any:
         if prop.type == "boolean":
             return raw if isinstance(raw, bool) else str(raw).lower() == "true"
         if prop.type == "array":
-            return raw if isinstance(raw, list) else [raw]
+            values = raw if isinstance(raw, list) else [raw]
+            if prop.items == "object":
+                values = [value if isinstance(value, dict) else json.loads(value) for value in values]
+                return values if all(isinstance(value, dict) for value in values) else None
+            return values
         if prop.type == "object":
             return raw if isinstance(raw, dict) else json.loads(raw)
     except (TypeError, ValueError):
         return None
     if prop.enum and raw not in prop.enum:
         return None
-    return raw if isinstance(raw, str) else json.dumps(raw)
+    text = raw if isinstance(raw, str) else json.dumps(raw)
+    return None if prop.pattern and not re.search(prop.pattern, text) else text
 
 
 class Simulator:
@@ -173,11 +188,10 @@ class Simulator:
         by_prop = {snake(name): value for name, value in {**params, **path}.items()}
         sid: str | None = None
         for name, prop in op.props.items():
-            if name == "sid" and "Sid" in path:
+            if name == "sid" and "Sid" in path and _value(prop, path["Sid"]) is not None:
                 resource[name] = path["Sid"]
-            elif name == "sid" and prop.type == "string":
-                found = SID_PATTERN.match(prop.pattern or "")
-                resource[name] = self.store.sid(found.group(1) if found else "ZZ")
+            elif name in ("sid", "id") and prop.type == "string":
+                resource[name] = patterned(prop.pattern or "", self.store) or self.store.sid("ZZ")
             elif name == "account_sid":
                 resource[name] = account
             elif name in by_prop and _value(prop, by_prop[name]) is not None:
@@ -197,6 +211,9 @@ class Simulator:
             if name in op.props and op.props[name].type == "string":
                 resource[name] = f"https://{host}{element}" if name == "url" else f"{element}.json"
         return resource
+
+    def shaped(self, op: Operation, resource: dict[str, Any]) -> dict[str, Any]:
+        return _shaped(op, resource, self.store)
 
     def update(self, op: Operation, resource: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
         for name, raw in params.items():
@@ -245,18 +262,18 @@ class Simulator:
                 return Response(status_code=204)
             if op.method != "GET":
                 self.update(op, resource, params)
-            return _answer(op, resource)
+            return _answer(op, resource, self.store)
         if op.method == "POST" and op.path_type == "list" and op.props:
             resource = self.make(op, host, concrete, path, params, account)
             members = self.store.collections.setdefault(base, {})
             members[str(resource.get("sid") or len(members))] = resource
-            return _answer(op, resource)
+            return _answer(op, resource, self.store)
         if op.method == "GET" and op.list_key:
             items = list(self.store.collections.get(base, {}).values())
             filters = {snake(k): v for k, v in params.items() if k not in PAGING and snake(k) in op.props}
             items = [item for item in items if all(str(item.get(k)) == str(v) for k, v in filters.items())]
             lister = meta_page if op.paging == "meta" else page
-            return lister(request, op.list_key, items, lambda item: item)
+            return lister(request, op.list_key, items, lambda item: self.shaped(op, item))
         # a singleton: made on first use
         if op.method == "DELETE":
             self.store.singletons.pop(base, None)
@@ -267,14 +284,20 @@ class Simulator:
             self.store.singletons[base] = resource
         elif op.method != "GET":
             self.update(op, resource, params)
-        return _answer(op, resource)
+        return _answer(op, resource, self.store)
 
 
-def _answer(op: Operation, resource: dict[str, Any]) -> Response:
+def _answer(op: Operation, resource: dict[str, Any], store: GenericStore) -> Response:
     if op.status == 204:
-        return Response(status_code=204)
-    body = {name: resource.get(name) for name in op.props} if op.props else resource
-    return JSONResponse(body, status_code=op.status)
+        return Response(status_code=op.status)
+    return JSONResponse(_shaped(op, resource, store), status_code=op.status)
+
+
+def _shaped(op: Operation, resource: dict[str, Any], store: GenericStore) -> dict[str, Any]:
+    """The resource as this operation's schema lists it (an operation may list more than its create did)."""
+    if not op.props:
+        return resource
+    return {name: resource[name] if name in resource else _fill(prop, store, name) for name, prop in op.props.items()}
 
 
 async def _params(request: Request, op: Operation) -> dict[str, Any]:

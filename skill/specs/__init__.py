@@ -42,6 +42,7 @@ class Prop:
     format: str | None
     pattern: str | None
     pii: str | None
+    items: str | None = None  # an array's item type
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ def _operation(raw: list[Any]) -> Operation:
                 format=p[3] or None,
                 pattern=p[4] or None,
                 pii=p[5] or None,
-            )  # fmt: skip
+                items=p[6] or None,
+            )
             for name, p in props.items()
         },
         default_output=tuple(default),

@@ -114,7 +114,9 @@ def _parameters(spec: dict[str, Any], op: dict[str, Any], item: dict[str, Any]) 
 
 def _response(spec: dict[str, Any], op: dict[str, Any]) -> dict[str, Any]:
     """The success status, the resource's properties, and the list key and style when it is a list."""
-    statuses = sorted(code for code in op.get("responses", {}) if code.startswith("2"))
+    declared = sorted(code for code in op.get("responses", {}) if code.isdigit())
+    # With no 2xx, the operation answers a redirect (an OAuth authorize, a file download) with a body.
+    statuses = [code for code in declared if code.startswith("2")] or declared
     out: dict[str, Any] = {"status": int(statuses[0]) if statuses else 200}
     if not statuses:
         return out
@@ -216,7 +218,7 @@ def _index_param(param: dict[str, Any]) -> list[Any]:
 
 
 def _index_prop(prop: dict[str, Any]) -> list[Any]:
-    """[type, nullable, enum, format, pattern, pii] of a response property."""
+    """[type, nullable, enum, format, pattern, pii, items] of a response property."""
     return [
         prop["type"],
         1 if prop.get("nullable") else 0,
@@ -224,6 +226,7 @@ def _index_prop(prop: dict[str, Any]) -> list[Any]:
         prop.get("format") or 0,
         prop.get("pattern") or 0,
         prop.get("pii") or 0,
+        prop.get("items") or 0,
     ]
 
 
