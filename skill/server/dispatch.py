@@ -197,7 +197,7 @@ class Dispatcher:
             tool=spec.name,
             profile=self.services.profile,
             approval_id=approval_id,
-            detail={**detail, "tier": spec.tier.value, **({"agent": self.requested_by} if self.requested_by else {})},
+            detail={"tier": spec.tier.value, **detail, **({"agent": self.requested_by} if self.requested_by else {})},
         )
 
     async def __call__(self, spec: ToolSpec, raw_args: dict[str, Any] | None) -> CallToolResult:
@@ -227,9 +227,9 @@ class Dispatcher:
     async def _run(self, spec: ToolSpec, model: BaseModel, call: GatedCall, verdict: Verdict) -> CallToolResult:
         services = self.services
         gate = services.gate
-        detail = {"args": audit_args(spec, call.args)}
+        detail = {"args": audit_args(spec, call.args), "tier": call.tier.value}
         entry: int | None = None
-        if spec.tier is not Tier.READ:
+        if call.tier is not Tier.READ:
             try:
                 entry = self._audit(spec, "started", call.approval_id, detail)
             except Exception:
@@ -271,7 +271,8 @@ class Dispatcher:
     def _finish(self, spec: ToolSpec, entry: int | None, outcome: str, call: GatedCall, detail: dict[str, Any]) -> None:
         try:
             if entry is None:
-                self._audit(spec, outcome, call.approval_id, {"args": audit_args(spec, call.args), **detail})
+                shown = {"args": audit_args(spec, call.args), "tier": call.tier.value}
+                self._audit(spec, outcome, call.approval_id, {**shown, **detail})
             else:
                 self.services.stores.audit.complete(entry, outcome=outcome, detail=detail)
         except Exception:

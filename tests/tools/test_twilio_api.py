@@ -333,3 +333,18 @@ async def test_sensitive_pii_is_redacted_and_only_default_fields_show_unless_ask
     )
     assert everything.data["attributes"] == "[redacted]"
     assert "078-05-1120" not in json.dumps(everything.data)
+
+
+async def test_each_call_is_audited_with_the_tier_of_its_method(open_client: tuple[Client, Services]) -> None:
+    client, services = open_client
+    made = await call(client, "twilio_api_call", api("sync_v1.CreateService", FriendlyName="s"))
+    await call(client, "twilio_api_call", api("sync_v1.ListService"))
+    await call(client, "twilio_api_call", api("sync_v1.DeleteService", {"Sid": made.data["sid"]}))
+    entries = services.stores.audit.tail(10, tool="twilio_api_call")
+    tiers = {e.detail["args"]["operation"]: e.detail["tier"] for e in entries}
+    assert tiers == {
+        "sync_v1.CreateService": "WRITE",
+        "sync_v1.ListService": "READ",
+        "sync_v1.DeleteService": "DESTRUCTIVE",
+    }
+    assert [e.outcome for e in entries] == ["ok"] * 3
