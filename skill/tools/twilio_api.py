@@ -19,12 +19,12 @@ from skill.core.operation_search import search
 from skill.errors import InputError
 from skill.policy.tiers import Tier
 from skill.records.page import CursorError, Position, decode_cursor, encode_cursor, filters_digest
-from skill.results import ListResult, Model, ToolResult
+from skill.results import Model, ToolResult
 from skill.server.registry import ToolSpec
 from skill.specs import load_index
 from skill.tools.fields import Cursor, JsonObject, Limit
 
-OperationId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]{1,40}(\.[A-Za-z0-9_]{1,80})?$")]
+OperationId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]{1,40}(\.[A-Za-z0-9_]{1,80})?$", max_length=121)]
 FIND_SCAN = 200  # most matches a search ranks
 
 
@@ -47,8 +47,13 @@ class OperationBrief(Model):
     required: list[str] = Field(description="Required parameters (path ones included).")
 
 
-class ApiFindOutput(ListResult[OperationBrief]):
-    pass
+class ApiFindOutput(ToolResult):
+    """A page of matches, in the shape of every list: {items, count, has_more, next_cursor}."""
+
+    items: list[OperationBrief] = Field(description="Best matches first.")
+    count: int = Field(description="Number of items on this page.")
+    has_more: bool = Field(description="True when there are more; pass next_cursor to get them.")
+    next_cursor: str | None = Field(default=None, description="Cursor of the next page.")
 
 
 async def twilio_api_find(services: Services, args: ApiFindInput) -> ApiFindOutput:
@@ -83,13 +88,12 @@ async def twilio_api_find(services: Services, args: ApiFindInput) -> ApiFindOutp
 
 class ApiCallInput(Model):
     operation: OperationId = Field(description="Operation id from twilio_api_find, e.g. taskrouter_v1.ListWorker.")
-    path: JsonObject | None = Field(
-        default=None, description='JSON object string of path placeholders: {"WorkspaceSid": "WS..."}.'
-    )
     parameters: JsonObject | None = Field(
-        default=None, description="JSON object string of query or body parameters by Twilio's names (FriendlyName)."
+        default=None,
+        description='JSON object string of path, query and body parameters by Twilio\'s names: {"WorkspaceSid": '
+        '"WS...", "FriendlyName": "Ana"}.',
     )
-    fields: list[Annotated[str, StringConstraints(pattern=r"^(\*|[A-Za-z0-9_]{1,64})$")]] = Field(
+    fields: list[Annotated[str, StringConstraints(pattern=r"^(\*|[A-Za-z0-9_]{1,64})$", max_length=64)]] = Field(
         default_factory=list, max_length=50, description="More response properties to show; ['*'] for all."
     )
     limit: Limit = 50
@@ -126,7 +130,7 @@ def _prepared(services: Services, args: ApiCallInput) -> core.Prepared:
     params = dict(args.parameters or {})
     if op.paging and args.limit:
         params["PageSize"] = min(args.limit, 1000)
-    return core.prepare(op, dict(args.path or {}), params, account_sid=services.twilio.account_sid)
+    return core.prepare(op, {}, params, account_sid=services.twilio.account_sid)
 
 
 def check_api_call(services: Services, args: ApiCallInput) -> None:
@@ -199,12 +203,8 @@ def _call_summary(args: dict[str, Any]) -> str:
         what = f"{op.method} {op.id} ({op.summary})"
     except InputError:
         what = str(args.get("operation"))
-    given = (
-        {**(args.get("path") or {}), **(args.get("parameters") or {})}
-        if isinstance(args.get("path"), dict | None)
-        else {}
-    )
-    shown = ", ".join(f"{k}={v}" for k, v in list(given.items())[:12])
+    given = args.get("parameters")
+    shown = ", ".join(f"{k}={v}" for k, v in list(given.items())[:12]) if isinstance(given, dict) else ""
     return f"Twilio API call {what}" + (f" with {shown}" if shown else "") + "."
 
 

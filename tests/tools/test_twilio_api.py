@@ -44,11 +44,10 @@ async def open_client(settings: Settings, sandbox: Sandbox, tmp_path: Path) -> A
 
 
 def api(operation: str, path: dict[str, Any] | None = None, **parameters: Any) -> dict[str, Any]:
+    """twilio_api_call's arguments: path placeholders and other parameters travel together."""
     args: dict[str, Any] = {"operation": operation}
-    if path:
-        args["path"] = json.dumps(path)
-    if parameters:
-        args["parameters"] = json.dumps(parameters)
+    if path or parameters:
+        args["parameters"] = json.dumps({**(path or {}), **parameters})
     return args
 
 
@@ -348,3 +347,20 @@ async def test_each_call_is_audited_with_the_tier_of_its_method(open_client: tup
         "sync_v1.DeleteService": "DESTRUCTIVE",
     }
     assert [e.outcome for e in entries] == ["ok"] * 3
+
+
+async def test_an_allowed_write_pointing_twilio_at_an_unknown_host_still_waits_for_approval(
+    settings: Settings, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    path = tmp_path / "hooks.toml"
+    path.write_text('[api]\nallow = ["taskrouter_v1.*"]\n[webhooks]\nallowed_hosts = ["hooks.example.com"]\n')
+    gated = settings.with_overrides(policy_path=path, home=tmp_path / "hooks-home")
+    services = build_services(gated, sandbox=sandbox)
+    async with Client(build_server(gated, services)) as client:
+        known = api("taskrouter_v1.CreateWorkspace", FriendlyName="a", EventCallbackUrl="https://hooks.example.com/e")
+        assert not (await call(client, "twilio_api_call", known)).is_error
+        foreign = api("taskrouter_v1.CreateWorkspace", FriendlyName="b", EventCallbackUrl="https://evil.example.net/e")
+        waiting = await call(client, "twilio_api_call", foreign)
+        assert waiting.error["code"] == "policy.approval_required"
+        assert "evil.example.net" in waiting.error["message"]
+    await services.aclose()
