@@ -6,7 +6,8 @@ for jsonschema. Where a published schema is known to be wrong about what Twilio 
 returns, the exception is recorded here, in SCHEMA_EXCEPTIONS and DROPPED_KEYWORDS, with the reason.
 
 A contract test makes its calls inside `contract(sandbox, ...)`; on leaving the block every response
-the sandbox served is checked against the schema of its operation, found by host and path.
+the sandbox served is checked against the schema of its operation, found by host and path, and every
+Twilio answer must carry each property its schema lists (null where there is nothing to say).
 """
 
 from __future__ import annotations
