@@ -91,8 +91,8 @@ def check_allowed(op: Operation) -> None:
     tool = COVERED_BY.get(op.id)
     if tool is not None:
         raise InputError(
-            f"{op.id} is done by the {tool} tool, with its checks (opt-outs, allowed countries, caps, "
-            "approvals); twilio_api_call does not run it.",
+            f"{op.id} is what the {tool} tool does, with its own checks (opt-outs, allowed countries, caps "
+            "and approvals where they apply); twilio_api_call does not run it.",
             code="input.use_curated_tool",
             remediation=[f"Call {tool} instead (enable its toolset if it is not listed)."],
         )

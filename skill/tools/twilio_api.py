@@ -15,6 +15,7 @@ from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from skill.core import operations as core
 from skill.core.context import Services
+from skill.core.operation_rules import ALWAYS_DENIED, COVERED_BY
 from skill.core.operation_search import search
 from skill.errors import InputError
 from skill.policy.tiers import Tier
@@ -45,6 +46,7 @@ class OperationBrief(Model):
     path: str
     summary: str
     required: list[str] = Field(description="Required parameters (path ones included).")
+    use_instead: str | None = Field(default=None, description="The tool that does this, or 'denied'.")
 
 
 class ApiFindOutput(ToolResult):
@@ -79,6 +81,7 @@ async def twilio_api_find(services: Services, args: ApiFindInput) -> ApiFindOutp
             path=op.path,
             summary=op.summary,
             required=[param.name for param in op.required if param.name != "AccountSid"],
+            use_instead="denied" if op.id in ALWAYS_DENIED else COVERED_BY.get(op.id),
         )
         for op, _score in page
     ]

@@ -201,6 +201,13 @@ async def test_find_returns_ids_required_parameters_and_pages(client: Client) ->
     assert not {item["id"] for item in more.data["items"]} & {item["id"] for item in found.data["items"]}
     mixed = await call(client, "twilio_api_find", {"query": "list workers", "cursor": found.data["next_cursor"]})
     assert mixed.error["code"] == "input.invalid_cursor"
+    sends = await call(client, "twilio_api_find", {"query": "send an SMS message", "product": "api"})
+    send = next(item for item in sends.data["items"] if item["id"] == "api_v2010.CreateMessage")
+    assert send["use_instead"] == "message_send"
+    keys = await call(client, "twilio_api_find", {"query": "create API key secret", "product": "api"})
+    assert (
+        next(item for item in keys.data["items"] if item["id"] == "api_v2010.CreateNewKey")["use_instead"] == "denied"
+    )
     sync = await call(client, "twilio_api_find", {"query": "documents", "product": "sync"})
     assert sync.data["items"] and all(item["id"].startswith("sync_v1.") for item in sync.data["items"])
 
