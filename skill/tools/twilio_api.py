@@ -147,7 +147,7 @@ def _tier(args: ApiCallInput) -> Tier:
         return Tier.DESTRUCTIVE  # refused by the precheck before it matters
 
 
-URLISH = re.compile(r"(Url|Uri|Callback|Webhook)$")
+URLISH = re.compile(r"(url|uri|callback|webhook)$", re.IGNORECASE)  # VoiceUrl, status_callback, ...
 
 
 def _urls(args: ApiCallInput) -> tuple[str, ...]:
