@@ -19,10 +19,11 @@ from skill.core.operation_rules import ALWAYS_DENIED, COVERED_BY
 from skill.core.operation_search import search
 from skill.errors import InputError
 from skill.policy.tiers import Tier
+from skill.records.approvals import Fact, Impact
 from skill.records.page import CursorError, Position, decode_cursor, encode_cursor, filters_digest
 from skill.results import Model, ToolResult
 from skill.server.registry import ToolSpec
-from skill.specs import load_index
+from skill.specs import Operation, load_index
 from skill.tools.fields import Cursor, JsonObject, Limit
 
 OperationId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]{1,40}(\.[A-Za-z0-9_]{1,80})?$", max_length=121)]
@@ -200,6 +201,40 @@ async def twilio_api_call(services: Services, args: ApiCallInput) -> ApiCallOutp
     return ApiCallOutput.model_validate({"operation": op.id, **shaped})
 
 
+def _fetch_of(op: Operation) -> Operation | None:
+    """The GET on the same path: what a change to this resource can be checked against first."""
+    for other in load_index().operations.values():
+        if other.host == op.host and other.path == op.path and other.method == "GET":
+            return other
+    return None
+
+
+async def inspect_api_call(services: Services, args: ApiCallInput) -> Impact:
+    """What an operator approves: the operation, its parameters, and the resource as it is now. A change
+    to a resource that does not exist fails here (Twilio's 404), before anyone is asked.
+
+    Raises:
+        InputError: the call does not fit the operation.
+        UpstreamError: the resource cannot be read (e.g. 20404: it does not exist).
+    """
+    prepared = _prepared(services, args)
+    op = prepared.op
+    facts = [Fact(label="operation", value=f"{op.method} {op.path}: {op.summary}")]
+    facts += [Fact(label=str(name), value=str(value)) for name, value in list((args.parameters or {}).items())[:6]]
+    fetch = _fetch_of(op) if op.path_type == "instance" and op.method != "GET" else None
+    if fetch is not None:
+        _status, body = await services.twilio.operations.request(
+            "GET", prepared.url, what=f"{fetch.id} (before {op.id})"
+        )
+        now = core.shape(fetch, body, ())
+        facts.append(Fact(label="now", value=", ".join(f"{k}={v}" for k, v in now.items() if k != "omitted")))
+    return Impact(
+        resource=f"Twilio {op.product} resource at {op.host}{op.path} ({op.id})",
+        facts=facts,
+        reversibility="not reversible" if op.method == "DELETE" else "reversible",
+    )
+
+
 def _call_summary(args: dict[str, Any]) -> str:
     try:
         op = core.operation(str(args.get("operation", "")).strip("'\""))
@@ -237,6 +272,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         handler=twilio_api_call,
         summary=_call_summary,
         precheck=check_api_call,
+        inspect=inspect_api_call,
         tier_of=_tier,
         urls_of=_urls,
     ),

@@ -371,3 +371,22 @@ async def test_an_allowed_write_pointing_twilio_at_an_unknown_host_still_waits_f
         assert waiting.error["code"] == "policy.approval_required"
         assert "evil.example.net" in waiting.error["message"]
     await services.aclose()
+
+
+async def test_a_waiting_change_shows_the_resource_now_and_a_change_to_nothing_opens_no_request(
+    client: Client, services: Services
+) -> None:
+    made = await services.twilio.operations.request(
+        "POST", "https://sync.twilio.com/v1/Services", what="setup", form={"FriendlyName": "before"}
+    )
+    sid = made[1]["sid"]
+    waiting = await call(client, "twilio_api_call", api("sync_v1.DeleteService", {"Sid": sid}))
+    impact = waiting.error["approval"]["impact"]
+    facts = {fact["label"]: fact["value"] for fact in impact["facts"]}
+    assert "sync_v1.DeleteService" in impact["resource"] and impact["reversibility"] == "not reversible"
+    assert sid in facts["now"] and "before" in facts["now"]
+    missing = await call(
+        client, "twilio_api_call", api("sync_v1.UpdateService", {"Sid": "IS" + "9" * 32}, FriendlyName="x")
+    )
+    assert missing.error["code"] == "twilio.20404"
+    assert [a.tool for a in services.stores.approvals.list()] == ["twilio_api_call"]  # only the delete's request
