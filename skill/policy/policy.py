@@ -29,6 +29,8 @@ Built-in defaults, optionally overridden by a TOML file (TWILIO_SKILL_POLICY):
     cache_seconds = 3600               # how long fetched price lists are kept in memory
     [webhooks]
     allowed_hosts = ["hooks.example.com", "*.example.org"]   # pointing a number or service elsewhere needs approval
+    [retention]                        # what `twilio-skill db prune` deletes (skill.policy.retention)
+    audit_days = 365
     [api]                              # twilio_api_call: any Twilio operation by its qualified id
     allow = ["conversations_v1.*"]     # writes (POST/PUT/PATCH) that run without approval (glob patterns)
 
@@ -48,6 +50,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from skill.errors import ConfigError
+from skill.policy.retention import Retention, parse_retention
 from skill.policy.tiers import Tier
 
 Action = Literal["allow", "approve", "deny"]
@@ -137,6 +140,7 @@ class Policy:
     spend_per_day: Decimal | None = None  # in the account's currency; None: no cap
     spend_per_month: Decimal | None = None
     pricing: PricingSettings = field(default_factory=PricingSettings)
+    retention: Retention = field(default_factory=Retention)
     api_allow: tuple[str, ...] = ()  # twilio_api_call writes that need no approval: qualified id globs
     source: str = "built-in defaults"
 
@@ -191,6 +195,7 @@ class Policy:
             },
             "pricing": self.pricing.describe(),
             "webhooks": {"allowed_hosts": list(self.webhook_allowed_hosts)},
+            "retention": self.retention.describe(),
             "api": {"allow": list(self.api_allow)},
         }
 
@@ -370,6 +375,7 @@ def load_policy(path: Path | None) -> Policy:
         spend_per_day=_amount(limits, "spend_per_day", None, where="[limits].spend_per_day"),
         spend_per_month=_amount(limits, "spend_per_month", None, where="[limits].spend_per_month"),
         pricing=_pricing(data.get("pricing") or {}),
+        retention=parse_retention(data.get("retention", {})),
         api_allow=_api_allow(data.get("api") or {}),
         source=str(path),
     )
