@@ -51,6 +51,7 @@ typecheck: $(BIN)/.installed
 drift: $(BIN)/.installed
 	$(BIN)/twilio-skill tools snapshot --check
 	$(BIN)/twilio-skill docs generate --check
+	$(BIN)/python -m skill.specs.build --check
 
 # SKILL.md against the AgentSkills validator (it wants a folder named like the skill), manifest.json against
 # mcpb (Node.js, npm and the npm registry). Without Node.js, off CI and not root, the mcpb check is skipped, saying so.
@@ -86,6 +87,7 @@ postgres-deps:
 bench: $(BIN)/.installed
 	$(BIN)/python bench/catalog.py
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/operations.py
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || echo "wrk not installed: the webhook bench falls back to its Python client"
 	$(BIN)/python bench/webhooks.py
 	$(BIN)/python bench/console.py

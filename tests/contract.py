@@ -6,7 +6,8 @@ for jsonschema. Where a published schema is known to be wrong about what Twilio 
 returns, the exception is recorded here, in SCHEMA_EXCEPTIONS and DROPPED_KEYWORDS, with the reason.
 
 A contract test makes its calls inside `contract(sandbox, ...)`; on leaving the block every response
-the sandbox served is checked against the schema of its operation, found by host and path.
+the sandbox served is checked against the schema of its operation, found by host and path, and every
+Twilio answer must carry each property its schema lists (null where there is nothing to say).
 """
 
 from __future__ import annotations
@@ -257,8 +258,36 @@ class Recorded:
         return [json.loads(r["body"]) for r in self.responses if (r["method"], r["path"]) == (method, path)]
 
 
+def missing_properties(schema: dict[str, Any], data: Any) -> list[str]:
+    """The properties the schema lists that the answer leaves out: of the resource, or of each item of a
+    list envelope (an array of objects beside `meta` or `next_page_uri`)."""
+    props = schema.get("properties") or {}
+    if not isinstance(data, dict) or not props:
+        return []
+    arrays = [
+        name for name, prop in props.items() if prop.get("type") == "array" and "properties" in prop.get("items", {})
+    ]
+    if arrays and ("meta" in props or "next_page_uri" in props):
+        item_props = props[arrays[0]]["items"]["properties"]
+        return sorted(
+            {f"{arrays[0]}[].{name}" for item in data.get(arrays[0]) or [] for name in item_props if name not in item}
+        )
+    return sorted(name for name in props if name not in data)
+
+
+def assert_complete(spec_name: str, method: str, path: str, status: int, body: bytes | str | Any) -> None:
+    """Fail unless a Twilio answer carries every property its operation's response schema lists."""
+    schema = response_schema(spec_name, method, path, status)
+    if schema is None or not body:
+        return
+    data = json.loads(body) if isinstance(body, bytes | str) else body
+    missing = missing_properties(schema, data)
+    assert not missing, f"{method} {path} {status}: the answer leaves out {', '.join(missing[:20])}"
+
+
 def check_response(response: Served, errors: ErrorCheck = "none") -> None:
-    """Fail unless one served response meets its operation's schema (or, per errors, Twilio's error JSON)."""
+    """Fail unless one served response meets its operation's schema (or, per errors, Twilio's error JSON);
+    a Twilio answer must also carry every property the schema lists (null where there is nothing to say)."""
     host, method, path, status = response["host"], response["method"], response["path"], response["status"]
     spec_name = spec_for(host, method, path)
     if status >= 400 and errors != "spec":
@@ -267,6 +296,8 @@ def check_response(response: Served, errors: ErrorCheck = "none") -> None:
         if not declares(spec_name, method, path, status):
             return
     assert_matches(spec_name, method, path, status, response["body"])
+    if status < 400 and spec_name.startswith("twilio-oai/"):
+        assert_complete(spec_name, method, path, status, response["body"])
 
 
 @contextmanager

@@ -131,3 +131,22 @@ def test_every_response_of_every_vendored_operation_turns_into_a_valid_json_sche
                         jsonschema.Draft7Validator.check_schema(schema)
                         checked += 1
     assert checked > 1400
+
+
+def test_an_answer_that_leaves_out_a_schema_property_fails_the_block(sandbox: Sandbox) -> None:
+    usage_trigger = "/2010-04-01/Accounts/{AccountSid}/Usage/Triggers/{Sid}.json"
+    schema = response_schema("twilio-oai/twilio_api_v2010.json", "GET", usage_trigger, 200)
+    assert schema is not None
+    full = dict.fromkeys(schema["properties"])
+    full.update(recurring="daily", trigger_by="count")
+    with contract(sandbox):
+        sandbox.served.append(served(usage_trigger, 200, full))
+    sandbox.served.clear()
+    partial = {key: value for key, value in full.items() if key != "friendly_name"}
+    with pytest.raises(AssertionError, match="leaves out friendly_name"), contract(sandbox):
+        sandbox.served.append(served(usage_trigger, 200, partial))
+
+
+def test_a_list_item_that_leaves_out_a_schema_property_fails_the_block(sandbox: Sandbox) -> None:
+    with pytest.raises(AssertionError, match=r"leaves out .*messages\[\]\.body"), contract(sandbox):
+        sandbox.served.append(served(MESSAGES, 200, {**empty_page(), "messages": [{"status": "queued"}]}))

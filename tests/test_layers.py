@@ -28,6 +28,9 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "tools": ("mcp", "twilio", "sendgrid", "python_http_client", "skill.cli", "skill.webhooks"),
     "webhooks": ("mcp", "twilio", "sendgrid", "python_http_client", "skill.cli", "skill.tools"),
     "docs": ("twilio", "sendgrid"),
+    # the operation index is data: it imports nothing of the product
+    "specs": ("mcp", "twilio", "sendgrid", "skill.core", "skill.server", "skill.tools", "skill.gateways")
+    + ("skill.sandbox", "skill.policy", "skill.cli", "skill.webhooks", "skill.console"),
     "console": ("mcp", "twilio", "sendgrid", "python_http_client", "skill.cli", "skill.tools", "skill.server"),
     "server": ("twilio", "sendgrid", "python_http_client"),
     "cli": ("twilio", "sendgrid", "python_http_client"),

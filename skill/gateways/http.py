@@ -105,11 +105,14 @@ class SkillHttpClient(AsyncHttpClient):  # type: ignore[misc]
         attempt = 0
         while True:
             try:
+                # A JSON body (Content-Type: application/json, as the SDK sets it) is sent as JSON, else as a form.
+                as_json = send_headers.get("Content-Type") == "application/json" and data is not None
                 response = await self._client.request(
                     method,
                     target,
                     params=params,  # type: ignore[arg-type]
-                    data=data,
+                    data=None if as_json else data,
+                    json=data if as_json else None,
                     headers=send_headers,
                     auth=auth,
                     timeout=timeout or self.timeout,

@@ -39,11 +39,15 @@ Built-in defaults, optionally overridden by a TOML file (TWILIO_SKILL_POLICY):
     [console]
     public_url = "https://console.example.com"   # links to a request in results and notifications
     [notify]                           # who hears about requests and decisions (skill.policy.notify_config)
+    [api]                              # twilio_api_call: any Twilio operation by its qualified id
+    allow = ["conversations_v1.*"]     # writes (POST/PUT/PATCH) that run without approval (glob patterns)
 
 Actions: allow, approve, deny, and confirm: for a client that supports elicitation, the person at the
 client is asked (and trusted) to confirm the exact call; any other outcome opens an approval request.
 
 Built-in rules (BUILT_IN_RULES) apply after the file's rules, so a file rule for the same tool wins.
+Writes through twilio_api_call wait for an operator unless [api].allow names the operation (or a
+[[rules]] entry for the tool, matching `operation`, says otherwise); its reads and deletes follow [tiers].
 """
 
 from __future__ import annotations
@@ -64,6 +68,8 @@ from skill.policy.retention import Retention, parse_retention
 from skill.policy.tiers import Tier
 
 Action = Literal["allow", "approve", "deny", "confirm"]
+API_TOOL = "twilio_api_call"  # its writes wait for approval unless [api].allow names the operation
+OPERATION_GLOB = re.compile(r"^[A-Za-z0-9_.*?\[\]-]{1,120}$")
 ACTIONS: tuple[str, ...] = ("allow", "approve", "deny", "confirm")
 
 DEFAULT_TIER_ACTIONS: dict[Tier, Action] = {
@@ -153,6 +159,7 @@ class Policy:
     console_url: str | None = None  # [console] public_url
     notify: NotifySettings = field(default_factory=NotifySettings)
     bulk: BulkSettings = field(default_factory=BulkSettings)  # sender rates of bulk sends ([bulk])
+    api_allow: tuple[str, ...] = ()  # twilio_api_call writes that need no approval: qualified id globs
     source: str = "built-in defaults"
 
     @property
@@ -165,14 +172,20 @@ class Policy:
                 return rule.action, f"policy rule for {tool} ({', '.join(rule.when)})"
         if tool in self.tool_actions:
             return self.tool_actions[tool], f"policy setting for {tool}"
-        return self.tier_actions.get(tier, "deny"), f"default for {tier.value} tools"
+        default = self.tier_actions.get(tier, "deny")
+        if tool == API_TOOL and tier is Tier.WRITE and default != "deny":
+            operation = str(args.get("operation", ""))
+            if any(fnmatch.fnmatchcase(operation, pattern) for pattern in self.api_allow):
+                return "allow", f"[api].allow names {operation}"
+            return "approve", "writes through twilio_api_call wait for an operator unless [api].allow names them"
+        return default, f"default for {tier.value} tools"
 
     def may_require_approval(self, tool: str, tier: Tier, *, sets_webhooks: bool = False) -> bool:
         """Whether some call of this tool can end up waiting for an operator under this policy."""
         if tier is Tier.READ:
             return False
-        if tier is Tier.SEND or sets_webhooks:
-            return True  # the daily cap, or a webhook host outside the allowed ones, asks an operator
+        if tier is Tier.SEND or sets_webhooks or tool == API_TOOL:
+            return True  # the daily cap, a webhook host outside the allowed ones, or an API write asks an operator
         actions = {self.tool_actions.get(tool, self.tier_actions.get(tier, "deny"))}
         actions.update(rule.action for rule in self.rules if rule.tool == tool)
         return bool(actions & {"approve", "confirm"})  # a confirmation not given falls back to approval
@@ -204,6 +217,7 @@ class Policy:
             "confirm": self.confirm.describe(),
             "console": {"public_url": self.console_url},
             "notify": self.notify.describe(),
+            "api": {"allow": list(self.api_allow)},
         }
 
 
@@ -296,6 +310,17 @@ def _hosts(section: dict[str, Any]) -> tuple[str, ...]:
     return tuple(host.strip().lower() for host in hosts)
 
 
+def _api_allow(section: dict[str, Any]) -> tuple[str, ...]:
+    patterns = section.get("allow", [])
+    if not isinstance(patterns, list) or not all(isinstance(p, str) and OPERATION_GLOB.fullmatch(p) for p in patterns):
+        raise ConfigError(
+            "Policy [api].allow must be a list of operation ids or glob patterns over them.",
+            code="config.policy_invalid",
+            remediation=['Write e.g. allow = ["conversations_v1.*", "sync_v1.CreateDocument"] under [api].'],
+        )
+    return tuple(patterns)
+
+
 def check_names(policy: Policy, known: dict[str, set[str]]) -> None:
     """Refuse a policy that names a tool, or an argument of a tool, that does not exist.
 
@@ -382,5 +407,6 @@ def load_policy(path: Path | None) -> Policy:
         console_url=_console_url(data.get("console")),
         notify=parse_notify(data.get("notify")),
         bulk=parse_bulk(data.get("bulk") or {}),
+        api_allow=_api_allow(data.get("api") or {}),
         source=str(path),
     )

@@ -12,6 +12,7 @@ inside a route (20500, logged), and SendGrid's {"errors": [...]} on api.sendgrid
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -25,9 +26,11 @@ from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
 
 from skill.config import Settings
+from skill.sandbox import generic
 from skill.sandbox.callbacks import CallbackDispatcher, Delivery, InboundResult
 from skill.sandbox.clock import SandboxClock
 from skill.sandbox.faults import ConnectionDropped, Faults
+from skill.sandbox.generic import Simulator
 from skill.sandbox.http import TwilioHTTPError, bad_request, error_response, first, form
 from skill.sandbox.sender_rates import API_CONCURRENCY, ApiConcurrency, SenderQueues
 from skill.sandbox.sendgrid_state import SendGridState, seed_sendgrid
@@ -54,6 +57,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "sendgrid",
 )
 DEFAULT_HOST = "api.twilio.com"
+GENERIC_HOST = "*.twilio.com"  # the router of product hosts with no hand-written route
 SENDGRID_HOST = "api.sendgrid.com"
 INSPECTION = "_sandbox"
 IN_PROCESS = "twilio_skill.in_process"  # scope key: the request came through Sandbox.transport()
@@ -61,6 +65,18 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 DROPPED = "Server disconnected without sending a response."  # httpcore's words for the same event
 # SendGrid's wording for the errors the app itself answers.
 SENDGRID_MESSAGES = {404: "resource not found", 405: "method not allowed", 429: "too many requests"}
+
+
+def _completed(host: str, request: Request, response: Response) -> Response:
+    """A hand-written JSON answer with the properties its operation's schema lists and it left out."""
+    if not 200 <= response.status_code < 300 or not response.headers.get("content-type", "").startswith(
+        "application/json"
+    ):
+        return response
+    body = json.loads(bytes(response.body))
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+    completed = generic.complete(host, request.method, request.url.path, body)
+    return JSONResponse(completed, status_code=response.status_code, headers=headers)
 
 
 class HostRoute(Route):
@@ -135,6 +151,11 @@ class Sandbox:
             module = importlib.import_module(f"skill.sandbox.{module_name}")
             for host, routes in module.routes(self).items():
                 self._router(host).routes.extend(self._wrap(host, route) for route in routes)
+        # Every Twilio host ends with the spec-driven simulation of the operations no route above answers.
+        self.generic: Simulator | None = None
+        catch_all = generic.routes(self)
+        for host in (*[h for h in self._routers if h != SENDGRID_HOST], GENERIC_HOST):
+            self._router(host).routes.extend(self._wrap(host, route) for route in catch_all)
         self._router(INSPECTION).routes.extend(
             self._wrap(INSPECTION, route, faults=False) for route in self._inspection_routes()
         )
@@ -188,6 +209,8 @@ class Sandbox:
                 continue
             for route in router.routes:
                 assert isinstance(route, Route)
+                if route.path == generic.CATCH_ALL:
+                    continue
                 table.extend((host, method, route.path) for method in sorted(route.methods or ()) if method != "HEAD")
         return table
 
@@ -235,6 +258,8 @@ class Sandbox:
             await anyio.sleep(sandbox.faults.delay_seconds)
         try:
             response = await endpoint(request)
+            if host not in (SENDGRID_HOST, INSPECTION) and route.path != generic.CATCH_ALL:
+                response = _completed(host, request, response)
         except TwilioHTTPError as exc:
             response = error_response(exc.status, exc.code, exc.message, extra=exc.extra)
         except Exception:  # a bug in a route: answer as Twilio's servers do, and keep the trace in the log
@@ -243,8 +268,8 @@ class Sandbox:
         if sandbox.record_responses:
             sandbox.served.append(
                 {
-                    "host": host,
-                    "path": route.path,
+                    "host": request.headers.get("x-twilio-host", host) if host == GENERIC_HOST else host,
+                    "path": request.scope.get(generic.TEMPLATE_KEY, route.path),
                     "method": request.method,
                     "status": response.status_code,
                     "body": bytes(response.body),
@@ -344,9 +369,10 @@ class Sandbox:
         if path.startswith("/_sandbox/"):
             host = INSPECTION
         else:
-            host = headers.get("x-twilio-host") or headers.get("host", DEFAULT_HOST).split(":")[0]
+            named = headers.get("x-twilio-host")
+            host = named or headers.get("host", DEFAULT_HOST).split(":")[0]
             if host not in self._routers:
-                host = DEFAULT_HOST
+                host = GENERIC_HOST if named and named.endswith(".twilio.com") else DEFAULT_HOST
         try:
             await self._routers[host](scope, receive, send)
         except ConnectionDropped:

@@ -216,9 +216,11 @@ def gated_call(
         return seen[0]
 
     urls = tuple(str(clean[name]) for name in spec.webhook_args if isinstance(clean.get(name), str) and clean[name])
+    if spec.urls_of is not None:
+        urls += spec.urls_of(model)
     return GatedCall(
         tool=spec.name,
-        tier=spec.tier,
+        tier=spec.tier_of(model) if spec.tier_of is not None else spec.tier,
         args=clean,
         digest=args_digest(canonical),
         shown_args=canonical_json(shown),
@@ -288,7 +290,7 @@ class Dispatcher:
             tool=spec.name,
             profile=self.services.profile,
             approval_id=approval_id,
-            detail={**detail, "tier": spec.tier.value, **({"agent": self.requested_by} if self.requested_by else {})},
+            detail={"tier": spec.tier.value, **detail, **({"agent": self.requested_by} if self.requested_by else {})},
         )
         return await anyio.to_thread.run_sync(record)
 
@@ -345,11 +347,11 @@ class Dispatcher:
     async def _run(self, spec: ToolSpec, model: BaseModel, call: GatedCall, verdict: Verdict) -> CallToolResult:
         services = self.services
         gate = services.gate
-        detail: dict[str, Any] = {"args": audit_args(spec, call.args)}
+        detail: dict[str, Any] = {"args": audit_args(spec, call.args), "tier": call.tier.value}
         if verdict.confirmed:
             detail["confirmed_by"] = WHO
         entry: int | None = None
-        if spec.tier is not Tier.READ:
+        if call.tier is not Tier.READ:
             try:
                 entry = await self._audit(spec, "started", call.approval_id, detail)
             except Exception:
@@ -399,7 +401,8 @@ class Dispatcher:
     ) -> None:
         try:
             if entry is None:
-                await self._audit(spec, outcome, call.approval_id, {"args": audit_args(spec, call.args), **detail})
+                shown = {"args": audit_args(spec, call.args), "tier": call.tier.value}
+                await self._audit(spec, outcome, call.approval_id, {**shown, **detail})
             else:
                 complete = partial(self.services.stores.audit.complete, entry, outcome=outcome, detail=detail)
                 await anyio.to_thread.run_sync(complete)

@@ -50,6 +50,11 @@ class ToolSpec:
     # True when the handler makes at most one change upstream, so a refusal from Twilio means nothing
     # changed and an approval used for it can be given back.
     atomic: bool = True
+    # For a tool whose harm depends on its arguments (twilio_api_call: by HTTP method): the tier of one
+    # call, which the gate and the policy see instead of `tier`; `tier` is then the most it can be.
+    tier_of: Callable[[Any], Tier] | None = None
+    # The URLs one call points live traffic at, when they are not fixed arguments (see webhook_args).
+    urls_of: Callable[[Any], tuple[str, ...]] | None = None
 
     def annotations(self) -> dict[str, Any]:
         """MCP tool annotations, derived from the tier and never written by hand.

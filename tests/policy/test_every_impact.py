@@ -110,7 +110,18 @@ def fixed(args: dict[str, Any]) -> Args:
     return given
 
 
+async def sync_service(client: Client, services: Services) -> dict[str, Any]:
+    made = await services.twilio.operations.request(
+        "POST", "https://sync.twilio.com/v1/Services", what="a service to change", form={"FriendlyName": "s"}
+    )
+    return {
+        "operation": "sync_v1.UpdateService",
+        "parameters": json.dumps({"Sid": made[1]["sid"], "FriendlyName": "t"}),
+    }
+
+
 CASES: dict[str, Args] = {
+    "twilio_api_call": sync_service,
     "subaccount_set_status": subaccount,
     "apikey_revoke": key,
     "credentials_rotate": rotated_key,

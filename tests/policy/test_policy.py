@@ -268,3 +268,38 @@ async def test_reactivating_a_subaccount_needs_no_approval(
     result = await call(client, "subaccount_set_status", {"sid": sid, "status": "active"})
     assert not result.is_error, result
     assert sandbox.state.accounts[sid]["status"] == "active"
+
+
+def test_api_writes_wait_for_approval_unless_api_allow_names_the_operation(tmp_path: Path) -> None:
+    built_in = load_policy(None)
+    assert built_in.action_for("twilio_api_call", Tier.WRITE, {"operation": "sync_v1.CreateService"})[0] == "approve"
+    assert built_in.action_for("twilio_api_call", Tier.READ, {"operation": "sync_v1.ListService"})[0] == "allow"
+    assert built_in.action_for("twilio_api_call", Tier.DESTRUCTIVE, {"operation": "sync_v1.DeleteService"})[0] == (
+        "approve"
+    )
+    assert built_in.may_require_approval("twilio_api_call", Tier.WRITE)
+    path = tmp_path / "api.toml"
+    path.write_text('[api]\nallow = ["conversations_v1.*", "sync_v1.CreateDocument"]\n')
+    policy = load_policy(path)
+    allowed = policy.action_for("twilio_api_call", Tier.WRITE, {"operation": "conversations_v1.CreateConversation"})
+    assert allowed == ("allow", "[api].allow names conversations_v1.CreateConversation")
+    assert policy.action_for("twilio_api_call", Tier.WRITE, {"operation": "sync_v1.CreateDocument"})[0] == "allow"
+    assert policy.action_for("twilio_api_call", Tier.WRITE, {"operation": "sync_v1.UpdateDocument"})[0] == "approve"
+    # [api].allow lifts approval for writes only; a delete stays with its tier's default.
+    delete = policy.action_for(
+        "twilio_api_call", Tier.DESTRUCTIVE, {"operation": "conversations_v1.DeleteConversation"}
+    )
+    assert delete[0] == "approve"
+    assert policy.describe()["api"] == {"allow": ["conversations_v1.*", "sync_v1.CreateDocument"]}
+
+
+def test_api_writes_follow_a_denying_write_tier_and_bad_api_sections_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "deny.toml"
+    path.write_text('[tiers]\nWRITE = "deny"\n[api]\nallow = ["sync_v1.*"]\n')
+    assert load_policy(path).action_for("twilio_api_call", Tier.WRITE, {"operation": "sync_v1.CreateService"})[0] == (
+        "deny"
+    )
+    for bad in ('allow = "sync_v1.*"', "allow = [1]", 'allow = ["sync v1; rm"]'):
+        path.write_text(f"[api]\n{bad}\n")
+        with pytest.raises(ConfigError, match=r"\[api\].allow"):
+            load_policy(path)

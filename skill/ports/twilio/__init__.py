@@ -16,6 +16,7 @@ from skill.ports.twilio.messages import MessagesPort
 from skill.ports.twilio.messaging_services import MessagingServicesPort
 from skill.ports.twilio.monitor import MonitorPort
 from skill.ports.twilio.numbers import NumbersPort
+from skill.ports.twilio.operations import OperationsPort
 from skill.ports.twilio.pricing import PricingPort
 from skill.ports.twilio.studio import StudioPort
 from skill.ports.twilio.usage import UsagePort
@@ -51,5 +52,7 @@ class TwilioPort(Protocol):
     def usage(self) -> UsagePort: ...
     @property
     def pricing(self) -> PricingPort: ...
+    @property
+    def operations(self) -> OperationsPort: ...
 
     async def aclose(self) -> None: ...

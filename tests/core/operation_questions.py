@@ -1,0 +1,36 @@
+"""Operator questions and the operation each should find, for twilio_api_find's ranking."""
+
+from __future__ import annotations
+
+QUESTIONS: tuple[tuple[str, str], ...] = (
+    ("list TaskRouter workers", "taskrouter_v1.ListWorker"),
+    ("create an Event Streams sink", "events_v1.CreateSink"),
+    ("register an A2P brand", "messaging_v1.CreateBrandRegistrations"),
+    ("fetch a call's Voice Insights summary", "insights_v1.FetchSummary"),
+    ("list conversations", "conversations_v1.ListConversation"),
+    ("send a message in a conversation", "conversations_v1.CreateConversationMessage"),
+    ("add a participant to a conversation", "conversations_v1.CreateConversationParticipant"),
+    ("create a Sync document", "sync_v1.CreateDocument"),
+    ("list Sync maps", "sync_v1.ListSyncMap"),
+    ("delete a video room recording", "video_v1.DeleteRoomRecording"),
+    ("list video rooms", "video_v1.ListRoom"),
+    ("create a TaskRouter workspace", "taskrouter_v1.CreateWorkspace"),
+    ("update a TaskRouter task", "taskrouter_v1.UpdateTask"),
+    ("create a Serverless service", "serverless_v1.CreateService"),
+    ("list Serverless functions", "serverless_v1.ListFunction"),
+    ("list SIP trunks", "trunking_v1.ListTrunk"),
+    ("create a Proxy session", "proxy_v1.CreateSession"),
+    ("list Super SIM fleets", "supersim_v1.ListFleet"),
+    ("fetch a wireless SIM", "wireless_v1.FetchSim"),
+    ("create a Notify binding", "notify_v1.CreateBinding"),
+    ("list Content templates", "content_v1.ListContent"),
+    ("create a Trust Hub customer profile", "trusthub_v1.CreateCustomerProfile"),
+    ("list bulk export jobs", "bulkexports_v1.ListExportCustomJob"),
+    ("list Intelligence transcripts", "intelligence_v2.ListTranscript"),
+    ("create a Flex flow", "flex_v1.CreateFlexFlow"),
+    ("list SIP domains", "api_v2010.ListSipDomain"),
+    ("create a queue", "api_v2010.CreateQueue"),
+    ("list conference participants", "api_v2010.ListParticipant"),
+    ("create a hosted number order", "numbers_v2.CreateHostedNumberOrder"),
+    ("list Event Streams subscriptions", "events_v1.ListSubscription"),
+)
