@@ -21,7 +21,7 @@ TOOLSETS: tuple[Toolset, ...] = (
     Toolset(
         "messaging",
         "SMS/MMS/WhatsApp sends, opt-outs (STOP), messaging services, A2P 10DLC and toll-free status",
-        ("messaging", "messaging_services"),
+        ("messaging", "messaging_services", "content"),
         default=True,
     ),
     Toolset(

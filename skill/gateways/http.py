@@ -103,13 +103,16 @@ class SkillHttpClient(AsyncHttpClient):  # type: ignore[misc]
         method = method.upper()
         deadline = time.monotonic() + self.retry.budget
         attempt = 0
+        # The SDK marks a JSON body (the Content API's) by its Content-Type and leaves encoding it to us.
+        as_json = send_headers.get("Content-Type") == "application/json"
+        body = {"json": data} if as_json else {"data": data}
         while True:
             try:
                 response = await self._client.request(
                     method,
                     target,
                     params=params,  # type: ignore[arg-type]
-                    data=data,
+                    **body,  # type: ignore[arg-type]
                     headers=send_headers,
                     auth=auth,
                     timeout=timeout or self.timeout,

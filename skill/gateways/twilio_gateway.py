@@ -46,6 +46,7 @@ class TwilioGateway:
         self._client: Client | None = None
         from skill.gateways.twilio_accounts import Accounts
         from skill.gateways.twilio_calls import Calls
+        from skill.gateways.twilio_content import Content
         from skill.gateways.twilio_keys import Keys
         from skill.gateways.twilio_lookups import Lookups
         from skill.gateways.twilio_messages import Messages
@@ -69,6 +70,7 @@ class TwilioGateway:
         self.monitor = Monitor(self)
         self.usage = Usage(self)
         self.pricing = Pricing(self)
+        self.content = Content(self)
 
     @property
     def account_sid(self) -> str:

@@ -43,6 +43,7 @@ class SandboxState:
     alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
     usage_rates: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # account -> category -> daily
     usage_triggers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    contents: dict[str, dict[str, Any]] = field(default_factory=dict)  # Content API templates
     keys_fail_auth: bool = False  # drill: API keys stop authenticating (a rotation whose new key fails)
     counter: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -123,6 +124,7 @@ def seed(state: SandboxState) -> SandboxState:
         "created": now - 86400 * 120,
         "updated": now - 86400 * 120,
     }
+    from skill.sandbox.content import seed_contents
     from skill.sandbox.messaging_services import seed_messaging_services
     from skill.sandbox.monitor import seed_alerts
     from skill.sandbox.seed_studio import seed_flows
@@ -136,4 +138,5 @@ def seed(state: SandboxState) -> SandboxState:
     seed_alerts(state)
     seed_usage(state)
     seed_messaging_services(state)
+    seed_contents(state)
     return state
