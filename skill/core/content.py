@@ -94,6 +94,11 @@ def check_template(types: JsonData, variables: dict[str, Any], whatsapp_name: st
             f"Malformed variables in the template: {', '.join(repr(m) for m in malformed[:5])}.",
             "Write variables as {{1}}, {{2}}, ... (two braces, a number from 1, no spaces).",
         )
+    if len(used) > MAX_VARIABLES:
+        raise _problem(
+            f"The template uses {len(used)} variables; at most {MAX_VARIABLES} are taken.",
+            "Split it into several templates, or fold fixed text back into the body.",
+        )
     expected = [str(n) for n in range(1, len(used) + 1)]
     if used != expected:
         raise _problem(

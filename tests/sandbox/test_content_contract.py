@@ -41,7 +41,7 @@ async def test_content_routes_answer_with_the_published_schemas(
         # A second submission and a delete are not reached through a tool; drive them through the SDK.
         contents = services.twilio.client().content.v1.contents
         with pytest.raises(TwilioRestException) as again:
-            await contents(sid).approval_create.create_async(JsonBody({"name": "code_note", "category": "UTILITY"}))  # type: ignore[arg-type]
+            await contents(sid).approval_create.create_async(JsonBody({"name": "code_note", "category": "UTILITY"}))
         assert again.value.status == 400
         assert await contents(sid).delete_async() is True
         assert sid not in sandbox.state.contents
