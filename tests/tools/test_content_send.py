@@ -172,3 +172,15 @@ async def test_a_messaging_service_send_counts_the_users_message_to_any_sender(
     user_writes(sandbox, to="whatsapp:+15005550099")
     result = await call(client, "message_send", {"to": WA_USER, "messaging_service_sid": service, "body": "Hi"})
     assert result.data.get("error", {}).get("code") != "input.whatsapp_template_required", result
+
+
+async def test_a_whatsapp_message_failed_outside_the_window_is_explained(
+    client: Client, services: Services, sandbox: Sandbox
+) -> None:
+    # Sent past message_send's check (another client, or a window that closed while it was queued).
+    messages = services.twilio.client().api.v2010.accounts(services.twilio.account_sid).messages
+    sent = await messages.create_async(to=WA_USER, from_=WA_SENDER, body="Hello")
+    sandbox.clock.advance(3 * sandbox.step_seconds)
+    got = await call(client, "message_get", {"sid": sent.sid})
+    assert got.data["status"] == "failed" and got.data["error"]["code"] == 63016
+    assert "message_send" in got.data["error"]["remediation"][0]
