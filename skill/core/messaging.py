@@ -223,7 +223,6 @@ async def send_message(
         content_sid=content_sid,
         content_variables=content_variables,
     )
-    variables_json = await check_channel_rules(services, to_address, sender, content_sid, content_variables)
     scheduled_for = as_utc(send_at) if send_at is not None else None
     request = {
         "to": to_address,
@@ -235,10 +234,12 @@ async def send_message(
         "validity_period": validity_period,
         "send_at": scheduled_for.isoformat() if scheduled_for else None,
         "content_sid": content_sid,
-        "content_variables": variables_json,
+        "content_variables": content_variables,
     }
 
     async def create() -> Message:
+        # Checked here, after an idempotency key's replay but before the send: a replay stays one.
+        variables_json = await check_channel_rules(services, to_address, sender, content_sid, content_variables)
         return await services.twilio.messages.create(
             to=to_address,
             body=body,

@@ -184,3 +184,26 @@ async def test_a_whatsapp_message_failed_outside_the_window_is_explained(
     got = await call(client, "message_get", {"sid": sent.sid})
     assert got.data["status"] == "failed" and got.data["error"]["code"] == 63016
     assert "message_send" in got.data["error"]["remediation"][0]
+
+
+async def test_a_replayed_whatsapp_send_answers_its_first_result_after_the_window_closed(
+    client: Client, sandbox: Sandbox
+) -> None:
+    user_writes(sandbox)
+    args = {"to": WA_USER, "from": WA_SENDER, "body": "On its way.", "idempotency_key": "reply-1"}
+    first = await send(client, **args)
+    sandbox.clock.advance(WINDOW_SECONDS + 1)
+    again = await send(client, **args)
+    assert again["sid"] == first["sid"] and again["replayed"] is True
+    fresh = await refused(client, sandbox, **{**args, "idempotency_key": "reply-2"})
+    assert fresh["code"] == "input.whatsapp_template_required"
+
+
+async def test_a_refused_keyed_send_leaves_its_key_free_for_the_corrected_call(
+    client: Client, sandbox: Sandbox
+) -> None:
+    args = {"content_sid": ORDER_UPDATE, "idempotency_key": "order-1"}
+    error = await refused(client, sandbox, **args, content_variables='{"1": "Sam"}')
+    assert error["code"] == "input.content_variables_missing"
+    sent = await send(client, **args, content_variables=VALUES)
+    assert sent["replayed"] is False and sent["body"] == "Hi Sam, your order B-77 has shipped."
