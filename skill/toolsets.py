@@ -20,7 +20,7 @@ TOOLSETS: tuple[Toolset, ...] = (
     Toolset("credentials", "API keys and their rotation", ("credentials",), default=True),
     Toolset(
         "messaging",
-        "SMS/MMS/WhatsApp sends, opt-outs (STOP), messaging services, A2P 10DLC and toll-free status",
+        "SMS/MMS/WhatsApp sends and templates, opt-outs (STOP), messaging services, A2P 10DLC and toll-free status",
         ("messaging", "messaging_services", "content"),
         default=True,
     ),
