@@ -70,7 +70,7 @@ def check_content_template_create(services: Services, args: ContentTemplateCreat
 
 def _create_summary(args: dict[str, Any]) -> str:
     submitted = f", submitted to WhatsApp as {args['whatsapp_category']}" if args.get("whatsapp_category") else ""
-    return f"Create content template {args.get('friendly_name')!r} ({args.get('language')}){submitted}."
+    return f"Create content template {args.get('friendly_name')} ({args.get('language')}){submitted}."
 
 
 TOOLS: tuple[ToolSpec, ...] = (
