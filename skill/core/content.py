@@ -134,8 +134,8 @@ def _braced(names: list[str]) -> str:
     return ", ".join(f"{{{{{name}}}}}" for name in names)
 
 
-async def list_templates(services: Services, *, limit: int, cursor: str | None) -> Page[ContentTemplate]:
-    """Content templates, as Twilio lists them.
+async def list_templates(services: Services, *, limit: int, cursor: str | None) -> Page[ContentTemplateDetail]:
+    """Content templates with their WhatsApp approval, as Twilio lists them.
 
     Raises:
         InputError: the cursor is not one of ours.

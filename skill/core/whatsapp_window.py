@@ -83,7 +83,7 @@ def template_required(to: str) -> InputError:
         docs_url=twilio_docs_url(OUTSIDE_WINDOW_CODE),
         remediation=[
             "Send an approved template instead: message_send with content_sid (HX...) and content_variables.",
-            "Find one with content_templates_list; content_template_get shows its WhatsApp approval status.",
+            "content_templates_list shows each template's WhatsApp approval status.",
             "Free text is allowed again for 24 hours after the user's next message to you.",
         ],
     )
@@ -99,7 +99,7 @@ def template_not_approved(sid: str, approval: WhatsAppApproval | None) -> InputE
         twilio_code=OUTSIDE_WINDOW_CODE,
         docs_url=twilio_docs_url(OUTSIDE_WINDOW_CODE),
         remediation=[
-            "Use a template whose WhatsApp status is 'approved' (content_template_get shows it).",
+            "Use a template whose WhatsApp status is 'approved' (content_templates_list shows them).",
             "Or submit this one (content_template_create with whatsapp_category) and wait for approval.",
         ],
     )

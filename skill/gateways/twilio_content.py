@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from skill.gateways.area import Area
-from skill.records.content import ContentTemplate, JsonData, WhatsAppApproval
+from skill.records.content import ContentTemplate, ContentTemplateDetail, JsonData, WhatsAppApproval
 from skill.records.page import Page
 
 if TYPE_CHECKING:
@@ -23,12 +23,25 @@ class JsonBody:
         return self.body
 
 
+def approval(raw: Any) -> WhatsAppApproval | None:
+    """The WhatsApp approval in an answer, its empty strings (Twilio's "not set") left out."""
+    if not isinstance(raw, dict) or not raw:
+        return None
+    return WhatsAppApproval.from_api({key: value for key, value in raw.items() if value != ""})
+
+
+def with_approval(raw: dict[str, Any]) -> ContentTemplateDetail:
+    """A template as ContentAndApprovals lists it: its approval_requests are WhatsApp's."""
+    template = ContentTemplate.from_api(raw)
+    return ContentTemplateDetail(**template.model_dump(), whatsapp=approval(raw.get("approval_requests")))
+
+
 class Content(Area):
-    async def list(self, *, limit: int, cursor: str | None = None) -> Page[ContentTemplate]:
+    async def list(self, *, limit: int, cursor: str | None = None) -> Page[ContentTemplateDetail]:
         return await self.page(
-            lambda c: c.content.v1.contents,
+            lambda c: c.content.v1.content_and_approvals,
             "List content templates",
-            into=ContentTemplate.from_api,
+            into=with_approval,
             limit=limit,
             cursor=cursor,
         )
@@ -51,8 +64,7 @@ class Content(Area):
         raw = await self.one(
             lambda c: c.content.v1.contents(sid).approval_fetch().fetch_async(), "Fetch content approval"
         )
-        whatsapp = raw.get("whatsapp")
-        return WhatsAppApproval.from_api(whatsapp) if isinstance(whatsapp, dict) and whatsapp else None
+        return approval(raw.get("whatsapp"))
 
     async def submit_whatsapp(self, sid: str, *, name: str, category: str) -> WhatsAppApproval:
         body = JsonBody({"name": name, "category": category})
@@ -60,7 +72,7 @@ class Content(Area):
             lambda c: c.content.v1.contents(sid).approval_create.create_async(body),
             "Submit content template to WhatsApp",
         )
-        return WhatsAppApproval.from_api(raw)
+        return approval(raw) or WhatsAppApproval()
 
 
 if TYPE_CHECKING:

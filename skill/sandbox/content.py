@@ -1,5 +1,6 @@
-"""Sandbox routes for the Content API v1: templates (create, list, fetch, delete) and their WhatsApp
-approval requests (submit, fetch), with JSON request bodies as Twilio takes them.
+"""Sandbox routes for the Content API v1: templates (create, list, fetch, delete; listed with their
+approvals too) and their WhatsApp approval requests (submit, fetch), with JSON request bodies as
+Twilio takes them.
 
 A submitted template is 'received' at once and 'approved' APPROVAL_SECONDS later on the sandbox
 clock, unless its name starts with 'reject', which WhatsApp then rejects (INVALID_FORMAT). Messages
@@ -56,6 +57,19 @@ def render_approval(template: dict[str, Any], now: float) -> dict[str, Any]:
         "rejection_reason": "INVALID_FORMAT" if status == "rejected" else "",
         "allow_category_change": True,
     }
+
+
+UNSUBMITTED = {
+    "name": "", "category": "", "content_type": "", "status": "unsubmitted", "rejection_reason": "",
+    "allow_category_change": True,
+}  # fmt: skip
+
+
+def render_with_approval(template: dict[str, Any], now: float) -> dict[str, Any]:
+    """A template as ContentAndApprovals lists it: no url or links, its WhatsApp approval beside it."""
+    rendered = {key: value for key, value in render_content(template).items() if key not in ("url", "links")}
+    approval = {key: value for key, value in render_approval(template, now).items() if key != "type"}
+    return {**rendered, "approval_requests": approval or UNSUBMITTED}
 
 
 def render_content(template: dict[str, Any]) -> dict[str, Any]:
@@ -181,6 +195,13 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         newest_first = sorted(mine, key=lambda c: (c["created"], c["sid"]), reverse=True)
         return meta_page(request, "contents", newest_first, render_content)
 
+    async def list_with_approvals(request: Request) -> Response:
+        account_sid = request_account(state, request)
+        mine = [c for c in state.contents.values() if c["account_sid"] == account_sid]
+        newest_first = sorted(mine, key=lambda c: (c["created"], c["sid"]), reverse=True)
+        now = state.clock.now()
+        return meta_page(request, "contents", newest_first, lambda item: render_with_approval(item, now))
+
     async def fetch_content(request: Request) -> Response:
         return JSONResponse(render_content(owned_content(request)))
 
@@ -221,6 +242,7 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         "content.twilio.com": [
             Route(collection, create_content, methods=["POST"]),
             Route(collection, list_contents, methods=["GET"]),
+            Route("/v1/ContentAndApprovals", list_with_approvals, methods=["GET"]),
             Route(instance, fetch_content, methods=["GET"]),
             Route(instance, delete_content, methods=["DELETE"]),
             Route(f"{instance}/ApprovalRequests", fetch_approval, methods=["GET"]),

@@ -9,7 +9,7 @@ from pydantic import Field, StringConstraints
 from skill.core import content as core
 from skill.core.context import Services
 from skill.policy.tiers import Tier
-from skill.records.content import ContentTemplate, ContentTemplateDetail
+from skill.records.content import ContentTemplateDetail
 from skill.results import ListResult, Model, ToolResult
 from skill.server.registry import ToolSpec
 from skill.tools.fields import ContentSid, Cursor, JsonObject, Limit
@@ -22,7 +22,7 @@ class ContentTemplatesListInput(Model):
     cursor: Cursor | None = None
 
 
-class ContentTemplatesListOutput(ListResult[ContentTemplate]):
+class ContentTemplatesListOutput(ListResult[ContentTemplateDetail]):
     pass
 
 
@@ -77,7 +77,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="content_templates_list",
         title="List content templates",
-        description="Content templates (HX...) for WhatsApp and rich messages.",
+        description="Content templates (HX...) for WhatsApp and rich messages, with WhatsApp approval status.",
         toolset="messaging",
         tier=Tier.READ,
         input=ContentTemplatesListInput,

@@ -27,7 +27,7 @@ async def test_content_routes_answer_with_the_published_schemas(
     client: Client, services: Services, sandbox: Sandbox
 ) -> None:
     routes = {(method, path) for host, method, path in sandbox.route_table() if host == HOST}
-    assert len(routes) == 6
+    assert len(routes) == 7
     with contract(sandbox, host=HOST, routes=routes, statuses={200, 201, 204, 400, 404}, errors="twilio"):
         await call(client, "content_templates_list", {"limit": 1})
         await call(client, "content_template_get", {"sid": ORDER_UPDATE})
@@ -38,8 +38,11 @@ async def test_content_routes_answer_with_the_published_schemas(
         sid = created.data["sid"]
         sandbox.clock.advance(APPROVAL_SECONDS)
         await call(client, "content_template_get", {"sid": sid})
-        # A second submission and a delete are not reached through a tool; drive them through the SDK.
+        # The plain list, a second submission and a delete are not reached through a tool; drive them
+        # through the SDK.
         contents = services.twilio.client().content.v1.contents
+        listed = await contents.list_async(page_size=1, limit=3)
+        assert [item.sid for item in listed][-1] in (ORDER_UPDATE, SPRING_SALE) and len(listed) == 3
         with pytest.raises(TwilioRestException) as again:
             await contents(sid).approval_create.create_async(JsonBody({"name": "code_note", "category": "UTILITY"}))
         assert again.value.status == 400

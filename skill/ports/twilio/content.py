@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from skill.records.content import ContentTemplate, JsonData, WhatsAppApproval
+from skill.records.content import ContentTemplate, ContentTemplateDetail, JsonData, WhatsAppApproval
 from skill.records.page import Page
 
 
 class ContentPort(Protocol):
-    async def list(self, *, limit: int, cursor: str | None = None) -> Page[ContentTemplate]: ...
+    async def list(self, *, limit: int, cursor: str | None = None) -> Page[ContentTemplateDetail]: ...
 
     async def fetch(self, sid: str) -> ContentTemplate: ...
 
