@@ -4,8 +4,9 @@ within 24 hours of their last message to the business; outside it, only an appro
 The last inbound message is looked for in two places, the cheaper first:
 1. the webhook receiver's stored inbound events (kind "sms_inbound"; WhatsApp posts there too), by
    the time we received them, over at most LOCAL_SCAN events of the last 24 hours;
-2. Twilio's list of messages from that address (to our sender, when one is given), by Twilio's own
-   date_sent on the clock of whatever answers as Twilio.
+2. Twilio's list of messages from that address (to our sender, when one is given), asked from the
+   start of the day 24 hours back and checked by Twilio's own date_sent on the clock of whatever
+   answers as Twilio.
 The window is open when either finds one less than 24 hours old. The window belongs to a sender and a
 user: when the send names its sender ('from'), only messages to that sender count; through a
 Messaging Service the sender is not known beforehand, so a message to any sender counts.
@@ -61,12 +62,9 @@ async def session_window(services: Services, user: str, sender: str | None) -> S
         if payload.get("From") == user and (sender is None or payload.get("To") == sender):
             return SessionWindow(open=True, source="webhook")
     upstream_since = services.upstream_clock.now() - WINDOW_SECONDS
-    recent = await services.twilio.messages.list(
-        from_=user,
-        to=sender,
-        date_sent_after=datetime.fromtimestamp(upstream_since, UTC),
-        limit=TWILIO_SCAN,
-    )
+    # Twilio's DateSent filter is documented by the day: ask from that day's start, check the hours here.
+    day_start = datetime.fromtimestamp(upstream_since, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    recent = await services.twilio.messages.list(from_=user, to=sender, date_sent_after=day_start, limit=TWILIO_SCAN)
     for message in recent.items:
         sent_at = _sent_at(message)
         if (message.direction or "").startswith("inbound") and sent_at is not None and sent_at >= upstream_since:

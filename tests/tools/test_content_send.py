@@ -12,6 +12,7 @@ from skill.core.context import Services
 from skill.core.whatsapp_window import INBOUND_KIND, WINDOW_SECONDS
 from skill.records.events import NewEvent
 from skill.sandbox.app import Sandbox
+from skill.sandbox.clock import SandboxClock
 from skill.sandbox.messages import record_inbound
 from skill.sandbox.state import make_sid
 from skill.webhooks.events import SMS_INBOUND
@@ -26,6 +27,15 @@ WA_USER = f"whatsapp:{RECIPIENT}"
 ORDER_UPDATE = make_sid("HX", "seed", "order_update")  # approved for WhatsApp; "Hi {{1}}, your order {{2}} ..."
 SPRING_SALE = make_sid("HX", "seed", "spring_sale")  # never submitted; "Spring sale: {{1}} off today only."
 VALUES = json.dumps({"1": "Sam", "2": "B-77"})
+
+
+# Noon UTC: a day's start lies twelve hours back, so "from that day" and "the last 24 hours" differ.
+NOON = 1_796_212_800.0
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    return Sandbox(clock=SandboxClock(frozen=True, start=NOON))
 
 
 def user_writes(sandbox: Sandbox, to: str = WA_SENDER) -> None:
@@ -145,16 +155,31 @@ async def test_a_template_whatsapp_has_not_approved_is_refused_outside_the_windo
     assert sent["body"] == "Spring sale: 30% off today only."
 
 
+def store_inbound(services: Services, sender: str, to: str) -> None:
+    """The webhook receiver's row for an inbound message (Twilio's list does not have it)."""
+    payload = {"From": sender, "To": to, "Body": "hi", "MessageSid": make_sid("SM", "in", sender, to)}
+    event = NewEvent(
+        dedupe_key=payload["MessageSid"], kind=SMS_INBOUND, sid=payload["MessageSid"], status="received",
+        account_sid=SANDBOX_ACCOUNT_SID, error_code=None, payload=payload,
+    )  # fmt: skip
+    services.stores.webhook_events.record([event])
+
+
+async def test_stored_inbound_events_from_others_or_to_other_senders_leave_the_window_closed(
+    client: Client, services: Services, sandbox: Sandbox
+) -> None:
+    store_inbound(services, WA_USER, "whatsapp:+15005550099")
+    store_inbound(services, "whatsapp:+14155550111", WA_SENDER)
+    store_inbound(services, RECIPIENT, SENDER)
+    error = await refused(client, sandbox, to=WA_USER, **{"from": WA_SENDER}, body="Hello")
+    assert error["code"] == "input.whatsapp_template_required"
+
+
 async def test_the_receivers_stored_inbound_events_open_the_window_by_our_clock(
     client: Client, services: Services, sandbox: Sandbox, elapse: Elapse
 ) -> None:
     assert INBOUND_KIND == SMS_INBOUND
-    payload = {"From": WA_USER, "To": WA_SENDER, "Body": "hi", "MessageSid": make_sid("SM", "in")}
-    event = NewEvent(
-        dedupe_key="in", kind=SMS_INBOUND, sid=payload["MessageSid"], status="received",
-        account_sid=SANDBOX_ACCOUNT_SID, error_code=None, payload=payload,
-    )  # fmt: skip
-    services.stores.webhook_events.record([event])
+    store_inbound(services, WA_USER, WA_SENDER)
     # Twilio's list has no such message here: only the receiver's store knows of it.
     inside = await send(client, to=WA_USER, **{"from": WA_SENDER}, body="Thanks for writing.")
     assert inside["status"] == "queued"
@@ -207,3 +232,15 @@ async def test_a_refused_keyed_send_leaves_its_key_free_for_the_corrected_call(
     assert error["code"] == "input.content_variables_missing"
     sent = await send(client, **args, content_variables=VALUES)
     assert sent["replayed"] is False and sent["body"] == "Hi Sam, your order B-77 has shipped."
+
+
+async def test_a_message_from_the_same_day_but_over_24_hours_old_does_not_open_the_window(
+    client: Client, sandbox: Sandbox
+) -> None:
+    sandbox.clock.advance(WINDOW_SECONDS + 3600)  # 13:00 the next day: 12:00 yesterday is > 24 h ago
+    sid = record_inbound(sandbox.state, SANDBOX_ACCOUNT_SID, WA_USER, WA_SENDER, "Hi")
+    sandbox.state.messages[sid]["created"] = sandbox.clock.now() - WINDOW_SECONDS - 1
+    error = await refused(client, sandbox, to=WA_USER, **{"from": WA_SENDER}, body="Hello")
+    assert error["code"] == "input.whatsapp_template_required"
+    sandbox.state.messages[sid]["created"] = sandbox.clock.now() - WINDOW_SECONDS + 1
+    assert not (await call(client, "message_send", {"to": WA_USER, "from": WA_SENDER, "body": "Hello"})).is_error
