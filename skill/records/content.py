@@ -29,7 +29,7 @@ class ContentTemplate(Record):
     sid: str = Field(description="Content SID (HX...); pass it to message_send as content_sid.")
     friendly_name: str | None = Field(default=None, description="Name of the template.")
     language: str | None = Field(default=None, description="ISO 639-1 language code.")
-    variables: dict[str, str] | None = Field(default=None, description="Variable -> sample value.")
+    variables: JsonData | None = Field(default=None, description="Variable -> sample value.")
     types: JsonData | None = Field(default=None, description="Content type (twilio/text, ...) -> its fields.")
     date_created: str | None = Field(default=None, description="When it was created.")
     date_updated: str | None = Field(default=None, description="When it last changed.")
