@@ -31,6 +31,8 @@ WHATSAPP_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}")
 _NUMBER = re.compile(r"^[1-9][0-9]{0,2}$")
 _SINGLE_BRACES = re.compile(r"(?<!\{)\{\s*\d+\s*\}(?!\})")
+# Templates made elsewhere may name their variables ({{first_name}}); a send fills those too.
+_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -62,6 +64,17 @@ def placeholders(types: JsonData) -> tuple[list[str], list[str]]:
                 malformed.append(rest[max(0, at - 10) : at + 12])
         malformed.extend(match.group(0) for match in _SINGLE_BRACES.finditer(rest))
     return sorted(used, key=int), malformed
+
+
+def variable_names(types: JsonData) -> list[str]:
+    """Every variable a template's text uses, numbered or named: numbers in order, then names."""
+    found = {
+        match.group(1)
+        for text in _strings(types)
+        for match in _PLACEHOLDER.finditer(text)
+        if _NAME.match(match.group(1))
+    }
+    return sorted(found, key=lambda name: (not name.isdigit(), int(name) if name.isdigit() else 0, name))
 
 
 def _problem(message: str, *fixes: str, code: str = "input.invalid_template") -> InputError:
@@ -188,7 +201,7 @@ def check_send_variables(template: ContentTemplate, values: dict[str, Any]) -> d
     Raises:
         InputError: input.content_variables_missing / _unknown / input.invalid, naming the fix.
     """
-    used, _ = placeholders(template.types or {})
+    used = variable_names(template.types or {})
     given = {str(key): value for key, value in values.items()}
     unknown = sorted(set(given) - set(used))
     if unknown:

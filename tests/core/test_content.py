@@ -61,3 +61,12 @@ def test_a_template_without_variables_takes_none() -> None:
     with pytest.raises(InputError) as unknown:
         check_send_variables(template, {"1": "a"})
     assert "no variables" in unknown.value.remediation[0]
+
+
+def test_a_template_made_elsewhere_with_named_variables_is_filled_by_name() -> None:
+    template = ContentTemplate(sid=SID, types={"twilio/text": {"body": "Hi {{first_name}}, {{2}} and {{1}}"}})
+    values = {"first_name": "Ana", "1": "a", "2": "b"}
+    assert check_send_variables(template, values) == {"1": "a", "2": "b", "first_name": "Ana"}
+    with pytest.raises(InputError) as missing:
+        check_send_variables(template, {"1": "a", "2": "b"})
+    assert "{{first_name}}" in missing.value.message
