@@ -30,7 +30,7 @@ BASE = "https://content.twilio.com/v1"
 APPROVAL_SECONDS = 600.0
 MAX_BODY_BYTES = 100_000
 CATEGORIES = ("UTILITY", "MARKETING", "AUTHENTICATION")
-_VARIABLE = re.compile(r"\{\{([0-9]{1,3})\}\}")
+_VARIABLE = re.compile(r"\{\{([A-Za-z0-9_]{1,64})\}\}")
 
 
 def approval_status(template: dict[str, Any], now: float) -> str:
