@@ -80,12 +80,12 @@ def seed(state: SandboxState) -> SandboxState:
     }
     seed_numbers(state)
     from skill.sandbox.content import seed_contents
-    from skill.sandbox.monitor import seed_alerts
     from skill.sandbox.seed_messaging_services import seed_messaging_services
+    from skill.sandbox.seed_monitor import seed_alerts
     from skill.sandbox.seed_studio import seed_flows
+    from skill.sandbox.seed_usage import seed_usage
     from skill.sandbox.seed_verify import seed_verify_service
     from skill.sandbox.seed_voice import seed_voice
-    from skill.sandbox.usage import seed_usage
 
     seed_voice(state, now)
     seed_verify_service(state)
