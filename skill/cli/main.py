@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "approvals": ("approvals", "approvals"),
     "audit": ("audit", "audit"),
     "console": ("console_cmd", "console"),
+    "db": ("db_cmd", "db"),
     "docs": ("docs_cmd", "docs"),
     "doctor": ("doctor", "doctor"),
     "errors": ("errors_cmd", "errors"),
