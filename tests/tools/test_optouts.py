@@ -52,9 +52,13 @@ async def test_opted_out_stays_true_while_another_entry_still_blocks_the_number(
     assert refused.error["code"] == "policy.opted_out"
 
 
-async def test_removing_a_number_that_was_not_opted_out_changes_nothing(client: Client, services: Services) -> None:
-    removed = await remove(client, services, RECIPIENT)
-    assert removed.data == {**removed.data, "changed": False, "opted_out": False}
+async def test_removing_a_number_that_was_not_opted_out_asks_nobody_and_changes_nothing(
+    client: Client, services: Services
+) -> None:
+    refused = await call(client, "optout_remove", {"phone_number": RECIPIENT})
+    assert refused.error["code"] == "input.not_opted_out"
+    assert services.stores.approvals.list() == []
+    assert (await call(client, "optout_list", {})).data["items"] == []
 
 
 async def test_optout_list_leaves_out_email_suppressions_and_still_fills_its_limit(

@@ -357,6 +357,7 @@ async def test_a_send_whose_price_is_unknown_still_reaches_the_operator_without_
         raise PolicyError("no rate", code="policy.spend_unknown")
 
     monkeypatch.setattr("skill.core.verify.estimate_call", unpriced)
+    monkeypatch.setattr("skill.core.spend.estimate_call", unpriced)
     client, services = gated
     waiting = await call(client, "verification_start", {"service_sid": SERVICE, "to": PHONE})
     assert waiting.error["code"] == "policy.approval_required"
