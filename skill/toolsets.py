@@ -30,6 +30,7 @@ TOOLSETS: tuple[Toolset, ...] = (
         ("numbers", "lookup", "pricing"),
         default=True,
     ),
+    Toolset("content", "WhatsApp and rich-message Content templates (HX...) and their WhatsApp approval", ("content",)),
     Toolset("voice", "calls, recordings, TwiML and IVR menus", ("voice", "twiml", "ivr")),
     Toolset("verify", "Verify v2 one-time codes (OTP, 2FA)", ("verify",)),
     Toolset("email", "SendGrid email, templates and suppressions", ("email",)),

@@ -231,4 +231,38 @@ MESSAGING: tuple[CatalogEntry, ...] = (
             "Or leave from out so the number that received the message answers.",
         ),
     ),
+    CatalogEntry(
+        code=21655,
+        title="The ContentSid is Invalid",
+        meaning="The message named a Content template (HX...) the account does not have.",
+        causes=("The SID is mistyped, belongs to another account or subaccount, or the template was deleted.",),
+        remediation=(
+            "Find the template's SID with content_templates_list and send again with it.",
+            "Send from the account that owns the template.",
+        ),
+    ),
+    CatalogEntry(
+        code=21656,
+        title="The ContentVariables Parameter is invalid",
+        meaning="ContentVariables was not a JSON object of variable names to string values.",
+        causes=("The variables were a list, a bare string, or held numbers or nulls as values.",),
+        remediation=('Give the template\'s variables as a JSON object of strings, e.g. {"1": "Alex", "2": "42"}.',),
+    ),
+    CatalogEntry(
+        code=63016,
+        title=(
+            "Failed to send freeform message because you are outside the allowed window. "
+            "If you are using WhatsApp, please use a Message Template."
+        ),
+        meaning="WhatsApp takes free-form messages only within 24 hours of the user's last message to you.",
+        causes=(
+            "The user has not written to this sender in the last 24 hours.",
+            "A template was sent that WhatsApp has not approved, which counts as free-form.",
+        ),
+        remediation=(
+            "Send an approved template instead: message_send with the template's SID and its variables.",
+            "content_template_get shows whether WhatsApp approved a template.",
+            "Free text works again for 24 hours after the user next writes to you.",
+        ),
+    ),
 )

@@ -1,5 +1,6 @@
-"""Programmable Messaging: send (with opt-out, idempotency and length checks), read, list, cancel,
-and preview segments. The opt-out list is skill.core.optouts."""
+"""Programmable Messaging: send (with opt-out, idempotency and length checks, Content templates and
+WhatsApp's 24-hour window), read, list, cancel, and preview segments. The opt-out list is
+skill.core.optouts; templates are skill.core.content, the window skill.core.whatsapp_window."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from datetime import datetime
 from typing import Any
 
 from skill.catalog import brief
-from skill.core import phones, pricing
+from skill.core import content, phones, pricing
 from skill.core.context import Services
 from skill.core.segments import analyze
 from skill.core.send_keys import SendKey, send_once
 from skill.core.timeutil import as_utc
 from skill.core.urls import check_twilio_urls
+from skill.core.whatsapp_window import is_whatsapp, session_window, template_not_approved, template_required
 from skill.errors import InputError, PolicyError, twilio_docs_url
 from skill.records.messages import BodyPreview, Message, MessageReport, SentMessage
 from skill.records.page import Page
@@ -27,11 +29,41 @@ FAILED_STATUSES = ("failed", "undelivered")
 STATUS_SCAN = 1000
 
 
+ONE_OF = "Give one of: body / media_urls / content_sid (a body may caption media_urls)."
+
+
+def _check_content_shape(
+    *, body: str | None, media_urls: list[str], content_sid: str | None, content_variables: dict[str, Any] | None
+) -> None:
+    """Raises:
+    InputError: nothing to send, a template beside a body or media, or variables without a template.
+    """
+    if content_sid and (body or media_urls):
+        raise InputError(
+            "A message is either free-form (body, media_urls) or a template (content_sid), not both.",
+            code="input.content_conflict",
+            remediation=[ONE_OF, "For a template, put the text's values in content_variables instead of body."],
+        )
+    if content_variables and not content_sid:
+        raise InputError(
+            "content_variables fill a template, and no content_sid was given.",
+            code="input.content_sid_required",
+            remediation=["Add the template's content_sid (see content_templates_list), or leave the variables out."],
+        )
+    if not body and not media_urls and not content_sid:
+        raise InputError(
+            "The message is empty.",
+            code="input.body_required",
+            twilio_code=21602,
+            remediation=[ONE_OF, "media_urls are MMS (US and Canada) or WhatsApp; content_sid is a Content template."],
+        )
+
+
 def _check_send_shape(
     *, body: str | None, from_: str | None, messaging_service_sid: str | None, media_urls: list[str], send_at: Any
 ) -> None:
     """Raises:
-    InputError: sender missing or doubled, nothing to send, body too long, schedule without a service.
+    InputError: sender missing or doubled, body too long, schedule without a service.
     """
     if not from_ and not messaging_service_sid:
         raise InputError(
@@ -48,13 +80,6 @@ def _check_send_shape(
             "Give either 'from' or messaging_service_sid, not both.",
             code="input.sender_conflict",
             remediation=["Keep messaging_service_sid to let the service choose, or keep 'from' to pin the sender."],
-        )
-    if not body and not media_urls:
-        raise InputError(
-            "The message is empty: give a body, media_urls, or both.",
-            code="input.body_required",
-            twilio_code=21602,
-            remediation=["Add the text as body, or attach media with media_urls (MMS, US and Canada)."],
         )
     if body and len(body) > MAX_BODY_CHARACTERS:
         raise InputError(
@@ -111,6 +136,8 @@ def check_send(
     media_urls: list[str],
     send_at: datetime | None,
     status_callback: str | None = None,
+    content_sid: str | None = None,
+    content_variables: dict[str, Any] | None = None,
 ) -> tuple[str, str | None]:
     """Every local rule of a send, before any request or approval: the normalised (to, from).
 
@@ -118,6 +145,7 @@ def check_send(
         InputError: missing or conflicting arguments, invalid numbers or URLs, body too long.
         PolicyError: policy.opted_out when the recipient opted out.
     """
+    _check_content_shape(body=body, media_urls=media_urls, content_sid=content_sid, content_variables=content_variables)
     _check_send_shape(
         body=body, from_=from_, messaging_service_sid=messaging_service_sid, media_urls=media_urls, send_at=send_at
     )
@@ -127,6 +155,36 @@ def check_send(
     sender = phones.normalize_sender(from_, region=region) if from_ else None
     _refuse_opted_out(services, to_address, sender or str(messaging_service_sid))
     return to_address, sender
+
+
+async def check_channel_rules(
+    services: Services,
+    to_address: str,
+    sender: str | None,
+    content_sid: str | None,
+    content_variables: dict[str, Any] | None,
+) -> str | None:
+    """The rules that need Twilio's answers, before anything is sent: a template's variables match the
+    template, and a WhatsApp send outside the 24-hour window is an approved template. The variables as
+    the JSON Twilio takes, for a template send.
+
+    Raises:
+        InputError: variables missing or unknown, free-form outside the window, template not approved.
+        UpstreamError: the template or the message list could not be read.
+    """
+    values = None
+    if content_sid:
+        template = await services.twilio.content.fetch(content_sid)
+        values = content.check_send_variables(template, content_variables or {})
+    if is_whatsapp(to_address):
+        window = await session_window(services, to_address, sender)
+        if not window.open and not content_sid:
+            raise template_required(to_address)
+        if not window.open and content_sid:
+            approval = await services.twilio.content.whatsapp_approval(content_sid)
+            if approval is None or approval.status != "approved":
+                raise template_not_approved(content_sid, approval)
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":")) if values else None
 
 
 async def send_message(
@@ -141,11 +199,14 @@ async def send_message(
     validity_period: int | None = None,
     send_at: datetime | None = None,
     idempotency_key: str | None = None,
+    content_sid: str | None = None,
+    content_variables: dict[str, Any] | None = None,
 ) -> SentMessage:
     """Send (or schedule) one message after the local checks; a repeated idempotency key replays.
 
     Raises:
-        InputError: bad or missing arguments, invalid numbers, or a reused key with other arguments.
+        InputError: bad or missing arguments, invalid numbers, a template's variables not matching it,
+            free-form WhatsApp outside the 24-hour window, or a reused key with other arguments.
         PolicyError: policy.opted_out; nothing was sent.
         UpstreamError: Twilio refused the message.
     """
@@ -159,6 +220,8 @@ async def send_message(
         media_urls=media,
         send_at=send_at,
         status_callback=status_callback,
+        content_sid=content_sid,
+        content_variables=content_variables,
     )
     scheduled_for = as_utc(send_at) if send_at is not None else None
     request = {
@@ -170,43 +233,32 @@ async def send_message(
         "status_callback": status_callback,
         "validity_period": validity_period,
         "send_at": scheduled_for.isoformat() if scheduled_for else None,
+        "content_sid": content_sid,
+        "content_variables": content_variables,
     }
 
     async def create() -> Message:
-        return await _create(
-            services, to_address, sender, messaging_service_sid, body, media, status_callback, validity_period,
-            scheduled_for,
-        )  # fmt: skip
+        # Checked here, after an idempotency key's replay but before the send: a replay stays one.
+        variables_json = await check_channel_rules(services, to_address, sender, content_sid, content_variables)
+        return await services.twilio.messages.create(
+            to=to_address,
+            body=body,
+            from_=sender,
+            messaging_service_sid=messaging_service_sid,
+            media_url=media or None,
+            status_callback=status_callback,
+            validity_period=validity_period,
+            send_at=scheduled_for,
+            schedule_type="fixed" if scheduled_for else None,
+            content_sid=content_sid,
+            content_variables=variables_json,
+        )
 
     if not idempotency_key:
         return SentMessage(**(await create()).model_dump(), replayed=False)
     key = SendKey(key=idempotency_key, tool=SEND_TOOL, profile=services.profile, digest=_digest(request))
     message, replayed = await send_once(services, key, request, create)
     return SentMessage(**message.model_dump(), replayed=replayed)
-
-
-async def _create(
-    services: Services,
-    to_address: str,
-    sender: str | None,
-    messaging_service_sid: str | None,
-    body: str | None,
-    media: list[str],
-    status_callback: str | None,
-    validity_period: int | None,
-    scheduled_for: datetime | None,
-) -> Message:
-    return await services.twilio.messages.create(
-        to=to_address,
-        body=body,
-        from_=sender,
-        messaging_service_sid=messaging_service_sid,
-        media_url=media or None,
-        status_callback=status_callback,
-        validity_period=validity_period,
-        send_at=scheduled_for,
-        schedule_type="fixed" if scheduled_for else None,
-    )
 
 
 async def get_message(services: Services, sid: str) -> MessageReport:

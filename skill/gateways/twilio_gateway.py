@@ -46,6 +46,7 @@ class TwilioGateway:
         self._client: Client | None = None
         from skill.gateways.twilio_accounts import Accounts
         from skill.gateways.twilio_calls import Calls
+        from skill.gateways.twilio_content import Content
         from skill.gateways.twilio_generic import Operations
         from skill.gateways.twilio_keys import Keys
         from skill.gateways.twilio_lookups import Lookups
@@ -71,6 +72,7 @@ class TwilioGateway:
         self.usage = Usage(self)
         self.pricing = Pricing(self)
         self.operations = Operations(self)  # any operation of the index, by method and URL
+        self.content = Content(self)
 
     @property
     def account_sid(self) -> str:

@@ -25,6 +25,8 @@ class Messages(Area):
         validity_period: int | None,
         send_at: datetime | None = None,
         schedule_type: str | None = None,
+        content_sid: str | None = None,
+        content_variables: str | None = None,
     ) -> Message:
         optional = unset_none(
             body=body,
@@ -35,6 +37,8 @@ class Messages(Area):
             validity_period=validity_period,
             send_at=send_at,
             schedule_type=schedule_type,
+            content_sid=content_sid,
+            content_variables=content_variables,
         )
         raw = await self.one(lambda c: self.account(c).messages.create_async(to=to, **optional), "Send message")
         return Message.from_api(raw)

@@ -54,6 +54,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "monitor",
     "usage",
     "pricing",
+    "content",
     "sendgrid",
 )
 DEFAULT_HOST = "api.twilio.com"

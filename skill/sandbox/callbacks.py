@@ -35,7 +35,7 @@ from skill.sandbox.calls import FINAL_STATUSES as CALL_FINAL_STATUSES
 from skill.sandbox.calls import Timeline
 from skill.sandbox.clock import rfc2822
 from skill.sandbox.messages import FINAL_STATUSES as MESSAGE_FINAL_STATUSES
-from skill.sandbox.messages import progress
+from skill.sandbox.messages import progress, record_inbound
 from skill.sandbox.targets import CallbackRefused, CallbackTargets
 
 if TYPE_CHECKING:
@@ -357,19 +357,20 @@ class CallbackDispatcher:
         if not target:
             raise LookupError(f"{wanted} has no sms_url; configure one or pass a URL")
         address = await self.targets.check(target)
-        sid = state.new_sid("SM")
+        channel = "whatsapp:" if sender.startswith("whatsapp:") else ""  # WhatsApp posts channel addresses
+        sid = record_inbound(state, number["account_sid"], channel + bare_number(sender), channel + wanted, body)
         params = {
             "AccountSid": number["account_sid"],
             "ApiVersion": API_VERSION,
             "Body": body,
-            "From": bare_number(sender),
+            "From": channel + bare_number(sender),
             "MessageSid": sid,
             "NumMedia": "0",
             "NumSegments": str(segment_count(body)),
             "SmsMessageSid": sid,
             "SmsSid": sid,
             "SmsStatus": "received",
-            "To": wanted,
+            "To": channel + wanted,
         }
         token = state.auth_token(number["account_sid"]) or ""
         headers = {

@@ -12,10 +12,16 @@ area code when it can. A service without senders answers 21704, one without a fi
 Messages move queued -> sent -> delivered, one step per `sandbox.step_seconds` on the sandbox
 clock; scheduled ones start moving at their send time. A StatusCallback URL hears of each change
 after the first (skill.sandbox.callbacks).
+A ContentSid sends a Content template (skill.sandbox.content): the body is rendered from it with
+ContentVariables (21655 for an unknown template, 21656 for variables that are not a JSON object of
+strings). Inbound messages (`record_inbound`) are listed with direction 'inbound'. A WhatsApp
+message to someone who has not written to the sender in the last 24 hours is accepted and then
+fails with 63016, as on Twilio, unless it is a template WhatsApp approved.
 """
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -25,6 +31,7 @@ from starlette.routing import Route
 from skill.core.phones import bare_number
 from skill.core.segments import segment_count
 from skill.sandbox.clock import rfc2822
+from skill.sandbox.content import approval_status, rendered_text
 from skill.sandbox.dates import DateWindow, parse_when
 from skill.sandbox.http import TwilioHTTPError, authorize_account, bad_request, deleted, first, form, owned, page
 from skill.sandbox.magic import MESSAGE_DELIVERY_FAILURES, MESSAGE_FROM, MESSAGE_TO
@@ -41,10 +48,19 @@ MAX_MEDIA = 10
 # Twilio takes send times from 15 minutes to 35 days ahead.
 SCHEDULE_MIN_SECONDS = 15 * 60
 SCHEDULE_MAX_SECONDS = 35 * 86400
+WHATSAPP_WINDOW_SECONDS = 24 * 3600
+OUTSIDE_WINDOW = (
+    "failed",
+    63016,
+    "Failed to send freeform message because you are outside the allowed window. "
+    "If you are using WhatsApp, please use a Message Template.",
+)
 
 
 def progress(message: dict[str, Any], now: float, step: float) -> tuple[str, float | None, float]:
     """(status, sent time, last change time) of a message at `now`."""
+    if message.get("direction") == "inbound":
+        return "received", message["created"], message["created"]
     if message.get("canceled_at") is not None:
         return "canceled", None, message["canceled_at"]
     # A message waits in its sender's queue (skill.sandbox.sender_rates) before it starts moving.
@@ -81,7 +97,7 @@ def render_message(sandbox: Sandbox, message: dict[str, Any]) -> dict[str, Any]:
         "date_created": rfc2822(message["created"]),
         "date_sent": rfc2822(sent_at) if sent_at is not None else None,
         "date_updated": rfc2822(max(changed, message["updated"])),
-        "direction": "outbound-api",
+        "direction": message.get("direction", "outbound-api"),
         "error_code": failure[1] if failure else None,
         "error_message": failure[2] if failure else None,
         "from": sender,
@@ -96,6 +112,63 @@ def render_message(sandbox: Sandbox, message: dict[str, Any]) -> dict[str, Any]:
         "to": message["to"],
         "uri": f"{base}.json",
     }
+
+
+def record_inbound(state: SandboxState, account_sid: str, sender: str, to: str, body: str) -> str:
+    """Keep a message someone sent to one of the account's numbers (as Twilio lists it); its SID."""
+    now = state.clock.now()
+    sid = state.new_sid("SM")
+    state.messages[sid] = {
+        "sid": sid,
+        "account_sid": account_sid,
+        "direction": "inbound",
+        "to": to,
+        "from": sender,
+        "service_sender": None,
+        "messaging_service_sid": None,
+        "body": body,
+        "media": [],
+        "num_media": 0,
+        "num_segments": segment_count(body),
+        "status_callback": None,
+        "validity_period": None,
+        "send_at": None,
+        "canceled_at": None,
+        "failure": None,
+        "created": now,
+        "updated": now,
+    }
+    return sid
+
+
+def in_whatsapp_session(state: SandboxState, account_sid: str, user: str, sender: str | None) -> bool:
+    """Whether `user` wrote to `sender` (any sender, for a service send) in the last 24 hours."""
+    since = state.clock.now() - WHATSAPP_WINDOW_SECONDS
+    return any(
+        message.get("direction") == "inbound"
+        and message["account_sid"] == account_sid
+        and message["from"] == user
+        and (sender is None or message["to"] == sender)
+        and message["created"] >= since
+        for message in state.messages.values()
+    )
+
+
+def content_values(raw: str | None) -> dict[str, str]:
+    """ContentVariables, parsed.
+
+    Raises:
+        TwilioHTTPError: 21656 when they are not a JSON object of strings.
+    """
+    if raw is None:
+        return {}
+    try:
+        values = json.loads(raw)
+    except ValueError:
+        values = None
+    if not isinstance(values, dict) or not all(isinstance(value, str) for value in values.values()):
+        raise bad_request(21656, "The ContentVariables Parameter is invalid")
+    return {str(key): value for key, value in values.items()}
 
 
 def account_numbers(state: SandboxState, account_sid: str) -> list[str]:
@@ -193,6 +266,12 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         to, sender = first(fields, "To"), first(fields, "From")
         service = first(fields, "MessagingServiceSid")
         body, media = first(fields, "Body"), fields.get("MediaUrl", [])
+        content_sid = first(fields, "ContentSid")
+        template = state.contents.get(content_sid) if content_sid else None
+        if content_sid and (template is None or template["account_sid"] != account_sid):
+            raise bad_request(21655, "The ContentSid is Invalid")
+        if template is not None:
+            body, media = rendered_text(template, content_values(first(fields, "ContentVariables")))
         if sender and sender.startswith("MG"):
             sender, service = None, service or sender  # Twilio takes a service SID in From too
         if not to:
@@ -218,6 +297,12 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         origin = bare_number(sender or chosen or "")
         dequeued = sandbox.sender_queues.admit(origin, number_kind(state, origin), segments) if origin else None
         now = state.clock.now()
+        failure = MESSAGE_DELIVERY_FAILURES.get(bare_number(to)) or state.delivery_failure(
+            sender or chosen, bare_number(to), body or ""
+        )
+        approved = template is not None and approval_status(template, now) == "approved"
+        if to.startswith("whatsapp:") and not approved and not in_whatsapp_session(state, account_sid, to, sender):
+            failure = OUTSIDE_WINDOW
         sid = state.new_sid("MM" if media else "SM")
         state.messages[sid] = {
             "sid": sid,
@@ -234,8 +319,7 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
             "validity_period": first(fields, "ValidityPeriod"),
             "send_at": send_at,
             "canceled_at": None,
-            "failure": MESSAGE_DELIVERY_FAILURES.get(bare_number(to))
-            or state.delivery_failure(sender or chosen, bare_number(to), body or ""),
+            "failure": failure,
             "created": now,
             "updated": now,
         }

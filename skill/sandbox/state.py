@@ -47,6 +47,7 @@ class SandboxState:
     # (final status, error code, error message), or None to let it through.
     delivery_rules: list[Callable[[str | None, str, str], tuple[str, int, str] | None]] = field(default_factory=list)
     verify_geo_allowed: set[str] | None = None  # Verify geo permissions: ISO regions codes may go to; None: all
+    contents: dict[str, dict[str, Any]] = field(default_factory=dict)  # Content API templates
     keys_fail_auth: bool = False  # drill: API keys stop authenticating (a rotation whose new key fails)
     counter: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -91,6 +92,7 @@ def seed(state: SandboxState) -> SandboxState:
         "updated": now - 86400 * 20,
     }
     seed_numbers(state)
+    from skill.sandbox.content import seed_contents
     from skill.sandbox.seed_messaging_services import seed_messaging_services
     from skill.sandbox.seed_monitor import seed_alerts
     from skill.sandbox.seed_studio import seed_flows
@@ -104,4 +106,5 @@ def seed(state: SandboxState) -> SandboxState:
     seed_alerts(state)
     seed_usage(state)
     seed_messaging_services(state)
+    seed_contents(state)
     return state

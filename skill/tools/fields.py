@@ -23,6 +23,7 @@ MessageSid = Annotated[
     StringConstraints(pattern=r"^(SM|MM)[0-9a-fA-F]{32}$", max_length=34),
     Field(description="Message SID (SM... or MM...)."),
 ]
+ContentSid = Annotated[str, StringConstraints(pattern=r"^HX[0-9a-fA-F]{32}$", max_length=34)]
 # No description of its own: it is often optional, and each field says what the service is for.
 ServiceSid = Annotated[str, StringConstraints(pattern=r"^MG[0-9a-fA-F]{32}$", max_length=34)]
 NumberSid = Annotated[

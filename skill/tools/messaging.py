@@ -16,7 +16,18 @@ from skill.records.messages import BodyPreview, Message, MessageReport, Optout, 
 from skill.records.pricing import Estimate
 from skill.results import ListResult, Model, ToolResult
 from skill.server.registry import ToolSpec
-from skill.tools.fields import After, Before, Cursor, HttpUrl, Limit, MessageSid, Phone, ServiceSid
+from skill.tools.fields import (
+    After,
+    Before,
+    ContentSid,
+    Cursor,
+    HttpUrl,
+    JsonObject,
+    Limit,
+    MessageSid,
+    Phone,
+    ServiceSid,
+)
 
 MessageStatus = Literal[
     "accepted", "scheduled", "canceled", "queued", "sending", "sent", "failed", "delivered", "undelivered",
@@ -36,6 +47,10 @@ class MessageSendInput(Model):
     media_urls: list[HttpUrl] | None = Field(
         default=None, max_length=10, description="Public URLs of media to attach (MMS), up to 10."
     )
+    content_sid: ContentSid | None = Field(
+        default=None, description="Template (HX...); WhatsApp needs one 24h after the user last wrote."
+    )
+    content_variables: JsonObject | None = Field(default=None, description='JSON object, e.g. {"1":"Alex"}.')
     status_callback: HttpUrl | None = Field(default=None, description="URL Twilio posts status changes to.")
     validity_period: int | None = Field(
         default=None, ge=1, le=36000, description="Seconds it may wait in the queue before being dropped."
@@ -65,6 +80,8 @@ async def message_send(services: Services, args: MessageSendInput) -> MessageSen
         validity_period=args.validity_period,
         send_at=args.send_at,
         idempotency_key=args.idempotency_key,
+        content_sid=args.content_sid,
+        content_variables=args.content_variables,
     )
     return MessageSendOutput(**sent.model_dump())
 
@@ -79,6 +96,8 @@ def check_message_send(services: Services, args: MessageSendInput) -> None:
         media_urls=list(args.media_urls or []),
         send_at=args.send_at,
         status_callback=args.status_callback,
+        content_sid=args.content_sid,
+        content_variables=args.content_variables,
     )
 
 
@@ -193,6 +212,8 @@ def _send_summary(args: dict[str, Any]) -> str:
     media = len(args.get("media_urls") or [])
     attached = f" with {media} media file(s)" if media else ""
     text = f": {args['body']}" if args.get("body") else ""
+    if args.get("content_sid"):
+        text = f": template {args['content_sid']}"
     return f"Send a message to {args.get('to')} from {sender}{attached}{text}."
 
 
@@ -200,8 +221,8 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="message_send",
         title="Send message",
-        description="Send an SMS, MMS or WhatsApp message (or schedule one). Costs money per segment; "
-        "refuses opted-out recipients.",
+        description="Send an SMS, MMS or WhatsApp message (or schedule one). Give one of: body / media_urls / "
+        "content_sid. Costs money per segment; refuses opted-out recipients.",
         toolset="messaging",
         tier=Tier.SEND,
         input=MessageSendInput,

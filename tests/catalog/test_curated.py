@@ -34,7 +34,7 @@ KNOWN_TOOLS = frozenset(
     {
         "message_get", "messages_list", "optout_list", "optout_remove", "number_configure", "numbers_list",
         "number_search", "apikeys_list", "apikey_create", "account_get", "subaccounts_list",
-        "subaccount_set_status", "error_explain",
+        "subaccount_set_status", "error_explain", "message_send", "content_templates_list", "content_template_get",
     }
 )  # fmt: skip
 

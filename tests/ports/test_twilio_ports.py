@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from skill.gateways.twilio_content import Content
 from skill.gateways.twilio_monitor import Monitor
 from skill.gateways.twilio_usage import Usage
+from skill.ports.twilio.content import ContentPort
 from skill.ports.twilio.monitor import MonitorPort
 from skill.ports.twilio.usage import UsagePort
 
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
         return Monitor(gateway), Usage(gateway)
 
 
-PAIRS: list[tuple[type[Any], type[Any]]] = [(MonitorPort, Monitor), (UsagePort, Usage)]
+PAIRS: list[tuple[type[Any], type[Any]]] = [(MonitorPort, Monitor), (UsagePort, Usage), (ContentPort, Content)]
 
 
 def port_methods(port: type[Any]) -> list[str]:

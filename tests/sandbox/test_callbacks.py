@@ -247,3 +247,20 @@ async def test_inbound_goes_to_the_numbers_sms_url_and_refuses_unknown_numbers(s
     assert recorder.posts[0][0]["Body"] == "hello"
     with pytest.raises(LookupError):
         await sandbox.post_inbound("+14155550123", "+14155550999", "hello")
+
+
+async def test_a_whatsapp_message_reaches_the_receiver_and_opens_the_window_for_free_text(
+    client: Client, services: Services, sandbox: Sandbox, receiver: Any
+) -> None:
+    user, business = "whatsapp:+14155550123", f"whatsapp:{SENDER}"
+    reply = {"to": user, "from": business, "body": "It left this morning."}
+    closed = await call(client, "message_send", reply)
+    assert closed.error["code"] == "input.whatsapp_template_required"
+    posted = await sandbox.post_inbound(user, SENDER, "Where is my order?", f"{RECEIVER}/twilio/sms/inbound")
+    assert posted.status_code == 200
+    (stored,) = services.stores.webhook_events.list(kind="sms_inbound")
+    assert (stored.payload["From"], stored.payload["To"]) == (user, business)
+    # Twilio lists it too; the store alone opens the window once Twilio's copy is gone.
+    del sandbox.state.messages[posted.message_sid]
+    sent = await call(client, "message_send", reply)
+    assert not sent.is_error, sent

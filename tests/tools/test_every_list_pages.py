@@ -111,6 +111,7 @@ CASES: dict[str, Setup] = {
     "email_templates_list": nothing,
     "email_suppressions_list": bounces,
     "studio_flows_list": nothing,
+    "content_templates_list": nothing,
     "studio_executions_list": a_flow_with_executions,
     "alerts_list": nothing,
     "usage_triggers_list": two_triggers,

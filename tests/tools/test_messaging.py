@@ -8,10 +8,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from mcp import Client
 
-from skill.config import Settings
+from skill.config import SANDBOX_ACCOUNT_SID, Settings
 from skill.core.context import Services
 from skill.ports.clock import ManualClock
 from skill.sandbox.app import Sandbox
+from skill.sandbox.messages import record_inbound
 from skill.sandbox.state import make_sid
 from skill.server.app import build_server
 from skill.wiring import build_services
@@ -52,6 +53,8 @@ async def test_national_numbers_are_sent_in_e164_and_whatsapp_keeps_its_prefix(
 ) -> None:
     national = await send(client, to="(415) 555-0199")
     assert sandbox.state.messages[national["sid"]]["to"] == RECIPIENT
+    # Free text reaches a WhatsApp user within 24 hours of their last message.
+    record_inbound(sandbox.state, SANDBOX_ACCOUNT_SID, f"whatsapp:{RECIPIENT}", f"whatsapp:{SENDER}", "Hi")
     whatsapp = await send(client, to="whatsapp:+1 415 555 0199", **{"from": f"whatsapp:{SENDER}"})
     stored = sandbox.state.messages[whatsapp["sid"]]
     assert (stored["to"], stored["from"]) == (f"whatsapp:{RECIPIENT}", f"whatsapp:{SENDER}")

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from skill.ports.twilio.accounts import AccountsPort
 from skill.ports.twilio.calls import CallsPort
+from skill.ports.twilio.content import ContentPort
 from skill.ports.twilio.keys import KeysPort
 from skill.ports.twilio.lookups import LookupsPort
 from skill.ports.twilio.messages import MessagesPort
@@ -54,5 +55,8 @@ class TwilioPort(Protocol):
     def pricing(self) -> PricingPort: ...
     @property
     def operations(self) -> OperationsPort: ...
+
+    @property
+    def content(self) -> ContentPort: ...
 
     async def aclose(self) -> None: ...

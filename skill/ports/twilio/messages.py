@@ -24,6 +24,8 @@ class MessagesPort(Protocol):
         validity_period: int | None,
         send_at: datetime | None = None,
         schedule_type: str | None = None,
+        content_sid: str | None = None,
+        content_variables: str | None = None,
     ) -> Message: ...
 
     async def fetch(self, sid: str) -> Message: ...
