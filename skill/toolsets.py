@@ -36,6 +36,7 @@ TOOLSETS: tuple[Toolset, ...] = (
     Toolset("studio", "Studio flows and executions", ("studio",)),
     Toolset("monitor", "alerts, usage and triggers, webhook events and probes", ("monitor", "webhooks")),
     Toolset("ops", "account audit, approval status, error codes explained", ("audit", "ops"), default=True),
+    Toolset("fleet", "every account side by side, configuration as code across environments", ("fleet", "config_code")),
 )
 
 BY_NAME: dict[str, Toolset] = {toolset.name: toolset for toolset in TOOLSETS}

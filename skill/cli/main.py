@@ -17,9 +17,11 @@ from skill.cli.common import CliState
 COMMANDS: dict[str, tuple[str, str]] = {
     "approvals": ("approvals", "approvals"),
     "audit": ("audit", "audit"),
+    "config": ("config_cmd", "config"),
     "console": ("console_cmd", "console"),
     "docs": ("docs_cmd", "docs"),
     "doctor": ("doctor", "doctor"),
+    "envs": ("envs_cmd", "envs"),
     "errors": ("errors_cmd", "errors"),
     "operators": ("operators_cmd", "operators"),
     "sandbox": ("sandbox_cmd", "sandbox"),

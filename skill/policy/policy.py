@@ -38,7 +38,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
@@ -117,6 +117,16 @@ class PricingSettings:
 
 
 @dataclass(frozen=True)
+class Environment:
+    """A named account the skill may act on: a subaccount (or another account) of the profile."""
+
+    name: str
+    account_sid: str
+    api_key: str | None = None  # the account's own API key SID, for product APIs beyond api.twilio.com
+    has_overlay: bool = False  # whether the environment's table changes the policy for its account
+
+
+@dataclass(frozen=True)
 class Policy:
     tier_actions: dict[Tier, Action] = field(default_factory=lambda: dict(DEFAULT_TIER_ACTIONS))
     tool_actions: dict[str, Action] = field(default_factory=dict)
@@ -132,6 +142,14 @@ class Policy:
     spend_per_month: Decimal | None = None
     pricing: PricingSettings = field(default_factory=PricingSettings)
     source: str = "built-in defaults"
+    environments: tuple[Environment, ...] = ()
+    overlays: dict[str, Policy] = field(default_factory=dict)  # lower-case account SID -> its policy
+
+    def for_account(self, account_sid: str | None) -> Policy:
+        """The policy that applies to calls on this account: its environment's overlay, else this one."""
+        if account_sid is None:
+            return self
+        return self.overlays.get(account_sid.lower(), self)
 
     @property
     def spend_capped(self) -> bool:
@@ -178,6 +196,10 @@ class Policy:
             },
             "pricing": self.pricing.describe(),
             "webhooks": {"allowed_hosts": list(self.webhook_allowed_hosts)},
+            "environments": [
+                {"name": env.name, "account_sid": env.account_sid, "overlay": env.has_overlay}
+                for env in self.environments
+            ],
         }
 
 
@@ -280,13 +302,19 @@ def check_names(policy: Policy, known: dict[str, set[str]]) -> None:
         ConfigError: listing every unknown name.
     """
     problems = [f"[tools].{name}: no such tool" for name in policy.tool_actions if name not in known]
-    for rule in policy.rules:
+    for overlay in policy.overlays.values():
+        problems.extend(
+            f"{overlay.source} [tools].{name}: no such tool" for name in overlay.tool_actions if name not in known
+        )
+    rules = [*policy.rules, *(rule for overlay in policy.overlays.values() for rule in overlay.rules)]
+    for rule in rules:
         if rule.tool not in known:
             problems.append(f"[[rules]] tool {rule.tool!r}: no such tool")
             continue
         problems.extend(
             f"[[rules]] for {rule.tool}: it has no argument {key!r}" for key in rule.when if key not in known[rule.tool]
         )
+    problems = list(dict.fromkeys(problems))  # an overlay repeats the base rules
     if problems:
         raise ConfigError(
             f"The policy ({policy.source}) names things that do not exist: " + "; ".join(problems) + ".",
@@ -311,6 +339,21 @@ def load_policy(path: Path | None) -> Policy:
         raise ConfigError(f"Policy file {path} does not exist.", code="config.policy_missing") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Policy file {path} is not valid TOML: {exc}.", code="config.policy_invalid") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"Policy file {path} must hold TOML tables.", code="config.policy_invalid")
+    from skill.policy.environments import parse_environments
+
+    base = policy_from_data(data, str(path))
+    environments, overlays = parse_environments(data, str(path))
+    return replace(base, environments=environments, overlays=overlays)
+
+
+def policy_from_data(data: dict[str, Any], source: str) -> Policy:
+    """A policy from the tables of a policy file (environments aside).
+
+    Raises:
+        ConfigError: a value is not one the policy understands.
+    """
     tiers = dict(DEFAULT_TIER_ACTIONS)
     for name, value in (data.get("tiers") or {}).items():
         try:
@@ -345,5 +388,5 @@ def load_policy(path: Path | None) -> Policy:
         spend_per_day=_amount(limits, "spend_per_day", None, where="[limits].spend_per_day"),
         spend_per_month=_amount(limits, "spend_per_month", None, where="[limits].spend_per_month"),
         pricing=_pricing(data.get("pricing") or {}),
-        source=str(path),
+        source=source,
     )

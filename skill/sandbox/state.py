@@ -1,5 +1,5 @@
-"""The sandbox's data: a seeded parent account with two subaccounts, numbers, keys, a service,
-past calls with recordings and conferences."""
+"""The sandbox's data: a seeded parent account with three subaccounts (skill.sandbox.seed_fleet),
+numbers, keys, services, past calls with recordings and conferences."""
 
 from __future__ import annotations
 
@@ -80,8 +80,6 @@ def seed(state: SandboxState) -> SandboxState:
         state.balances[sid] = {"account_sid": sid, "balance": "0.00", "currency": "USD"}
 
     account(parent, "Sandbox parent account", parent, SANDBOX_AUTH_TOKEN)
-    account(make_sid("AC", "sub", "staging"), "staging", parent, "sub-token-staging-" + "1" * 14)
-    account(make_sid("AC", "sub", "production"), "production", parent, "sub-token-production-" + "2" * 11)
     state.balances[parent]["balance"] = "42.17"
 
     service_sid = make_sid("MG", "seed", "service")
@@ -125,11 +123,13 @@ def seed(state: SandboxState) -> SandboxState:
     }
     from skill.sandbox.messaging_services import seed_messaging_services
     from skill.sandbox.monitor import seed_alerts
+    from skill.sandbox.seed_fleet import seed_fleet
     from skill.sandbox.seed_studio import seed_flows
     from skill.sandbox.seed_verify import seed_verify_service
     from skill.sandbox.seed_voice import seed_voice
     from skill.sandbox.usage import seed_usage
 
+    seed_fleet(state)
     seed_voice(state, now)
     seed_verify_service(state)
     seed_flows(state)

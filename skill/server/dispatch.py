@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from skill.core.context import Services
 from skill.core.display import describe_values, quote_values
+from skill.core.environments import bind
 from skill.errors import ApprovalRequired, InputError, SkillError, UpstreamError
 from skill.policy.gate import GatedCall, Verdict
 from skill.policy.tiers import Tier
@@ -107,6 +108,11 @@ def take_approval_id(spec: ToolSpec, args: dict[str, Any]) -> str | None:
     return value
 
 
+def take_account(spec: ToolSpec, args: dict[str, Any]) -> object:
+    """Remove `account` from the arguments of a tool that takes it (validated by `bind`)."""
+    return args.pop("account", None) if spec.takes_account else None
+
+
 def _enrich(error: SkillError, services: Services) -> SkillError:
     """Fill remediation for Twilio errors from the catalogue when the raiser gave none."""
     if error.twilio_code and not error.remediation:
@@ -139,6 +145,8 @@ def gated_call(
         # Summaries see every agent string quoted and escaped, so none can paint or forge a line.
         quoted_args = quote_values(shown)
         text = spec.summary(quoted_args) if spec.summary else f"{spec.title} with {describe_values(quoted_args)}"
+        if services.scope is not None:
+            text += f" On account {services.scope.label}."  # an operator must see where it lands
         return str(redact(text))
 
     async def inspected() -> Impact | None:
@@ -188,12 +196,14 @@ class Dispatcher:
         self.services = services
         self.requested_by = requested_by
 
-    def _audit(self, spec: ToolSpec, outcome: str, approval_id: str | None, detail: dict[str, Any]) -> int:
-        return self.services.stores.audit.record(
+    def _audit(
+        self, spec: ToolSpec, outcome: str, approval_id: str | None, detail: dict[str, Any], services: Services
+    ) -> int:
+        return services.stores.audit.record(
             "tool.call",
             outcome=outcome,
             tool=spec.name,
-            profile=self.services.profile,
+            profile=services.profile,
             approval_id=approval_id,
             detail={**detail, "tier": spec.tier.value, **({"agent": self.requested_by} if self.requested_by else {})},
         )
@@ -205,31 +215,36 @@ class Dispatcher:
         approval_id: str | None = None
         try:
             approval_id = take_approval_id(spec, args)
+            # The account picks the services the call runs on: its gateway, its policy, its profile key.
+            services = bind(services, take_account(spec, args))
             try:
                 model = spec.input.model_validate(args)
             except ValidationError as exc:
                 raise input_error(spec, exc) from None
             clean = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+            if services.scope is not None:
+                clean["account"] = services.scope.account_sid  # bound into the digest, rules and audit
             call = gated_call(services, spec, model, clean, approval_id)
             verdict = await services.gate.check(call)
         except ApprovalRequired as exc:
             return _error(services, exc)  # the approvals service recorded the request
         except SkillError as exc:
-            self._audit(spec, "refused", approval_id, {"args": audit_args(spec, args), "code": exc.code})
+            self._audit(spec, "refused", approval_id, {"args": audit_args(spec, args), "code": exc.code}, services)
             return _error(services, exc)
         except Exception:
             log.exception("tool %s failed unexpectedly before it ran", spec.name)
             return _error(services, _unexpected(spec, ran=False))
-        return await self._run(spec, model, call, verdict)
+        return await self._run(services, spec, model, call, verdict)
 
-    async def _run(self, spec: ToolSpec, model: BaseModel, call: GatedCall, verdict: Verdict) -> CallToolResult:
-        services = self.services
+    async def _run(
+        self, services: Services, spec: ToolSpec, model: BaseModel, call: GatedCall, verdict: Verdict
+    ) -> CallToolResult:
         gate = services.gate
         detail = {"args": audit_args(spec, call.args)}
         entry: int | None = None
         if spec.tier is not Tier.READ:
             try:
-                entry = self._audit(spec, "started", call.approval_id, detail)
+                entry = self._audit(spec, "started", call.approval_id, detail, services)
             except Exception:
                 # No record, no action: a call that may change anything never runs unrecorded.
                 log.exception("could not write the audit entry for %s; not running it", spec.name)
@@ -241,19 +256,19 @@ class Dispatcher:
             state = gate.undo(call, verdict, nothing_happened=had_no_effect(spec, exc))
             if state is not None and call.approval_id is not None:
                 exc.approval = self._approval_after(call.approval_id, state)
-            self._finish(spec, entry, "error", call, {"code": exc.code, "message": exc.message})
+            self._finish(services, spec, entry, "error", call, {"code": exc.code, "message": exc.message})
             return _error(services, exc)
         except Exception:
             log.exception("tool %s failed unexpectedly", spec.name)
             gate.undo(call, verdict, nothing_happened=False)
-            self._finish(spec, entry, "unknown", call, {"code": "internal.unexpected"})
+            self._finish(services, spec, entry, "unknown", call, {"code": "internal.unexpected"})
             return _error(services, _unexpected(spec, ran=True))
         payload = result.model_copy(update={"environment": services.settings.mode}).model_dump(
             mode="json", by_alias=True, exclude_none=True
         )
         if payload.get("replayed"):
             gate.give_back(call, verdict)  # a replay sent nothing
-        self._finish(spec, entry, "ok", call, {})
+        self._finish(services, spec, entry, "ok", call, {})
         return json_result(payload, is_error=False)
 
     def _approval_after(self, approval_id: str, state: str) -> dict[str, Any]:
@@ -266,12 +281,20 @@ class Dispatcher:
             block["note"] = "The call may have taken effect, so the approval is used up; check before asking again."
         return block
 
-    def _finish(self, spec: ToolSpec, entry: int | None, outcome: str, call: GatedCall, detail: dict[str, Any]) -> None:
+    def _finish(
+        self,
+        services: Services,
+        spec: ToolSpec,
+        entry: int | None,
+        outcome: str,
+        call: GatedCall,
+        detail: dict[str, Any],
+    ) -> None:
         try:
             if entry is None:
-                self._audit(spec, outcome, call.approval_id, {"args": audit_args(spec, call.args), **detail})
+                self._audit(spec, outcome, call.approval_id, {"args": audit_args(spec, call.args), **detail}, services)
             else:
-                self.services.stores.audit.complete(entry, outcome=outcome, detail=detail)
+                services.stores.audit.complete(entry, outcome=outcome, detail=detail)
         except Exception:
             # The call ran; its entry stays 'started' (outcome unknown to the log), and the agent still
             # gets the real answer.

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import Field
 
 from skill.core import audit as core
 from skill.core.context import Services
+from skill.errors import InputError
 from skill.policy.tiers import Tier
 from skill.results import Model, ToolResult
 from skill.server.registry import ToolSpec
@@ -20,12 +22,14 @@ class Finding(Model):
     finding: str = Field(description="What is wrong.")
     remediation: list[str] = Field(description="Ordered steps that fix it.")
     fix_tool: str | None = Field(default=None, description="The tool that fixes it, if one does.")
+    account: str | None = Field(default=None, description="The account it was found in (scope all).")
 
 
 class CheckRun(Model):
     check: str = Field(description="Check name.")
     ok: bool = Field(description="False when the check could not run.")
     findings: int = Field(description="Findings it produced.")
+    account: str | None = Field(default=None, description="The account it ran on (scope all).")
 
 
 class SeverityCounts(Model):
@@ -39,6 +43,7 @@ class AccountAuditInput(Model):
     balance_threshold: Decimal = Field(
         default=Decimal("20.00"), ge=0, le=1_000_000, description="Report a balance under this amount."
     )
+    scope: Literal["account", "all"] = Field(default="account", description="all: every account.")
 
 
 class AccountAuditOutput(ToolResult):
@@ -49,6 +54,20 @@ class AccountAuditOutput(ToolResult):
 
 
 async def account_audit(services: Services, args: AccountAuditInput) -> AccountAuditOutput:
+    """Raises:
+    InputError: scope all together with an account.
+    """
+    if args.scope == "all":
+        if services.scope is not None:
+            raise InputError(
+                "scope 'all' audits every account; it cannot be combined with account.",
+                code="input.invalid",
+                remediation=["Leave account out with scope 'all', or audit one account with account and no scope."],
+            )
+        from skill.core.fleet import accounts_of
+
+        found = await core.run_fleet_audit(services, accounts_of(services), balance_threshold=args.balance_threshold)
+        return AccountAuditOutput(**found)
     return AccountAuditOutput(**await core.run_audit(services, balance_threshold=args.balance_threshold))
 
 

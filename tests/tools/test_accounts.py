@@ -21,7 +21,7 @@ async def test_account_get_reports_type_balance_and_sandbox(client: Client) -> N
 
 async def test_subaccounts_list_leaves_out_the_parent_and_filters_by_name(client: Client) -> None:
     every = await call(client, "subaccounts_list")
-    assert {a["friendly_name"] for a in every.data["subaccounts"]} == {"staging", "production"}
+    assert {a["friendly_name"] for a in every.data["subaccounts"]} == {"prod", "staging", "dev"}
     only = await call(client, "subaccounts_list", {"friendly_name": "staging"})
     assert [a["friendly_name"] for a in only.data["subaccounts"]] == ["staging"]
 
