@@ -111,7 +111,7 @@ CALLS: tuple[CatalogEntry, ...] = (
         meaning="A trial account may only call numbers it has verified, and this one is not.",
         causes=("The account is a trial account.", "The destination was never verified."),
         remediation=(
-            "Call account_get: type 'Trial' confirms the restriction.",
+            "Call account_get: kind 'Trial' confirms the restriction.",
             "Verify the number in the Twilio Console, or upgrade the account to call any number.",
         ),
     ),

@@ -65,7 +65,7 @@ MESSAGING: tuple[CatalogEntry, ...] = (
         meaning="A trial account may only message numbers it has verified, and this one is not.",
         causes=("The account is a trial account.", "The recipient was never added as a verified number."),
         remediation=(
-            "Call account_get: type 'Trial' confirms the restriction.",
+            "Call account_get: kind 'Trial' confirms the restriction.",
             "Verify the recipient in the Twilio Console, or upgrade the account to message anyone.",
         ),
     ),

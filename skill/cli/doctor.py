@@ -55,7 +55,7 @@ def check_credentials(settings: Settings) -> tuple[bool, str]:
     if is_error:
         error: dict[str, Any] = payload.get("error") or {}
         return False, f"{error.get('code', 'error')}: {error.get('message', '')}".strip()
-    account = f"{payload.get('friendly_name') or mask_sid(payload.get('sid'))}, {payload.get('type') or '?'}"
+    account = f"{payload.get('friendly_name') or mask_sid(payload.get('sid'))}, {payload.get('kind') or '?'}"
     return True, f"ok ({account}, status {payload.get('status') or '?'})"
 
 

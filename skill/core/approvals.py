@@ -7,15 +7,18 @@ surface can decide without leaving a record.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from skill.errors import InputError, NotFoundError, PolicyError
+from skill.errors import InputError, NotFoundError, PolicyError, SkillError
 from skill.ports.clock import Clock
 from skill.ports.stores import ApprovalStore, AuditLog
 from skill.records.approvals import Approval, Impact
+
+log = logging.getLogger("twilio_skill.approvals")
 
 MAX_REASON_CHARS = 500
 MAX_OPERATOR_CHARS = 80
@@ -36,6 +39,19 @@ def clean_operator(name: str | None) -> str:
     if not cleaned:
         raise InputError("An operator name is required to decide a request.", code="input.operator_required")
     return cleaned
+
+
+def audit_unavailable(tool: str) -> SkillError:
+    """The error for a call that was not run because the audit log could not record it."""
+    return SkillError(
+        f"{tool} was not run: the audit log could not record it, and nothing runs unrecorded. Nothing was done.",
+        code="internal.audit_unavailable",
+        retryable=True,
+        remediation=[
+            "Repeat the same call in a moment; nothing was done, so it is safe to repeat.",
+            "If it keeps failing, ask an operator to check the skill's database (`twilio-skill doctor`).",
+        ],
+    )
 
 
 def _iso(ts: float) -> str:
@@ -168,9 +184,16 @@ class ApprovalService:
 
         Raises:
             PolicyError: unknown, pending, denied, expired, used, or granted for another call.
+            SkillError: internal.audit_unavailable when its use could not be recorded (it stays unused).
         """
         if self.store.consume(approval_id, tool=tool, args_sha256=args_sha256, profile=profile):
-            self.audit.record("approval.used", outcome="ok", tool=tool, profile=profile, approval_id=approval_id)
+            try:
+                self.audit.record("approval.used", outcome="ok", tool=tool, profile=profile, approval_id=approval_id)
+            except Exception:
+                # Not recorded, not used: the call does not run, so its approval stays good for a repeat.
+                log.exception("could not record the use of approval %s; giving it back", approval_id)
+                self.store.release(approval_id)
+                raise audit_unavailable(tool) from None
             return self.get(approval_id)
         raise self._refusal(
             self.store.get(approval_id), approval_id, tool=tool, args_sha256=args_sha256, profile=profile
@@ -182,14 +205,18 @@ class ApprovalService:
         released = self.store.release(approval_id)
         if released:
             approval = self.get(approval_id)
-            self.audit.record(
-                "approval.released",
-                outcome="ok",
-                tool=approval.tool,
-                profile=approval.profile,
-                approval_id=approval_id,
-                detail={"why": why},
-            )
+            try:
+                self.audit.record(
+                    "approval.released",
+                    outcome="ok",
+                    tool=approval.tool,
+                    profile=approval.profile,
+                    approval_id=approval_id,
+                    detail={"why": why},
+                )
+            except Exception:
+                # Giving back is what the agent is told happened; a missing line in the log must not undo it.
+                log.exception("could not record the release of approval %s", approval_id)
         return released
 
     def block(self, approval: Approval) -> dict[str, Any]:

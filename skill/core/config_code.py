@@ -82,9 +82,12 @@ async def _numbers(services: Services, roles: dict[str, str]) -> list[dict[str, 
     role_of = {str(by_key[number].get("sid")): role for role, number in roles.items()}
     out = []
     for number in raw:
-        public = numbers_core.public_number(number)
-        entry = {"role": role_of.get(str(public["sid"])), "sid": public["sid"], "phone_number": public["phone_number"]}
-        entry.update({field: public.get(field) or None for field in NUMBER_FIELDS})
+        entry = {
+            "role": role_of.get(str(number.get("sid"))),
+            "sid": number.get("sid"),
+            "phone_number": number.get("phone_number"),
+        }
+        entry.update({field: number.get(field) or None for field in NUMBER_FIELDS})
         out.append(entry)
     return sorted(out, key=lambda n: (n["role"] is None, n["role"] or "", str(n["sid"])))
 
@@ -174,7 +177,11 @@ def parse_document(text: str) -> dict[str, Any]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"document is not JSON: {exc.msg} at {exc.pos}.", code="input.invalid") from None
+        raise InputError(
+            f"document is not JSON: {exc.msg} at {exc.pos}.",
+            code="input.invalid",
+            remediation=["Pass the document config_export wrote (its `document`), as a JSON string."],
+        ) from None
     problems = []
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         problems.append(f"it must be an object with format {FORMAT!r} (as config_export writes)")
@@ -351,7 +358,7 @@ async def _apply_one(services: Services, change: dict[str, Any], names: dict[str
     after = {f["field"]: f["after"] for f in change.get("fields", [])}
     kind = change["kind"]
     if kind == "number":
-        await numbers_core.configure_number(services, change["sid"], **{k: v or "" for k, v in after.items()})
+        await numbers_core.configure_number(services, change["sid"], {k: v or "" for k, v in after.items()})
     elif kind == "messaging_service" and change["action"] == "create":
         created, _ = await messaging.create_service(services, {"friendly_name": change["name"], **after})
         names[change["name"]] = str(created["sid"])

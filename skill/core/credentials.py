@@ -1,33 +1,60 @@
-"""API keys: list them, create one (its secret goes to the secret sink, never to the caller), revoke one."""
+"""API keys: list them, create one (its secret goes to the secret sink, never to the caller), revoke
+one, and what a revocation would cut off, for the operator who approves it."""
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
 from skill.core.context import Services
+from skill.core.display import quoted
 from skill.core.secret_sink import SecretSink
+from skill.core.timeutil import as_utc, parse_iso
 from skill.errors import ConfigError, InputError, UpstreamError
+from skill.records.approvals import Fact, Impact
+from skill.records.credentials import ApiKey, CreatedKey, RevokedKey
+from skill.records.page import Page
 
 log = logging.getLogger("twilio_skill.credentials")
 
-
-def public_key(raw: dict[str, Any], current_key: str | None) -> dict[str, Any]:
-    """The fields of a key that may be shown: never its secret."""
-    sid = raw.get("sid")
-    return {
-        "sid": sid,
-        "friendly_name": raw.get("friendly_name"),
-        "date_created": raw.get("date_created"),
-        "date_updated": raw.get("date_updated"),
-        "in_use_by_skill": bool(current_key and sid and sid.lower() == current_key.lower()),
-    }
+# Twilio cannot filter keys by date: at most this many are looked through per call.
+KEY_SCAN = 1000
 
 
-async def list_keys(services: Services, limit: int) -> list[dict[str, Any]]:
-    raw = await services.twilio.keys.list(limit)
-    return [public_key(item, services.settings.api_key) for item in raw]
+def own_key(services: Services, sid: str | None) -> bool:
+    """Whether sid is the key this server authenticates with."""
+    current = services.settings.api_key
+    return bool(current and sid and sid.lower() == current.lower())
+
+
+def marked(services: Services, key: ApiKey) -> ApiKey:
+    return key.model_copy(update={"in_use_by_skill": own_key(services, key.sid)})
+
+
+async def list_keys(
+    services: Services, *, after: datetime | None, before: datetime | None, limit: int, cursor: str | None
+) -> Page[ApiKey]:
+    """The account's keys, the one this server uses marked. Creation dates are matched here, over at
+    most KEY_SCAN keys per call.
+
+    Raises:
+        InputError: the cursor is not one of ours, or was made for other filters.
+    """
+    start = as_utc(after) if after else None
+    end = as_utc(before) if before else None
+
+    def created_between(key: ApiKey) -> bool:
+        created = parse_iso(key.date_created)
+        return created is not None and (start is None or created >= start) and (end is None or created < end)
+
+    page = await services.twilio.keys.list_page(
+        local={"after": start, "before": end},
+        limit=limit,
+        cursor=cursor,
+        keep=created_between if start or end else None,
+        scan=KEY_SCAN,
+    )
+    return page.model_copy(update={"items": [marked(services, key) for key in page.items]})
 
 
 def _sink_error(path: str, exc: OSError, *, key_sid: str | None, revoked: bool) -> ConfigError:
@@ -59,7 +86,7 @@ def check_sink(services: Services) -> SecretSink:
     return sink
 
 
-async def create_key(services: Services, friendly_name: str) -> dict[str, Any]:
+async def create_key(services: Services, friendly_name: str) -> CreatedKey:
     """Create a standard API key, store its secret in the sink, and confirm the key authenticates.
 
     Raises:
@@ -68,9 +95,8 @@ async def create_key(services: Services, friendly_name: str) -> dict[str, Any]:
     """
     path = services.settings.secrets_path
     sink = check_sink(services)
-    created = await services.twilio.keys.create(friendly_name)
-    secret = created.pop("secret", None)
-    sid = str(created.get("sid"))
+    created, secret = await services.twilio.keys.create(friendly_name)
+    sid = created.sid
     if not secret:
         raise UpstreamError(
             f"Twilio created key {sid} but returned no secret, so it cannot be used.",
@@ -78,7 +104,7 @@ async def create_key(services: Services, friendly_name: str) -> dict[str, Any]:
             remediation=[f"Revoke key {sid} with apikey_revoke.", "Create a new key with apikey_create."],
         )
     try:
-        env_var = sink.store(sid, secret, friendly_name=created.get("friendly_name"), now=datetime.now(UTC))
+        env_var = sink.store(sid, secret, friendly_name=created.friendly_name, now=datetime.now(UTC))
     except OSError as exc:
         # A key whose secret is lost is only a liability: take it back at once.
         revoked = True
@@ -93,20 +119,16 @@ async def create_key(services: Services, friendly_name: str) -> dict[str, Any]:
         log.warning("new API key %s did not authenticate yet (%s)", sid, exc.code)
         verified = False
     log.info("API key %s created; secret stored in %s", sid, path)
-    return {
-        **public_key(created, services.settings.api_key),
-        "secret_stored_in": str(path),
-        "env_var": env_var,
-        "verified": verified,
-    }
+    return CreatedKey(
+        **marked(services, created).model_dump(), secret_stored_in=str(path), env_var=env_var, verified=verified
+    )
 
 
 def refuse_own_key(services: Services, sid: str) -> None:
     """Raises:
     InputError: input.own_key when sid is the key this skill authenticates with.
     """
-    current = services.settings.api_key
-    if current and sid.lower() == current.lower():
+    if own_key(services, sid):
         raise InputError(
             f"Key {sid} is the key this skill is authenticated with; revoking it would cut the skill off.",
             code="input.own_key",
@@ -117,7 +139,7 @@ def refuse_own_key(services: Services, sid: str) -> None:
         )
 
 
-async def revoke_key(services: Services, sid: str) -> dict[str, Any]:
+async def revoke_key(services: Services, sid: str) -> RevokedKey:
     """Delete a key so its secret stops working, and drop its line from the secret sink.
 
     Raises:
@@ -125,7 +147,6 @@ async def revoke_key(services: Services, sid: str) -> dict[str, Any]:
         UpstreamError: the key does not exist (twilio.20404) or Twilio refused.
     """
     refuse_own_key(services, sid)
-    current = services.settings.api_key
     key = await services.twilio.keys.fetch(sid)
     await services.twilio.keys.delete(sid)
     try:
@@ -134,4 +155,30 @@ async def revoke_key(services: Services, sid: str) -> dict[str, Any]:
         # The key is already dead at Twilio; a stale line in the sink is harmless but worth a warning.
         log.warning("revoked key %s but could not remove it from the secret sink", sid)
         forgotten = False
-    return {**public_key(key, current), "revoked": True, "removed_from_sink": forgotten}
+    return RevokedKey(**marked(services, key).model_dump(), revoked=True, removed_from_sink=forgotten)
+
+
+def key_facts(services: Services, key: ApiKey) -> list[Fact]:
+    """What an operator needs to know of a key before it is revoked or replaced."""
+    sink = SecretSink(services.settings.secrets_path)
+    return [
+        Fact(label="created", value=key.date_created or "unknown"),
+        Fact(label="last changed", value=key.date_updated or "unknown"),
+        Fact(label="used by this server", value="yes" if own_key(services, key.sid) else "no"),
+        Fact(label="secret in this server's sink", value="yes" if sink.holds(key.sid) else "no"),
+    ]
+
+
+async def revoke_impact(services: Services, sid: str) -> Impact:
+    """What revoking a key would do; raises when there is no such key, so nothing is asked of an operator.
+
+    Raises:
+        UpstreamError: twilio.20404 when the key does not exist.
+    """
+    key = await services.twilio.keys.fetch(sid)
+    return Impact(
+        resource=f"API key {quoted(key.friendly_name or '')} ({key.sid})",
+        facts=key_facts(services, key),
+        blast_radius=[Fact(label="anything using it", value="stops authenticating at once")],
+        reversibility="not reversible",
+    )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
 from skill.core import phones
 from skill.core.context import Services
+from skill.records.lookups import NumberLookup, PackageErrors
 
 # Lookup v2 line types -> (can it take SMS: yes/no/maybe/unknown, advice, the error a send would expect).
-SMS_ADVICE: dict[str, tuple[str, str, int | None]] = {
+Reach = Literal["yes", "no", "maybe", "unknown"]
+SMS_ADVICE: dict[str, tuple[Reach, str, int | None]] = {
     "mobile": ("yes", "A mobile number: it can receive SMS and MMS.", None),
     "landline": (
         "no",
@@ -38,42 +40,40 @@ SMS_ADVICE: dict[str, tuple[str, str, int | None]] = {
     "sharedCost": ("no", "A shared-cost number does not take SMS; expect 30006.", 30006),
     "uan": ("no", "A universal access number (a business's central line) does not take SMS; expect 30006.", 30006),
 }
-UNKNOWN = ("unknown", "The line type is unknown; send one message and check its status before sending more.", None)
-NOT_ASKED = ("unknown", "Ask for the line_type_intelligence field to learn whether it can take SMS.", None)
+UNKNOWN: tuple[Reach, str, int | None] = (
+    "unknown",
+    "The line type is unknown; send one message and check its status before sending more.",
+    None,
+)
+NOT_ASKED: tuple[Reach, str, int | None] = (
+    "unknown",
+    "Ask for the line_type_intelligence field to learn whether it can take SMS.",
+    None,
+)
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _code(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def check_lookup(services: Services, phone: str) -> str:
+def check_lookup(services: Services, phone_number: str) -> str:
     """The number in E.164, refused locally when it is invalid (no lookup is billed for it).
 
     Raises:
         InputError: input.invalid_phone.
     """
-    return phones.to_e164(phone, region=services.settings.default_region, field="phone")
+    return phones.to_e164(phone_number, region=services.settings.default_region, field="phone_number")
 
 
-async def lookup_number(services: Services, phone: str, fields: list[str]) -> dict[str, Any]:
+async def lookup_number(services: Services, phone_number: str, fields: list[str]) -> NumberLookup:
     """Look a number up and say what its line type means for SMS.
 
     Raises:
         InputError: input.invalid_phone before any request.
         UpstreamError: Twilio refused the lookup.
     """
-    number = check_lookup(services, phone)
-    wanted = list(dict.fromkeys(fields))
-    raw = await services.twilio.lookups.fetch(number, wanted)
-    line = raw.get("line_type_intelligence") if isinstance(raw.get("line_type_intelligence"), dict) else None
-    cnam = raw.get("caller_name") if isinstance(raw.get("caller_name"), dict) else None
-    line_type = _text(line.get("type")) if line else None
-    valid = raw.get("valid") is not False
-    reach: str
+    number = check_lookup(services, phone_number)
+    found = await services.twilio.lookups.fetch(number, list(dict.fromkeys(fields)))
+    line = found.line_type_intelligence
+    cnam = found.caller_name
+    valid = found.valid is not False
+    reach: Reach
     advice: str
     expect: int | None
     if not valid:
@@ -81,26 +81,24 @@ async def lookup_number(services: Services, phone: str, fields: list[str]) -> di
     elif line is None:
         reach, advice, expect = NOT_ASKED
     else:
-        reach, advice, expect = SMS_ADVICE.get(line_type or "", UNKNOWN)
-    errors = raw.get("validation_errors")
-    return {
-        "phone_number": _text(raw.get("phone_number")) or number,
-        "valid": valid,
-        "validation_errors": [str(e) for e in errors] if isinstance(errors, list) else [],
-        "country_code": _text(raw.get("country_code")),
-        "national_format": _text(raw.get("national_format")),
-        "line_type": line_type,
-        "carrier_name": _text(line.get("carrier_name")) if line else None,
-        "mobile_country_code": _text(line.get("mobile_country_code")) if line else None,
-        "mobile_network_code": _text(line.get("mobile_network_code")) if line else None,
-        "caller_name": _text(cnam.get("caller_name")) if cnam else None,
-        "caller_type": _text(cnam.get("caller_type")) if cnam else None,
-        "package_errors": {
-            name: code
-            for name, package in (("line_type_intelligence", line), ("caller_name", cnam))
-            if package and (code := _code(package.get("error_code"))) is not None
-        },
-        "sms_reachable": reach,
-        "sms_advice": advice,
-        "expected_error": expect,
-    }
+        reach, advice, expect = SMS_ADVICE.get(line.kind or "", UNKNOWN)
+    return NumberLookup(
+        phone_number=found.phone_number or number,
+        valid=valid,
+        validation_errors=found.validation_errors or [],
+        country_code=found.country_code,
+        national_format=found.national_format,
+        line_type=line.kind if line else None,
+        carrier_name=line.carrier_name if line else None,
+        mobile_country_code=line.mobile_country_code if line else None,
+        mobile_network_code=line.mobile_network_code if line else None,
+        caller_name=cnam.caller_name if cnam else None,
+        caller_type=cnam.caller_type if cnam else None,
+        package_errors=PackageErrors(
+            line_type_intelligence=line.error_code if line else None,
+            caller_name=cnam.error_code if cnam else None,
+        ),
+        sms_reachable=reach,
+        sms_advice=advice,
+        expected_error=expect,
+    )

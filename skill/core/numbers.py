@@ -1,17 +1,22 @@
-"""Phone numbers: list the account's numbers, search, buy, configure webhooks, release."""
+"""Phone numbers: list the account's numbers, search, buy, configure webhooks, release. What each
+gated change would do, for the operator who approves it, is skill.core.number_impact."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
 
 from skill.core import phones
 from skill.core.context import Services
+from skill.core.timeutil import as_utc, parse_iso
 from skill.core.urls import webhook_warnings
 from skill.errors import InputError, UpstreamError
+from skill.records.numbers import AvailableNumber, ConfiguredNumber, PhoneNumber
+from skill.records.page import Page
 
-TYPE_NAMES = {"toll-free": "toll_free", "tollfree": "toll_free"}
 URL_FIELDS = ("sms_url", "voice_url", "status_callback")
+# Twilio cannot filter numbers by date: at most this many are looked through per call.
+NUMBER_SCAN = 1000
 
 
 def to_e164(value: str, default_region: str = "US", *, field: str = "phone_number") -> str:
@@ -23,50 +28,37 @@ def to_e164(value: str, default_region: str = "US", *, field: str = "phone_numbe
     return phones.to_e164(value, region=default_region, field=field)
 
 
-def _url_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+async def list_numbers(
+    services: Services,
+    *,
+    phone_number: str | None,
+    after: datetime | None,
+    before: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[PhoneNumber]:
+    """The account's numbers. The number filters at Twilio; purchase dates are matched here, over at
+    most NUMBER_SCAN numbers per call.
 
-
-def capability_flags(raw: Any) -> dict[str, bool]:
-    """Twilio spells capability keys in either case ('sms' or 'SMS'); normalise them."""
-    flags = {str(k).lower(): bool(v) for k, v in (raw or {}).items()} if isinstance(raw, dict) else {}
-    return {name: flags.get(name, False) for name in ("sms", "mms", "voice")}
-
-
-def public_number(raw: dict[str, Any]) -> dict[str, Any]:
-    kind = raw.get("type")
-    return {
-        "sid": raw.get("sid"),
-        "phone_number": raw.get("phone_number"),
-        "friendly_name": raw.get("friendly_name"),
-        "type": TYPE_NAMES.get(kind, kind) if isinstance(kind, str) else None,
-        "capabilities": capability_flags(raw.get("capabilities")),
-        "sms_url": _url_or_none(raw.get("sms_url")),
-        "sms_method": raw.get("sms_method"),
-        "voice_url": _url_or_none(raw.get("voice_url")),
-        "voice_method": raw.get("voice_method"),
-        "status_callback": _url_or_none(raw.get("status_callback")),
-        "date_created": raw.get("date_created"),
-    }
-
-
-def public_candidate(raw: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "phone_number": raw.get("phone_number"),
-        "friendly_name": raw.get("friendly_name"),
-        "locality": raw.get("locality"),
-        "region": raw.get("region"),
-        "postal_code": raw.get("postal_code"),
-        "iso_country": raw.get("iso_country"),
-        "address_requirements": raw.get("address_requirements"),
-        "capabilities": capability_flags(raw.get("capabilities")),
-    }
-
-
-async def list_numbers(services: Services, *, phone_number: str | None, limit: int) -> list[dict[str, Any]]:
+    Raises:
+        InputError: an invalid number filter, or a cursor that is not ours or was made for other filters.
+    """
     wanted = to_e164(phone_number, services.settings.default_region) if phone_number else None
-    raw = await services.twilio.numbers.list(phone_number=wanted, limit=limit)
-    return [public_number(item) for item in raw]
+    start = as_utc(after) if after else None
+    end = as_utc(before) if before else None
+
+    def bought_between(number: PhoneNumber) -> bool:
+        bought = parse_iso(number.date_created)
+        return bought is not None and (start is None or bought >= start) and (end is None or bought < end)
+
+    return await services.twilio.numbers.list_page(
+        phone_number=wanted,
+        local={"after": start, "before": end},
+        limit=limit,
+        cursor=cursor,
+        keep=bought_between if start or end else None,
+        scan=NUMBER_SCAN,
+    )
 
 
 async def search_numbers(
@@ -80,10 +72,14 @@ async def search_numbers(
     voice: bool | None,
     mms: bool | None,
     limit: int,
-) -> list[dict[str, Any]]:
-    """Numbers available to buy. Raises UpstreamError twilio.20404 where Twilio offers no such type."""
+) -> list[AvailableNumber]:
+    """Numbers available to buy.
+
+    Raises:
+        UpstreamError: twilio.20404 where Twilio offers no such kind of number in that country.
+    """
     try:
-        raw = await services.twilio.numbers.search(
+        return await services.twilio.numbers.search(
             country=country.upper(),
             kind=kind,
             area_code=area_code,
@@ -96,25 +92,28 @@ async def search_numbers(
     except UpstreamError as exc:
         if exc.twilio_code == 20404:
             exc.remediation = [
-                f"Twilio offers no {kind} numbers in {country.upper()}; try another type (local, mobile, toll_free).",
+                f"Twilio offers no {kind} numbers in {country.upper()}; try another kind (local, mobile, toll_free).",
                 "Check the country is an ISO 3166 alpha-2 code, e.g. US, CA, GB.",
             ]
         raise
-    return [public_candidate(item) for item in raw]
 
 
 def check_buy(
     services: Services, *, phone_number: str, sms_url: str | None, voice_url: str | None
 ) -> tuple[str, list[str]]:
-    """The number in E.164 and the URL warnings, or an InputError, before anything is bought."""
+    """The number in E.164 and the URL warnings, or an InputError, before anything is bought.
+
+    Raises:
+        InputError: an invalid number or webhook URL.
+    """
     number = to_e164(phone_number, services.settings.default_region)
     return number, webhook_warnings({"sms_url": sms_url, "voice_url": voice_url}, services.settings.mode)
 
 
 async def buy_number(
     services: Services, *, phone_number: str, friendly_name: str | None, sms_url: str | None, voice_url: str | None
-) -> tuple[dict[str, Any], list[str]]:
-    """Buy a number for the account; returns it and any warnings.
+) -> ConfiguredNumber:
+    """Buy a number for the account; returns it with any warnings.
 
     Raises:
         InputError: invalid number or webhook URL.
@@ -122,7 +121,7 @@ async def buy_number(
     """
     number, warnings = check_buy(services, phone_number=phone_number, sms_url=sms_url, voice_url=voice_url)
     try:
-        raw = await services.twilio.numbers.buy(
+        bought = await services.twilio.numbers.buy(
             phone_number=number, friendly_name=friendly_name, sms_url=sms_url, voice_url=voice_url
         )
     except UpstreamError as exc:
@@ -133,7 +132,7 @@ async def buy_number(
                 "If numbers_list already shows this number, the account owns it; use number_configure instead.",
             ]
         raise
-    return public_number(raw), warnings
+    return ConfiguredNumber(**bought.model_dump(), warnings=warnings)
 
 
 def check_configure(services: Services, changes: Mapping[str, str | None]) -> tuple[dict[str, str], list[str]]:
@@ -154,24 +153,24 @@ def check_configure(services: Services, changes: Mapping[str, str | None]) -> tu
     return given, webhook_warnings(urls, services.settings.mode)
 
 
-async def configure_number(services: Services, sid: str, **changes: str | None) -> tuple[dict[str, Any], list[str]]:
-    """Change a number's webhooks or name; returns it and any warnings.
+async def configure_number(services: Services, sid: str, changes: Mapping[str, str | None]) -> ConfiguredNumber:
+    """Change a number's webhooks or name; returns it with any warnings.
 
     Raises:
         InputError: no change given, or a webhook URL is refused.
         UpstreamError: the number does not exist (twilio.20404) or Twilio refused.
     """
     given, warnings = check_configure(services, changes)
-    raw = await services.twilio.numbers.update(sid, **given)
-    return public_number(raw), warnings
+    number = await services.twilio.numbers.update(sid, **given)
+    return ConfiguredNumber(**number.model_dump(), warnings=warnings)
 
 
-async def release_number(services: Services, sid: str) -> dict[str, Any]:
+async def release_number(services: Services, sid: str) -> PhoneNumber:
     """Release a number from the account; returns what it was.
 
     Raises:
         UpstreamError: the number does not exist (twilio.20404) or Twilio refused.
     """
-    number = public_number(await services.twilio.numbers.fetch(sid))
+    number = await services.twilio.numbers.fetch(sid)
     await services.twilio.numbers.release(sid)
     return number

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
 import anyio
 
 from skill.core.context import Services
+from skill.core.credentials import key_facts, own_key
+from skill.core.display import quoted
 from skill.core.secret_sink import SecretSink
 from skill.errors import ConfigError, UpstreamError
+from skill.records.approvals import Fact, Impact
+from skill.records.credentials import Rotation, RotationStep
 
 log = logging.getLogger("twilio_skill.rotation")
 
@@ -24,17 +27,17 @@ LIVE_VERIFY_DELAYS = (0.0, 1.0, 2.0)
 NAME_LIMIT = 64
 
 
-class Rotation:
+class Steps:
     """The steps of one rotation, each recorded in the audit log as it happens."""
 
     def __init__(self, services: Services, old_key_sid: str) -> None:
         self.services = services
         self.old_key_sid = old_key_sid
         self.new_key_sid: str | None = None
-        self.steps: list[dict[str, Any]] = []
+        self.steps: list[RotationStep] = []
 
     def step(self, name: str, ok: bool, detail: str) -> None:
-        self.steps.append({"step": name, "ok": ok, "detail": detail})
+        self.steps.append(RotationStep(step=name, ok=ok, detail=detail))
         self.services.stores.audit.record(
             f"rotation.{name}",
             outcome="ok" if ok else "error",
@@ -78,7 +81,7 @@ async def _verify(services: Services, sid: str, secret: str) -> tuple[bool, str]
     return False, f"did not authenticate after {len(delays)} attempt(s) ({reason})"
 
 
-async def _undo_new_key(rotation: Rotation, sink: SecretSink, sid: str) -> None:
+async def _undo_new_key(rotation: Steps, sink: SecretSink, sid: str) -> None:
     """Take a new key back: delete it at Twilio and drop its line from the sink."""
     services = rotation.services
     try:
@@ -93,7 +96,7 @@ async def _undo_new_key(rotation: Rotation, sink: SecretSink, sid: str) -> None:
         rotation.step("unstore_new", False, f"could not edit the secret sink ({exc.strerror})")
 
 
-async def rotate_key(services: Services, old_key_sid: str) -> dict[str, Any]:
+async def rotate_key(services: Services, old_key_sid: str) -> Rotation:
     """Replace old_key_sid with a new key; the old one is revoked only once the new one works.
 
     Raises:
@@ -103,43 +106,45 @@ async def rotate_key(services: Services, old_key_sid: str) -> dict[str, Any]:
     check_sink(services)
     path = services.settings.secrets_path
     sink = SecretSink(path)
-    rotation = Rotation(services, old_key_sid)
-    current = services.settings.api_key
-    own_key = bool(current and current.lower() == old_key_sid.lower())
+    rotation = Steps(services, old_key_sid)
+    restart = own_key(services, old_key_sid)
     old = await services.twilio.keys.fetch(old_key_sid)
-    rotation.step("check_old", True, f"found {old_key_sid} ('{old.get('friendly_name') or 'no name'}')")
+    rotation.step("check_old", True, f"found {old_key_sid} ('{old.friendly_name or 'no name'}')")
     today = datetime.now(UTC).date().isoformat()
-    created = await services.twilio.keys.create(_new_name(old.get("friendly_name"), today))
-    secret = created.pop("secret", None)
-    sid = str(created.get("sid"))
+    created, secret = await services.twilio.keys.create(_new_name(old.friendly_name, today))
+    sid = created.sid
     rotation.new_key_sid = sid
     rotation.step("create", True, f"created {sid}")
-    result: dict[str, Any] = {
-        "old_key_sid": old_key_sid,
-        "new_key_sid": sid,
-        "secret_stored_in": str(path),
-        "env_var": None,
-        "restart_required": False,
-        "steps": rotation.steps,
-    }
+
+    def outcome(rotated: bool, message: str, *, kept: bool = True, env_var: str | None = None) -> Rotation:
+        return Rotation(
+            rotated=rotated,
+            old_key_sid=old_key_sid,
+            new_key_sid=sid if kept else None,
+            secret_stored_in=str(path),
+            env_var=env_var,
+            restart_required=restart and kept,
+            steps=rotation.steps,
+            message=message,
+        )
+
     if not secret:
         rotation.step("store", False, "Twilio returned no secret for the new key")
         await _undo_new_key(rotation, sink, sid)
-        return {**result, "rotated": False, "new_key_sid": None, "message": _failed(old_key_sid)}
+        return outcome(False, _failed(old_key_sid), kept=False)
     try:
-        env_var = sink.store(sid, secret, friendly_name=created.get("friendly_name"))
+        env_var = sink.store(sid, secret, friendly_name=created.friendly_name)
     except OSError as exc:
         rotation.step("store", False, f"could not write the secret sink ({exc.strerror})")
         await _undo_new_key(rotation, sink, sid)
-        return {**result, "rotated": False, "new_key_sid": None, "message": _failed(old_key_sid)}
+        return outcome(False, _failed(old_key_sid), kept=False)
     rotation.step("store", True, f"secret written to {path} as {env_var}")
     verified, how = await _verify(services, sid, secret)
     del secret
     rotation.step("verify", verified, how)
     if not verified:
         await _undo_new_key(rotation, sink, sid)
-        return {**result, "rotated": False, "new_key_sid": None, "message": _failed(old_key_sid)}
-    result["env_var"] = env_var
+        return outcome(False, _failed(old_key_sid), kept=False)
     try:
         await services.twilio.keys.delete(old_key_sid)
     except UpstreamError as exc:
@@ -148,7 +153,7 @@ async def rotate_key(services: Services, old_key_sid: str) -> dict[str, Any]:
             f"New key {sid} works and its secret is in {path} ({env_var}), but {old_key_sid} could not be "
             f"revoked: revoke it with apikey_revoke once nothing uses it."
         )
-        return {**result, "rotated": False, "restart_required": own_key, "message": message}
+        return outcome(False, message, env_var=env_var)
     rotation.step("revoke_old", True, f"revoked {old_key_sid}")
     try:
         forgotten = sink.forget(old_key_sid)
@@ -157,12 +162,37 @@ async def rotate_key(services: Services, old_key_sid: str) -> dict[str, Any]:
         rotation.step("unstore_old", False, f"could not edit the secret sink ({exc.strerror})")
     log.info("API key %s rotated to %s", old_key_sid, sid)
     message = f"{old_key_sid} was replaced by {sid}; its secret is in {path} as {env_var}."
-    if own_key:
+    if restart:
         message += (
             f" This skill was using {old_key_sid}: restart it with TWILIO_API_KEY={sid} and TWILIO_API_SECRET "
             f"set from {env_var}; until then its calls fail."
         )
-    return {**result, "rotated": True, "restart_required": own_key, "message": message}
+    return outcome(True, message, env_var=env_var)
+
+
+async def rotation_impact(services: Services, old_key_sid: str) -> Impact:
+    """What rotating a key would do; raises when there is no such key, so nothing is asked of an operator.
+
+    Raises:
+        UpstreamError: twilio.20404 when the key does not exist.
+    """
+    key = await services.twilio.keys.fetch(old_key_sid)
+    after = "this server must restart with the new key" if own_key(services, key.sid) else "nothing on this server"
+    return Impact(
+        resource=f"API key {quoted(key.friendly_name or '')} ({key.sid})",
+        facts=[
+            *key_facts(services, key),
+            Fact(
+                label="replacement",
+                value="a new key, its secret in this server's sink; checked before the old is revoked",
+            ),
+        ],
+        blast_radius=[
+            Fact(label="anything else using it", value="stops authenticating once the new key works"),
+            Fact(label="restart", value=after),
+        ],
+        reversibility="not reversible",
+    )
 
 
 def _failed(old_key_sid: str) -> str:

@@ -64,6 +64,15 @@ class SecretSink:
             os.close(fd)
         return name
 
+    def holds(self, key_sid: str) -> bool:
+        """Whether the sink has a line for this key (False when the file cannot be read)."""
+        prefix = env_var_name(key_sid) + "="
+        try:
+            with self.path.open() as lines:
+                return any(line.startswith(prefix) for line in lines)
+        except OSError:
+            return False
+
     def forget(self, key_sid: str) -> bool:
         """Remove a key's line (and the comment above it); True when there was one to remove.
 

@@ -10,7 +10,7 @@
                    reserved atomically; a call that would cross a cap waits for approval
     read_only      a READ tool cannot wait for approval: refused instead
     deny           a denied call stops here
-    approval       an approval given is used (once, for exactly this call); else one is requested
+    approval       an approval id given is used (once, for exactly this call); else, if needed, one is requested
 
 Each step reads the call and the verdict so far and may change the verdict or raise. The gate holds
 no MCP types: the server's dispatch builds a `GatedCall` from a tool spec and calls `Gate.check`.
@@ -19,13 +19,14 @@ no MCP types: the server's dispatch builds a `GatedCall` from a tool spec and ca
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from skill.core.approvals import ApprovalRequest, ApprovalService
-from skill.core.phones import e164_destination, region_of
+from skill.core.phones import e164_destination, region_of, split_channel
 from skill.core.pricing import as_cost, money
 from skill.errors import ApprovalRequired, PolicyError, SkillError
 from skill.policy.policy import Action, Policy
@@ -90,13 +91,27 @@ async def local_checks(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
         call.local_checks()
 
 
+def destination_views(call: GatedCall, default_region: str) -> list[dict[str, Any]]:
+    """The arguments as rules see them: the destination number in E.164 however it was written, and
+    for a channel address also with its channel (so both "+44*" and "whatsapp:*" match it)."""
+    if not call.destination or not call.destination_arg:
+        return [call.args]
+    e164 = e164_destination(call.destination, default_region)
+    if not e164:
+        return [call.args]
+    views = [{**call.args, call.destination_arg: e164}]
+    channel = split_channel(call.destination.strip())[0]
+    if channel:
+        views.append({**call.args, call.destination_arg: channel + e164})
+    return views
+
+
 async def rules(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
-    view = call.args
-    if call.destination and call.destination_arg:
-        e164 = e164_destination(call.destination, gate.default_region)
-        if e164:
-            view = {**call.args, call.destination_arg: e164}  # rules match the number however it was written
-    verdict.action, verdict.reason = gate.policy.action_for(call.tool, call.tier, view)
+    views = destination_views(call, gate.default_region)
+    # The first rule that matches any view wins; no earlier rule matches that view, so the policy's own
+    # lookup on it finds the same rule.
+    first = next((view for rule in gate.policy.rules for view in views if rule.matches(call.tool, view)), views[0])
+    verdict.action, verdict.reason = gate.policy.action_for(call.tool, call.tier, first)
 
 
 async def country(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
@@ -116,9 +131,34 @@ async def country(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
     )
 
 
+# A host name as every URL parser reads it alike: ASCII letters, digits and hyphens between dots.
+PLAIN_HOST = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)*$")
+
+
+def url_host(url: str) -> str | None:
+    """The host a URL points at, lowercased without a trailing dot; None unless it is plain enough that
+    any parser (ours, Twilio's, a browser's) reads the same host from it.
+
+    A backslash makes WHATWG parsers end the host where Python's does not, and percent-escapes or
+    non-ASCII letters in a host are decoded differently by different parsers, so those never match.
+    """
+    if "\\" in url:
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        _ = parts.port  # raises on a port that is not a number
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    host = host.lower().rstrip(".")
+    return host if PLAIN_HOST.fullmatch(host) else None
+
+
 def host_allowed(url: str, allowed: Sequence[str]) -> bool:
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    return bool(host) and any(fnmatch.fnmatchcase(host, pattern.lower()) for pattern in allowed)
+    host = url_host(url)
+    return host is not None and any(fnmatch.fnmatchcase(host, pattern.lower().rstrip(".")) for pattern in allowed)
 
 
 async def webhook_hosts(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
@@ -127,7 +167,7 @@ async def webhook_hosts(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
     foreign = [url for url in call.webhook_urls if not host_allowed(url, gate.webhook_hosts)]
     if foreign:
         # Repointing a live number or service at an unknown host hands its traffic to that host.
-        hosts = sorted({urlsplit(url).hostname or "?" for url in foreign})
+        hosts = sorted({url_host(url) or "an unusual URL" for url in foreign})
         verdict.action = "approve"
         verdict.reason = f"webhook host {', '.join(hosts)} is not in [webhooks].allowed_hosts"
 
@@ -219,9 +259,9 @@ async def deny(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
 
 
 async def approval(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
-    if verdict.action != "approve":
-        return
-    if call.approval_id:
+    if call.approval_id and call.tier is not Tier.READ:
+        # An approval id given is always redeemed, even for a call the policy would let through: the
+        # audit log then never shows an id that did not let its call run.
         verdict.approval = gate.approvals.consume(
             call.approval_id, tool=call.tool, args_sha256=call.digest, profile=call.profile
         )
@@ -232,6 +272,8 @@ async def approval(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
                 verdict.counted = True
             if verdict.cost is not None and verdict.spent_day is None and gate.spend_counter is not None:
                 verdict.spent_day = gate.spend_counter.add(call.profile, verdict.cost.value)
+        return
+    if verdict.action != "approve":
         return
     summary = call.summarize()
     impact = _with_spend(await call.inspect() if call.inspect is not None else None, verdict, summary)

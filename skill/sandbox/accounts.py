@@ -1,4 +1,4 @@
-"""Sandbox routes for Accounts (list, create, fetch, update) and Balance.
+"""Sandbox routes for Accounts (list, create, fetch, update) and Balance (fetch).
 
 As on Twilio, the Accounts resource needs the account's own credentials (its auth token): a
 standard API key is refused with 401/20003, and so is a subaccount creating subaccounts.
@@ -6,6 +6,7 @@ standard API key is refused with 401/20003, and so is a subaccount creating suba
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -24,9 +25,11 @@ from skill.sandbox.http import (
     refused,
     request_account,
 )
+from skill.sandbox.seed_accounts import add_account
 
 if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
+    from skill.sandbox.state import SandboxState
 
 STATUSES = ("active", "suspended", "closed")
 
@@ -54,63 +57,58 @@ def render_account(account: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
-    state = sandbox.state
+def account_holder(state: SandboxState, request: Request) -> str:
+    """The caller, when it used its auth token.
 
-    def account_holder(request: Request) -> str:
-        """The caller, when it used its auth token.
+    Raises:
+        TwilioHTTPError: 401/20003 for an API key (or bad credentials).
+    """
+    caller = identify(state, request)
+    if caller.is_key:
+        raise refused("Standard API keys cannot access the Accounts resource; use the account's auth token")
+    return caller.account_sid
 
-        Raises:
-            TwilioHTTPError: 401/20003 for an API key (or bad credentials).
-        """
-        caller = identify(state, request)
-        if caller.is_key:
-            raise refused("Standard API keys cannot access the Accounts resource; use the account's auth token")
-        return caller.account_sid
 
-    def authorize_holder(request: Request, sid: str) -> None:
-        account_holder(request)
-        authorize_account(state, request, sid)
+@dataclass(frozen=True)
+class Accounts:
+    """/2010-04-01/Accounts: the caller and its subaccounts."""
 
-    async def list_accounts(request: Request) -> Response:
-        caller = account_holder(request)
-        visible = [state.accounts[sid] for sid in sorted(state.account_tree(caller), key=lambda s: s != caller)]
+    state: SandboxState
+
+    async def list(self, request: Request) -> Response:
+        caller = account_holder(self.state, request)
+        tree = sorted(self.state.account_tree(caller), key=lambda sid: sid != caller)
         name = request.query_params.get("FriendlyName")
         status = request.query_params.get("Status")
         items = [
-            a for a in visible if (not name or a["friendly_name"] == name) and (not status or a["status"] == status)
+            account
+            for account in (self.state.accounts[sid] for sid in tree)
+            if (not name or account["friendly_name"] == name) and (not status or account["status"] == status)
         ]
         return page(request, "accounts", items, render_account)
 
-    async def create_account(request: Request) -> Response:
-        caller = account_holder(request)
-        if state.accounts[caller]["owner_account_sid"] != caller:
+    async def create(self, request: Request) -> Response:
+        caller = account_holder(self.state, request)
+        if self.state.accounts[caller]["owner_account_sid"] != caller:
             raise refused("Subaccounts cannot create subaccounts; use the main account's credentials")
         fields = await form(request)
-        now = state.clock.now()
-        sid = state.new_sid("AC")
-        state.accounts[sid] = {
-            "sid": sid,
-            "friendly_name": first(fields, "FriendlyName") or f"SubAccount Created at {rfc2822(now)}",
-            "owner_account_sid": caller,
-            "auth_token": state.new_sid("tk")[2:],
-            "status": "active",
-            "type": "Full",
-            "created": now,
-            "updated": now,
-        }
-        state.balances[sid] = {"account_sid": sid, "balance": "0.00", "currency": "USD"}
-        return JSONResponse(render_account(state.accounts[sid]), status_code=201)
+        now = self.state.clock.now()
+        sid = self.state.new_sid("AC")
+        name = first(fields, "FriendlyName") or f"SubAccount Created at {rfc2822(now)}"
+        add_account(self.state, sid, name, caller, self.state.new_sid("tk")[2:], created=now)
+        return JSONResponse(render_account(self.state.accounts[sid]), status_code=201)
 
-    async def fetch_account(request: Request) -> Response:
+    def owned(self, request: Request) -> dict[str, Any]:
         sid = request.path_params["Sid"]
-        authorize_holder(request, sid)
-        return JSONResponse(render_account(state.accounts[sid]))
+        account_holder(self.state, request)
+        authorize_account(self.state, request, sid)
+        return self.state.accounts[sid]
 
-    async def update_account(request: Request) -> Response:
-        sid = request.path_params["Sid"]
-        authorize_holder(request, sid)
-        account = state.accounts[sid]
+    async def fetch(self, request: Request) -> Response:
+        return JSONResponse(render_account(self.owned(request)))
+
+    async def update(self, request: Request) -> Response:
+        account = self.owned(request)
         fields = await form(request)
         status = first(fields, "Status")
         if status is not None:
@@ -118,28 +116,37 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
                 raise TwilioHTTPError(400, 20001, f"Invalid Status: must be one of {', '.join(STATUSES)}")
             if account["status"] == "closed":
                 raise TwilioHTTPError(400, 20001, "Closed accounts cannot be reopened")
-            if sid == account["owner_account_sid"] and status != "active":
+            if account["sid"] == account["owner_account_sid"] and status != "active":
                 raise TwilioHTTPError(400, 20001, "The parent account cannot be suspended or closed through the API")
             account["status"] = status
         name = first(fields, "FriendlyName")
         if name is not None:
             account["friendly_name"] = name
-        account["updated"] = state.clock.now()
+        account["updated"] = self.state.clock.now()
         return JSONResponse(render_account(account))
 
-    async def fetch_balance(request: Request) -> Response:
-        sid = request_account(state, request)
-        balance = state.balances.get(sid)
+
+@dataclass(frozen=True)
+class Balances:
+    """/2010-04-01/Accounts/{AccountSid}/Balance."""
+
+    state: SandboxState
+
+    async def fetch(self, request: Request) -> Response:
+        balance = self.state.balances.get(request_account(self.state, request))
         if balance is None:
             raise not_found(request.url.path)
         return JSONResponse(dict(balance))
 
+
+def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
+    accounts, balances = Accounts(sandbox.state), Balances(sandbox.state)
     return {
         "api.twilio.com": [
-            Route("/2010-04-01/Accounts.json", list_accounts, methods=["GET"]),
-            Route("/2010-04-01/Accounts.json", create_account, methods=["POST"]),
-            Route("/2010-04-01/Accounts/{Sid}.json", fetch_account, methods=["GET"]),
-            Route("/2010-04-01/Accounts/{Sid}.json", update_account, methods=["POST"]),
-            Route("/2010-04-01/Accounts/{AccountSid}/Balance.json", fetch_balance, methods=["GET"]),
+            Route("/2010-04-01/Accounts.json", accounts.list, methods=["GET"]),
+            Route("/2010-04-01/Accounts.json", accounts.create, methods=["POST"]),
+            Route("/2010-04-01/Accounts/{Sid}.json", accounts.fetch, methods=["GET"]),
+            Route("/2010-04-01/Accounts/{Sid}.json", accounts.update, methods=["POST"]),
+            Route("/2010-04-01/Accounts/{AccountSid}/Balance.json", balances.fetch, methods=["GET"]),
         ]
     }

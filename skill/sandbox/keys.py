@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -20,6 +21,7 @@ from skill.sandbox.http import TwilioHTTPError, deleted, first, form, identify, 
 
 if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
+    from skill.sandbox.state import SandboxState
 
 SECRET_ALPHABET = string.ascii_letters + string.digits
 NAME_LIMIT = 64
@@ -41,30 +43,39 @@ def _friendly_name(fields: dict[str, list[str]]) -> str | None:
     return name
 
 
-def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
-    state = sandbox.state
+@dataclass(frozen=True)
+class Keys:
+    """/2010-04-01/Accounts/{AccountSid}/Keys (and NewKeys' create)."""
 
-    def authorize(request: Request) -> str:
-        account = request_account(state, request)
-        if identify(state, request).is_key:
+    state: SandboxState
+
+    def manager(self, request: Request) -> str:
+        """The account whose keys the request manages.
+
+        Raises:
+            TwilioHTTPError: 401/20003 for an API key, or as request_account.
+        """
+        account = request_account(self.state, request)
+        if identify(self.state, request).is_key:
             raise refused("Standard API keys cannot manage API keys")
         return account
 
-    def owned_key(request: Request) -> dict[str, Any]:
-        return owned(state, request, state.keys, owner=authorize(request))
+    def owned(self, request: Request) -> dict[str, Any]:
+        return owned(self.state, request, self.state.keys, owner=self.manager(request))
 
-    async def list_keys(request: Request) -> Response:
-        account = authorize(request)
+    async def list(self, request: Request) -> Response:
+        account = self.manager(request)
         items = sorted(
-            (k for k in state.keys.values() if k["account_sid"] == account), key=lambda k: (k["created"], k["sid"])
+            (key for key in self.state.keys.values() if key["account_sid"] == account),
+            key=lambda key: (key["created"], key["sid"]),
         )
         return page(request, "keys", items, render_key)
 
-    async def create_key(request: Request) -> Response:
-        account = authorize(request)
+    async def create(self, request: Request) -> Response:
+        account = self.manager(request)
         name = _friendly_name(await form(request))
-        now = state.clock.now()
-        sid = state.new_sid("SK")
+        now = self.state.clock.now()
+        sid = self.state.new_sid("SK")
         key: dict[str, Any] = {
             "sid": sid,
             "account_sid": account,
@@ -73,32 +84,35 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
             "created": now,
             "updated": now,
         }
-        state.keys[sid] = key
+        self.state.keys[sid] = key
         return JSONResponse({**render_key(key), "secret": key["secret"]}, status_code=201)
 
-    async def fetch_key(request: Request) -> Response:
-        return JSONResponse(render_key(owned_key(request)))
+    async def fetch(self, request: Request) -> Response:
+        return JSONResponse(render_key(self.owned(request)))
 
-    async def update_key(request: Request) -> Response:
-        key = owned_key(request)
+    async def update(self, request: Request) -> Response:
+        key = self.owned(request)
         name = _friendly_name(await form(request))
         if name is not None:
             key["friendly_name"] = name
-        key["updated"] = state.clock.now()
+        key["updated"] = self.state.clock.now()
         return JSONResponse(render_key(key))
 
-    async def delete_key(request: Request) -> Response:
-        key = owned_key(request)
-        del state.keys[key["sid"]]
+    async def delete(self, request: Request) -> Response:
+        key = self.owned(request)
+        del self.state.keys[key["sid"]]
         return deleted()
 
-    keys = "/2010-04-01/Accounts/{AccountSid}/Keys"
+
+def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
+    keys = Keys(sandbox.state)
+    path = "/2010-04-01/Accounts/{AccountSid}/Keys"
     return {
         "api.twilio.com": [
-            Route(f"{keys}.json", list_keys, methods=["GET"]),
-            Route(f"{keys}.json", create_key, methods=["POST"]),
-            Route(f"{keys}/{{Sid}}.json", fetch_key, methods=["GET"]),
-            Route(f"{keys}/{{Sid}}.json", update_key, methods=["POST"]),
-            Route(f"{keys}/{{Sid}}.json", delete_key, methods=["DELETE"]),
+            Route(f"{path}.json", keys.list, methods=["GET"]),
+            Route(f"{path}.json", keys.create, methods=["POST"]),
+            Route(f"{path}/{{Sid}}.json", keys.fetch, methods=["GET"]),
+            Route(f"{path}/{{Sid}}.json", keys.update, methods=["POST"]),
+            Route(f"{path}/{{Sid}}.json", keys.delete, methods=["DELETE"]),
         ]
     }

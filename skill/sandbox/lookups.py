@@ -11,6 +11,7 @@ Invalid numbers answer 200 with valid=false and validation_errors, never an HTTP
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -22,6 +23,7 @@ from skill.sandbox.magic import VALID, is_north_america_toll_free, national_form
 
 if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
+    from skill.sandbox.state import SandboxState
 
 BASE = "https://lookups.twilio.com/v2/PhoneNumbers"
 LAST_DIGIT_TYPES = {
@@ -120,11 +122,14 @@ def describe(raw: str) -> dict[str, Any]:
     }
 
 
-def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
-    state = sandbox.state
+@dataclass(frozen=True)
+class PhoneNumbers:
+    """/v2/PhoneNumbers/{PhoneNumber} on lookups.twilio.com."""
 
-    async def fetch_phone_number(request: Request) -> Response:
-        authenticate(state, request)
+    state: SandboxState
+
+    async def fetch(self, request: Request) -> Response:
+        authenticate(self.state, request)
         raw = request.path_params["PhoneNumber"].strip()
         fields = {f.strip() for f in request.query_params.get("Fields", "").split(",") if f.strip()}
         unknown = sorted(fields - SUPPORTED_FIELDS - set(PACKAGES) - {"phone_number_quality_score", "pre_fill"})
@@ -143,4 +148,7 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         body["url"] = f"{BASE}/{answer['phone_number']}"
         return JSONResponse(body)
 
-    return {"lookups.twilio.com": [Route("/v2/PhoneNumbers/{PhoneNumber}", fetch_phone_number, methods=["GET"])]}
+
+def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
+    numbers = PhoneNumbers(sandbox.state)
+    return {"lookups.twilio.com": [Route("/v2/PhoneNumbers/{PhoneNumber}", numbers.fetch, methods=["GET"])]}

@@ -8,6 +8,7 @@ numbers behave as documented: +15005550006 can always be bought, +15005550000 is
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -163,36 +164,37 @@ def _purchase_number(state: SandboxState, fields: dict[str, list[str]]) -> tuple
     return e164, number_kind(parsed), national_format(parsed)
 
 
-def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
-    state = sandbox.state
+@dataclass(frozen=True)
+class IncomingNumbers:
+    """/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers: the account's own numbers."""
 
-    def owned_number(request: Request) -> dict[str, Any]:
-        return owned(state, request, state.numbers)
+    state: SandboxState
 
-    async def list_numbers(request: Request) -> Response:
-        account = request_account(state, request)
+    async def list(self, request: Request) -> Response:
+        account = request_account(self.state, request)
         wanted = request.query_params.get("PhoneNumber")
         matcher = re.compile(re.escape(wanted).replace(r"\*", r"\d")) if wanted else None
         name = request.query_params.get("FriendlyName")
         items = sorted(
             (
-                n
-                for n in state.numbers.values()
-                if n["account_sid"] == account
-                and (matcher is None or matcher.search(n["phone_number"]))
-                and (not name or n["friendly_name"] == name)
+                number
+                for number in self.state.numbers.values()
+                if number["account_sid"] == account
+                and (matcher is None or matcher.search(number["phone_number"]))
+                and (not name or number["friendly_name"] == name)
             ),
-            key=lambda n: (n["created"], n["sid"]),
+            key=lambda number: (number["created"], number["sid"]),
         )
         return page(request, "incoming_phone_numbers", items, render_number)
 
-    async def buy_number(request: Request) -> Response:
-        account = request_account(state, request)
+    async def create(self, request: Request) -> Response:
+        """Buy a number."""
+        account = request_account(self.state, request)
         fields = await form(request)
-        phone_number, kind, display = _purchase_number(state, fields)
-        now = state.clock.now()
+        phone_number, kind, display = _purchase_number(self.state, fields)
+        now = self.state.clock.now()
         number: dict[str, Any] = {
-            "sid": state.new_sid("PN"),
+            "sid": self.state.new_sid("PN"),
             "account_sid": account,
             "phone_number": phone_number,
             "friendly_name": display,
@@ -202,33 +204,41 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
             "updated": now,
         }
         apply_settings(number, fields)
-        state.numbers[number["sid"]] = number
+        self.state.numbers[number["sid"]] = number
         return JSONResponse(render_number(number), status_code=201)
 
-    async def fetch_number(request: Request) -> Response:
-        return JSONResponse(render_number(owned_number(request)))
+    async def fetch(self, request: Request) -> Response:
+        return JSONResponse(render_number(owned(self.state, request, self.state.numbers)))
 
-    async def update_number(request: Request) -> Response:
-        number = owned_number(request)
+    async def update(self, request: Request) -> Response:
+        number = owned(self.state, request, self.state.numbers)
         fields = await form(request)
         changed = dict(number)
         apply_settings(changed, fields)
         target = first(fields, "AccountSid")
         if target is not None and target != number["account_sid"]:
             # Numbers move only within one account tree (parent and its subaccounts).
-            authorize_account(state, request, target)
+            authorize_account(self.state, request, target)
             changed["account_sid"] = target
-        changed["updated"] = state.clock.now()
+        changed["updated"] = self.state.clock.now()
         number.update(changed)
         return JSONResponse(render_number(number))
 
-    async def release_number(request: Request) -> Response:
-        number = owned_number(request)
-        del state.numbers[number["sid"]]
+    async def delete(self, request: Request) -> Response:
+        """Release a number."""
+        number = owned(self.state, request, self.state.numbers)
+        del self.state.numbers[number["sid"]]
         return deleted()
 
-    async def search(request: Request) -> Response:
-        request_account(state, request)
+
+@dataclass(frozen=True)
+class AvailableNumbers:
+    """/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/{Local,Mobile,TollFree}."""
+
+    state: SandboxState
+
+    async def list(self, request: Request) -> Response:
+        request_account(self.state, request)
         kind = LIST_PATHS[request.url.path.rsplit("/", 1)[-1]]
         params = request.query_params
         area_code = params.get("AreaCode")
@@ -239,30 +249,32 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
             for cap, name in (("sms", "SmsEnabled"), ("voice", "VoiceEnabled"), ("mms", "MmsEnabled"))
             if name in params
         }
-        want = int_param(request, "PageSize", 50, low=1, high=100)
         found = generate(
             request.path_params["CountryCode"].upper(),
             kind,
             area_code=area_code,
             contains=params.get("Contains"),
             flags=flags,
-            owned=_owned(state),
-            want=want,
+            owned=_owned(self.state),
+            want=int_param(request, "PageSize", 50, low=1, high=100),
         )
         return page(request, "available_phone_numbers", found, render_available)
 
+
+def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
+    numbers, available = IncomingNumbers(sandbox.state), AvailableNumbers(sandbox.state)
     base = "/2010-04-01/Accounts/{AccountSid}"
-    numbers = f"{base}/IncomingPhoneNumbers"
-    available = [
-        Route(f"{base}/AvailablePhoneNumbers/{{CountryCode}}/{name}", search, methods=["GET"]) for name in LIST_PATHS
-    ]
+    path = f"{base}/IncomingPhoneNumbers"
     return {
         "api.twilio.com": [
-            Route(f"{numbers}.json", list_numbers, methods=["GET"]),
-            Route(f"{numbers}.json", buy_number, methods=["POST"]),
-            Route(f"{numbers}/{{Sid}}.json", fetch_number, methods=["GET"]),
-            Route(f"{numbers}/{{Sid}}.json", update_number, methods=["POST"]),
-            Route(f"{numbers}/{{Sid}}.json", release_number, methods=["DELETE"]),
-            *available,
+            Route(f"{path}.json", numbers.list, methods=["GET"]),
+            Route(f"{path}.json", numbers.create, methods=["POST"]),
+            Route(f"{path}/{{Sid}}.json", numbers.fetch, methods=["GET"]),
+            Route(f"{path}/{{Sid}}.json", numbers.update, methods=["POST"]),
+            Route(f"{path}/{{Sid}}.json", numbers.delete, methods=["DELETE"]),
+            *(
+                Route(f"{base}/AvailablePhoneNumbers/{{CountryCode}}/{name}", available.list, methods=["GET"])
+                for name in LIST_PATHS
+            ),
         ]
     }

@@ -1,5 +1,5 @@
-"""The sandbox's data: a seeded parent account with three subaccounts (skill.sandbox.seed_fleet),
-numbers, keys, services, past calls with recordings and conferences."""
+"""The sandbox's data: a seeded parent account with two subaccounts, numbers, keys, a service,
+past calls with recordings and conferences."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
+from skill.config import SANDBOX_ACCOUNT_SID
 from skill.sandbox.clock import SandboxClock
-from skill.sandbox.magic import VALID
 
 
 def make_sid(prefix: str, *parts: object) -> str:
@@ -63,25 +62,13 @@ class SandboxState:
 
 def seed(state: SandboxState) -> SandboxState:
     """Fill the state with the sandbox's fixed starting data."""
+    from skill.sandbox.seed_accounts import seed_accounts, seed_keys
+    from skill.sandbox.seed_numbers import seed_numbers
+
     now = state.clock.now()
     parent = SANDBOX_ACCOUNT_SID
-
-    def account(sid: str, name: str, owner: str, token: str, status: str = "active") -> None:
-        state.accounts[sid] = {
-            "sid": sid,
-            "friendly_name": name,
-            "owner_account_sid": owner,
-            "auth_token": token,
-            "status": status,
-            "type": "Full",
-            "created": now - 86400 * 400,
-            "updated": now - 86400 * 30,
-        }
-        state.balances[sid] = {"account_sid": sid, "balance": "0.00", "currency": "USD"}
-
-    account(parent, "Sandbox parent account", parent, SANDBOX_AUTH_TOKEN)
-    state.balances[parent]["balance"] = "42.17"
-
+    seed_accounts(state)
+    seed_keys(state)
     service_sid = make_sid("MG", "seed", "service")
     state.services[service_sid] = {
         "sid": service_sid,
@@ -90,37 +77,7 @@ def seed(state: SandboxState) -> SandboxState:
         "created": now - 86400 * 200,
         "updated": now - 86400 * 20,
     }
-    for index, (phone, name, kind) in enumerate(
-        [
-            (VALID, "Sandbox valid sender", "local"),
-            ("+14155550142", "Support line", "local"),
-            ("+18005550123", "Toll-free alerts", "toll_free"),
-        ]
-    ):
-        sid = make_sid("PN", "seed", phone)
-        state.numbers[sid] = {
-            "sid": sid,
-            "account_sid": parent,
-            "phone_number": phone,
-            "friendly_name": name,
-            "kind": kind,
-            "sms_url": "https://example.com/sms" if index == 0 else "",
-            "sms_method": "POST",
-            "voice_url": "https://example.com/voice" if index < 2 else "",
-            "voice_method": "POST",
-            "status_callback": "",
-            "created": now - 86400 * (100 + index),
-            "updated": now - 86400 * (10 + index),
-        }
-    key_sid = make_sid("SK", "seed", "deploy")
-    state.keys[key_sid] = {
-        "sid": key_sid,
-        "account_sid": parent,
-        "friendly_name": "deploy key",
-        "secret": "seed-key-secret-" + "3" * 16,
-        "created": now - 86400 * 120,
-        "updated": now - 86400 * 120,
-    }
+    seed_numbers(state)
     from skill.sandbox.messaging_services import seed_messaging_services
     from skill.sandbox.monitor import seed_alerts
     from skill.sandbox.seed_fleet import seed_fleet

@@ -11,15 +11,19 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import re
+from itertools import islice
 from typing import Any
 
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, ValidationError
 
+from skill.core.approvals import audit_unavailable
 from skill.core.context import Services
 from skill.core.display import describe_values, quote_values
 from skill.core.environments import bind
+from skill.core.phones import normalize_address
 from skill.errors import ApprovalRequired, InputError, SkillError, UpstreamError
 from skill.policy.gate import GatedCall, Verdict
 from skill.policy.tiers import Tier
@@ -31,6 +35,8 @@ from skill.server.registry import ToolSpec
 log = logging.getLogger("twilio_skill.dispatch")
 
 APPROVAL_ID = re.compile(APPROVAL_ID_PATTERN)
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_DEPTH = 64  # no tool argument nests anywhere near this deep
 # What an audit entry keeps of arguments that failed validation: enough to see what was tried.
 AUDIT_STRING_CHARS = 500
 AUDIT_ITEMS = 50
@@ -65,19 +71,55 @@ def input_error(spec: ToolSpec, exc: ValidationError) -> InputError:
     )
 
 
+def _text(value: str, limit: int) -> str:
+    """A string as the audit log keeps it: cut to `limit`, lone surrogates (not text) replaced."""
+    cut = value if len(value) <= limit else value[:limit] + "…"
+    return LONE_SURROGATE.sub("\ufffd", cut)
+
+
 def bounded(value: Any, depth: int = 0) -> Any:
-    """A JSON value cut down to what an audit entry keeps: strings, lists and depth capped."""
+    """A JSON value cut down to what an audit entry keeps: strings, lists and depth capped, and numbers
+    JSON can carry (a huge integer as its size, NaN or infinity as a word)."""
     if isinstance(value, str):
-        return value if len(value) <= AUDIT_STRING_CHARS else value[:AUDIT_STRING_CHARS] + "…"
+        return _text(value, AUDIT_STRING_CHARS)
     if depth >= AUDIT_DEPTH and isinstance(value, dict | list):
         return "…"
     if isinstance(value, dict):
-        return {str(key)[:64]: bounded(item, depth + 1) for key, item in list(value.items())[:AUDIT_ITEMS]}
+        return {_text(str(key), 64): bounded(item, depth + 1) for key, item in islice(value.items(), AUDIT_ITEMS)}
     if isinstance(value, list):
         return [bounded(item, depth + 1) for item in value[:AUDIT_ITEMS]]
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
+        # Decimal conversion of a huge integer is refused by Python itself; its size is what matters here.
+        return str(value) if value.bit_length() <= 256 else f"<{value.bit_length()}-bit integer>"
+    if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     return value
+
+
+def unusable_value(args: dict[str, Any]) -> str | None:
+    """Where the arguments hold a value no tool can take whatever its schema says, and why: a string that
+    is not valid Unicode (a lone surrogate), an integer beyond 64 bits, NaN or infinity, or nesting
+    deeper than any tool reads. None when there is none."""
+    pending: list[tuple[str, Any, int]] = [("(arguments)", args, 0)]
+    while pending:
+        where, value, depth = pending.pop()
+        named = _text(where, 200)
+        if depth > MAX_DEPTH:
+            return f"{named}: nested more than {MAX_DEPTH} levels deep"
+        if isinstance(value, str) and LONE_SURROGATE.search(value):
+            return f"{named}: not valid Unicode text (it holds a lone surrogate)"
+        if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+            return f"{named}: integer out of range (more than 64 bits)"
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"{named}: not a finite number"
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if LONE_SURROGATE.search(str(key)):
+                    return f"{named}: a name that is not valid Unicode text"
+                pending.append((str(key)[:300] if depth == 0 else f"{where}.{key}"[:300], item, depth + 1))
+        elif isinstance(value, list):
+            pending.extend((f"{where}[{index}]"[:300], item, depth + 1) for index, item in enumerate(value))
+    return None
 
 
 def audit_args(spec: ToolSpec, args: dict[str, Any]) -> dict[str, Any]:
@@ -95,8 +137,7 @@ def take_approval_id(spec: ToolSpec, args: dict[str, Any]) -> str | None:
     if spec.tier is Tier.READ or "approval_id" not in args:
         return None  # a READ tool takes none: the input model refuses it as an unknown argument
     value = args.pop("approval_id")
-    if value is None:
-        return None
+    # null too: an id that is there but empty must not read as "no approval" on a call that then runs.
     if not isinstance(value, str) or not APPROVAL_ID.fullmatch(value):
         raise InputError(
             "approval_id must be the id of an approval request, a string like 'apr_0123456789abcdef'.",
@@ -106,6 +147,19 @@ def take_approval_id(spec: ToolSpec, args: dict[str, Any]) -> str | None:
             ],
         )
     return value
+
+
+def canonical_arguments(spec: ToolSpec, clean: dict[str, Any], region: str) -> dict[str, Any]:
+    """The arguments as approvals compare them: the destination number in E.164 (channel prefix kept),
+    however it was written, as the tool itself normalises it before sending."""
+    name = spec.destination
+    value = clean.get(name) if name else None
+    if name is None or not isinstance(value, str):
+        return clean
+    try:
+        return {**clean, name: normalize_address(value, region=region, field=name)}
+    except InputError:
+        return clean  # not a phone number (an email address, a SIP URI): compared as written
 
 
 def take_account(spec: ToolSpec, args: dict[str, Any]) -> object:
@@ -137,6 +191,7 @@ def had_no_effect(spec: ToolSpec, error: BaseException) -> bool:
 def gated_call(
     services: Services, spec: ToolSpec, model: BaseModel, clean: dict[str, Any], approval_id: str | None
 ) -> GatedCall:
+    clean = canonical_arguments(spec, clean, services.settings.default_region)
     canonical = canonical_json(clean)
     shown = audit_args(spec, clean)
     inspect = spec.inspect
@@ -189,6 +244,11 @@ def _unexpected(spec: ToolSpec, *, ran: bool) -> SkillError:
     return SkillError(message, code="internal.unexpected", remediation=steps)
 
 
+def _outcome(error: SkillError) -> str:
+    """What the audit log says of a call that failed after it started."""
+    return "unknown" if error.code == "upstream.outcome_unknown" else "error"
+
+
 class Dispatcher:
     """Runs tool calls for one server; `requested_by` names the agent identity in approvals and audit."""
 
@@ -196,79 +256,115 @@ class Dispatcher:
         self.services = services
         self.requested_by = requested_by
 
-    def _audit(
-        self, spec: ToolSpec, outcome: str, approval_id: str | None, detail: dict[str, Any], services: Services
-    ) -> int:
-        return services.stores.audit.record(
+    def _audit(self, spec: ToolSpec, outcome: str, approval_id: str | None, detail: dict[str, Any]) -> int:
+        return self.services.stores.audit.record(
             "tool.call",
             outcome=outcome,
             tool=spec.name,
-            profile=services.profile,
+            profile=self.services.profile,
             approval_id=approval_id,
             detail={**detail, "tier": spec.tier.value, **({"agent": self.requested_by} if self.requested_by else {})},
         )
 
     async def __call__(self, spec: ToolSpec, raw_args: dict[str, Any] | None) -> CallToolResult:
         """Run one tool call and return its MCP result; never raises for a tool-level failure."""
-        services = self.services
-        args = dict(raw_args or {})
+        try:
+            return await self._call(spec, raw_args)
+        except Exception:
+            # A last guard: whatever went wrong, the agent gets a structured answer, never a traceback.
+            log.exception("tool %s failed unexpectedly", spec.name)
+            return _error(self.services, _unexpected(spec, ran=spec.tier is not Tier.READ))
+
+    async def _call(self, spec: ToolSpec, raw_args: dict[str, Any] | None) -> CallToolResult:
+        given = dict(raw_args or {})  # as the agent sent them, approval_id included, for the record
+        args = dict(given)
         approval_id: str | None = None
         try:
             approval_id = take_approval_id(spec, args)
-            # The account picks the services the call runs on: its gateway, its policy, its profile key.
-            services = bind(services, take_account(spec, args))
+            bound = bind(self.services, take_account(spec, args))
+        except SkillError as exc:
+            self._refused(spec, approval_id, given, exc)
+            return _error(self.services, exc)
+        # A call on another account runs on that account's services: its gateway, policy, gate and profile.
+        runner = self if bound is self.services else Dispatcher(bound, self.requested_by)
+        return await runner._checked(spec, given, args, approval_id)
+
+    async def _checked(
+        self, spec: ToolSpec, given: dict[str, Any], args: dict[str, Any], approval_id: str | None
+    ) -> CallToolResult:
+        services = self.services
+        try:
+            unusable = unusable_value(args)
+            if unusable is not None:
+                raise InputError(
+                    f"Invalid arguments for {spec.name}: {unusable}.",
+                    code="input.invalid",
+                    remediation=[f"Fix the value named and call {spec.name} again; see its input schema."],
+                )
             try:
                 model = spec.input.model_validate(args)
             except ValidationError as exc:
                 raise input_error(spec, exc) from None
             clean = model.model_dump(mode="json", by_alias=True, exclude_none=True)
             if services.scope is not None:
-                clean["account"] = services.scope.account_sid  # bound into the digest, rules and audit
+                clean["account"] = services.scope.account_sid  # bound into the digest, the rules and the audit
             call = gated_call(services, spec, model, clean, approval_id)
             verdict = await services.gate.check(call)
         except ApprovalRequired as exc:
             return _error(services, exc)  # the approvals service recorded the request
         except SkillError as exc:
-            self._audit(spec, "refused", approval_id, {"args": audit_args(spec, args), "code": exc.code}, services)
+            self._refused(spec, approval_id, given, exc)
             return _error(services, exc)
         except Exception:
             log.exception("tool %s failed unexpectedly before it ran", spec.name)
             return _error(services, _unexpected(spec, ran=False))
-        return await self._run(services, spec, model, call, verdict)
+        return await self._run(spec, model, call, verdict)
 
-    async def _run(
-        self, services: Services, spec: ToolSpec, model: BaseModel, call: GatedCall, verdict: Verdict
-    ) -> CallToolResult:
+    def _refused(self, spec: ToolSpec, approval_id: str | None, given: dict[str, Any], exc: SkillError) -> None:
+        try:
+            self._audit(spec, "refused", approval_id, {"args": audit_args(spec, given), "code": exc.code})
+        except Exception:
+            # Nothing ran; the agent still gets the refusal.
+            log.exception("could not record the refusal of %s", spec.name)
+
+    async def _run(self, spec: ToolSpec, model: BaseModel, call: GatedCall, verdict: Verdict) -> CallToolResult:
+        services = self.services
         gate = services.gate
         detail = {"args": audit_args(spec, call.args)}
         entry: int | None = None
         if spec.tier is not Tier.READ:
             try:
-                entry = self._audit(spec, "started", call.approval_id, detail, services)
+                entry = self._audit(spec, "started", call.approval_id, detail)
             except Exception:
                 # No record, no action: a call that may change anything never runs unrecorded.
                 log.exception("could not write the audit entry for %s; not running it", spec.name)
-                gate.undo(call, verdict, nothing_happened=True)
-                return _error(services, _unexpected(spec, ran=False))
+                refusal = audit_unavailable(spec.name)
+                state = gate.undo(call, verdict, nothing_happened=True)
+                if state is not None and call.approval_id is not None:
+                    refusal.approval = self._approval_after(call.approval_id, state)
+                return _error(services, refusal)
         try:
             result = await spec.handler(services, model)
         except SkillError as exc:
             state = gate.undo(call, verdict, nothing_happened=had_no_effect(spec, exc))
             if state is not None and call.approval_id is not None:
                 exc.approval = self._approval_after(call.approval_id, state)
-            self._finish(services, spec, entry, "error", call, {"code": exc.code, "message": exc.message})
+            self._finish(spec, entry, _outcome(exc), call, {"code": exc.code, "message": exc.message})
             return _error(services, exc)
         except Exception:
             log.exception("tool %s failed unexpectedly", spec.name)
-            gate.undo(call, verdict, nothing_happened=False)
-            self._finish(services, spec, entry, "unknown", call, {"code": "internal.unexpected"})
-            return _error(services, _unexpected(spec, ran=True))
+            crash = _unexpected(spec, ran=True)
+            state = gate.undo(call, verdict, nothing_happened=False)
+            if state is not None and call.approval_id is not None:
+                crash.approval = self._approval_after(call.approval_id, state)
+            self._finish(spec, entry, "unknown", call, {"code": crash.code})
+            return _error(services, crash)
         payload = result.model_copy(update={"environment": services.settings.mode}).model_dump(
             mode="json", by_alias=True, exclude_none=True
         )
         if payload.get("replayed"):
             gate.give_back(call, verdict)  # a replay sent nothing
-        self._finish(services, spec, entry, "ok", call, {})
+        self._finish(spec, entry, "ok", call, {})
         return json_result(payload, is_error=False)
 
     def _approval_after(self, approval_id: str, state: str) -> dict[str, Any]:
@@ -281,20 +377,12 @@ class Dispatcher:
             block["note"] = "The call may have taken effect, so the approval is used up; check before asking again."
         return block
 
-    def _finish(
-        self,
-        services: Services,
-        spec: ToolSpec,
-        entry: int | None,
-        outcome: str,
-        call: GatedCall,
-        detail: dict[str, Any],
-    ) -> None:
+    def _finish(self, spec: ToolSpec, entry: int | None, outcome: str, call: GatedCall, detail: dict[str, Any]) -> None:
         try:
             if entry is None:
-                self._audit(spec, outcome, call.approval_id, {"args": audit_args(spec, call.args), **detail}, services)
+                self._audit(spec, outcome, call.approval_id, {"args": audit_args(spec, call.args), **detail})
             else:
-                services.stores.audit.complete(entry, outcome=outcome, detail=detail)
+                self.services.stores.audit.complete(entry, outcome=outcome, detail=detail)
         except Exception:
             # The call ran; its entry stays 'started' (outcome unknown to the log), and the agent still
             # gets the real answer.

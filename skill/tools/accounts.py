@@ -2,81 +2,85 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from skill.core import accounts as core
 from skill.core.context import Services
 from skill.core.display import quoted
 from skill.policy.tiers import Tier
-from skill.results import Model, ToolResult
+from skill.records.accounts import Account, AccountReport
+from skill.records.approvals import Impact
+from skill.results import ListResult, Model, ToolResult
 from skill.server.registry import ToolSpec
-from skill.tools.fields import AccountSid
+from skill.tools.fields import AccountSid, After, Before, Cursor, Limit
 
-
-class Account(Model):
-    sid: str = Field(description="Account SID.")
-    friendly_name: str | None = Field(default=None, description="Display name.")
-    status: str | None = Field(default=None, description="active, suspended or closed.")
-    type: str | None = Field(default=None, description="Trial or Full.")
-    owner_account_sid: str | None = Field(default=None, description="Parent account SID.")
-    date_created: str | None = Field(default=None, description="When it was created.")
+Name = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Status = Literal["active", "suspended", "closed"]
 
 
 class AccountGetInput(Model):
-    sid: AccountSid | None = Field(default=None, description="Account SID; default: the configured account.")
+    sid: AccountSid | None = Field(default=None, description="Account SID; default: this account.")
 
 
-class AccountGetOutput(ToolResult, Account):
-    balance: str | None = Field(default=None, description="Current balance.")
-    currency: str | None = Field(default=None, description="Currency of the balance.")
-    is_subaccount: bool = Field(description="True when this account belongs to a parent.")
+class AccountGetOutput(ToolResult, AccountReport):
+    pass
 
 
 async def account_get(services: Services, args: AccountGetInput) -> AccountGetOutput:
-    return AccountGetOutput(**await core.get_account(services, args.sid))
+    return AccountGetOutput(**(await core.get_account(services, args.sid)).model_dump())
 
 
 class SubaccountsListInput(Model):
-    status: Literal["active", "suspended", "closed"] | None = Field(default=None, description="Only this status.")
-    friendly_name: str | None = Field(default=None, description="Only accounts with exactly this name.")
-    limit: int = Field(default=50, ge=1, le=1000, description="Most records to return.")
+    status: Status | None = Field(default=None, description="Only this status.")
+    friendly_name: Name | None = Field(default=None, description="Exact name.")
+    after: After | None = Field(default=None, description="Created at or after (ISO 8601).")
+    before: Before | None = Field(default=None, description="Created before (ISO 8601).")
+    limit: Limit = 50
+    cursor: Cursor | None = None
 
 
-class SubaccountsListOutput(ToolResult):
-    subaccounts: list[Account] = Field(description="Subaccounts of the configured account.")
-    count: int = Field(description="Number returned.")
+class SubaccountsListOutput(ListResult[Account]):
+    pass
 
 
 async def subaccounts_list(services: Services, args: SubaccountsListInput) -> SubaccountsListOutput:
-    items = await core.list_subaccounts(
-        services, status=args.status, friendly_name=args.friendly_name, limit=args.limit
+    page = await core.list_subaccounts(
+        services,
+        status=args.status,
+        friendly_name=args.friendly_name,
+        after=args.after,
+        before=args.before,
+        limit=args.limit,
+        cursor=args.cursor,
     )
-    return SubaccountsListOutput(subaccounts=[Account(**item) for item in items], count=len(items))
+    return SubaccountsListOutput.of(page)
 
 
 class SubaccountCreateInput(Model):
-    friendly_name: str = Field(min_length=1, max_length=64, description="Name, e.g. 'staging' or a customer id.")
+    friendly_name: Name = Field(description="E.g. staging, or a customer id.")
 
 
-class SubaccountOutput(ToolResult):
-    account: Account = Field(description="The subaccount after the change.")
+class SubaccountOutput(ToolResult, Account):
+    pass
 
 
 async def subaccount_create(services: Services, args: SubaccountCreateInput) -> SubaccountOutput:
-    return SubaccountOutput(account=Account(**await core.create_subaccount(services, args.friendly_name)))
+    return SubaccountOutput(**(await core.create_subaccount(services, args.friendly_name)).model_dump())
 
 
 class SubaccountSetStatusInput(Model):
     sid: AccountSid
-    status: Literal["active", "suspended", "closed"] = Field(
-        description="suspended is reversible; closed is permanent and releases numbers."
-    )
+    status: Status = Field(description="closed cannot be undone.")
 
 
 async def subaccount_set_status(services: Services, args: SubaccountSetStatusInput) -> SubaccountOutput:
-    return SubaccountOutput(account=Account(**await core.set_subaccount_status(services, args.sid, args.status)))
+    return SubaccountOutput(**(await core.set_subaccount_status(services, args.sid, args.status)).model_dump())
+
+
+async def inspect_set_status(services: Services, args: SubaccountSetStatusInput) -> Impact:
+    return await core.status_change_impact(services, args.sid, args.status)
 
 
 # Summaries get every value quoted (see skill.core.display.quote_values): status arrives as '"closed"'.
@@ -91,7 +95,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="account_get",
         title="Get account",
-        description="The account's status, type (Trial/Full) and balance. Use first to see where you are.",
+        description="The account's status, kind (Trial/Full) and balance; call first to see where you are.",
         toolset="accounts",
         tier=Tier.READ,
         input=AccountGetInput,
@@ -101,7 +105,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="subaccounts_list",
         title="List subaccounts",
-        description="Subaccounts of this account, filtered by status or name.",
+        description="Subaccounts, by status, name or creation time.",
         toolset="accounts",
         tier=Tier.READ,
         input=SubaccountsListInput,
@@ -111,7 +115,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="subaccount_create",
         title="Create subaccount",
-        description="Create a subaccount (e.g. one per environment or customer). Free.",
+        description="Create a subaccount (one per environment or customer). Free.",
         toolset="accounts",
         tier=Tier.WRITE,
         input=SubaccountCreateInput,
@@ -122,7 +126,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="subaccount_set_status",
         title="Set subaccount status",
-        description="Set a subaccount active, suspended or closed. Closing is permanent and releases its numbers.",
+        description="Suspend, reactivate or close a subaccount; closing is permanent and releases its numbers.",
         toolset="accounts",
         tier=Tier.DESTRUCTIVE,
         input=SubaccountSetStatusInput,
@@ -131,5 +135,6 @@ TOOLS: tuple[ToolSpec, ...] = (
         idempotent=True,
         summary=_status_summary,
         precheck=lambda services, args: core.refuse_own_account(services, args.sid),
+        inspect=inspect_set_status,
     ),
 )

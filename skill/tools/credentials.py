@@ -4,49 +4,47 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from skill.core import credentials as core
 from skill.core import rotation
 from skill.core.context import Services
 from skill.policy.tiers import Tier
-from skill.results import Model, ToolResult
+from skill.records.approvals import Impact
+from skill.records.credentials import ApiKey, CreatedKey, RevokedKey, Rotation
+from skill.results import ListResult, Model, ToolResult
 from skill.server.registry import ToolSpec
-from skill.tools.fields import Limit
+from skill.tools.fields import After, Before, Cursor, Limit
 
-KeySid = Annotated[str, Field(pattern=r"^SK[0-9a-fA-F]{32}$", description="API key SID (SK...).")]
-
-
-class ApiKey(Model):
-    sid: str = Field(description="API key SID (SK...).")
-    friendly_name: str | None = Field(default=None, description="Display name.")
-    date_created: str | None = Field(default=None, description="When it was created.")
-    date_updated: str | None = Field(default=None, description="When it was last changed.")
-    in_use_by_skill: bool = Field(description="True for the key this skill authenticates with.")
+KeySid = Annotated[
+    str, StringConstraints(pattern=r"^SK[0-9a-fA-F]{32}$", max_length=34), Field(description="API key SID (SK...).")
+]
 
 
 class ApiKeysListInput(Model):
+    after: After | None = Field(default=None, description="Created at or after (ISO 8601).")
+    before: Before | None = Field(default=None, description="Created before (ISO 8601).")
     limit: Limit = 50
+    cursor: Cursor | None = None
 
 
-class ApiKeysListOutput(ToolResult):
-    keys: list[ApiKey] = Field(description="API keys of the account (never their secrets).")
-    count: int = Field(description="Number returned.")
+class ApiKeysListOutput(ListResult[ApiKey]):
+    pass
 
 
 async def apikeys_list(services: Services, args: ApiKeysListInput) -> ApiKeysListOutput:
-    items = await core.list_keys(services, args.limit)
-    return ApiKeysListOutput(keys=[ApiKey(**item) for item in items], count=len(items))
+    page = await core.list_keys(services, after=args.after, before=args.before, limit=args.limit, cursor=args.cursor)
+    return ApiKeysListOutput.of(page)
 
 
 class ApiKeyCreateInput(Model):
-    friendly_name: str = Field(min_length=1, max_length=64, description="Name, e.g. 'ci-deploy-2025'.")
+    friendly_name: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+        description="E.g. ci-deploy-2025."
+    )
 
 
-class ApiKeyCreateOutput(ToolResult, ApiKey):
-    secret_stored_in: str = Field(description="File (mode 0600) holding the secret; it is never returned.")
-    env_var: str = Field(description="Variable name of the secret in that file.")
-    verified: bool = Field(description="True when the new key authenticated successfully.")
+class ApiKeyCreateOutput(ToolResult, CreatedKey):
+    pass
 
 
 def check_apikey_create(services: Services, args: ApiKeyCreateInput) -> None:
@@ -54,49 +52,43 @@ def check_apikey_create(services: Services, args: ApiKeyCreateInput) -> None:
 
 
 async def apikey_create(services: Services, args: ApiKeyCreateInput) -> ApiKeyCreateOutput:
-    return ApiKeyCreateOutput(**await core.create_key(services, args.friendly_name))
+    return ApiKeyCreateOutput(**(await core.create_key(services, args.friendly_name)).model_dump())
 
 
 class ApiKeyRevokeInput(Model):
     sid: KeySid
 
 
-class ApiKeyRevokeOutput(ToolResult, ApiKey):
-    revoked: bool = Field(description="True: the key no longer authenticates.")
-    removed_from_sink: bool = Field(description="True when its secret was also removed from the secret sink.")
+class ApiKeyRevokeOutput(ToolResult, RevokedKey):
+    pass
 
 
 async def apikey_revoke(services: Services, args: ApiKeyRevokeInput) -> ApiKeyRevokeOutput:
-    return ApiKeyRevokeOutput(**await core.revoke_key(services, args.sid))
+    return ApiKeyRevokeOutput(**(await core.revoke_key(services, args.sid)).model_dump())
+
+
+async def inspect_revoke(services: Services, args: ApiKeyRevokeInput) -> Impact:
+    return await core.revoke_impact(services, args.sid)
 
 
 def _revoke_summary(args: dict[str, Any]) -> str:
     return f"Revoke API key {args['sid']}. Anything still using it stops authenticating at once; this cannot be undone."
 
 
-class RotationStep(Model):
-    step: str = Field(description="check_old, create, store, verify, revoke_old, ... in order.")
-    ok: bool = Field(description="True when the step succeeded.")
-    detail: str = Field(description="What happened.")
-
-
 class CredentialsRotateInput(Model):
     old_key_sid: KeySid
 
 
-class CredentialsRotateOutput(ToolResult):
-    rotated: bool = Field(description="True: the new key works and the old one is revoked.")
-    old_key_sid: str = Field(description="The key being replaced.")
-    new_key_sid: str | None = Field(default=None, description="The replacement; null when it was taken back.")
-    secret_stored_in: str = Field(description="File (mode 0600) holding the new secret; it is never returned.")
-    env_var: str | None = Field(default=None, description="Variable name of the new secret in that file.")
-    restart_required: bool = Field(description="True when this skill used the old key and must restart.")
-    steps: list[RotationStep] = Field(description="Each step with its outcome.")
-    message: str = Field(description="What happened and what to do next.")
+class CredentialsRotateOutput(ToolResult, Rotation):
+    pass
 
 
 async def credentials_rotate(services: Services, args: CredentialsRotateInput) -> CredentialsRotateOutput:
-    return CredentialsRotateOutput(**await rotation.rotate_key(services, args.old_key_sid))
+    return CredentialsRotateOutput(**(await rotation.rotate_key(services, args.old_key_sid)).model_dump())
+
+
+async def inspect_rotate(services: Services, args: CredentialsRotateInput) -> Impact:
+    return await rotation.rotation_impact(services, args.old_key_sid)
 
 
 def _rotate_summary(args: dict[str, Any]) -> str:
@@ -110,7 +102,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="apikeys_list",
         title="List API keys",
-        description="API keys of the account, marking the one this skill uses. No secrets.",
+        description="API keys (no secrets), marking the one this server uses.",
         toolset="credentials",
         tier=Tier.READ,
         input=ApiKeysListInput,
@@ -120,7 +112,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="apikey_create",
         title="Create API key",
-        description="Create a standard API key; its secret goes to a local 0600 file, never into the result.",
+        description="Create an API key; its secret goes to a local 0600 file, never to the result.",
         toolset="credentials",
         tier=Tier.WRITE,
         input=ApiKeyCreateInput,
@@ -132,25 +124,28 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="apikey_revoke",
         title="Revoke API key",
-        description="Delete an API key so its secret stops working. Irreversible; refuses the skill's own key.",
+        description="Delete an API key so its secret stops working. Irreversible; refuses this server's own key.",
         toolset="credentials",
         tier=Tier.DESTRUCTIVE,
         input=ApiKeyRevokeInput,
         output=ApiKeyRevokeOutput,
         handler=apikey_revoke,
         precheck=lambda services, args: core.refuse_own_key(services, args.sid),
+        inspect=inspect_revoke,
         summary=_revoke_summary,
     ),
     ToolSpec(
         name="credentials_rotate",
         title="Rotate API key",
-        description="Replace an API key: create and verify a new one (secret to the sink), then revoke the old one.",
+        description="Replace an API key: create and check a new one (secret to a local file), then revoke the old.",
         toolset="credentials",
         tier=Tier.DESTRUCTIVE,
         input=CredentialsRotateInput,
         output=CredentialsRotateOutput,
         handler=credentials_rotate,
         precheck=lambda services, args: rotation.check_sink(services),
+        inspect=inspect_rotate,
         summary=_rotate_summary,
+        atomic=False,
     ),
 )

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from skill.core import lookup as core
 from skill.core.context import Services
 from skill.core.display import quoted
 from skill.policy.tiers import Tier
+from skill.records.lookups import NumberLookup
 from skill.results import Model, ToolResult
 from skill.server.registry import ToolSpec
+from skill.tools.fields import Phone
 
 LookupField = Literal["line_type_intelligence", "caller_name"]
 
@@ -21,58 +23,39 @@ def _default_fields() -> list[LookupField]:
 
 
 class NumberLookupInput(Model):
-    phone: Annotated[str, StringConstraints(min_length=1, max_length=32)] = Field(
-        description="Number to look up: E.164 (+14155550100) or national."
-    )
+    phone_number: Phone = Field(description="E.164 (+14155550100) or national.")
     fields: list[LookupField] = Field(
         default_factory=_default_fields,
         min_length=1,
         max_length=2,
-        description="Data to fetch: line_type_intelligence, caller_name (US only). Each is billed.",
+        description="Each is billed; caller_name is US only.",
     )
 
 
-class NumberLookupOutput(ToolResult):
-    phone_number: str = Field(description="The number in E.164 form.")
-    valid: bool = Field(description="Whether Twilio considers it a valid number.")
-    validation_errors: list[str] = Field(default_factory=list, description="Why it is invalid, if it is.")
-    country_code: str | None = Field(default=None, description="ISO country of the number.")
-    national_format: str | None = Field(default=None, description="The number as dialled in its country.")
-    line_type: str | None = Field(
-        default=None, description="mobile, landline, fixedVoip, nonFixedVoip, tollFree, personal, pager, voicemail..."
-    )
-    carrier_name: str | None = Field(default=None, description="Carrier serving the number.")
-    mobile_country_code: str | None = Field(default=None, description="MCC of the carrier.")
-    mobile_network_code: str | None = Field(default=None, description="MNC of the carrier.")
-    caller_name: str | None = Field(default=None, description="Registered caller name (CNAM).")
-    caller_type: str | None = Field(default=None, description="CONSUMER or BUSINESS.")
-    package_errors: dict[str, int] = Field(
-        default_factory=dict, description="Twilio error code per field it could not answer (60600: no coverage)."
-    )
-    sms_reachable: Literal["yes", "no", "maybe", "unknown"] = Field(description="Can it receive SMS?")
-    sms_advice: str = Field(description="What the line type means for sending SMS to it.")
-    expected_error: int | None = Field(default=None, description="Twilio error a message to it would likely get.")
+class NumberLookupOutput(ToolResult, NumberLookup):
+    pass
 
 
 def check_number_lookup(services: Services, args: NumberLookupInput) -> None:
-    core.check_lookup(services, args.phone)
+    core.check_lookup(services, args.phone_number)
 
 
 async def number_lookup(services: Services, args: NumberLookupInput) -> NumberLookupOutput:
-    return NumberLookupOutput.model_validate(await core.lookup_number(services, args.phone, list(args.fields)))
+    found = await core.lookup_number(services, args.phone_number, list(args.fields))
+    return NumberLookupOutput(**found.model_dump())
 
 
 def _lookup_summary(args: dict[str, Any]) -> str:
     fields = ", ".join(args.get("fields") or [quoted("line_type_intelligence")])
-    return f"Look up {fields} for {args['phone']} (billed per lookup)."
+    return f"Look up {fields} for {args['phone_number']} (billed per lookup)."
 
 
 TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="number_lookup",
         title="Look up phone number",
-        description="Line type (mobile, landline, VoIP...) and caller name of a number, and whether it can take "
-        "SMS. Billed per lookup.",
+        description="Line type (mobile, landline, VoIP...), carrier and caller name of a number: can it take SMS? "
+        "Billed.",
         toolset="numbers",
         tier=Tier.SEND,
         input=NumberLookupInput,

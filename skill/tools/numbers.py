@@ -4,90 +4,63 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import Field, StringConstraints
 
+from skill.core import number_impact
 from skill.core import numbers as core
 from skill.core.context import Services
+from skill.core.urls import MAX_URL_LENGTH
 from skill.policy.tiers import Tier
-from skill.results import Model, ToolResult
+from skill.records.approvals import Impact
+from skill.records.numbers import AvailableNumber, ConfiguredNumber, PhoneNumber
+from skill.results import Deleted, ListResult, Model, ToolResult
 from skill.server.registry import ToolSpec
-from skill.tools.fields import Limit, NumberSid
+from skill.tools.fields import After, Before, Cursor, Limit, NumberSid, Phone
 
-
-def _normalise_international(value: str) -> str:
-    """E.164 for numbers given with '+'; national forms wait for the core, which knows the default region."""
-    return core.to_e164(value) if value.strip().startswith("+") else value.strip()
-
-
-# An invalid international number raises InputError (input.invalid_phone) here, before any approval gate.
-Phone = Annotated[str, AfterValidator(_normalise_international)]
+Name = Annotated[str, StringConstraints(max_length=64)]
+# Checked further by the core (skill.core.urls): a URL that is not http(s) gets input.invalid_url.
+Url = Annotated[str, StringConstraints(max_length=MAX_URL_LENGTH)]
 Method = Literal["GET", "POST"]
-
-
-class Capabilities(Model):
-    sms: bool = Field(description="Can send and receive SMS.")
-    mms: bool = Field(description="Can send and receive MMS.")
-    voice: bool = Field(description="Can make and receive calls.")
-
-
-class PhoneNumber(Model):
-    sid: str = Field(description="Phone number SID (PN...).")
-    phone_number: str = Field(description="The number in E.164 form.")
-    friendly_name: str | None = Field(default=None, description="Display name.")
-    type: str | None = Field(default=None, description="local, mobile or toll_free.")
-    capabilities: Capabilities = Field(description="What the number can do.")
-    sms_url: str | None = Field(default=None, description="Webhook for incoming messages.")
-    sms_method: str | None = Field(default=None, description="HTTP method for sms_url.")
-    voice_url: str | None = Field(default=None, description="Webhook for incoming calls.")
-    voice_method: str | None = Field(default=None, description="HTTP method for voice_url.")
-    status_callback: str | None = Field(default=None, description="URL for call status events.")
-    date_created: str | None = Field(default=None, description="When it was bought.")
-
-
-class NumberResult(ToolResult):
-    number: PhoneNumber = Field(description="The number after the change.")
-    warnings: list[str] = Field(default_factory=list, description="Things to fix before going live.")
+Kind = Literal["local", "mobile", "toll_free"]
 
 
 class NumbersListInput(Model):
-    phone_number: Phone | None = Field(default=None, description="Only this number (E.164 preferred).")
+    phone_number: Phone | None = Field(default=None, description="Only this number.")
+    after: After | None = Field(default=None, description="Bought at or after (ISO 8601).")
+    before: Before | None = Field(default=None, description="Bought before (ISO 8601).")
     limit: Limit = 50
+    cursor: Cursor | None = None
 
 
-class NumbersListOutput(ToolResult):
-    numbers: list[PhoneNumber] = Field(description="Numbers on the account.")
-    count: int = Field(description="Number returned.")
+class NumbersListOutput(ListResult[PhoneNumber]):
+    pass
 
 
 async def numbers_list(services: Services, args: NumbersListInput) -> NumbersListOutput:
-    items = await core.list_numbers(services, phone_number=args.phone_number, limit=args.limit)
-    return NumbersListOutput(numbers=[PhoneNumber(**item) for item in items], count=len(items))
+    page = await core.list_numbers(
+        services,
+        phone_number=args.phone_number,
+        after=args.after,
+        before=args.before,
+        limit=args.limit,
+        cursor=args.cursor,
+    )
+    return NumbersListOutput.of(page)
 
 
 class NumberSearchInput(Model):
-    country: str = Field(default="US", pattern=r"^[A-Za-z]{2}$", description="ISO country code, e.g. US, CA, GB.")
-    type: Literal["local", "mobile", "toll_free"] = Field(default="local", description="Kind of number.")
-    area_code: int | None = Field(default=None, ge=200, le=999, description="Area code (US and CA only).")
-    contains: str | None = Field(
-        default=None,
-        pattern=r"^[0-9A-Za-z*]{2,16}$",
-        description="Digits or letters to contain; * is any digit, e.g. 555*, STORE.",
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", max_length=2)] = Field(
+        default="US", description="ISO code, e.g. GB."
     )
-    sms: bool | None = Field(default=None, description="Only SMS-capable numbers.")
-    voice: bool | None = Field(default=None, description="Only voice-capable numbers.")
-    mms: bool | None = Field(default=None, description="Only MMS-capable numbers.")
-    limit: int = Field(default=20, ge=1, le=100, description="Most candidates to return.")
-
-
-class AvailableNumber(Model):
-    phone_number: str = Field(description="The number in E.164 form; pass it to number_buy.")
-    friendly_name: str | None = Field(default=None, description="Formatted for display.")
-    locality: str | None = Field(default=None, description="City, where known.")
-    region: str | None = Field(default=None, description="State or province, where known.")
-    postal_code: str | None = Field(default=None, description="Postal code, where known.")
-    iso_country: str | None = Field(default=None, description="ISO country code.")
-    address_requirements: str | None = Field(default=None, description="none, any, local or foreign.")
-    capabilities: Capabilities = Field(description="What the number can do.")
+    kind: Kind = Field(default="local", description="Number kind.")
+    area_code: int | None = Field(default=None, ge=200, le=999, description="US and CA only.")
+    contains: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z*]{2,16}$", max_length=16)] | None = Field(
+        default=None, description="Digits or letters; * any digit. E.g. 555*, STORE."
+    )
+    sms: bool | None = Field(default=None, description="SMS-capable.")
+    voice: bool | None = Field(default=None, description="Voice-capable.")
+    mms: bool | None = Field(default=None, description="MMS-capable.")
+    limit: int = Field(default=20, ge=1, le=100, description="Most to return.")
 
 
 class NumberSearchOutput(ToolResult):
@@ -96,10 +69,10 @@ class NumberSearchOutput(ToolResult):
 
 
 async def number_search(services: Services, args: NumberSearchInput) -> NumberSearchOutput:
-    items = await core.search_numbers(
+    found = await core.search_numbers(
         services,
         country=args.country,
-        kind=args.type,
+        kind=args.kind,
         area_code=args.area_code,
         contains=args.contains,
         sms=args.sms,
@@ -107,61 +80,85 @@ async def number_search(services: Services, args: NumberSearchInput) -> NumberSe
         mms=args.mms,
         limit=args.limit,
     )
-    return NumberSearchOutput(available=[AvailableNumber(**item) for item in items], count=len(items))
+    return NumberSearchOutput(available=found, count=len(found))
 
 
 class NumberBuyInput(Model):
-    phone_number: Phone = Field(description="Number to buy, from number_search (E.164).")
-    friendly_name: str | None = Field(default=None, max_length=64, description="Display name.")
-    sms_url: str | None = Field(default=None, max_length=2048, description="Webhook for incoming messages.")
-    voice_url: str | None = Field(default=None, max_length=2048, description="Webhook for incoming calls.")
+    phone_number: Phone = Field(description="From number_search.")
+    friendly_name: Name | None = Field(default=None, description="Display name.")
+    sms_url: Url | None = Field(default=None, description="Incoming SMS webhook.")
+    voice_url: Url | None = Field(default=None, description="Incoming call webhook.")
+
+
+class NumberOutput(ToolResult, ConfiguredNumber):
+    pass
 
 
 def check_number_buy(services: Services, args: NumberBuyInput) -> None:
     core.check_buy(services, phone_number=args.phone_number, sms_url=args.sms_url, voice_url=args.voice_url)
 
 
-async def number_buy(services: Services, args: NumberBuyInput) -> NumberResult:
-    number, warnings = await core.buy_number(
+async def number_buy(services: Services, args: NumberBuyInput) -> NumberOutput:
+    bought = await core.buy_number(
         services,
         phone_number=args.phone_number,
         friendly_name=args.friendly_name,
         sms_url=args.sms_url,
         voice_url=args.voice_url,
     )
-    return NumberResult(number=PhoneNumber(**number), warnings=warnings)
+    return NumberOutput(**bought.model_dump())
+
+
+async def inspect_number_buy(services: Services, args: NumberBuyInput) -> Impact:
+    return await number_impact.buy_impact(
+        services,
+        phone_number=args.phone_number,
+        friendly_name=args.friendly_name,
+        sms_url=args.sms_url,
+        voice_url=args.voice_url,
+    )
 
 
 class NumberConfigureInput(Model):
     sid: NumberSid
-    sms_url: str | None = Field(default=None, max_length=2048, description="Webhook for incoming messages.")
-    sms_method: Method | None = Field(default=None, description="HTTP method for sms_url.")
-    voice_url: str | None = Field(default=None, max_length=2048, description="Webhook for incoming calls.")
-    voice_method: Method | None = Field(default=None, description="HTTP method for voice_url.")
-    status_callback: str | None = Field(default=None, max_length=2048, description="URL for call status events.")
-    friendly_name: str | None = Field(default=None, max_length=64, description="Display name.")
+    sms_url: Url | None = Field(default=None, description="Incoming SMS webhook.")
+    sms_method: Method | None = Field(default=None, description="For sms_url.")
+    voice_url: Url | None = Field(default=None, description="Incoming call webhook.")
+    voice_method: Method | None = Field(default=None, description="For voice_url.")
+    status_callback: Url | None = Field(default=None, description="Call status webhook.")
+    friendly_name: Name | None = Field(default=None, description="Display name.")
+
+    def changes(self) -> dict[str, str | None]:
+        return self.model_dump(exclude={"sid"})
 
 
 def check_number_configure(services: Services, args: NumberConfigureInput) -> None:
-    core.check_configure(services, args.model_dump(exclude={"sid"}))
+    core.check_configure(services, args.changes())
 
 
-async def number_configure(services: Services, args: NumberConfigureInput) -> NumberResult:
-    changes = args.model_dump(exclude={"sid"})
-    number, warnings = await core.configure_number(services, args.sid, **changes)
-    return NumberResult(number=PhoneNumber(**number), warnings=warnings)
+async def number_configure(services: Services, args: NumberConfigureInput) -> NumberOutput:
+    return NumberOutput(**(await core.configure_number(services, args.sid, args.changes())).model_dump())
+
+
+async def inspect_number_configure(services: Services, args: NumberConfigureInput) -> Impact:
+    return await number_impact.configure_impact(services, args.sid, args.changes())
 
 
 class NumberReleaseInput(Model):
     sid: NumberSid
 
 
-class NumberReleaseOutput(ToolResult):
-    released: PhoneNumber = Field(description="The number as it was before it was released.")
+class NumberReleaseOutput(Deleted):
+    phone_number: str = Field(description="The number that was released.")
 
 
 async def number_release(services: Services, args: NumberReleaseInput) -> NumberReleaseOutput:
-    return NumberReleaseOutput(released=PhoneNumber(**await core.release_number(services, args.sid)))
+    released = await core.release_number(services, args.sid)
+    return NumberReleaseOutput(sid=released.sid, deleted=True, phone_number=released.phone_number)
+
+
+async def inspect_number_release(services: Services, args: NumberReleaseInput) -> Impact:
+    return await number_impact.release_impact(services, args.sid)
 
 
 def _buy_summary(args: dict[str, Any]) -> str:
@@ -184,7 +181,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="numbers_list",
         title="List phone numbers",
-        description="Phone numbers on the account with their webhooks and capabilities.",
+        description="The account's phone numbers with their webhooks and capabilities.",
         toolset="numbers",
         tier=Tier.READ,
         input=NumbersListInput,
@@ -194,7 +191,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="number_search",
         title="Search numbers to buy",
-        description="Find numbers to buy by country, type, area code, pattern or capability. Free.",
+        description="Find numbers to buy by country, kind, area code, digits or capability. Free.",
         toolset="numbers",
         tier=Tier.READ,
         input=NumberSearchInput,
@@ -208,10 +205,12 @@ TOOLS: tuple[ToolSpec, ...] = (
         toolset="numbers",
         tier=Tier.DESTRUCTIVE,
         input=NumberBuyInput,
-        output=NumberResult,
+        output=NumberOutput,
         handler=number_buy,
         precheck=check_number_buy,
+        inspect=inspect_number_buy,
         summary=_buy_summary,
+        webhook_args=("sms_url", "voice_url"),
     ),
     ToolSpec(
         name="number_configure",
@@ -220,11 +219,13 @@ TOOLS: tuple[ToolSpec, ...] = (
         toolset="numbers",
         tier=Tier.WRITE,
         input=NumberConfigureInput,
-        output=NumberResult,
+        output=NumberOutput,
         handler=number_configure,
         idempotent=True,
         precheck=check_number_configure,
+        inspect=inspect_number_configure,
         summary=_configure_summary,
+        webhook_args=("sms_url", "voice_url", "status_callback"),
     ),
     ToolSpec(
         name="number_release",
@@ -235,6 +236,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         input=NumberReleaseInput,
         output=NumberReleaseOutput,
         handler=number_release,
+        inspect=inspect_number_release,
         summary=_release_summary,
     ),
 )

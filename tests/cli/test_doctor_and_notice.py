@@ -27,7 +27,7 @@ def test_doctor_reports_the_sandbox_setup_and_working_credentials(run: Invoke, c
     assert shown["policy"] == "built-in defaults"
     assert shown["toolsets"] == "accounts,credentials,messaging,numbers,ops"
     assert int(shown["tools"]) == len(json.loads(run("tools", "list", "--json").stdout))
-    assert shown["credentials"].startswith("ok")
+    assert shown["credentials"].startswith("ok") and ", Full," in shown["credentials"]
     assert shown["catalogue"]
 
 

@@ -87,7 +87,7 @@ def test_a_gated_call_runs_from_the_cli_after_an_operator_approves_it(
 ) -> None:
     monkeypatch.setenv(TOKEN_ENV, run("operators", "create", "dana").stdout.strip())
     subaccounts = json.loads(run("tools", "call", "subaccounts_list", "--args", '{"friendly_name": "staging"}').stdout)
-    args = json.dumps({"sid": subaccounts["subaccounts"][0]["sid"], "status": "suspended"})
+    args = json.dumps({"sid": subaccounts["items"][0]["sid"], "status": "suspended"})
     gated = run("tools", "call", "subaccount_set_status", "--args", args)
     assert gated.exit_code == 1
     approval_id = json.loads(gated.stdout)["error"]["approval"]["id"]
@@ -95,4 +95,4 @@ def test_a_gated_call_runs_from_the_cli_after_an_operator_approves_it(
     assert run("approvals", "approve", approval_id).exit_code == 0
     done = run("tools", "call", "subaccount_set_status", "--args", args, "--approval-id", approval_id)
     assert done.exit_code == 0, done.stdout
-    assert json.loads(done.stdout)["account"]["status"] == "suspended"
+    assert json.loads(done.stdout)["status"] == "suspended"

@@ -85,7 +85,7 @@ async def test_a_revoked_operator_s_credential_is_refused_by_the_api_at_once(
 async def test_a_gated_call_approved_in_the_console_then_runs_once(
     client: Client, web: httpx.AsyncClient, stores: Stores, credential: str
 ) -> None:
-    sid = (await call(client, "subaccounts_list", {"friendly_name": "staging"})).data["subaccounts"][0]["sid"]
+    sid = (await call(client, "subaccounts_list", {"friendly_name": "staging"})).data["items"][0]["sid"]
     gated = await call(client, "subaccount_set_status", {"sid": sid, "status": "suspended"})
     approval = gated.error["approval"]
     console_url = urlsplit(approval["console_url"])
@@ -103,7 +103,7 @@ async def test_a_gated_call_approved_in_the_console_then_runs_once(
         client, "subaccount_set_status", {"sid": sid, "status": "suspended", "approval_id": approval["id"]}
     )
     assert not done.is_error, done
-    assert done.data["account"]["status"] == "suspended"
+    assert done.data["status"] == "suspended"
     assert stores.approvals.get(approval["id"]).status == "used"
     again = await call(
         client, "subaccount_set_status", {"sid": sid, "status": "suspended", "approval_id": approval["id"]}

@@ -22,7 +22,7 @@ TEST_TIMEOUT = 60
 async def number_sids(client: Client) -> list[str]:
     listed = await call(client, "numbers_list")
     assert not listed.is_error, listed
-    return [number["sid"] for number in listed.data["numbers"]]
+    return [number["sid"] for number in listed.data["items"]]
 
 
 async def ask_to_release(client: Client, sid: str) -> str:

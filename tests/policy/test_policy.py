@@ -105,7 +105,7 @@ async def test_a_rule_on_arguments_gates_only_matching_calls(policy_client: tupl
 async def test_an_approval_is_bound_to_its_exact_arguments(
     client: Client, services: Services, sandbox: Sandbox
 ) -> None:
-    subs = (await call(client, "subaccounts_list")).data["subaccounts"]
+    subs = (await call(client, "subaccounts_list")).data["items"]
     first, second = subs[0]["sid"], subs[1]["sid"]
     gated = await call(client, "subaccount_set_status", {"sid": first, "status": "suspended"})
     approval_id = await approve(services, gated)
@@ -120,7 +120,7 @@ async def test_an_approval_is_bound_to_its_exact_arguments(
 
 
 async def test_a_pending_or_denied_approval_runs_nothing(client: Client, services: Services, sandbox: Sandbox) -> None:
-    sid = (await call(client, "subaccounts_list")).data["subaccounts"][0]["sid"]
+    sid = (await call(client, "subaccounts_list")).data["items"][0]["sid"]
     args = {"sid": sid, "status": "closed"}
     gated = await call(client, "subaccount_set_status", args)
     approval_id = gated.error["approval"]["id"]
@@ -136,7 +136,7 @@ async def test_a_pending_or_denied_approval_runs_nothing(client: Client, service
 
 
 async def test_an_expired_approval_is_refused(client: Client, services: Services, wall_clock: ManualClock) -> None:
-    sid = (await call(client, "subaccounts_list")).data["subaccounts"][0]["sid"]
+    sid = (await call(client, "subaccounts_list")).data["items"][0]["sid"]
     args = {"sid": sid, "status": "suspended"}
     gated = await call(client, "subaccount_set_status", args)
     approval_id = await approve(services, gated)
@@ -263,7 +263,7 @@ def test_a_limit_that_is_not_a_number_is_refused(tmp_path: Path) -> None:
 async def test_reactivating_a_subaccount_needs_no_approval(
     client: Client, services: Services, sandbox: Sandbox
 ) -> None:
-    sid = (await call(client, "subaccounts_list")).data["subaccounts"][0]["sid"]
+    sid = (await call(client, "subaccounts_list")).data["items"][0]["sid"]
     sandbox.state.accounts[sid]["status"] = "suspended"
     result = await call(client, "subaccount_set_status", {"sid": sid, "status": "active"})
     assert not result.is_error, result

@@ -21,4 +21,4 @@ async def test_account_routes_answer_with_the_published_schemas(client: Client, 
         await call(client, "account_get")
         await call(client, "subaccounts_list")
         created = await call(client, "subaccount_create", {"friendly_name": "contract"})
-        sandbox.state.accounts[created.data["account"]["sid"]]["status"] = "active"
+        sandbox.state.accounts[created.data["sid"]]["status"] = "active"

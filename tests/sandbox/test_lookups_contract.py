@@ -20,9 +20,9 @@ async def test_the_lookup_route_answers_with_the_published_schema_for_every_line
     with contract(sandbox, host=HOST, routes={("GET", ROUTE)}) as served:
         both = ["line_type_intelligence", "caller_name"]
         for phone in ("+14155550140", "+14155550144", "+14155550146", "+14155550147", "+18005550199", "+16135550143"):
-            result = await call(client, "number_lookup", {"phone": phone, "fields": both})
+            result = await call(client, "number_lookup", {"phone_number": phone, "fields": both})
             assert not result.is_error, result
-        await call(client, "number_lookup", {"phone": "+15005550006", "fields": ["caller_name"]})
+        await call(client, "number_lookup", {"phone_number": "+15005550006", "fields": ["caller_name"]})
         # Twilio answers an invalid number with 200 and valid=false; the tool never sends one, a raw request can.
         await lookup_invalid_number(sandbox)
 

@@ -34,18 +34,25 @@ async def gated(client: Client, services: Services, tool: str, args: dict[str, o
 async def test_number_routes_answer_with_the_published_schemas(
     client: Client, services: Services, sandbox: Sandbox
 ) -> None:
-    with contract(sandbox, routes=ROUTES):
+    with contract(sandbox, routes=ROUTES | {("GET", "/v1/Services/{ServiceSid}/PhoneNumbers")}) as served:
         await call(client, "numbers_list", {"phone_number": "+14155550142"})
         found = await call(client, "number_search", {"area_code": 415, "contains": "42", "limit": 3})
-        await call(client, "number_search", {"country": "GB", "type": "mobile", "limit": 2})
-        await call(client, "number_search", {"type": "toll_free", "mms": True, "limit": 2})
+        await call(client, "number_search", {"country": "GB", "kind": "mobile", "limit": 2})
+        await call(client, "number_search", {"kind": "toll_free", "mms": True, "limit": 2})
         bought = found.data["available"][0]["phone_number"]
         await gated(client, services, "number_buy", {"phone_number": bought})
-        sid = (await call(client, "numbers_list", {"phone_number": bought})).data["numbers"][0]["sid"]
-        await call(
-            client, "number_configure", {"sid": sid, "voice_url": "https://example.com/v", "voice_method": "GET"}
+        sid = (await call(client, "numbers_list", {"phone_number": bought})).data["items"][0]["sid"]
+        await gated(
+            client,
+            services,
+            "number_configure",
+            {"sid": sid, "voice_url": "https://example.com/v", "voice_method": "GET"},
         )
         await gated(client, services, "number_release", {"sid": sid})
+    # The approvals' impact also read the Messaging Services that send from the number (Messaging v1)
+    # and the number's monthly price (Pricing).
+    assert {r["host"] for r in served.responses} == {"api.twilio.com", "messaging.twilio.com", "pricing.twilio.com"}
+    assert all(r["status"] < 400 for r in served.responses)
 
 
 async def test_number_route_errors_use_twilio_error_bodies(
@@ -55,7 +62,7 @@ async def test_number_route_errors_use_twilio_error_bodies(
         first = await call(client, "number_buy", {"phone_number": "+15005550000"})
         approval_id = await approve(services, first)
         await call(client, "number_buy", {"phone_number": "+15005550000", "approval_id": approval_id})
-        await call(client, "number_search", {"country": "US", "type": "mobile"})
+        await call(client, "number_search", {"country": "US", "kind": "mobile"})
     # The spec declares no error responses; Twilio's error body is {code, message, more_info, status}.
     errors = {r["status"]: json.loads(r["body"]) for r in served.responses if r["status"] >= 400}
     assert errors[400]["code"] == 21422 and errors[404]["code"] == 20404

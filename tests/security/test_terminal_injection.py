@@ -52,7 +52,7 @@ GATED_CALLS: list[tuple[str, dict[str, Any], bool]] = [
     ("apikey_create", {"friendly_name": SHORT}, True),
     ("verify_service_create", {"friendly_name": "\x1b[2J\x1b[32mAPPROVED\u202e\x9b\n"}, True),
     ("messaging_service_create", {"friendly_name": SHORT}, True),
-    ("number_buy", {"phone_number": SENDER, "friendly_name": SHORT}, False),
+    ("number_buy", {"phone_number": CONTACT, "friendly_name": SHORT}, False),
     ("number_configure", {"sid": NUMBER, "friendly_name": SHORT}, True),
     ("message_send", {"to": CONTACT, "from": SENDER, "body": HOSTILE}, True),
     ("studio_flow_deploy", {"definition": FLOW, "friendly_name": HOSTILE, "commit_message": HOSTILE}, True),
@@ -199,7 +199,7 @@ def test_tools_call_prints_what_twilio_echoes_back_with_invisible_characters_esc
     )
     assert run.exit_code == 0, run.text
     result = json.loads(run.text[run.text.index("{") :])
-    assert result["account"]["friendly_name"] == SHORT  # the same data, only written safely
+    assert result["friendly_name"] == SHORT  # the same data, only written safely
     assert "\\u009b" in run.text and "\\u202e" in run.text
     assert_terminal_safe(run.text)
 

@@ -26,7 +26,7 @@ PROD, STAGING, DEV = (subaccount_sid(name) for name in ("prod", "staging", "dev"
 
 
 def phones(result: Any) -> set[str]:
-    return {number["phone_number"] for number in result.data["numbers"]}
+    return {number["phone_number"] for number in result.data["items"]}
 
 
 async def test_a_call_with_account_lists_that_accounts_numbers_only(client: Client) -> None:
@@ -55,7 +55,7 @@ async def test_a_tool_that_reaches_no_account_takes_no_account_argument(client: 
 
 
 async def test_an_approval_granted_in_dev_never_runs_in_prod(client: Client, services: Services) -> None:
-    dev_numbers = (await call(client, "numbers_list", {"account": "dev"})).data["numbers"]
+    dev_numbers = (await call(client, "numbers_list", {"account": "dev"})).data["items"]
     sid = dev_numbers[0]["sid"]
     gated = await call(client, "number_release", {"sid": sid, "account": "dev"})
     assert gated.error["code"] == "policy.approval_required"
@@ -64,26 +64,25 @@ async def test_an_approval_granted_in_dev_never_runs_in_prod(client: Client, ser
     for elsewhere in ({"account": "prod"}, {"account": STAGING}, {}):
         refused = await call(client, "number_release", {"sid": sid, "approval_id": approval_id, **elsewhere})
         assert refused.error["code"] == "policy.approval_mismatch", elsewhere
-    assert len((await call(client, "numbers_list", {"account": "dev"})).data["numbers"]) == 1
+    assert len((await call(client, "numbers_list", {"account": "dev"})).data["items"]) == 1
     released = await call(client, "number_release", {"sid": sid, "approval_id": approval_id, "account": DEV})
     assert not released.is_error, released
-    assert (await call(client, "numbers_list", {"account": "dev"})).data["numbers"] == []
+    assert (await call(client, "numbers_list", {"account": "dev"})).data["items"] == []
 
 
 async def test_audit_entries_carry_the_account(client: Client, services: Services) -> None:
-    await call(
-        client,
-        "number_configure",
-        {"sid": (await prod_number(client)), "sms_url": "https://example.com/a", "account": "prod"},
+    sent = await call(
+        client, "message_send", {"to": "+14155550100", "body": "hi", "from": "+18005550201", "account": "prod"}
     )
+    assert not sent.is_error, sent
     entry = services.stores.audit.tail(limit=1)[0]
-    assert entry.tool == "number_configure"
+    assert (entry.tool, entry.outcome) == ("message_send", "ok")
     assert entry.profile == f"sandbox@{PROD}"
     assert entry.detail["args"]["account"] == PROD
 
 
 async def prod_number(client: Client) -> str:
-    return str((await call(client, "numbers_list", {"account": "prod"})).data["numbers"][0]["sid"])
+    return str((await call(client, "numbers_list", {"account": "prod"})).data["items"][0]["sid"])
 
 
 async def test_sends_are_counted_per_account(client: Client, services: Services) -> None:
@@ -96,6 +95,9 @@ async def test_sends_are_counted_per_account(client: Client, services: Services)
 
 
 OVERLAY = f"""
+[webhooks]
+allowed_hosts = ["example.com"]
+
 [environments.prod]
 account_sid = "{PROD}"
 api_key = "{key_sid("prod")}"
@@ -122,10 +124,12 @@ async def fleet(tmp_path: Path, sandbox: Sandbox, wall_clock: ManualClock) -> As
 
 async def test_a_prod_overlay_stricter_than_the_base_applies_to_prod_only(fleet: tuple[Client, Services]) -> None:
     client, services = fleet
+    # A number's impact reads the services sending from it (Messaging): prod's own key is in the sink.
+    SecretSink(services.settings.secrets_path).store(key_sid("prod"), key_secret("prod"), friendly_name="prod")
     change = {"sms_url": "https://example.com/new"}
     prod = await call(client, "number_configure", {"sid": await prod_number(client), **change, "account": "prod"})
     assert prod.error["code"] == "policy.approval_required"
-    staging_sid = (await call(client, "numbers_list", {"account": "staging"})).data["numbers"][0]["sid"]
+    staging_sid = (await call(client, "numbers_list", {"account": "staging"})).data["items"][0]["sid"]
     staging = await call(client, "number_configure", {"sid": staging_sid, **change, "account": "staging"})
     assert not staging.is_error, staging
     canada = {"to": "+16135550123", "body": "hi"}
@@ -172,3 +176,10 @@ async def test_account_is_listed_only_where_several_accounts_are_in_play(
     configured = await listed(Settings(home=tmp_path / "b", toolsets=("numbers",), policy_path=policy))
     assert configured["numbers_list"]["account"]["type"] == "string"
     assert "account" not in configured["number_search"]
+
+
+async def test_a_subaccounts_own_subaccounts_are_those_it_owns_not_its_siblings(client: Client) -> None:
+    own = await call(client, "subaccounts_list")
+    assert {a["sid"] for a in own.data["items"]} == {PROD, STAGING, DEV}
+    prod = await call(client, "subaccounts_list", {"account": "prod"})
+    assert prod.data["items"] == []

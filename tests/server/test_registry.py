@@ -93,7 +93,8 @@ def test_tools_the_policy_can_gate_accept_an_approval_id_and_others_do_not() -> 
         if spec.name == "approval_status":
             continue  # its own argument is the approval it reports on
         by_default = "approval_id" in input_schema(spec)["properties"]
-        assert by_default is Policy().may_require_approval(spec.name, spec.tier), spec.name
+        gated = Policy().may_require_approval(spec.name, spec.tier, sets_webhooks=bool(spec.webhook_args))
+        assert by_default is gated, spec.name
         if spec.tier in (Tier.SEND, Tier.DESTRUCTIVE):
             assert by_default, spec.name
         when_strict = "approval_id" in input_schema(spec, strict)["properties"]

@@ -119,8 +119,10 @@ async def test_a_change_to_prod_between_plan_and_apply_makes_apply_refuse(client
     gated = await call(client, "config_apply", planned["args"])
     approval_id = await approve(services, gated)
     prod_alerts = (await export(client, "prod", PROD_ROLES))["numbers"][0]["sid"]
-    changed = await call(client, "number_configure", {"sid": prod_alerts, "voice_url": f"{HOOKS}/x", "account": "prod"})
-    assert not changed.is_error, changed
+    change = {"sid": prod_alerts, "voice_url": f"{HOOKS}/x", "account": "prod"}
+    gated_change = await call(client, "number_configure", change)  # repointing a live number waits too
+    approved = {**change, "approval_id": await approve(services, gated_change)}
+    assert not (await call(client, "number_configure", approved)).is_error
     refused = await call(client, "config_apply", {**planned["args"], "approval_id": approval_id})
     assert refused.error["code"] == "policy.plan_stale"
     untouched = await export(client, "prod", PROD_ROLES)

@@ -4,6 +4,7 @@ import base64
 import logging
 import re
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,7 @@ from skill.sandbox.state import make_sid
 from skill.server.app import build_server
 from skill.wiring import build_services
 from tests.conftest import approve, call
+from tests.tools.pages import read_all
 
 pytestmark = pytest.mark.anyio
 SEEDED_KEY = make_sid("SK", "seed", "deploy")
@@ -41,12 +43,57 @@ async def key_authenticates(sandbox: Sandbox, sid: str, secret: str) -> bool:
     return response.status_code == 200
 
 
+def add_keys(sandbox: Sandbox, count: int) -> list[str]:
+    """Keys made today (the seeded one is 120 days old)."""
+    now = sandbox.clock.now()
+    sids = [make_sid("SK", "test", index) for index in range(count)]
+    for index, sid in enumerate(sids):
+        sandbox.state.keys[sid] = {
+            "sid": sid,
+            "account_sid": SANDBOX_ACCOUNT_SID,
+            "friendly_name": f"key {index}",
+            "secret": f"secret-{index}-" + "x" * 20,
+            "created": now,
+            "updated": now,
+        }
+    return sids
+
+
+def iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat()
+
+
 async def test_apikeys_list_shows_keys_without_secrets(client: Client) -> None:
     result = await call(client, "apikeys_list")
     assert not result.is_error, result
-    assert [(k["sid"], k["friendly_name"]) for k in result.data["keys"]] == [(SEEDED_KEY, "deploy key")]
-    assert result.data["keys"][0]["in_use_by_skill"] is False
+    assert [(k["sid"], k["friendly_name"]) for k in result.data["items"]] == [(SEEDED_KEY, "deploy key")]
+    assert result.data["items"][0]["in_use_by_skill"] is False
+    assert (result.data["count"], result.data["has_more"]) == (1, False)
     assert "secret" not in str(result.data).lower()
+
+
+async def test_apikeys_list_pages_through_every_key_exactly_once(client: Client, sandbox: Sandbox) -> None:
+    made = add_keys(sandbox, 6)
+    items, cursors = await read_all(client, "apikeys_list", {"limit": 3})
+    sids = [k["sid"] for k in items]
+    assert sids[0] == SEEDED_KEY  # oldest first, as Twilio lists them
+    assert sorted(sids) == sorted([SEEDED_KEY, *made])
+    assert len(cursors) == 2
+    refused = await call(client, "apikeys_list", {"limit": 3, "cursor": cursors[0], "after": iso(0)})
+    assert refused.error["code"] == "input.invalid_cursor"
+    assert "same filters" in refused.error["remediation"][0]
+
+
+async def test_apikeys_list_filters_by_creation_time_and_says_what_it_scanned(client: Client, sandbox: Sandbox) -> None:
+    made = add_keys(sandbox, 4)
+    yesterday = iso(sandbox.clock.now() - 86400)
+    recent = await call(client, "apikeys_list", {"after": yesterday})
+    assert sorted(k["sid"] for k in recent.data["items"]) == sorted(made)
+    assert (recent.data["scanned"], recent.data["has_more"]) == (5, False)
+    older = await call(client, "apikeys_list", {"before": yesterday})
+    assert [k["sid"] for k in older.data["items"]] == [SEEDED_KEY]
+    items, _ = await read_all(client, "apikeys_list", {"after": yesterday, "limit": 1})
+    assert sorted(k["sid"] for k in items) == sorted(made)
 
 
 async def test_apikey_create_stores_a_working_secret_in_the_sink_and_lists_the_key(
@@ -62,7 +109,7 @@ async def test_apikey_create_stores_a_working_secret_in_the_sink_and_lists_the_k
     assert "# ci deploy, created " in services.settings.secrets_path.read_text()
     assert await key_authenticates(sandbox, sid, sink_secret(services.settings.secrets_path, sid))
     listed = await call(client, "apikeys_list")
-    assert sid in {k["sid"] for k in listed.data["keys"]}
+    assert sid in {k["sid"] for k in listed.data["items"]}
 
 
 async def test_apikey_create_twice_appends_and_keeps_the_sink_private(client: Client, services: Services) -> None:
@@ -87,12 +134,15 @@ async def test_apikey_create_refuses_when_the_sink_cannot_be_written_and_creates
     assert result.error["code"] == "config.secret_sink_unwritable"
     assert "No key was created" in result.error["message"]
     listed = await call(client, "apikeys_list")
-    assert "doomed" not in {k["friendly_name"] for k in listed.data["keys"]}
+    assert "doomed" not in {k["friendly_name"] for k in listed.data["items"]}
 
 
-async def test_apikey_create_needs_a_name(client: Client) -> None:
-    result = await call(client, "apikey_create", {"friendly_name": ""})
+@pytest.mark.parametrize("name", ["", "x" * 65])
+async def test_apikey_create_needs_a_name_of_at_most_64_characters(client: Client, sandbox: Sandbox, name: str) -> None:
+    sandbox.record_responses = True
+    result = await call(client, "apikey_create", {"friendly_name": name})
     assert result.error["code"] == "input.invalid"
+    assert sandbox.served == []
 
 
 async def test_apikey_revoke_waits_for_approval_then_the_secret_stops_working(
@@ -110,14 +160,32 @@ async def test_apikey_revoke_waits_for_approval_then_the_secret_stops_working(
     assert revoked.data["friendly_name"] == "short-lived"
     assert not await key_authenticates(sandbox, sid, secret)
     assert sid not in services.settings.secrets_path.read_text()
-    assert sid not in {k["sid"] for k in (await call(client, "apikeys_list")).data["keys"]}
+    assert sid not in {k["sid"] for k in (await call(client, "apikeys_list")).data["items"]}
 
 
-async def test_apikey_revoke_of_an_unknown_key_is_not_found(client: Client, services: Services) -> None:
-    args = {"sid": "SK" + "0" * 32}
-    gated = await call(client, "apikey_revoke", args)
-    result = await call(client, "apikey_revoke", {**args, "approval_id": await approve(services, gated)})
+async def test_apikey_revoke_of_an_unknown_key_is_not_found_and_no_approval_is_opened(
+    client: Client, services: Services
+) -> None:
+    result = await call(client, "apikey_revoke", {"sid": "SK" + "0" * 32})
     assert result.error["code"] == "twilio.20404"
+    assert result.error["approval"] is None
+    assert services.stores.approvals.list() == []
+
+
+async def test_apikey_revoke_asks_the_operator_with_the_keys_name_age_and_whether_this_server_holds_it(
+    client: Client, services: Services
+) -> None:
+    sid = (await call(client, "apikey_create", {"friendly_name": "ci deploy"})).data["sid"]
+    for key, in_sink in ((sid, "yes"), (SEEDED_KEY, "no")):
+        gated = await call(client, "apikey_revoke", {"sid": key})
+        impact = gated.error["approval"]["impact"]
+        facts = {fact["label"]: fact["value"] for fact in impact["facts"]}
+        assert facts["used by this server"] == "no"
+        assert facts["secret in this server's sink"] == in_sink
+        assert facts["created"]
+        assert impact["reversibility"] == "not reversible"
+        assert impact["blast_radius"] == [{"label": "anything using it", "value": "stops authenticating at once"}]
+    assert impact["resource"] == f'API key "deploy key" ({SEEDED_KEY})'
 
 
 async def test_apikey_revoke_refuses_the_key_the_skill_authenticates_with(home: Path, sandbox: Sandbox) -> None:
@@ -127,7 +195,7 @@ async def test_apikey_revoke_refuses_the_key_the_skill_authenticates_with(home: 
     try:
         async with Client(build_server(settings, services)) as client:
             listed = await call(client, "apikeys_list")
-            assert listed.data["keys"][0]["in_use_by_skill"] is True
+            assert listed.data["items"][0]["in_use_by_skill"] is True
             refused = await call(client, "apikey_revoke", {"sid": SEEDED_KEY})
         # Refused before the gate: no operator is asked to approve a call that could never run.
         assert refused.error["code"] == "input.own_key"

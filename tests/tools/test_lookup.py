@@ -13,7 +13,8 @@ pytestmark = pytest.mark.anyio
 
 
 async def lookup(client: Client, phone: str, *fields: str) -> dict[str, Any]:
-    result = await call(client, "number_lookup", {"phone": phone, "fields": list(fields or ["line_type_intelligence"])})
+    args = {"phone_number": phone, "fields": list(fields or ["line_type_intelligence"])}
+    result = await call(client, "number_lookup", args)
     assert not result.is_error, result
     return result.data
 
@@ -69,6 +70,7 @@ async def test_caller_name_outside_the_us_reports_the_coverage_error(client: Cli
     data = await lookup(client, "+16135550143", "caller_name", "line_type_intelligence")
     assert data.get("caller_name") is None
     assert data["package_errors"] == {"caller_name": 60600}
+    assert (await lookup(client, "+14155550142"))["package_errors"] == {}
     assert data["line_type"] == "mobile" and data["country_code"] == "CA"
 
 
@@ -76,7 +78,7 @@ async def test_an_invalid_number_is_refused_locally_and_nothing_is_billed(
     client: Client, services: Services, sandbox: Sandbox
 ) -> None:
     sandbox.record_responses = True
-    result = await call(client, "number_lookup", {"phone": "+1415555"})
+    result = await call(client, "number_lookup", {"phone_number": "+1415555"})
     assert result.error["code"] == "input.invalid_phone"
     assert result.error["remediation"]
     assert sandbox.served == []
@@ -92,12 +94,25 @@ async def test_a_number_outside_the_allowed_countries_can_be_looked_up_since_nob
     client: Client, sandbox: Sandbox
 ) -> None:
     sandbox.record_responses = True
-    result = await call(client, "number_lookup", {"phone": "+447911123456"})
+    result = await call(client, "number_lookup", {"phone_number": "+447911123456"})
     assert not result.is_error, result
     assert result.data["phone_number"] == "+447911123456"
     assert len(sandbox.served) == 1
 
 
-async def test_unknown_fields_are_refused_by_the_schema(client: Client) -> None:
-    result = await call(client, "number_lookup", {"phone": "+14155550142", "fields": ["sim_swap"]})
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"phone_number": "+14155550142", "fields": ["sim_swap"]},
+        {"phone_number": "+14155550142", "fields": ["caller_name", "caller_name", "caller_name"]},
+        {"phone_number": "+1" + "4" * 63},
+        {"phone": "+14155550142"},
+    ],
+)
+async def test_bad_arguments_are_refused_by_the_schema_before_any_request(
+    client: Client, sandbox: Sandbox, args: dict[str, Any]
+) -> None:
+    sandbox.record_responses = True
+    result = await call(client, "number_lookup", args)
     assert result.error["code"] == "input.invalid"
+    assert sandbox.served == []

@@ -11,6 +11,7 @@ from mcp import Client
 
 from skill.config import ALL_TOOLSETS, SANDBOX_ACCOUNT_SID, Settings
 from skill.core.context import Services
+from skill.errors import UpstreamError
 from skill.sandbox.app import Sandbox
 from skill.sandbox.state import make_sid
 from skill.server.app import build_server
@@ -119,25 +120,54 @@ async def test_rotating_the_skills_own_key_says_to_restart_with_the_new_one(home
     assert f"TWILIO_API_KEY_{new_sid}" in result.data["message"]
 
 
-async def test_rotating_an_unknown_key_creates_nothing(client: Client, services: Services, sandbox: Sandbox) -> None:
-    missing = "SK" + "0" * 32
-    result = await rotate(client, services, missing)
-    assert result.error["code"] == "twilio.20404"
-    assert parent_keys(sandbox) == [OLD_KEY]
-
-
-async def test_rotation_refuses_at_once_when_the_secret_sink_cannot_be_written(
+async def test_rotating_an_unknown_key_is_refused_before_an_approval_is_opened(
     client: Client, services: Services, sandbox: Sandbox
 ) -> None:
-    services.settings.secrets_path.mkdir(parents=True)
-    result = await call(client, "credentials_rotate", {"old_key_sid": OLD_KEY})
-    assert result.error["code"] == "config.secret_sink_unwritable"
+    result = await call(client, "credentials_rotate", {"old_key_sid": "SK" + "0" * 32})
+    assert result.error["code"] == "twilio.20404"
+    assert result.error["approval"] is None
+    assert services.stores.approvals.list() == []
     assert parent_keys(sandbox) == [OLD_KEY]
 
 
-async def test_rotation_refuses_a_malformed_key_sid(client: Client) -> None:
-    result = await call(client, "credentials_rotate", {"old_key_sid": "AK123"})
-    assert result.error["code"] == "input.invalid"
+async def test_the_operator_sees_which_key_is_replaced_and_that_it_cannot_be_undone(client: Client) -> None:
+    gated = await call(client, "credentials_rotate", {"old_key_sid": OLD_KEY})
+    impact = gated.error["approval"]["impact"]
+    assert impact["resource"] == f'API key "deploy key" ({OLD_KEY})'
+    facts = {fact["label"]: fact["value"] for fact in impact["facts"]}
+    assert facts["used by this server"] == "no" and facts["secret in this server's sink"] == "no"
+    assert {fact["label"]: fact["value"] for fact in impact["blast_radius"]}["restart"] == "nothing on this server"
+    assert impact["reversibility"] == "not reversible"
+
+
+async def test_rotating_the_servers_own_key_tells_the_operator_a_restart_follows(home: Path, sandbox: Sandbox) -> None:
+    settings = Settings(home=home, api_key=OLD_KEY, toolsets=ALL_TOOLSETS)
+    services = build_services(settings, sandbox=sandbox)
+    try:
+        async with Client(build_server(settings, services)) as own:
+            gated = await call(own, "credentials_rotate", {"old_key_sid": OLD_KEY})
+    finally:
+        await services.aclose()
+    impact = gated.error["approval"]["impact"]
+    assert {fact["label"]: fact["value"] for fact in impact["facts"]}["used by this server"] == "yes"
+    restart = {fact["label"]: fact["value"] for fact in impact["blast_radius"]}["restart"]
+    assert restart == "this server must restart with the new key"
+
+
+async def test_a_rotation_refused_part_way_keeps_its_approval_used_since_it_makes_several_changes(
+    client: Client, services: Services, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gated = await call(client, "credentials_rotate", {"old_key_sid": OLD_KEY})
+    approval_id = await approve(services, gated)
+
+    async def refused(friendly_name: str | None) -> tuple[object, str]:
+        raise UpstreamError("Create API key: refused", code="twilio.20001", http_status=400)
+
+    monkeypatch.setattr(services.twilio.keys, "create", refused)
+    result = await call(client, "credentials_rotate", {"old_key_sid": OLD_KEY, "approval_id": approval_id})
+    assert result.error["code"] == "twilio.20001"
+    assert "used up" in result.error["approval"]["note"]
+    assert services.approvals.get(approval_id).status == "used"
 
 
 def parent_keys(sandbox: Sandbox) -> list[str]:

@@ -79,7 +79,7 @@ async def test_usage_trigger_create_list_and_delete(client: Client, sandbox: San
     removed = await call(client, "usage_trigger_delete", {"sid": trigger["sid"]})
     assert not removed.is_error, removed
     assert removed.data["deleted"] is True
-    assert sandbox.state.usage_triggers == {}
+    assert [t for t in sandbox.state.usage_triggers.values() if t["account_sid"] == SANDBOX_ACCOUNT_SID] == []
     assert (await call(client, "usage_triggers_list")).data["count"] == 0
 
 

@@ -16,7 +16,7 @@ from skill.core.context import Services
 from skill.core.signing import compute_signature
 from skill.sandbox.state import make_sid
 from skill.webhooks.app import build_webhooks_app
-from tests.conftest import call
+from tests.conftest import approve, call
 from tests.e2e.support import free_port
 from tests.webhooks.support import BASE, RECEIVER_HOST, STAGING_SUB, post_signed, status_params
 
@@ -140,9 +140,9 @@ async def test_probe_refuses_private_and_link_local_addresses(client: Client, ur
 async def test_probe_calls_a_configured_receiver_signed_and_lints_its_twiml(
     client: Client, services: Services, local_receiver: str
 ) -> None:
-    configured = await call(
-        client, "number_configure", {"sid": make_sid("PN", "seed", "+15005550006"), "sms_url": local_receiver}
-    )
+    args = {"sid": make_sid("PN", "seed", "+15005550006"), "sms_url": local_receiver}
+    waiting = await call(client, "number_configure", args)  # a host outside [webhooks] allowed_hosts
+    configured = await call(client, "number_configure", {**args, "approval_id": await approve(services, waiting)})
     assert not configured.is_error, configured
     result = await call(client, "webhook_probe", {"url": local_receiver, "kind": "sms"})
     assert not result.is_error, result
