@@ -168,6 +168,29 @@ async def export_config(services: Services, roles: dict[str, str]) -> dict[str, 
     return document
 
 
+MAX_ITEMS = 1000
+MAX_VALUE_CHARS = 2000
+
+
+def _unfit(item: dict[str, Any]) -> str | None:
+    """Why an item of a document cannot be planned from (None when it can): every value a string, number,
+    boolean or null, or (senders) a list of strings, all bounded."""
+    for key, value in item.items():
+        if key == "senders":
+            if (
+                not isinstance(value, list)
+                or len(value) > MAX_ITEMS
+                or not all(isinstance(v, str) and len(v) <= MAX_VALUE_CHARS for v in value)
+            ):
+                return f"{str(key)[:40]} must be a list of role names"
+        elif isinstance(value, str):
+            if len(value) > MAX_VALUE_CHARS:
+                return f"{str(key)[:40]} is over {MAX_VALUE_CHARS} characters"
+        elif value is not None and not isinstance(value, bool | int | float):
+            return f"{str(key)[:40]} must be a string, number, boolean or null"
+    return None
+
+
 def parse_document(text: str) -> dict[str, Any]:
     """A desired document, checked for the shape a plan reads.
 
@@ -190,6 +213,8 @@ def parse_document(text: str) -> dict[str, Any]:
             items = document.get(section, [])
             if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
                 problems.append(f"{section} must be a list of objects")
+                continue
+            problems.extend(f"{section}[{index}]: {bad}" for index, item in enumerate(items) if (bad := _unfit(item)))
     if problems:
         raise InputError(
             "document is not a configuration document: " + "; ".join(problems) + ".",

@@ -31,6 +31,8 @@ Built-in defaults, optionally overridden by a TOML file (TWILIO_SKILL_POLICY):
     allowed_hosts = ["hooks.example.com", "*.example.org"]   # pointing a number or service elsewhere needs approval
 
 Built-in rules (BUILT_IN_RULES) apply after the file's rules, so a file rule for the same tool wins.
+Named environments ([environments.NAME], each an account with an optional overlay of these tables for
+calls on it) are read by skill.policy.environments.
 """
 
 from __future__ import annotations

@@ -183,3 +183,24 @@ async def test_a_subaccounts_own_subaccounts_are_those_it_owns_not_its_siblings(
     assert {a["sid"] for a in own.data["items"]} == {PROD, STAGING, DEV}
     prod = await call(client, "subaccounts_list", {"account": "prod"})
     assert prod.data["items"] == []
+
+
+async def test_an_idempotency_key_is_the_accounts_own(client: Client) -> None:
+    args = {"to": "+14155550100", "body": "hello", "idempotency_key": "order-1"}
+    prod = await call(client, "message_send", {**args, "from": "+18005550201", "account": "prod"})
+    staging = await call(client, "message_send", {**args, "from": "+18005550301", "account": "staging"})
+    assert not prod.is_error and not staging.is_error, (prod, staging)
+    assert prod.data["sid"] != staging.data["sid"]
+    again = await call(client, "message_send", {**args, "from": "+18005550201", "account": "prod"})
+    assert again.data["sid"] == prod.data["sid"] and again.data.get("replayed") is True
+
+
+async def test_a_subaccount_named_by_sid_alone_reaches_api_v2010_and_names_the_missing_key_elsewhere(
+    client: Client, sandbox: Sandbox
+) -> None:
+    extra = subaccount_sid("qa")
+    sandbox.state.accounts[extra] = {**sandbox.state.accounts[DEV], "sid": extra, "friendly_name": "qa"}
+    assert (await call(client, "numbers_list", {"account": extra})).data["items"] == []
+    refused = await call(client, "messaging_services_list", {"account": extra})
+    assert refused.error["code"] == "config.account_key_missing"
+    assert f"account {extra}" in refused.error["message"]

@@ -139,3 +139,13 @@ async def test_an_approved_plan_for_prod_does_not_apply_to_staging(client: Clien
     elsewhere = {**planned["args"], "account": "staging", "roles": STAGING_ROLES, "approval_id": approval_id}
     refused = await call(client, "config_apply", elsewhere)
     assert refused.error["code"] == "policy.approval_mismatch"
+
+
+async def test_a_document_whose_values_are_not_plain_is_refused_before_anything_is_read(client: Client) -> None:
+    document = await export(client, "staging", STAGING_ROLES)
+    document["numbers"][0]["sms_url"] = {"nested": "object"}
+    document["messaging_services"][0]["senders"] = "alerts"
+    result = await call(client, "config_plan", {"account": "prod", "roles": PROD_ROLES, "document": json.dumps(document)})
+    assert result.error["code"] == "input.invalid"
+    assert "numbers[0]: sms_url must be a string" in result.error["message"]
+    assert "messaging_services[0]: senders" in result.error["message"]
