@@ -166,8 +166,8 @@ async def test_closing_a_subaccount_shows_its_name_status_numbers_and_keys_as_no
     suspend = await call(client, "subaccount_set_status", {"sid": PRODUCTION, "status": "suspended"})
     assert suspend.error["approval"]["impact"]["reversibility"] == "reversible"
     assert {f["label"]: f["value"] for f in suspend.error["approval"]["impact"]["blast_radius"]} == {
-        "phone numbers in it": "0",
-        "API keys in it": "0 (stop working)",
+        "phone numbers in it": "2",  # prod's seeded numbers and key
+        "API keys in it": "1 (stop working)",
     }
 
 
