@@ -191,15 +191,15 @@ async def check_number_webhooks(services: Services, context: dict[str, Any]) -> 
 
 async def check_service_callbacks(services: Services, context: dict[str, Any]) -> list[Finding]:
     out = []
-    for service in await services.twilio.messaging_services.list(limit=200):
-        if service.get("status_callback"):
+    for service in (await services.twilio.messaging_services.list(limit=200)).items:
+        if service.status_callback:
             continue
-        sid = service.get("sid")
+        sid = service.sid
         out.append(
             finding(
                 "messaging_service_callbacks",
                 "low",
-                f"messaging service {sid} ({service.get('friendly_name')})",
+                f"messaging service {sid} ({service.friendly_name})",
                 "The messaging service has no status callback, so delivery failures are only seen by polling.",
                 [f"Set status_callback on {sid} to an https URL that records delivery statuses."],
                 "messaging_service_update",
@@ -213,16 +213,16 @@ async def check_campaigns(services: Services, context: dict[str, Any]) -> list[F
 
     report = await compliance_status(services)
     out = []
-    for item in report.get("findings", []):
-        if item.get("code") != "a2p.unregistered_number":
+    for item in report.findings:
+        if item.code != "a2p.unregistered_number":
             continue
         out.append(
             finding(
                 "us_campaigns",
                 "high",
-                f"number {item.get('subject')}",
-                str(item.get("message")),
-                list(item.get("remediation") or []) or ["Add it to a Messaging Service with a VERIFIED campaign."],
+                f"number {item.subject}",
+                item.message,
+                list(item.remediation) or ["Add it to a Messaging Service with a VERIFIED campaign."],
                 "messaging_service_sender_add",
             )
         )

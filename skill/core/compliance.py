@@ -9,15 +9,27 @@ campaign gives 30033). A toll-free number may message only once its verification
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from skill.catalog import brief
 from skill.core.context import Services
-from skill.core.messaging_services import explain_missing
+from skill.core.messaging_services import fetch_service
 from skill.errors import UpstreamError
+from skill.records.compliance import (
+    Campaign,
+    ComplianceReport,
+    Finding,
+    SenderCompliance,
+    SenderKind,
+    ServiceCompliance,
+    Severity,
+)
+from skill.records.messaging_services import MessagingService
 
 TOLL_FREE_AREA_CODES = ("800", "833", "844", "855", "866", "877", "888")
 NANP_NUMBER = re.compile(r"^\+1\d{10}$")
+# The report reads one page of services and of numbers: enough for any account a person audits by hand.
+MAX_SERVICES = 1000
+MAX_NUMBERS = 1000
 # campaign_status -> the registration state of the service's US long codes
 CAMPAIGN_STATES = {"VERIFIED": "registered", "SUSPENDED": "campaign_suspended", "FAILED": "unregistered"}
 TOLLFREE_STATES = {
@@ -29,7 +41,7 @@ TOLLFREE_STATES = {
 }
 
 
-def sender_kind(phone: str) -> str:
+def sender_kind(phone: str) -> SenderKind:
     """us_long_code, toll_free or other."""
     if not NANP_NUMBER.match(phone):
         return "other"
@@ -44,26 +56,26 @@ def finding(
     tools: list[str],
     *,
     twilio_code: int | None = None,
-    severity: str = "error",
+    severity: Severity = "error",
     title: str | None = None,
     services: Services | None = None,
-) -> dict[str, Any]:
+) -> Finding:
     """One finding; Twilio's code adds the catalogue's title and remediation after our own steps."""
     explained = brief(twilio_code, services.settings if services else None) if twilio_code else None
     remediation = list(steps)
     if explained:
         remediation += [step for step in explained.remediation if step not in remediation]
     known = explained is not None and explained.meaning is not None
-    return {
-        "code": code,
-        "severity": severity,
-        "twilio_code": twilio_code,
-        "title": explained.title if explained and known else (title or code),
-        "subject": subject,
-        "message": message,
-        "remediation": remediation,
-        "tools": tools,
-    }
+    return Finding(
+        code=code,
+        severity=severity,
+        twilio_code=twilio_code,
+        title=explained.title if explained and known else (title or code),
+        subject=subject,
+        message=message,
+        remediation=remediation,
+        tools=tools,
+    )
 
 
 async def _brand_status(services: Services, sid: str | None, cache: dict[str, str | None]) -> str | None:
@@ -71,7 +83,7 @@ async def _brand_status(services: Services, sid: str | None, cache: dict[str, st
         return None
     if sid not in cache:
         try:
-            cache[sid] = (await services.twilio.messaging_services.brand(sid)).get("status")
+            cache[sid] = (await services.twilio.messaging_services.brand(sid)).status
         except UpstreamError as exc:
             if exc.twilio_code != 20404:
                 raise
@@ -79,98 +91,112 @@ async def _brand_status(services: Services, sid: str | None, cache: dict[str, st
     return cache[sid]
 
 
-async def _tollfree_status(services: Services, number_sid: str) -> tuple[str | None, str | None]:
-    """(status, verification sid) of the newest toll-free verification of a number, or (None, None)."""
+async def _tollfree_status(services: Services, number_sid: str) -> str | None:
+    """The status of the newest toll-free verification of a number, or None when none was submitted."""
     found = await services.twilio.messaging_services.tollfree_verifications(number_sid)
     if not found:
-        return None, None
-    newest = max(found, key=lambda v: str(v.get("date_created") or ""))
-    return newest.get("status"), newest.get("sid")
+        return None
+    return max(found, key=lambda v: v.date_created or "").status
 
 
-async def _sender(services: Services, sid: str, phone: str, campaign_status: str | None) -> dict[str, Any]:
+async def _sender(services: Services, sid: str, phone: str, campaign_status: str | None) -> SenderCompliance:
     kind = sender_kind(phone)
-    sender: dict[str, Any] = {"sid": sid, "phone_number": phone, "kind": kind, "tollfree_verification_status": None}
+    status = None
     if kind == "us_long_code":
         state = CAMPAIGN_STATES.get(campaign_status or "", "campaign_pending")
-        sender["registration"] = state if campaign_status else "unregistered"
+        registration = state if campaign_status else "unregistered"
     elif kind == "toll_free":
-        status, _ = await _tollfree_status(services, sid)
-        sender["tollfree_verification_status"] = status
-        sender["registration"] = TOLLFREE_STATES.get(status, "verification_pending")
+        status = await _tollfree_status(services, sid)
+        registration = TOLLFREE_STATES.get(status, "verification_pending")
     else:
-        sender["registration"] = "not_applicable"
-    return sender
+        registration = "not_applicable"
+    return SenderCompliance(
+        sid=sid, phone_number=phone, kind=kind, registration=registration, tollfree_verification_status=status
+    )
 
 
-async def _service_report(services: Services, raw: dict[str, Any], brands: dict[str, str | None]) -> dict[str, Any]:
+async def _service_report(
+    services: Services, service: MessagingService, brands: dict[str, str | None]
+) -> ServiceCompliance:
     gateway = services.twilio.messaging_services
-    sid = str(raw.get("sid"))
-    campaigns = await gateway.campaigns(sid)
+    campaigns = await gateway.campaigns(service.sid)
     campaign = None
     if campaigns:
         first = campaigns[0]
-        brand_sid = first.get("brand_registration_sid")
-        campaign = {
-            "sid": first.get("sid"),
-            "status": first.get("campaign_status"),
-            "use_case": first.get("us_app_to_person_usecase"),
-            "campaign_id": first.get("campaign_id"),
-            "brand_registration_sid": brand_sid,
-            "brand_status": await _brand_status(services, brand_sid, brands),
-        }
-    status = campaign["status"] if campaign else None
+        campaign = Campaign(
+            sid=first.sid,
+            status=first.campaign_status,
+            use_case=first.us_app_to_person_usecase,
+            campaign_id=first.campaign_id,
+            brand_registration_sid=first.brand_registration_sid,
+            brand_status=await _brand_status(services, first.brand_registration_sid, brands),
+        )
+    status = campaign.status if campaign else None
     senders = [
-        await _sender(services, str(s.get("sid")), str(s.get("phone_number")), status)
-        for s in await gateway.senders(sid)
+        await _sender(services, sender.sid, str(sender.phone_number), status)
+        for sender in await gateway.senders(service.sid)
     ]
-    return {"sid": sid, "friendly_name": raw.get("friendly_name"), "campaign": campaign, "senders": senders}
+    return ServiceCompliance(sid=service.sid, friendly_name=service.friendly_name, campaign=campaign, senders=senders)
 
 
-def _findings(services: Services, report: dict[str, Any]) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    registered = [s for s in report["services"] if s["campaign"] and s["campaign"]["status"] == "VERIFIED"]
+def _named(service: ServiceCompliance) -> str:
+    return f"{service.friendly_name} ({service.sid})"
+
+
+def _campaign_findings(services: Services, service: ServiceCompliance) -> list[Finding]:
+    campaign = service.campaign
+    if campaign is None:
+        return []
+    if campaign.status == "SUSPENDED":
+        phones = ", ".join(s.phone_number for s in service.senders)
+        held = f"messages from its senders ({phones}) to US numbers are blocked" if phones else "it has no senders"
+        steps = (
+            [
+                "Move its senders to a service with a VERIFIED campaign: messaging_service_sender_remove, then "
+                "messaging_service_sender_add."
+            ]
+            if phones
+            else ["Add no senders to this service until the suspension is lifted."]
+        )
+        return [
+            finding(
+                "a2p.campaign_suspended",
+                service.sid,
+                f"The A2P 10DLC campaign of {_named(service)} is suspended; {held} (30033).",
+                steps,
+                ["messaging_service_get", "messaging_service_sender_remove", "messaging_service_sender_add"],
+                twilio_code=30033,
+                services=services,
+            )
+        ]
+    if campaign.status not in CAMPAIGN_STATES and service.senders:
+        return [
+            finding(
+                "a2p.campaign_pending",
+                service.sid,
+                f"The A2P 10DLC campaign of {_named(service)} is {campaign.status}; its US long codes wait until "
+                "it is VERIFIED (30035).",
+                ["Run compliance_status again later; vetting takes days."],
+                ["compliance_status"],
+                twilio_code=30035,
+                severity="warning",
+                services=services,
+            )
+        ]
+    return []
+
+
+def _findings(
+    services: Services, reports: list[ServiceCompliance], unassigned: list[SenderCompliance]
+) -> list[Finding]:
+    found: list[Finding] = []
+    registered = [s for s in reports if s.campaign and s.campaign.status == "VERIFIED"]
     home = registered[0] if registered else None
     seen_brands: set[str] = set()
-    for service in report["services"]:
-        campaign, name = service["campaign"], f"{service['friendly_name']} ({service['sid']})"
-        if campaign and campaign["status"] == "SUSPENDED":
-            phones = ", ".join(s["phone_number"] for s in service["senders"])
-            held = f"messages from its senders ({phones}) to US numbers are blocked" if phones else "it has no senders"
-            steps = (
-                [
-                    "Move its senders to a service with a VERIFIED campaign: messaging_service_sender_remove, then "
-                    "messaging_service_sender_add."
-                ]
-                if phones
-                else ["Add no senders to this service until the suspension is lifted."]
-            )
-            found.append(
-                finding(
-                    "a2p.campaign_suspended",
-                    service["sid"],
-                    f"The A2P 10DLC campaign of {name} is suspended; {held} (30033).",
-                    steps,
-                    ["messaging_service_get", "messaging_service_sender_remove", "messaging_service_sender_add"],
-                    twilio_code=30033,
-                    services=services,
-                )
-            )  # fmt: skip
-        elif campaign and campaign["status"] not in CAMPAIGN_STATES and service["senders"]:
-            found.append(
-                finding(
-                    "a2p.campaign_pending",
-                    service["sid"],
-                    f"The A2P 10DLC campaign of {name} is {campaign['status']}; its US long codes wait until "
-                    "it is VERIFIED (30035).",
-                    ["Run compliance_status again later; vetting takes days."],
-                    ["compliance_status"],
-                    twilio_code=30035,
-                    severity="warning",
-                    services=services,
-                )
-            )
-        brand_sid, brand_status = (campaign or {}).get("brand_registration_sid"), (campaign or {}).get("brand_status")
+    for service in reports:
+        found += _campaign_findings(services, service)
+        brand_sid = service.campaign.brand_registration_sid if service.campaign else None
+        brand_status = service.campaign.brand_status if service.campaign else None
         if brand_sid and brand_status not in (None, "APPROVED") and brand_sid not in seen_brands:
             seen_brands.add(brand_sid)
             found.append(
@@ -183,34 +209,30 @@ def _findings(services: Services, report: dict[str, Any]) -> list[dict[str, Any]
                     title="A2P 10DLC brand not approved",
                 )
             )
-    for owner, sender in _all_senders(report):
-        if sender["kind"] == "us_long_code" and sender["registration"] == "unregistered":
-            found.append(_unregistered(services, owner, sender, home))
-        elif sender["kind"] == "toll_free" and sender["registration"] != "verified":
-            found.append(_unverified_tollfree(services, sender))
-    return found
-
-
-def _all_senders(report: dict[str, Any]) -> list[tuple[dict[str, Any] | None, dict[str, Any]]]:
-    pairs: list[tuple[dict[str, Any] | None, dict[str, Any]]] = [
-        (service, sender) for service in report["services"] for sender in service["senders"]
+    pairs: list[tuple[ServiceCompliance | None, SenderCompliance]] = [
+        (service, sender) for service in reports for sender in service.senders
     ]
-    return pairs + [(None, sender) for sender in report["unassigned_numbers"]]
+    for owner, sender in pairs + [(None, sender) for sender in unassigned]:
+        if sender.kind == "us_long_code" and sender.registration == "unregistered":
+            found.append(_unregistered(services, owner, sender, home))
+        elif sender.kind == "toll_free" and sender.registration != "verified":
+            found.append(_unverified_tollfree(services, sender))
+    return sorted(found, key=lambda f: f.severity != "error")
 
 
 def _unregistered(
-    services: Services, owner: dict[str, Any] | None, sender: dict[str, Any], home: dict[str, Any] | None
-) -> dict[str, Any]:
-    phone, where = sender["phone_number"], "is in no Messaging Service"
+    services: Services, owner: ServiceCompliance | None, sender: SenderCompliance, home: ServiceCompliance | None
+) -> Finding:
+    phone, where = sender.phone_number, "is in no Messaging Service"
     steps = []
     if owner is not None:
-        where = f"is in {owner['friendly_name']} ({owner['sid']}), which has no verified A2P campaign"
+        where = f"is in {_named(owner)}, which has no verified A2P campaign"
     if home is not None:
         if owner is not None:
-            steps.append(f"Remove it from {owner['sid']} with messaging_service_sender_remove.")
+            steps.append(f"Remove it from {owner.sid} with messaging_service_sender_remove.")
         steps.append(
-            f"Add it to {home['friendly_name']}, whose campaign is VERIFIED: messaging_service_sender_add with "
-            f"service_sid={home['sid']} and phone_number_sid={sender['sid']}."
+            f"Add it to {home.friendly_name}, whose campaign is VERIFIED: messaging_service_sender_add with "
+            f"service_sid={home.sid} and phone_number_sid={sender.sid}."
         )
     return finding(
         "a2p.unregistered_number",
@@ -223,8 +245,8 @@ def _unregistered(
     )
 
 
-def _unverified_tollfree(services: Services, sender: dict[str, Any]) -> dict[str, Any]:
-    phone, status = sender["phone_number"], sender["tollfree_verification_status"]
+def _unverified_tollfree(services: Services, sender: SenderCompliance) -> Finding:
+    phone, status = sender.phone_number, sender.tollfree_verification_status
     state = f"verification is {status}, not approved" if status else "no verification was submitted"
     return finding(
         "tollfree.unverified",
@@ -237,35 +259,36 @@ def _unverified_tollfree(services: Services, sender: dict[str, Any]) -> dict[str
     )
 
 
-async def compliance_status(services: Services, service_sid: str | None = None) -> dict[str, Any]:
-    """Campaign, brand and toll-free verification status per Messaging Service, with findings.
+async def _account_numbers(services: Services) -> list[tuple[str, str]]:
+    """(sid, phone number) of the account's numbers."""
+    numbers = await services.twilio.numbers.list(phone_number=None, limit=MAX_NUMBERS)
+    return [(str(n.get("sid")), str(n.get("phone_number"))) for n in numbers]
+
+
+async def compliance_status(services: Services, service_sid: str | None = None) -> ComplianceReport:
+    """Campaign, brand and toll-free verification status per Messaging Service, with findings (errors first).
 
     Raises:
         UpstreamError: twilio.20404 for an unknown service_sid, or another refusal.
     """
-    gateway = services.twilio.messaging_services
     if service_sid:
-        raw_services = [
-            await explain_missing(
-                gateway.fetch(service_sid),
-                f"Messaging Service {service_sid}",
-                ["List the account's services with messaging_services_list and pass one of their SIDs."],
-            )
-        ]
+        chosen = [await fetch_service(services, service_sid)]
     else:
-        raw_services = await gateway.list(1000)
+        chosen = (await services.twilio.messaging_services.list(limit=MAX_SERVICES)).items
     brands: dict[str, str | None] = {}
-    reports = [await _service_report(services, raw, brands) for raw in raw_services]
-    unassigned: list[dict[str, Any]] = []
+    reports = [await _service_report(services, service, brands) for service in chosen]
+    unassigned: list[SenderCompliance] = []
     if service_sid is None:
-        in_service = {sender["sid"] for report in reports for sender in report["senders"]}
-        numbers = await services.twilio.numbers.list(phone_number=None, limit=1000)
+        in_service = {sender.sid for report in reports for sender in report.senders}
         unassigned = [
-            await _sender(services, str(n.get("sid")), str(n.get("phone_number")), None)
-            for n in numbers
-            if n.get("sid") not in in_service
+            await _sender(services, sid, phone, None)
+            for sid, phone in await _account_numbers(services)
+            if sid not in in_service
         ]
-    report: dict[str, Any] = {"services": reports, "unassigned_numbers": unassigned}
-    report["findings"] = _findings(services, report)
-    report["ok"] = not any(f["severity"] == "error" for f in report["findings"])
-    return report
+    findings = _findings(services, reports, unassigned)
+    return ComplianceReport(
+        ok=not any(f.severity == "error" for f in findings),
+        services=reports,
+        unassigned_numbers=unassigned,
+        findings=findings,
+    )

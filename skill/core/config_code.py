@@ -21,19 +21,20 @@ from skill.core import usage as usage_core
 from skill.core import verify as verify_core
 from skill.core.context import Services
 from skill.errors import InputError, PolicyError, SkillError
+from skill.records.messaging_services import ServiceChanges
 
 FORMAT = "twilio-skill/config@1"
 NUMBER_FIELDS = ("sms_url", "sms_method", "voice_url", "voice_method", "status_callback")
+# The settings messaging_service_create and messaging_service_update set (ServiceChanges), in its order.
 SERVICE_FIELDS = (
     "inbound_request_url",
-    "inbound_method",
+    "fallback_url",
     "status_callback",
     "sticky_sender",
     "area_code_geomatch",
     "smart_encoding",
-    "fallback_to_long_code",
     "validity_period",
-    "usecase",
+    "fallback_to_long_code",
 )
 VERIFY_FIELDS = ("code_length", "lookup_enabled")
 TRIGGER_FIELDS = ("usage_category", "trigger_by", "trigger_value", "recurring", "callback_url")
@@ -95,11 +96,11 @@ async def _numbers(services: Services, roles: dict[str, str]) -> list[dict[str, 
 async def _services(services: Services, numbers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     role_of = {n["sid"]: n["role"] for n in numbers}
     out = []
-    for listed in await services.twilio.messaging_services.list(limit=200):
-        service = await messaging.get_service(services, str(listed.get("sid")))
-        senders = sorted(role_of.get(s["sid"]) or f"sid:{s['sid']}" for s in service["senders"])
-        entry = {"friendly_name": service["friendly_name"], "sid": service["sid"]}
-        entry.update({field: service.get(field) for field in SERVICE_FIELDS})
+    for listed in (await services.twilio.messaging_services.list(limit=LIST_LIMIT)).items:
+        service = await messaging.get_service(services, listed.sid)
+        senders = sorted(role_of.get(s.sid) or f"sid:{s.sid}" for s in service.senders)
+        entry: dict[str, Any] = {"friendly_name": service.friendly_name, "sid": service.sid}
+        entry.update({field: getattr(service, field) for field in SERVICE_FIELDS})
         entry["senders"] = senders
         out.append(entry)
     return sorted(out, key=lambda s: (str(s["friendly_name"]), str(s["sid"])))
@@ -138,11 +139,11 @@ async def _triggers(services: Services) -> list[dict[str, Any]]:
 
 async def _templates(services: Services) -> list[dict[str, Any]] | None:
     try:
-        listed = await services.sendgrid.list_templates(generations="dynamic", page_size=200)
+        listed = await services.sendgrid.list_templates(limit=LIST_LIMIT)
     except SkillError:
         return None  # no SendGrid for this profile: the section is left out, not failed
-    out = [{"name": t.get("name"), "id": t.get("id")} for t in listed]
-    return sorted(out, key=lambda t: (str(t["name"]), str(t["id"])))
+    out = [{"name": t.name, "sid": t.sid} for t in listed.items]
+    return sorted(out, key=lambda t: (str(t["name"]), str(t["sid"])))
 
 
 async def export_config(services: Services, roles: dict[str, str]) -> dict[str, Any]:
@@ -385,10 +386,10 @@ async def _apply_one(services: Services, change: dict[str, Any], names: dict[str
     if kind == "number":
         await numbers_core.configure_number(services, change["sid"], {k: v or "" for k, v in after.items()})
     elif kind == "messaging_service" and change["action"] == "create":
-        created, _ = await messaging.create_service(services, {"friendly_name": change["name"], **after})
-        names[change["name"]] = str(created["sid"])
+        created = await messaging.create_service(services, change["name"], ServiceChanges(**after))
+        names[change["name"]] = created.sid
     elif kind == "messaging_service":
-        await messaging.update_service(services, change["sid"], after)
+        await messaging.update_service(services, change["sid"], ServiceChanges(**after))
     elif kind == "sender":
         service_name = change["name"].rsplit("/", 1)[0]
         await messaging.add_sender(services, names[service_name], change["number_sid"])

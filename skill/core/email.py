@@ -1,7 +1,9 @@
-"""SendGrid email: send (refusing suppressed recipients), read templates, read and lift suppressions."""
+"""SendGrid email: send (refusing suppressed recipients), read templates, read and lift suppressions,
+and what a gated send or suppression removal would do (its impact)."""
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from typing import Any
@@ -9,8 +11,11 @@ from typing import Any
 import anyio
 
 from skill.core.context import Services
-from skill.core.timeutil import iso_timestamp, unix_seconds
-from skill.errors import InputError, PolicyError, SkillError
+from skill.core.timeutil import as_utc, iso_timestamp, parse_iso, unix_seconds
+from skill.errors import InputError, NotFoundError, PolicyError, SkillError
+from skill.records.approvals import Fact, Impact
+from skill.records.email import EmailSent, Suppression, SuppressionRemoval, Template
+from skill.records.page import Page
 
 # Simple on purpose: one @, no spaces or brackets, a dotted domain. SendGrid has the last word.
 EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]%]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
@@ -20,6 +25,8 @@ SUPPRESSION_KINDS = ("bounces", "blocks", "spam_reports", "invalid_emails", "glo
 # Kinds that record a person saying no; lifting them needs an operator (built-in policy rules).
 CONSENT_KINDS = ("spam_reports", "global_unsubscribes")
 LOOKUP_CONCURRENCY = 8
+# SendGrid cannot filter templates by date: at most this many are looked through per call.
+DATE_SCAN = 1000
 REASONS = {
     "bounces": "its mail bounced (the address may not exist)",
     "blocks": "the receiving server blocked mail to it",
@@ -58,11 +65,12 @@ def check_send(
     html: str | None,
     template_id: str | None,
     dynamic_template_data: dict[str, Any] | None,
+    custom_args: dict[str, Any] | None = None,
 ) -> list[str]:
     """Every local rule of a send, before any request or approval: the recipients, trimmed.
 
     Raises:
-        InputError: an invalid address, no content, or too many recipients.
+        InputError: an invalid address, no content, too many recipients, custom_args not all strings.
         PolicyError: policy.email_suppressed when a recipient is on the local suppression list.
     """
     recipients = [check_address(a, f"{name}[{i}]") for name, group in (("to", to), ("cc", cc), ("bcc", bcc))
@@ -83,6 +91,13 @@ def check_send(
             "dynamic_template_data only applies with a template_id.",
             code="input.template_required",
             remediation=["Add template_id (see email_templates_list), or leave dynamic_template_data out."],
+        )
+    not_text = sorted(key for key, value in (custom_args or {}).items() if not isinstance(value, str))
+    if not_text:
+        raise InputError(
+            f"custom_args values must be strings; not so for {', '.join(not_text[:5])}.",
+            code="input.invalid",
+            remediation=['Give custom_args as a JSON object of strings, e.g. {"order": "1234"}.'],
         )
     if not template_id and not (subject and (text or html)):
         raise InputError(
@@ -125,7 +140,7 @@ async def _refuse_sendgrid_suppressed(services: Services, recipients: list[str])
             if failures:
                 return
             try:
-                if await services.sendgrid.is_suppressed(kind, address):
+                if await services.sendgrid.find_suppression(kind, address) is not None:
                     found.append((index, kind, address))
             except SkillError as exc:  # kept, so the caller gets one error rather than a group
                 failures.append(exc)
@@ -162,9 +177,9 @@ async def send_email(
     template_id: str | None,
     dynamic_template_data: dict[str, Any] | None,
     categories: list[str] | None,
-    custom_args: dict[str, str] | None,
-    send_at: int | datetime | None,
-) -> dict[str, Any]:
+    custom_args: dict[str, Any] | None,
+    send_at: datetime | None,
+) -> EmailSent:
     """Send one email through SendGrid after the local checks and a lookup of SendGrid's suppressions.
 
     Raises:
@@ -174,7 +189,7 @@ async def send_email(
     """
     recipients = check_send(
         services, to=to, cc=cc, bcc=bcc, from_=from_, reply_to=reply_to, subject=subject, text=text, html=html,
-        template_id=template_id, dynamic_template_data=dynamic_template_data,
+        template_id=template_id, dynamic_template_data=dynamic_template_data, custom_args=custom_args,
     )  # fmt: skip
     await _refuse_sendgrid_suppressed(services, recipients)
     personalization: dict[str, Any] = {"to": [{"email": a.strip()} for a in to]}
@@ -198,65 +213,137 @@ async def send_email(
         payload["categories"] = categories
     if custom_args:
         payload["custom_args"] = custom_args
-    scheduled = send_at if send_at is None or isinstance(send_at, int) else unix_seconds(send_at)
+    scheduled = unix_seconds(send_at) if send_at is not None else None
     if scheduled is not None:
         payload["send_at"] = scheduled
     sent = await services.sendgrid.send_mail(payload)
-    return {
-        "accepted": sent["status_code"] == 202,
-        "status_code": sent["status_code"],
-        "message_id": sent["message_id"],
-        "recipients": len(recipients),
-        "send_at": iso_timestamp(scheduled) if scheduled is not None else None,
-    }
+    return EmailSent(
+        accepted=sent.status_code == 202,
+        status_code=sent.status_code,
+        message_id=sent.message_id,
+        recipients=len(recipients),
+        send_at=iso_timestamp(scheduled) if scheduled is not None else None,
+    )
 
 
-def _version(raw: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": raw.get("id"),
-        "name": raw.get("name"),
-        "subject": raw.get("subject"),
-        "active": raw.get("active") == 1,
-        "updated_at": raw.get("updated_at"),
-    }
+async def send_impact(
+    services: Services, *, from_: str, recipients: int, subject: str | None, template_id: str | None
+) -> Impact:
+    """What a gated send would do; a template it names must exist, so no approval is asked for a send
+    that SendGrid would refuse.
+
+    Raises:
+        UpstreamError: sendgrid.404 when the template does not exist.
+    """
+    facts = [Fact(label="from", value=from_)]
+    if template_id:
+        template = await services.sendgrid.get_template(template_id)
+        active = next((v for v in template.versions if v.active), None)
+        facts.append(Fact(label="template", value=f"{template.name} ({template.sid})"))
+        if active is not None and active.subject:
+            facts.append(Fact(label="subject (active version)", value=active.subject))
+    elif subject:
+        facts.append(Fact(label="subject", value=subject))
+    return Impact(
+        resource=f"an email from {from_} to {recipients} recipient(s)",
+        facts=facts,
+        blast_radius=[Fact(label="recipients", value=f"{recipients} address(es) in to, cc and bcc")],
+        reversibility="not reversible",
+    )
 
 
-def public_template(raw: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": raw.get("id"),
-        "name": raw.get("name"),
-        "generation": raw.get("generation"),
-        "updated_at": raw.get("updated_at"),
-        "versions": [_version(v) for v in raw.get("versions") or [] if isinstance(v, dict)],
-    }
+def _changed_between(after: datetime | None, before: datetime | None, template: Template) -> bool:
+    changed = parse_iso(template.updated_at)
+    if changed is None:
+        return False
+    return (after is None or changed >= as_utc(after)) and (before is None or changed < as_utc(before))
 
 
-async def list_templates(services: Services, *, generations: str, limit: int) -> list[dict[str, Any]]:
-    raw = await services.sendgrid.list_templates(generations=generations, page_size=limit)
-    return [public_template(item) for item in raw]
+async def list_templates(
+    services: Services,
+    *,
+    after: datetime | None,
+    before: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[Template]:
+    """Templates of both generations (dynamic and legacy), most recently changed first. SendGrid has no
+    date filter here, so after/before are matched on updated_at over at most DATE_SCAN templates per
+    call (the page says how many it scanned).
+
+    Raises:
+        InputError: the cursor is not one of ours, or was made for other filters.
+        UpstreamError: SendGrid refused.
+    """
+    dated = after is not None or before is not None
+    return await services.sendgrid.list_templates(
+        limit=limit,
+        cursor=cursor,
+        keep=(lambda template: _changed_between(after, before, template)) if dated else None,
+        scan=DATE_SCAN,
+        kept_by={"after": as_utc(after) if after else None, "before": as_utc(before) if before else None},
+    )
 
 
-async def get_template(services: Services, template_id: str) -> dict[str, Any]:
-    return public_template(await services.sendgrid.get_template(template_id))
+async def get_template(services: Services, template_id: str) -> Template:
+    """Raises:
+    UpstreamError: sendgrid.404 when there is no such template.
+    """
+    return await services.sendgrid.get_template(template_id)
 
 
-def _suppression(raw: dict[str, Any]) -> dict[str, Any]:
-    created = raw.get("created")
-    return {
-        "email": raw.get("email"),
-        "created": iso_timestamp(float(created)) if created is not None else None,
-        "reason": raw.get("reason"),
-        "status": raw.get("status"),
-        "ip": raw.get("ip"),
-    }
+async def list_suppressions(
+    services: Services,
+    *,
+    kind: str,
+    email: str | None,
+    after: datetime | None,
+    before: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[Suppression]:
+    """One SendGrid suppression list, newest first; after/before are SendGrid's start_time/end_time.
+
+    Raises:
+        InputError: the cursor is not one of ours, or was made for other filters.
+        UpstreamError: SendGrid refused.
+    """
+    # SendGrid's times are whole seconds and both ends inclusive; before is exclusive here.
+    start = math.ceil(as_utc(after).timestamp()) if after else None
+    end = math.ceil(as_utc(before).timestamp()) - 1 if before else None
+    return await services.sendgrid.list_suppressions(
+        kind, email=email, start_time=start, end_time=end, limit=limit, cursor=cursor
+    )
 
 
-async def list_suppressions(services: Services, *, kind: str, email: str | None, limit: int) -> list[dict[str, Any]]:
-    raw = await services.sendgrid.list_suppressions(kind, email=email, limit=limit)
-    return [_suppression(item) for item in raw if isinstance(item, dict)]
+async def suppression_impact(services: Services, *, kind: str, email: str) -> Impact:
+    """What lifting a suppression would do; the address must be on the list.
+
+    Raises:
+        InputError: the address is not valid.
+        NotFoundError: not_found.suppression when the address is not on that list.
+        UpstreamError: SendGrid refused the lookup.
+    """
+    address = check_address(email, "email")
+    entry = await services.sendgrid.find_suppression(kind, address)
+    if entry is None:
+        raise NotFoundError(
+            f"{address} is not on SendGrid's {kind} list; there is nothing to remove.",
+            code="not_found.suppression",
+            remediation=[f"Check the list with email_suppressions_list (kind={kind}, email={address})."],
+        )
+    return Impact(
+        resource=f"{entry.email} on SendGrid's {kind} list",
+        facts=[
+            Fact(label="list", value=f"{kind}: {REASONS[kind]}"),
+            Fact(label="added", value=entry.created or "unknown"),
+        ],
+        blast_radius=[Fact(label="email", value=f"sends to {entry.email} are no longer held back")],
+        reversibility="reversible",
+    )
 
 
-async def remove_suppression(services: Services, *, kind: str, email: str) -> dict[str, Any]:
+async def remove_suppression(services: Services, *, kind: str, email: str) -> SuppressionRemoval:
     """Take an address off one of SendGrid's suppression lists; says whether it was on it.
 
     Raises:
@@ -264,7 +351,7 @@ async def remove_suppression(services: Services, *, kind: str, email: str) -> di
         UpstreamError: SendGrid refused (e.g. the key lacks the delete scope).
     """
     address = check_address(email, "email")
-    was_listed = await services.sendgrid.is_suppressed(kind, address)
+    was_listed = await services.sendgrid.find_suppression(kind, address) is not None
     if was_listed:
         await services.sendgrid.remove_suppression(kind, address)
-    return {"kind": kind, "email": address, "was_listed": was_listed, "removed": was_listed}
+    return SuppressionRemoval(kind=kind, email=address, was_listed=was_listed, removed=was_listed)

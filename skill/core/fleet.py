@@ -43,8 +43,8 @@ async def _numbers(services: Services) -> dict[str, Any]:
 
 
 async def _services(services: Services) -> dict[str, Any]:
-    listed = await services.twilio.messaging_services.list(limit=200)
-    return {"messaging_services": sorted(str(item.get("friendly_name") or item.get("sid")) for item in listed)}
+    listed = (await services.twilio.messaging_services.list(limit=LIST_LIMIT)).items
+    return {"messaging_services": sorted(item.friendly_name or item.sid for item in listed)}
 
 
 async def _keys(services: Services) -> dict[str, Any]:

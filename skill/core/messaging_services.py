@@ -1,55 +1,33 @@
-"""Messaging Services: list, read with their senders, create, change settings, add and remove senders."""
+"""Messaging Services: list, read with their senders, create, change settings, add and remove senders,
+and what a gated create or update would do (its impact)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Mapping
+from datetime import datetime
+from typing import TypeVar
 
 from skill.core.context import Services
+from skill.core.timeutil import as_utc, parse_iso
 from skill.core.urls import webhook_warnings
 from skill.errors import InputError, UpstreamError
+from skill.records.approvals import Fact, Impact
+from skill.records.messaging_services import (
+    ConfiguredService,
+    MessagingService,
+    ServiceChanges,
+    ServiceWithSenders,
+)
+from skill.records.page import Page
 
 T = TypeVar("T")
-SETTINGS = (
-    "friendly_name",
-    "status_callback",
-    "inbound_request_url",
-    "sticky_sender",
-    "area_code_geomatch",
-    "smart_encoding",
-    "validity_period",
-    "fallback_to_long_code",
-)
-URL_SETTINGS = ("status_callback", "inbound_request_url")
-
-
-def public_service(raw: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "sid": raw.get("sid"),
-        "friendly_name": raw.get("friendly_name"),
-        "inbound_request_url": raw.get("inbound_request_url") or None,
-        "inbound_method": raw.get("inbound_method"),
-        "status_callback": raw.get("status_callback") or None,
-        "sticky_sender": raw.get("sticky_sender"),
-        "area_code_geomatch": raw.get("area_code_geomatch"),
-        "smart_encoding": raw.get("smart_encoding"),
-        "fallback_to_long_code": raw.get("fallback_to_long_code"),
-        "validity_period": raw.get("validity_period"),
-        "usecase": raw.get("usecase"),
-        "us_app_to_person_registered": raw.get("us_app_to_person_registered"),
-        "date_created": raw.get("date_created"),
-        "date_updated": raw.get("date_updated"),
-    }
-
-
-def public_sender(raw: dict[str, Any]) -> dict[str, Any]:
-    caps = raw.get("capabilities")
-    return {
-        "sid": raw.get("sid"),
-        "phone_number": raw.get("phone_number"),
-        "country_code": raw.get("country_code"),
-        "capabilities": [str(c) for c in caps] if isinstance(caps, list) else [],
-    }
+# Twilio cannot filter services by date: at most this many are looked through per call.
+DATE_SCAN = 1000
+URL_LABELS = {
+    "inbound_request_url": "inbound request URL",
+    "fallback_url": "fallback URL",
+    "status_callback": "status callback",
+}
 
 
 async def explain_missing(call: Awaitable[T], what: str, remediation: list[str]) -> T:
@@ -74,74 +52,140 @@ def _missing_service(sid: str) -> list[str]:
     ]
 
 
-def url_warnings(services: Services, settings: dict[str, Any]) -> list[str]:
-    """Warnings for the webhook URLs among settings.
+def url_warnings(services: Services, changes: ServiceChanges) -> list[str]:
+    """Warnings for the webhook URLs among the changes.
 
     Raises:
         InputError: a URL is not absolute, or plain http in live mode (input.insecure_url).
     """
-    return webhook_warnings({field: settings.get(field) for field in URL_SETTINGS}, services.settings.mode)
+    return webhook_warnings(changes.urls(), services.settings.mode)
 
 
-def nothing_to_change(given: dict[str, Any]) -> None:
+def nothing_to_change(changes: ServiceChanges) -> None:
     """Raises:
     InputError: input.nothing_to_change when no setting is given.
     """
-    if not given:
+    if not changes.given():
         raise InputError(
-            "Nothing to change: give at least one of " + ", ".join(SETTINGS) + ".",
+            "Nothing to change: give at least one of " + ", ".join(ServiceChanges.model_fields) + ".",
             code="input.nothing_to_change",
             remediation=["Call messaging_service_update again with the settings to change."],
         )
 
 
-async def list_services(services: Services, limit: int) -> list[dict[str, Any]]:
-    return [public_service(raw) for raw in await services.twilio.messaging_services.list(limit)]
+def _created_between(after: datetime | None, before: datetime | None, service: MessagingService) -> bool:
+    created = parse_iso(service.date_created)
+    if created is None:
+        return False
+    return (after is None or created >= as_utc(after)) and (before is None or created < as_utc(before))
 
 
-async def get_service(services: Services, sid: str) -> dict[str, Any]:
+async def list_services(
+    services: Services, *, after: datetime | None, before: datetime | None, limit: int, cursor: str | None
+) -> Page[MessagingService]:
+    """Messaging Services on the account. Twilio has no date filter here, so after/before are matched
+    on date_created over at most DATE_SCAN services per call (the page says how many it scanned).
+
+    Raises:
+        InputError: the cursor is not one of ours, or was made for other filters.
+    """
+    dated = after is not None or before is not None
+    return await services.twilio.messaging_services.list(
+        limit=limit,
+        cursor=cursor,
+        keep=(lambda service: _created_between(after, before, service)) if dated else None,
+        scan=DATE_SCAN,
+        kept_by={"after": as_utc(after) if after else None, "before": as_utc(before) if before else None},
+    )
+
+
+async def fetch_service(services: Services, sid: str) -> MessagingService:
+    """Raises:
+    UpstreamError: twilio.20404 (with the tool that lists services) when there is no such service.
+    """
+    return await explain_missing(
+        services.twilio.messaging_services.fetch(sid), f"Messaging Service {sid}", _missing_service(sid)
+    )
+
+
+async def get_service(services: Services, sid: str) -> ServiceWithSenders:
     """One service with its phone number senders.
 
     Raises:
         UpstreamError: twilio.20404 when no such service exists on the account.
     """
-    gateway = services.twilio.messaging_services
-    service = public_service(
-        await explain_missing(gateway.fetch(sid), f"Messaging Service {sid}", _missing_service(sid))
-    )
-    service["senders"] = [public_sender(raw) for raw in await gateway.senders(sid)]
-    return service
+    service = await fetch_service(services, sid)
+    senders = await services.twilio.messaging_services.senders(sid)
+    return ServiceWithSenders(**service.model_dump(), senders=senders)
 
 
-async def create_service(services: Services, settings: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Create a service; returns it and any URL warnings.
+async def create_service(services: Services, friendly_name: str, changes: ServiceChanges) -> ConfiguredService:
+    """Create a service; it comes back with any URL warnings.
 
     Raises:
         InputError: a webhook URL is refused.
     """
-    given = {key: value for key, value in settings.items() if value is not None}
-    warnings = url_warnings(services, given)
-    name = given.pop("friendly_name")
-    created = await services.twilio.messaging_services.create(name, **given)
-    return {**public_service(created), "senders": []}, warnings
+    warnings = url_warnings(services, changes)
+    created = await services.twilio.messaging_services.create(friendly_name, changes)
+    return ConfiguredService(**created.model_dump(), senders=[], warnings=warnings)
 
 
-async def update_service(services: Services, sid: str, settings: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Change a service's settings; returns it (with senders) and any URL warnings.
+async def update_service(services: Services, sid: str, changes: ServiceChanges) -> ConfiguredService:
+    """Change a service's settings; it comes back with its senders and any URL warnings.
 
     Raises:
         InputError: nothing to change, or a webhook URL is refused.
         UpstreamError: twilio.20404 when no such service exists.
     """
-    given = {key: value for key, value in settings.items() if value is not None}
-    nothing_to_change(given)
-    warnings = url_warnings(services, given)
+    nothing_to_change(changes)
+    warnings = url_warnings(services, changes)
     gateway = services.twilio.messaging_services
-    await explain_missing(gateway.update(sid, **given), f"Messaging Service {sid}", _missing_service(sid))
-    return await get_service(services, sid), warnings
+    await explain_missing(gateway.update(sid, changes), f"Messaging Service {sid}", _missing_service(sid))
+    service = await get_service(services, sid)
+    return ConfiguredService(**service.model_dump(), warnings=warnings)
 
 
-async def add_sender(services: Services, service_sid: str, phone_number_sid: str) -> dict[str, Any]:
+def _url_facts(urls: Mapping[str, str | None], prefix: str = "") -> list[Fact]:
+    return [Fact(label=prefix + URL_LABELS[name], value=url or "none") for name, url in urls.items()]
+
+
+def create_impact(friendly_name: str, changes: ServiceChanges) -> Impact:
+    """What a create would do: a new service, and the URLs it would send traffic to."""
+    given = {name: url for name, url in changes.urls().items() if url}
+    return Impact(
+        resource=f"new Messaging Service {friendly_name}",
+        facts=_url_facts(given, "new "),
+        reversibility="reversible",
+    )
+
+
+async def update_impact(services: Services, sid: str, changes: ServiceChanges) -> Impact:
+    """What an update would do to a service that exists: its name, its URLs now and after, how many
+    senders' traffic follows them.
+
+    Raises:
+        UpstreamError: twilio.20404 when there is no such service (so no approval is asked for).
+    """
+    service = await fetch_service(services, sid)
+    senders = await services.twilio.messaging_services.senders(sid)
+    now = {
+        "inbound_request_url": service.inbound_request_url,
+        "fallback_url": service.fallback_url,
+        "status_callback": service.status_callback,
+    }
+    changed = {name: url for name, url in changes.urls().items() if url is not None}
+    other = [
+        Fact(label=f"new {name}", value=str(value)) for name, value in changes.given().items() if name not in changed
+    ]
+    return Impact(
+        resource=f"Messaging Service {service.friendly_name or '(no name)'} ({service.sid})",
+        facts=[*_url_facts(now), *_url_facts(changed, "new "), *other],
+        blast_radius=[Fact(label="senders", value=f"{len(senders)} phone number(s) send and receive through it")],
+        reversibility="reversible",
+    )
+
+
+async def add_sender(services: Services, service_sid: str, phone_number_sid: str) -> ServiceWithSenders:
     """Add a phone number to a service's sender pool; returns the service with its senders.
 
     Raises:
@@ -173,7 +217,7 @@ async def add_sender(services: Services, service_sid: str, phone_number_sid: str
     return await get_service(services, service_sid)
 
 
-async def remove_sender(services: Services, service_sid: str, phone_number_sid: str) -> dict[str, Any]:
+async def remove_sender(services: Services, service_sid: str, phone_number_sid: str) -> ServiceWithSenders:
     """Take a phone number out of a service's sender pool; returns the service with its senders.
 
     Raises:

@@ -3,43 +3,58 @@
 The SDK (python_http_client) is synchronous and urllib-based, so every call runs in a worker
 thread. In sandbox mode it reaches the sandbox over loopback HTTP (the embedded one is started on
 first use, or TWILIO_SKILL_SANDBOX_URL) and names the product in the X-Twilio-Host header.
-Results are plain dicts; failures are UpstreamError with code `sendgrid.<status>`.
+Results are records (skill.records.email); failures are UpstreamError with code `sendgrid.<status>`
+(skill.gateways.sendgrid_errors).
 """
 
 from __future__ import annotations
 
-import json
-import socket
+import re
 import threading
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 import anyio
 
 from skill.config import SANDBOX_SENDGRID_KEY, Settings
-from skill.errors import ConfigError, UpstreamError
-from skill.gateways.failures import outcome_unknown, unreachable
+from skill.errors import ConfigError
+from skill.gateways.area import invalid_cursor
 from skill.gateways.http import PRODUCT_HOST_HEADER
+from skill.gateways.sendgrid_errors import (
+    MAIL_SEND,
+    SENDGRID_HOST,
+    TEMPLATES_READ,
+    Scope,
+    network_error,
+    parse_body,
+    suppression_scope,
+    translate_error,
+)
+from skill.gateways.sendgrid_pages import first_position, walk
+from skill.records.email import MailAccepted, Suppression, Template, TemplateVersion
+from skill.records.page import Page, Position
 
 if TYPE_CHECKING:
     from sendgrid import SendGridAPIClient
 
     from skill.gateways.loopback import LoopbackServer
+    from skill.ports.twilio.email import SendGridPort
     from skill.sandbox.app import Sandbox
 
 SENDGRID_BASE = "https://api.sendgrid.com"
-SENDGRID_HOST = "api.sendgrid.com"
-DOCS_URL = "https://www.twilio.com/docs/sendgrid/api-reference/how-to-use-the-sendgrid-v3-api/errors"
 # Keys starting so are the sandbox's own (full, restricted, invalid) and pass through unchanged.
 SANDBOX_KEY_PREFIX = "SG.sandbox"
 REQUEST_TIMEOUT = 20.0
 START_TIMEOUT = 10.0
-MAX_PAYLOAD_MB = 30
-SENDGRID_CHECK = "Check SendGrid's Activity feed (Email Activity in the SendGrid UI) whether it took effect."
+# SendGrid's largest pages: 500 suppression entries (one is asked beyond a page to learn whether more
+# follow), 200 templates.
+SUPPRESSION_PAGE = 499
+TEMPLATE_PAGE = 200
+PAGE_TOKEN = re.compile(r"^[A-Za-z0-9_.~+/=-]{1,200}$")
+MAX_OFFSET = 10**7
 
 # Suppression kind -> (path under /v3 for lists, path under /v3 for one address).
 SUPPRESSION_PATHS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -49,27 +64,6 @@ SUPPRESSION_PATHS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "invalid_emails": (("suppression", "invalid_emails"), ("suppression", "invalid_emails")),
     "global_unsubscribes": (("suppression", "unsubscribes"), ("asm", "suppressions", "global")),
 }
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The API key permission a request needs: its scope name and what the SendGrid UI calls it."""
-
-    name: str
-    ui: str
-
-
-MAIL_SEND = Scope("mail.send", "Mail Send")
-TEMPLATES_READ = Scope("templates.read", "Template Engine (read access)")
-
-
-def suppression_scope(kind: str, action: str) -> Scope:
-    """The scope reading ('read') or deleting ('delete') one suppression list needs."""
-    ui = f"Suppressions ({'read' if action == 'read' else 'full'} access)"
-    if kind == "global_unsubscribes":
-        # The global list is read through /v3/suppression/unsubscribes and changed through /v3/asm.
-        return Scope("suppression.unsubscribes.read" if action == "read" else "asm.suppressions.global.delete", ui)
-    return Scope(f"suppression.{kind}.{action}", ui)
 
 
 @dataclass(frozen=True)
@@ -170,7 +164,7 @@ class SendGridGateway:
             response = getattr(node, method.lower())(
                 request_body=body, query_params=query or None, request_headers=headers, timeout=REQUEST_TIMEOUT
             )
-            return Reply(response.status_code, dict(response.headers.items()), _parse(response.body))
+            return Reply(response.status_code, dict(response.headers.items()), parse_body(response.body))
 
         try:
             return await anyio.to_thread.run_sync(call)
@@ -180,34 +174,55 @@ class SendGridGateway:
                 exc.status_code, exc.body, raw_headers, what=what, scope=scope, method=method
             ) from None
         except OSError as exc:  # urllib's URLError, timeouts and resets are all OSErrors
-            raise _network_error(exc, what=what, method=method) from None
+            raise network_error(exc, what=what, method=method) from None
 
-    async def send_mail(self, payload: dict[str, Any]) -> dict[str, Any]:
+    async def send_mail(self, payload: dict[str, Any]) -> MailAccepted:
         reply = await self.request("POST", ("mail", "send"), body=payload, what="Send email", scope=MAIL_SEND)
         message_id = next((v for k, v in reply.headers.items() if k.lower() == "x-message-id"), None)
-        return {"status_code": reply.status, "message_id": message_id}
+        return MailAccepted(status_code=reply.status, message_id=message_id)
 
-    async def list_templates(self, *, generations: str, page_size: int) -> list[dict[str, Any]]:
-        reply = await self.request(
-            "GET",
-            ("templates",),
-            query={"generations": generations, "page_size": page_size},
-            what="List templates",
-            scope=TEMPLATES_READ,
-        )
-        result = reply.body.get("result") if isinstance(reply.body, dict) else None
-        return list(result or [])
+    async def list_templates(
+        self,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        keep: Callable[[Template], bool] | None = None,
+        scan: int = 1000,
+        kept_by: dict[str, Any] | None = None,
+        generations: str = "dynamic,legacy",
+    ) -> Page[Template]:
+        """Templates of the given generations, most recently changed first, paged by SendGrid's page_token.
 
-    async def get_template(self, template_id: str) -> dict[str, Any]:
+        Raises:
+            InputError: the cursor is not ours, or was made for other filters.
+            UpstreamError: SendGrid refused.
+        """
+        filters = {"generations": generations, **{f"kept:{k}": v for k, v in (kept_by or {}).items()}}
+        size = min(TEMPLATE_PAGE, limit if keep is None else max(limit, TEMPLATE_PAGE))
+        position = first_position(cursor, filters, size=size)
+
+        async def fetch(current: Position) -> tuple[list[Template], Position | None]:
+            query: dict[str, Any] = {"generations": generations, "page_size": current.size}
+            if current.key is not None:
+                if not isinstance(current.key, str) or not PAGE_TOKEN.fullmatch(current.key):
+                    raise invalid_cursor("the cursor is not one this server gave out")
+                query["page_token"] = current.key
+            reply = await self.request("GET", ("templates",), query=query, what="List templates", scope=TEMPLATES_READ)
+            body = reply.body if isinstance(reply.body, dict) else {}
+            rows = [_template(item) for item in body.get("result") or [] if isinstance(item, dict)]
+            token = _next_token(body.get("_metadata"))
+            following = Position(key=token, size=current.size, filters=current.filters) if token else None
+            return rows, following
+
+        return await walk(position, fetch, limit=limit, keep=keep, scan=scan)
+
+    async def get_template(self, template_id: str) -> Template:
         reply = await self.request(
             "GET", ("templates", _segment(template_id)), what="Get template", scope=TEMPLATES_READ
         )
-        return dict(reply.body or {})
+        return _template(reply.body if isinstance(reply.body, dict) else {})
 
-    async def list_suppressions(self, kind: str, *, email: str | None, limit: int) -> list[dict[str, Any]]:
-        query: dict[str, Any] = {"limit": limit}
-        if email:
-            query["email"] = email
+    async def _suppression_rows(self, kind: str, query: dict[str, Any]) -> list[dict[str, Any]]:
         reply = await self.request(
             "GET",
             SUPPRESSION_PATHS[kind][0],
@@ -215,13 +230,45 @@ class SendGridGateway:
             what=f"List {kind}",
             scope=suppression_scope(kind, "read"),
         )
-        return list(reply.body or [])
+        return [item for item in reply.body or [] if isinstance(item, dict)] if isinstance(reply.body, list) else []
 
-    async def is_suppressed(self, kind: str, email: str) -> bool:
-        """Whether the address is on one of SendGrid's suppression lists (compared case-insensitively)."""
+    async def list_suppressions(
+        self,
+        kind: str,
+        *,
+        email: str | None = None,
+        start_time: int | None = None,
+        end_time: int | None = None,
+        limit: int,
+        cursor: str | None = None,
+    ) -> Page[Suppression]:
+        """One suppression list, newest first, paged by SendGrid's offset and limit.
+
+        Raises:
+            InputError: the cursor is not ours, or was made for other filters.
+            UpstreamError: SendGrid refused.
+        """
+        filters = {"kind": kind, "email": email, "start_time": start_time, "end_time": end_time}
+        position = first_position(cursor, filters, size=min(limit, SUPPRESSION_PAGE))
+
+        async def fetch(current: Position) -> tuple[list[Suppression], Position | None]:
+            offset = current.key if current.key is not None else 0
+            if not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET or current.size > SUPPRESSION_PAGE:
+                raise invalid_cursor("the cursor is not one this server gave out")
+            query: dict[str, Any] = {"offset": offset, "limit": current.size + 1}
+            query.update({k: v for k, v in filters.items() if k != "kind" and v is not None})
+            rows = await self._suppression_rows(kind, query)
+            more = len(rows) > current.size
+            following = current.model_copy(update={"key": offset + current.size, "skip": 0}) if more else None
+            return [_suppression(row) for row in rows[: current.size]], following
+
+        return await walk(position, fetch, limit=limit)
+
+    async def find_suppression(self, kind: str, email: str) -> Suppression | None:
+        """The address's entry on one of SendGrid's suppression lists (compared case-insensitively), if any."""
         if kind == "global_unsubscribes":
             # The list's email filter matches prefixes, so the exact address is picked out here.
-            found = await self.list_suppressions(kind, email=email, limit=500)
+            found = await self._suppression_rows(kind, {"email": email, "limit": SUPPRESSION_PAGE + 1})
         else:
             reply = await self.request(
                 "GET",
@@ -229,9 +276,10 @@ class SendGridGateway:
                 what=f"Look up {kind}",
                 scope=suppression_scope(kind, "read"),
             )
-            found = reply.body if isinstance(reply.body, list) else []
+            found = [item for item in reply.body if isinstance(item, dict)] if isinstance(reply.body, list) else []
         wanted = email.lower()
-        return any(isinstance(item, dict) and str(item.get("email", "")).lower() == wanted for item in found)
+        entry = next((item for item in found if str(item.get("email", "")).lower() == wanted), None)
+        return _suppression(entry) if entry is not None else None
 
     async def remove_suppression(self, kind: str, email: str) -> None:
         await self.request(
@@ -251,115 +299,30 @@ def _segment(value: str) -> str:
     return quote(value, safe="@")
 
 
-def _parse(body: bytes | str | None) -> Any:
-    if not body:
+def _next_token(metadata: Any) -> str | None:
+    """The page_token of the next page, read from the list's _metadata.next URL (None at the end)."""
+    url = metadata.get("next") if isinstance(metadata, dict) else None
+    if not isinstance(url, str) or not url:
         return None
-    try:
-        return json.loads(body)
-    except ValueError:
-        return None
+    return parse_qs(urlsplit(url).query).get("page_token", [None])[0]
 
 
-def error_details(body: bytes | str | None) -> str:
-    """SendGrid's error list ({"errors": [{"message", "field", "help"}]}) as one line."""
-    data = _parse(body)
-    items = data.get("errors") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        message = data.get("message") if isinstance(data, dict) else None
-        return str(message) if message else ""
-    parts = []
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        text = str(item.get("message") or "error")
-        field = item.get("field")
-        if field and field != "null":
-            text = f"{field}: {text}"
-        help_text = item.get("help")
-        if help_text:
-            text = f"{text} (help: {help_text if isinstance(help_text, str) else json.dumps(help_text)})"
-        parts.append(text)
-    return "; ".join(parts)
+def _version(raw: dict[str, Any]) -> TemplateVersion:
+    return TemplateVersion.from_api({**raw, "sid": raw.get("id"), "active": raw.get("active") == 1})
 
 
-def _reset_wait(headers: dict[str, str]) -> tuple[int | None, str | None]:
-    raw = next((v for k, v in headers.items() if k.lower() == "x-ratelimit-reset"), None)
-    try:
-        reset = int(float(raw)) if raw else None
-    except ValueError:
-        reset = None
-    if reset is None:
-        return None, None
-    wait = max(0, reset - int(time.time()))
-    return wait, datetime.fromtimestamp(reset, UTC).isoformat(timespec="seconds")
+def _template(raw: dict[str, Any]) -> Template:
+    versions = [_version(item) for item in raw.get("versions") or [] if isinstance(item, dict)]
+    return Template.from_api({**raw, "sid": raw.get("id"), "versions": versions})
 
 
-def translate_error(
-    status: int, body: bytes | str | None, headers: dict[str, str], *, what: str, scope: Scope, method: str
-) -> UpstreamError:
-    """The UpstreamError for a refused SendGrid request, with SendGrid's own error list in the message."""
-    details = error_details(body)
-    said = f" SendGrid said: {details.rstrip('.')}." if details else ""
-    retryable = False
-    if status == 401:
-        message = f"{what}: SendGrid rejected the API key (HTTP 401).{said}"
-        remediation = [
-            "Check SENDGRID_API_KEY: a current, unrevoked key, copied whole (it starts with 'SG.').",
-            f"The key needs the {scope.name} permission ({scope.ui} in the SendGrid UI, Settings > API Keys).",
-            "Restart twilio-skill after changing the key.",
-        ]
-    elif status == 403:
-        message = f"{what}: the API key lacks the {scope.name} permission (HTTP 403).{said}"
-        remediation = [
-            f"In the SendGrid UI (Settings > API Keys), give the key {scope.ui}, scope {scope.name}.",
-            "Or create a restricted key that has it, set SENDGRID_API_KEY to it and restart twilio-skill.",
-        ]
-    elif status == 413:
-        message = f"{what}: the request is larger than SendGrid's {MAX_PAYLOAD_MB} MB limit (HTTP 413).{said}"
-        remediation = [
-            f"Keep the whole message, attachments included, under {MAX_PAYLOAD_MB} MB.",
-            "Link to large files instead of attaching them, or split the recipients over several sends.",
-        ]
-    elif status == 429:
-        wait, until = _reset_wait(headers)
-        when = f"wait {wait} seconds (until {until}, X-RateLimit-Reset)" if until else "wait about a minute"
-        message = f"{what}: SendGrid's rate limit is reached (HTTP 429); {when}.{said}"
-        retryable = True
-        remediation = [
-            f"Nothing was done; {when}, then repeat the same call once.",
-            "Do not retry in a tight loop; spread bulk work out over time.",
-        ]
-    elif status >= 500:
-        sent = method.upper() != "GET"
-        message = f"{what}: SendGrid had an internal error (HTTP {status}).{said}"
-        retryable = not sent
-        remediation = (
-            [
-                "Do not resend blindly: SendGrid may have accepted the email before failing.",
-                "Check SendGrid's Activity feed for it; send again only if it is not there.",
-            ]
-            if sent
-            else ["Nothing was changed; retry in a few seconds.", "See https://status.sendgrid.com if it persists."]
-        )
-    elif status == 404:
-        message = f"{what}: SendGrid has no such resource (HTTP 404).{said}"
-        remediation = ["Check the id or address; the list tools show what exists."]
-    else:
-        message = f"{what}: SendGrid refused the request (HTTP {status}).{said}"
-        remediation = ["Fix what SendGrid names above and call again; nothing was sent."]
-    return UpstreamError(
-        message,
-        code=f"sendgrid.{status}",
-        http_status=status,
-        retryable=retryable,
-        remediation=remediation,
-        docs_url=DOCS_URL,
-    )
+def _suppression(raw: dict[str, Any]) -> Suppression:
+    created = raw.get("created")
+    when = datetime.fromtimestamp(float(created), UTC).isoformat(timespec="seconds") if created is not None else None
+    return Suppression.from_api({**raw, "created": when})
 
 
-def _network_error(exc: OSError, *, what: str, method: str) -> UpstreamError:
-    reason = getattr(exc, "reason", exc)
-    connect_failed = isinstance(reason, ConnectionRefusedError | socket.gaierror)
-    if method.upper() != "GET" and not connect_failed:
-        return outcome_unknown(what, reason.__class__.__name__, provider="SendGrid", check=SENDGRID_CHECK)
-    return unreachable(what, reason.__class__.__name__, provider="SendGrid", host=SENDGRID_HOST)
+if TYPE_CHECKING:
+
+    def _satisfies_port(gateway: SendGridGateway) -> SendGridPort:
+        return gateway  # mypy proves the class has every method the core calls

@@ -1,12 +1,6 @@
 """Sandbox routes for Messaging v1 compliance: A2P 10DLC campaigns, brand registrations and toll-free
-verifications (the services themselves are in skill.sandbox.messaging_services).
-
-Seeded records (see seed_compliance) give compliance_status one of each finding:
-- "Sandbox notifications" has a VERIFIED campaign; its toll-free +18005550123 has a toll-free
-  verification PENDING_REVIEW (unverified: 30032);
-- "Sandbox promotions" has a SUSPENDED campaign (30033);
-- +15005550006 is in no service, so in no campaign (30034).
-"""
+verifications (the services themselves are in skill.sandbox.messaging_services; the seeded records,
+one for each finding compliance_status reports, in skill.sandbox.seed_messaging_services)."""
 
 from __future__ import annotations
 
@@ -16,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from skill.config import SANDBOX_ACCOUNT_SID
 from skill.sandbox.clock import iso8601
 from skill.sandbox.http import authenticate, meta_page, owned
 from skill.sandbox.state import make_sid
@@ -26,55 +19,6 @@ if TYPE_CHECKING:
     from skill.sandbox.state import SandboxState
 
 BASE = "https://messaging.twilio.com/v1"
-
-
-def seed_compliance(state: SandboxState) -> None:
-    """An approved brand, a campaign for each seeded service, and a toll-free verification."""
-    now = state.clock.now()
-    parent = SANDBOX_ACCOUNT_SID
-    notifications = make_sid("MG", "seed", "service")
-    promotions = make_sid("MG", "seed", "promotions")
-    by_phone = {n["phone_number"]: sid for sid, n in state.numbers.items()}
-    brand = make_sid("BN", "seed", "brand")
-    state.brand_registrations[brand] = {
-        "sid": brand,
-        "account_sid": parent,
-        "status": "APPROVED",
-        "identity_status": "VERIFIED",
-        "brand_type": "STANDARD",
-        "tcr_id": "BSBX001",
-        "brand_score": 82,
-        "created": now - 86400 * 90,
-        "updated": now - 86400 * 80,
-    }
-    for service_sid, status, usecase, tcr in (
-        (notifications, "VERIFIED", "ACCOUNT_NOTIFICATION", "CSBX001"),
-        (promotions, "SUSPENDED", "MARKETING", "CSBX002"),
-    ):
-        sid = make_sid("QE", "seed", service_sid)
-        state.a2p_campaigns[sid] = {
-            "sid": sid,
-            "account_sid": parent,
-            "messaging_service_sid": service_sid,
-            "brand_registration_sid": brand,
-            "us_app_to_person_usecase": usecase,
-            "campaign_status": status,
-            "campaign_id": tcr,
-            "description": f"Sandbox {usecase.lower().replace('_', ' ')} messages sent to customers who opted in.",
-            "created": now - 86400 * 70,
-            "updated": now - 86400 * (2 if status == "SUSPENDED" else 60),
-        }
-    verification = make_sid("HH", "seed", "tollfree")
-    state.tollfree_verifications[verification] = {
-        "sid": verification,
-        "account_sid": parent,
-        "tollfree_phone_number_sid": by_phone["+18005550123"],
-        "tollfree_phone_number": "+18005550123",
-        "status": "PENDING_REVIEW",
-        "business_name": "Sandbox Co",
-        "created": now - 86400 * 3,
-        "updated": now - 86400 * 3,
-    }
 
 
 def registered(state: SandboxState, service_sid: str) -> bool:
@@ -183,25 +127,42 @@ def render_tollfree(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
-    state = sandbox.state
+class CampaignsResource:
+    """/v1/Services/{MessagingServiceSid}/Compliance/Usa2p: a service's A2P 10DLC campaigns."""
 
-    async def list_campaigns(request: Request) -> Response:
-        service = owned(state, request, state.services, "MessagingServiceSid")
-        items = [c for c in state.a2p_campaigns.values() if c["messaging_service_sid"] == service["sid"]]
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    async def list(self, request: Request) -> Response:
+        service = owned(self.state, request, self.state.services, "MessagingServiceSid")
+        items = [c for c in self.state.a2p_campaigns.values() if c["messaging_service_sid"] == service["sid"]]
         return meta_page(request, "compliance", items, render_campaign)
 
-    async def fetch_brand(request: Request) -> Response:
-        return JSONResponse(render_brand(owned(state, request, state.brand_registrations)))
 
-    async def list_tollfree(request: Request) -> Response:
-        caller = authenticate(state, request)
+class BrandsResource:
+    """/v1/a2p/BrandRegistrations/{Sid}."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    async def fetch(self, request: Request) -> Response:
+        return JSONResponse(render_brand(owned(self.state, request, self.state.brand_registrations)))
+
+
+class TollfreeVerificationsResource:
+    """/v1/Tollfree/Verifications, filtered by number and status."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    async def list(self, request: Request) -> Response:
+        caller = authenticate(self.state, request)
         number_sid = request.query_params.get("TollfreePhoneNumberSid")
         status = request.query_params.get("Status")
         items = sorted(
             (
                 v
-                for v in state.tollfree_verifications.values()
+                for v in self.state.tollfree_verifications.values()
                 if v["account_sid"] == caller
                 and (not number_sid or v["tollfree_phone_number_sid"] == number_sid)
                 and (not status or v["status"] == status)
@@ -210,10 +171,15 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         )
         return meta_page(request, "verifications", items, render_tollfree)
 
+
+def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
+    state = sandbox.state
     return {
         "messaging.twilio.com": [
-            Route("/v1/Services/{MessagingServiceSid}/Compliance/Usa2p", list_campaigns, methods=["GET"]),
-            Route("/v1/a2p/BrandRegistrations/{Sid}", fetch_brand, methods=["GET"]),
-            Route("/v1/Tollfree/Verifications", list_tollfree, methods=["GET"]),
+            Route(
+                "/v1/Services/{MessagingServiceSid}/Compliance/Usa2p", CampaignsResource(state).list, methods=["GET"]
+            ),
+            Route("/v1/a2p/BrandRegistrations/{Sid}", BrandsResource(state).fetch, methods=["GET"]),
+            Route("/v1/Tollfree/Verifications", TollfreeVerificationsResource(state).list, methods=["GET"]),
         ]
     }

@@ -1,12 +1,8 @@
 """Sandbox routes for Messaging v1 services and their sender pool (compliance records are in
-skill.sandbox.messaging_compliance).
+skill.sandbox.messaging_compliance; the seeded data in skill.sandbox.seed_messaging_services).
 
 The services live in `state.services`, the same records message sends check a MessagingServiceSid
-against and choose a sender from (each service's "senders": phone number SID -> time added):
-- "Sandbox notifications" holds +14155550142 and the toll-free +18005550123;
-- "Sandbox promotions" has no senders;
-- +15005550006, Twilio's magic test number, is here an ordinary US long code on the account and in
-  no service.
+against and choose a sender from (each service's "senders": phone number SID -> time added).
 """
 
 from __future__ import annotations
@@ -17,11 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from skill.config import SANDBOX_ACCOUNT_SID
 from skill.sandbox.clock import iso8601
 from skill.sandbox.http import authenticate, bad_request, deleted, first, form, meta_page, not_found, owned
-from skill.sandbox.messaging_compliance import registered, seed_compliance
-from skill.sandbox.state import make_sid
+from skill.sandbox.messaging_compliance import registered
+from skill.sandbox.seed_messaging_services import SERVICE_DEFAULTS
 
 if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
@@ -36,24 +31,6 @@ SERVICE_LINKS = {
     "us_app_to_person": "Compliance/Usa2p",
     "us_app_to_person_usecases": "Compliance/Usa2p/Usecases",
     "channel_senders": "ChannelSenders",
-}
-# Settings of a new service, as Twilio defaults them.
-SERVICE_DEFAULTS: dict[str, Any] = {
-    "inbound_request_url": None,
-    "inbound_method": "POST",
-    "fallback_url": None,
-    "fallback_method": "POST",
-    "status_callback": None,
-    "sticky_sender": True,
-    "mms_converter": True,
-    "smart_encoding": True,
-    "scan_message_content": "inherit",
-    "fallback_to_long_code": True,
-    "area_code_geomatch": True,
-    "synchronous_validation": True,
-    "validity_period": 36000,
-    "usecase": "undeclared",
-    "use_inbound_webhook_on_number": False,
 }
 # Form field -> (record key, kind) for create and update.
 SERVICE_FIELDS: dict[str, tuple[str, str]] = {
@@ -100,31 +77,19 @@ def parse_value(name: str, kind: str, raw: str) -> Any:
     return raw
 
 
-def seed_messaging_services(state: SandboxState) -> None:
-    """Messaging v1 settings for the seeded service and its senders, a second service without any,
-    and their compliance records (skill.sandbox.messaging_compliance)."""
-    now = state.clock.now()
-    parent = SANDBOX_ACCOUNT_SID
-    for service in state.services.values():
-        for key, value in SERVICE_DEFAULTS.items():
-            service.setdefault(key, value)
-        service.setdefault("senders", {})
-    promotions = make_sid("MG", "seed", "promotions")
-    state.services[promotions] = {
-        "sid": promotions,
-        "account_sid": parent,
-        "friendly_name": "Sandbox promotions",
-        "created": now - 86400 * 150,
-        "updated": now - 86400 * 5,
-        **SERVICE_DEFAULTS,
-        "usecase": "marketing",
-        "senders": {},
-    }
-    notifications = make_sid("MG", "seed", "service")
-    by_phone = {n["phone_number"]: sid for sid, n in state.numbers.items()}
-    for phone in ("+14155550142", "+18005550123"):
-        state.services[notifications]["senders"][by_phone[phone]] = now - 86400 * 60
-    seed_compliance(state)
+async def settings_from(request: Request) -> dict[str, Any]:
+    """Every setting the form changes, all checked before any is applied.
+
+    Raises:
+        TwilioHTTPError: 400/20001 for the first value that is not of its kind.
+    """
+    fields = await form(request)
+    out: dict[str, Any] = {}
+    for name, (key, kind) in SERVICE_FIELDS.items():
+        raw = first(fields, name)
+        if raw is not None:
+            out[key] = parse_value(name, kind, raw)
+    return out
 
 
 def render_service(state: SandboxState, service: dict[str, Any]) -> dict[str, Any]:
@@ -157,98 +122,96 @@ def render_sender(number: dict[str, Any], service_sid: str, added: float) -> dic
     }
 
 
-def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
-    state = sandbox.state
+class ServicesResource:
+    """/v1/Services and /v1/Services/{Sid}: list, create, fetch, update."""
 
-    def owned_service(request: Request, key: str = "Sid") -> dict[str, Any]:
-        return owned(state, request, state.services, key)
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
 
-    async def changes(request: Request) -> dict[str, Any]:
-        """Every setting the form changes, all checked before any is applied.
+    async def list(self, request: Request) -> Response:
+        caller = authenticate(self.state, request)
+        mine = (s for s in self.state.services.values() if s["account_sid"] == caller)
+        items = sorted(mine, key=lambda s: (s["created"], s["sid"]))
+        return meta_page(request, "services", items, lambda s: render_service(self.state, s))
 
-        Raises:
-            TwilioHTTPError: 400/20001 for the first value that is not of its kind.
-        """
-        fields = await form(request)
-        out: dict[str, Any] = {}
-        for name, (key, kind) in SERVICE_FIELDS.items():
-            raw = first(fields, name)
-            if raw is not None:
-                out[key] = parse_value(name, kind, raw)
-        return out
-
-    async def list_services(request: Request) -> Response:
-        caller = authenticate(state, request)
-        items = sorted(
-            (s for s in state.services.values() if s["account_sid"] == caller), key=lambda s: (s["created"], s["sid"])
-        )
-        return meta_page(request, "services", items, lambda s: render_service(state, s))
-
-    async def create_service(request: Request) -> Response:
-        caller = authenticate(state, request)
-        now = state.clock.now()
+    async def create(self, request: Request) -> Response:
+        caller = authenticate(self.state, request)
+        now = self.state.clock.now()
         service: dict[str, Any] = {
-            "sid": state.new_sid("MG"),
+            "sid": self.state.new_sid("MG"),
             "account_sid": caller,
             "created": now,
             "updated": now,
             **SERVICE_DEFAULTS,
             "senders": {},
         }
-        service.update(await changes(request))
+        service.update(await settings_from(request))
         if not service.get("friendly_name"):
             raise bad_request(20001, "Missing required parameter FriendlyName in the post body")
-        state.services[service["sid"]] = service
-        return JSONResponse(render_service(state, service), status_code=201)
+        self.state.services[service["sid"]] = service
+        return JSONResponse(render_service(self.state, service), status_code=201)
 
-    async def fetch_service(request: Request) -> Response:
-        return JSONResponse(render_service(state, owned_service(request)))
+    async def fetch(self, request: Request) -> Response:
+        return JSONResponse(render_service(self.state, owned(self.state, request, self.state.services)))
 
-    async def update_service(request: Request) -> Response:
-        service = owned_service(request)
-        service.update(await changes(request))
-        service["updated"] = state.clock.now()
-        return JSONResponse(render_service(state, service))
+    async def update(self, request: Request) -> Response:
+        service = owned(self.state, request, self.state.services)
+        service.update(await settings_from(request))
+        service["updated"] = self.state.clock.now()
+        return JSONResponse(render_service(self.state, service))
 
-    async def list_senders(request: Request) -> Response:
-        service = owned_service(request, "ServiceSid")
+
+class SendersResource:
+    """/v1/Services/{ServiceSid}/PhoneNumbers[/{Sid}]: a service's sender pool (list, add, remove)."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    def service(self, request: Request) -> dict[str, Any]:
+        return owned(self.state, request, self.state.services, "ServiceSid")
+
+    async def list(self, request: Request) -> Response:
+        service = self.service(request)
         items = [
-            render_sender(state.numbers[sid], service["sid"], added)
+            render_sender(self.state.numbers[sid], service["sid"], added)
             for sid, added in sorted(service["senders"].items(), key=lambda item: (item[1], item[0]))
-            if sid in state.numbers
+            if sid in self.state.numbers
         ]
         return meta_page(request, "phone_numbers", items, lambda item: item)
 
-    async def add_sender(request: Request) -> Response:
-        service = owned_service(request, "ServiceSid")
+    async def create(self, request: Request) -> Response:
+        service = self.service(request)
         number_sid = first(await form(request), "PhoneNumberSid")
         if not number_sid:
             raise bad_request(20001, "Missing required parameter PhoneNumberSid in the post body")
-        number = state.numbers.get(number_sid)
+        number = self.state.numbers.get(number_sid)
         if number is None or number["account_sid"] != service["account_sid"]:
             raise bad_request(21421, "Phone Number is invalid")
         if number_sid in service["senders"]:
             raise bad_request(21710, "Phone Number Already Exists in Messaging Service", status=409)
-        if any(number_sid in other.get("senders", {}) for other in state.services.values()):
+        if any(number_sid in other.get("senders", {}) for other in self.state.services.values()):
             raise bad_request(21712, "Phone Number or Short Code is associated with another Messaging Service.")
-        added = state.clock.now()
+        added = self.state.clock.now()
         service["senders"][number_sid] = added
         return JSONResponse(render_sender(number, service["sid"], added), status_code=201)
 
-    async def remove_sender(request: Request) -> Response:
-        service = owned_service(request, "ServiceSid")
+    async def delete(self, request: Request) -> Response:
+        service = self.service(request)
         if service["senders"].pop(request.path_params["Sid"], None) is None:
             raise not_found(request.url.path)
         return deleted()
 
+
+def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
+    services, senders = ServicesResource(sandbox.state), SendersResource(sandbox.state)
     return {
         "messaging.twilio.com": [
-            Route("/v1/Services", list_services, methods=["GET"]),
-            Route("/v1/Services", create_service, methods=["POST"]),
-            Route("/v1/Services/{Sid}", fetch_service, methods=["GET"]),
-            Route("/v1/Services/{Sid}", update_service, methods=["POST"]),
-            Route("/v1/Services/{ServiceSid}/PhoneNumbers", list_senders, methods=["GET"]),
-            Route("/v1/Services/{ServiceSid}/PhoneNumbers", add_sender, methods=["POST"]),
-            Route("/v1/Services/{ServiceSid}/PhoneNumbers/{Sid}", remove_sender, methods=["DELETE"]),
+            Route("/v1/Services", services.list, methods=["GET"]),
+            Route("/v1/Services", services.create, methods=["POST"]),
+            Route("/v1/Services/{Sid}", services.fetch, methods=["GET"]),
+            Route("/v1/Services/{Sid}", services.update, methods=["POST"]),
+            Route("/v1/Services/{ServiceSid}/PhoneNumbers", senders.list, methods=["GET"]),
+            Route("/v1/Services/{ServiceSid}/PhoneNumbers", senders.create, methods=["POST"]),
+            Route("/v1/Services/{ServiceSid}/PhoneNumbers/{Sid}", senders.delete, methods=["DELETE"]),
         ]
     }

@@ -6,6 +6,8 @@ Bearer <key>` and each route needs one API key scope. The data is `sandbox.sendg
 
 from __future__ import annotations
 
+import base64
+import binascii
 import fnmatch
 import json
 import re
@@ -175,25 +177,57 @@ async def mail_send(request: Request, state: SendGridState) -> Response:
     return Response(status_code=202, headers={"X-Message-Id": message_id})
 
 
-async def templates_list(request: Request, state: SendGridState) -> Response:
-    raw_size = request.query_params.get("page_size")
-    if raw_size is None or not raw_size.isdigit() or not 1 <= int(raw_size) <= 200:
-        return JSONResponse({"errors": [{"message": "page_size must be a number from 1 to 200"}]}, status_code=400)
-    wanted = set((request.query_params.get("generations") or "legacy").split(","))
-    chosen = [t for t in state.templates.values() if t["generation"] in wanted]
-    chosen.sort(key=lambda t: str(t["updated_at"]), reverse=True)
-    page = chosen[: int(raw_size)]
-    query = urlencode(dict(request.query_params))
-    return JSONResponse(
-        {"result": page, "_metadata": {"self": f"https://{HOST}/v3/templates?{query}", "count": len(chosen)}}
-    )
+def _page_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
 
 
-async def template_get(request: Request, state: SendGridState) -> Response:
-    template = state.templates.get(request.path_params["template_id"])
-    if template is None:
-        raise SendGridHTTPError(404, [("resource not found", "template_id")])
-    return JSONResponse(template)
+def _token_offset(token: str) -> int:
+    """The offset a page_token of ours names.
+
+    Raises:
+        SendGridHTTPError: 400 for a token this sandbox did not give out.
+    """
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        text = ""
+    prefix, _, digits = text.partition(":")
+    if prefix != "offset" or not digits.isdigit():
+        raise SendGridHTTPError(400, [("page_token is not valid", "page_token")])
+    return int(digits)
+
+
+class TemplatesResource:
+    """/v3/templates (paged by page_size and page_token) and /v3/templates/{template_id}."""
+
+    async def list(self, request: Request, state: SendGridState) -> Response:
+        params = request.query_params
+        raw_size = params.get("page_size")
+        if raw_size is None or not raw_size.isdigit() or not 1 <= int(raw_size) <= 200:
+            raise SendGridHTTPError(400, [("page_size must be a number from 1 to 200", "page_size")])
+        size = int(raw_size)
+        offset = _token_offset(params["page_token"]) if params.get("page_token") else 0
+        wanted = set((params.get("generations") or "legacy").split(","))
+        chosen = [t for t in state.templates.values() if t["generation"] in wanted]
+        chosen.sort(key=lambda t: (str(t["updated_at"]), t["id"]), reverse=True)
+        kept = {k: v for k, v in params.items() if k != "page_token"}
+
+        def link(start: int) -> str:
+            query = {**kept, **({"page_token": _page_token(start)} if start else {})}
+            return f"https://{HOST}/v3/templates?{urlencode(query)}"
+
+        metadata: dict[str, Any] = {"self": link(offset), "count": len(chosen)}
+        if offset > 0:
+            metadata["prev"] = link(max(0, offset - size))
+        if offset + size < len(chosen):
+            metadata["next"] = link(offset + size)
+        return JSONResponse({"result": chosen[offset : offset + size], "_metadata": metadata})
+
+    async def fetch(self, request: Request, state: SendGridState) -> Response:
+        template = state.templates.get(request.path_params["template_id"])
+        if template is None:
+            raise SendGridHTTPError(404, [("resource not found", "template_id")])
+        return JSONResponse(template)
 
 
 def _matches(email: str, pattern: str) -> bool:
@@ -201,8 +235,14 @@ def _matches(email: str, pattern: str) -> bool:
     return fnmatch.fnmatchcase(email.lower(), pattern.lower().replace("%", "*") + "*")
 
 
-def _list_route(kind: str) -> Handler:
-    async def listing(request: Request, state: SendGridState) -> Response:
+class SuppressionsResource:
+    """One suppression list: /v3/suppression/<list> (offset/limit paging, email prefix, start/end time),
+    one address on it, and its removal."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    async def list(self, request: Request, state: SendGridState) -> Response:
         params = request.query_params
         try:
             limit = max(1, min(500, int(params.get("limit", "500"))))
@@ -211,7 +251,9 @@ def _list_route(kind: str) -> Handler:
             end = int(params["end_time"]) if "end_time" in params else None
         except ValueError:
             raise SendGridHTTPError(400, [("limit, offset, start_time and end_time must be integers", None)]) from None
-        records = sorted(state.suppressions[kind].values(), key=lambda r: int(r["created"]), reverse=True)
+        records = sorted(
+            state.suppressions[self.kind].values(), key=lambda r: (int(r["created"]), r["email"]), reverse=True
+        )
         pattern = params.get("email")
         chosen = [
             r
@@ -222,63 +264,35 @@ def _list_route(kind: str) -> Handler:
         ]
         return JSONResponse(chosen[offset : offset + limit])
 
-    return listing
-
-
-def _one_route(kind: str) -> Handler:
-    async def one(request: Request, state: SendGridState) -> Response:
-        record = state.suppressions[kind].get(request.path_params["email"].lower())
+    async def fetch(self, request: Request, state: SendGridState) -> Response:
+        record = state.suppressions[self.kind].get(request.path_params["email"].lower())
+        if self.kind == "global_unsubscribes":
+            # SendGrid answers an empty object for an address that is not globally suppressed.
+            return JSONResponse({"recipient_email": record["email"]} if record else {})
         return JSONResponse([record] if record else [])
 
-    return one
-
-
-def _delete_route(kind: str) -> Handler:
-    async def delete(request: Request, state: SendGridState) -> Response:
-        state.suppressions[kind].pop(request.path_params["email"].lower(), None)
+    async def delete(self, request: Request, state: SendGridState) -> Response:
+        state.suppressions[self.kind].pop(request.path_params["email"].lower(), None)
         return Response(status_code=204)
-
-    return delete
 
 
 def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
     state = sandbox.sendgrid
+    templates = TemplatesResource()
     table: list[Route] = [
         Route("/v3/mail/send", _guard(state, "mail.send", mail_send), methods=["POST"]),
-        Route("/v3/templates", _guard(state, "templates.read", templates_list), methods=["GET"]),
-        Route("/v3/templates/{template_id}", _guard(state, "templates.read", template_get), methods=["GET"]),
+        Route("/v3/templates", _guard(state, "templates.read", templates.list), methods=["GET"]),
+        Route("/v3/templates/{template_id}", _guard(state, "templates.read", templates.fetch), methods=["GET"]),
     ]
     for kind, segment in LIST_PATHS.items():
-        table.append(
-            Route(
-                f"/v3/suppression/{segment}",
-                _guard(state, f"suppression.{segment}.read", _list_route(kind)),
-                methods=["GET"],
-            )
-        )
+        listed = SuppressionsResource(kind)
+        scope = f"suppression.{segment}"
+        table.append(Route(f"/v3/suppression/{segment}", _guard(state, f"{scope}.read", listed.list), methods=["GET"]))
         if kind == "global_unsubscribes":
-            continue
-        one = f"/v3/suppression/{segment}/{{email}}"
-        table.append(Route(one, _guard(state, f"suppression.{segment}.read", _one_route(kind)), methods=["GET"]))
-        table.append(
-            Route(one, _guard(state, f"suppression.{segment}.delete", _delete_route(kind)), methods=["DELETE"])
-        )
-    glob = "/v3/asm/suppressions/global/{email}"
-    table.append(
-        Route(glob, _guard(state, "asm.suppressions.global.read", _one_global), methods=["GET"]),
-    )
-    table.append(
-        Route(
-            glob,
-            _guard(state, "asm.suppressions.global.delete", _delete_route("global_unsubscribes")),
-            methods=["DELETE"],
-        )
-    )
+            # The global list is changed through the Suppression Management (asm) API.
+            scope, one = "asm.suppressions.global", "/v3/asm/suppressions/global/{email}"
+        else:
+            one = f"/v3/suppression/{segment}/{{email}}"
+        table.append(Route(one, _guard(state, f"{scope}.read", listed.fetch), methods=["GET"]))
+        table.append(Route(one, _guard(state, f"{scope}.delete", listed.delete), methods=["DELETE"]))
     return {HOST: table}
-
-
-async def _one_global(request: Request, state: SendGridState) -> Response:
-    email = request.path_params["email"]
-    record = state.suppressions["global_unsubscribes"].get(email.lower())
-    # SendGrid answers an empty object for an address that is not globally suppressed.
-    return JSONResponse({"recipient_email": record["email"]} if record else {})

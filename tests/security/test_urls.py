@@ -87,6 +87,8 @@ URL_ARGUMENTS: list[tuple[str, str, Callable[[str], dict[str, Any]]]] = [
     ("messaging_service_create", "inbound_request_url", lambda u: {"friendly_name": "svc", "inbound_request_url": u}),
     ("messaging_service_update", "status_callback", lambda u: {"sid": SERVICE, "status_callback": u}),
     ("messaging_service_update", "inbound_request_url", lambda u: {"sid": SERVICE, "inbound_request_url": u}),
+    ("messaging_service_create", "fallback_url", lambda u: {"friendly_name": "svc", "fallback_url": u}),
+    ("messaging_service_update", "fallback_url", lambda u: {"sid": SERVICE, "fallback_url": u}),
     (
         "usage_trigger_create",
         "callback_url",

@@ -154,7 +154,7 @@ async def test_product_apis_need_the_accounts_own_key_and_say_which_is_missing(
     SecretSink(services.settings.secrets_path).store(key_sid("prod"), key_secret("prod"), friendly_name="prod")
     found = await call(client, "messaging_services_list", {"account": "prod"})
     assert not found.is_error, found
-    assert [s["friendly_name"] for s in found.data["services"]] == ["Notifications"]
+    assert [s["friendly_name"] for s in found.data["items"]] == ["Notifications"]
     # API v2010 needs no key: the parent's credentials reach the subaccount there
     assert not (await call(client, "numbers_list", {"account": "staging"})).is_error
 

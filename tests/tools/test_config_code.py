@@ -67,9 +67,9 @@ async def test_staging_promoted_to_prod_plans_exactly_applies_with_approval_and_
         ),
         (
             "create", "messaging_service", "Campaigns", "messaging_service_create",
-            (("inbound_request_url", None, None), ("inbound_method", None, "POST"), ("status_callback", None, None),
+            (("inbound_request_url", None, None), ("fallback_url", None, None), ("status_callback", None, None),
              ("sticky_sender", None, False), ("area_code_geomatch", None, True), ("smart_encoding", None, True),
-             ("fallback_to_long_code", None, True), ("validity_period", None, 36000), ("usecase", None, "marketing")),
+             ("validity_period", None, 36000), ("fallback_to_long_code", None, True)),
         ),
         (
             "update", "messaging_service", "Notifications", "messaging_service_update",
@@ -145,7 +145,9 @@ async def test_a_document_whose_values_are_not_plain_is_refused_before_anything_
     document = await export(client, "staging", STAGING_ROLES)
     document["numbers"][0]["sms_url"] = {"nested": "object"}
     document["messaging_services"][0]["senders"] = "alerts"
-    result = await call(client, "config_plan", {"account": "prod", "roles": PROD_ROLES, "document": json.dumps(document)})
+    result = await call(
+        client, "config_plan", {"account": "prod", "roles": PROD_ROLES, "document": json.dumps(document)}
+    )
     assert result.error["code"] == "input.invalid"
     assert "numbers[0]: sms_url must be a string" in result.error["message"]
     assert "messaging_services[0]: senders" in result.error["message"]
