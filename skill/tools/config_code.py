@@ -19,7 +19,7 @@ Role = Annotated[str, StringConstraints(min_length=3, max_length=120)]
 ROLES_FIELD: Any = Field(
     default_factory=list,
     max_length=core.MAX_ROLES,
-    description="Numbers by role: role=+E164 or role=PN..., e.g. alerts=+18005550100.",
+    description="Numbers by role, e.g. alerts=+18005550100 or alerts=PN...",
 )
 Document = Annotated[str, StringConstraints(min_length=2, max_length=200_000)]
 DOCUMENT_FIELD: Any = Field(description="JSON in config_export's form.")
