@@ -34,8 +34,10 @@ TOOLSETS: tuple[Toolset, ...] = (
     Toolset("verify", "Verify v2 one-time codes (OTP, 2FA)", ("verify",)),
     Toolset("email", "SendGrid email, templates and suppressions", ("email",)),
     Toolset("studio", "Studio flows and executions", ("studio",)),
-    Toolset("monitor", "alerts, usage and triggers, webhook events and probes", ("monitor", "webhooks")),
-    Toolset("ops", "account audit, approval status, error codes explained", ("audit", "ops"), default=True),
+    Toolset("monitor", "alerts, usage and triggers, webhook events and probes", ("monitor", "usage", "webhooks")),
+    Toolset(
+        "ops", "account audit, approval status, error codes explained", ("audit", "ops", "error_codes"), default=True
+    ),
     Toolset("fleet", "every account side by side, configuration as code across environments", ("fleet", "config_code")),
 )
 

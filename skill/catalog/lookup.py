@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 import skill.catalog.full as full
 from skill.catalog.curated import CURATED
 from skill.errors import InputError, twilio_docs_url
-from skill.records.errors import ErrorBrief
+from skill.records.errors import ErrorBrief, ErrorExplanation
 
 if TYPE_CHECKING:
     from skill.config import Settings
@@ -113,4 +113,36 @@ def brief(code: int, settings: Settings | None = None, reported: str | None = No
         meaning=found.meaning if found else None,
         remediation=list(found.remediation) if found else remediation_for(code, settings),
         docs_url=twilio_docs_url(code),
+    )
+
+
+def explain_in_full(code: int, settings: Settings | None = None) -> ErrorExplanation:
+    """Everything known about a code, or, for a code found nowhere, a record that says so and where to read."""
+    found = explain(code, settings)
+    if found is not None:
+        return ErrorExplanation(
+            code=found.code,
+            title=found.title,
+            meaning=found.meaning,
+            causes=list(found.causes),
+            remediation=list(found.remediation),
+            retryable=found.retryable,
+            docs_url=found.docs_url,
+            source=found.source,
+            known=True,
+        )
+    docs_url = twilio_docs_url(code)
+    return ErrorExplanation(
+        code=code,
+        title=f"Error {code}",
+        meaning="No entry for this code in the curated catalogue or in a local copy of Twilio's catalogue.",
+        causes=[],
+        remediation=[
+            f"Read {docs_url}.",
+            "Run `twilio-skill errors sync` to fetch Twilio's full catalogue, then ask again.",
+        ],
+        retryable=False,
+        docs_url=docs_url,
+        source="unknown",
+        known=False,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import partial
@@ -18,14 +19,14 @@ import anyio
 from skill.catalog import brief
 from skill.config import Settings
 from skill.core.context import Services
-from skill.core.monitor import group_by_code, public_alert
+from skill.core.monitor import group_by_code
 from skill.core.timeutil import parse_iso, upstream_now
 from skill.core.urls import WEB_SCHEMES, host_of, try_split
 from skill.errors import SkillError
+from skill.records.account_audit import SEVERITIES, AuditReport, CheckRun, Finding, Severity, SeverityCounts
 
 log = logging.getLogger("twilio_skill.audit")
 
-SEVERITIES = ("high", "medium", "low", "info")
 KEY_MAX_AGE_DAYS = 90
 IDLE_DAYS = 90
 SUBACCOUNT_LIMIT = 100
@@ -33,23 +34,28 @@ SUBACCOUNT_LIMIT = 100
 TRAFFIC_CATEGORIES = ("sms", "mms", "calls")
 HOST_TIMEOUT = 2.0
 RESOLVE_BUDGET = 5.0
+# Error alerts of the last 24 hours counted at most; more are reported, not silently dropped.
+ALERT_SCAN = 1000
 
 # A resolver answers True (resolves), False (does not exist) or None (could not tell in time).
 Resolver = Callable[[list[str]], Awaitable[dict[str, bool | None]]]
-Finding = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """What every check shares: the time on the upstream clock, the balance threshold, the DNS resolver."""
+
+    now: datetime
+    threshold: Decimal
+    resolver: Resolver
 
 
 def finding(
-    check: str, severity: str, resource: str, text: str, remediation: list[str], fix_tool: str | None = None
+    check: str, severity: Severity, resource: str, text: str, remediation: list[str], fix_tool: str | None = None
 ) -> Finding:
-    return {
-        "check": check,
-        "severity": severity,
-        "resource": resource,
-        "finding": text,
-        "remediation": remediation,
-        "fix_tool": fix_tool,
-    }
+    return Finding(
+        check=check, severity=severity, resource=resource, finding=text, remediation=remediation, fix_tool=fix_tool
+    )
 
 
 async def resolve_host(
@@ -108,47 +114,47 @@ def auth_token_finding(settings: Settings) -> Finding | None:
     )
 
 
-async def check_account_type(services: Services, context: dict[str, Any]) -> list[Finding]:
-    account = await services.twilio.accounts.fetch()
-    if account.get("type") != "Trial":
+async def check_account_type(services: Services, context: AuditContext) -> list[Finding]:
+    account = await services.twilio.accounts.get()
+    if account.kind != "Trial":
         return []
     return [
         finding(
             "account_type",
             "medium",
-            f"account {account.get('sid')}",
+            f"account {account.sid}",
             "This is a trial account: it can only reach verified numbers and its messages carry a trial prefix.",
             ["Upgrade the account in the Twilio Console (Billing) before sending to real customers."],
         )
     ]
 
 
-async def check_auth_method(services: Services, context: dict[str, Any]) -> list[Finding]:
+async def check_auth_method(services: Services, context: AuditContext) -> list[Finding]:
     if services.scope is not None:
         return []  # another account is reached with the profile's own credentials, judged on its own audit
     found = auth_token_finding(services.settings)
     return [found] if found else []
 
 
-async def check_key_age(services: Services, context: dict[str, Any]) -> list[Finding]:
-    cutoff = context["now"] - timedelta(days=KEY_MAX_AGE_DAYS)
+async def check_key_age(services: Services, context: AuditContext) -> list[Finding]:
+    cutoff = context.now - timedelta(days=KEY_MAX_AGE_DAYS)
     current = (services.settings.api_key or "").lower()
     out = []
-    for key in await services.twilio.keys.list(1000):
-        created = parse_iso(key.get("date_created"))
+    for key in await services.twilio.keys.all(1000):
+        created = parse_iso(key.date_created)
         if created is None or created >= cutoff:
             continue
-        sid = str(key.get("sid"))
-        days = (context["now"] - created).days
+        sid = key.sid
+        days = (context.now - created).days
         steps = [f"Rotate it with credentials_rotate(old_key_sid={sid}); the new secret goes to the secret sink."]
         if sid.lower() == current:
             steps.append("This is the skill's own key: restart the skill with the new key after rotating.")
-        text = f"API key '{key.get('friendly_name') or sid}' is {days} days old (over {KEY_MAX_AGE_DAYS})."
+        text = f"API key '{key.friendly_name or sid}' is {days} days old (over {KEY_MAX_AGE_DAYS})."
         out.append(finding("api_key_age", "medium", f"key {sid}", text, steps, "credentials_rotate"))
     return out
 
 
-def _webhook_problem(url: str | None, resolved: dict[str, bool | None], mode: str) -> tuple[str, str] | None:
+def _webhook_problem(url: str | None, resolved: dict[str, bool | None], mode: str) -> tuple[Severity, str] | None:
     if not url:
         return "low", "is empty"
     parts = try_split(url)
@@ -161,12 +167,11 @@ def _webhook_problem(url: str | None, resolved: dict[str, bool | None], mode: st
     return None
 
 
-async def check_number_webhooks(services: Services, context: dict[str, Any]) -> list[Finding]:
-    numbers = await services.twilio.numbers.list(phone_number=None, limit=1000)
-    hooks = [(n, field, n.get(field) or None) for n in numbers for field in ("sms_url", "voice_url")]
+async def check_number_webhooks(services: Services, context: AuditContext) -> list[Finding]:
+    numbers = await services.twilio.numbers.all(1000)
+    hooks = [(n, field, getattr(n, field) or None) for n in numbers for field in ("sms_url", "voice_url")]
     hosts = sorted({h for _, _, url in hooks if url and (h := host_of(url))})
-    resolver: Resolver = context["resolver"]
-    resolved = await resolver(hosts) if hosts else {}
+    resolved = await context.resolver(hosts) if hosts else {}
     out = []
     for number, field, url in hooks:
         problem = _webhook_problem(url, resolved, services.settings.mode)
@@ -174,7 +179,7 @@ async def check_number_webhooks(services: Services, context: dict[str, Any]) -> 
             continue
         severity, what = problem
         label = "SMS" if field == "sms_url" else "voice"
-        phone, sid = number.get("phone_number"), number.get("sid")
+        phone, sid = number.phone_number, number.sid
         effect = "incoming messages go unanswered" if label == "SMS" else "incoming calls cannot be answered"
         out.append(
             finding(
@@ -189,7 +194,7 @@ async def check_number_webhooks(services: Services, context: dict[str, Any]) -> 
     return out
 
 
-async def check_service_callbacks(services: Services, context: dict[str, Any]) -> list[Finding]:
+async def check_service_callbacks(services: Services, context: AuditContext) -> list[Finding]:
     out = []
     for service in (await services.twilio.messaging_services.list(limit=200)).items:
         if service.status_callback:
@@ -208,7 +213,7 @@ async def check_service_callbacks(services: Services, context: dict[str, Any]) -
     return out
 
 
-async def check_campaigns(services: Services, context: dict[str, Any]) -> list[Finding]:
+async def check_campaigns(services: Services, context: AuditContext) -> list[Finding]:
     from skill.core.compliance import compliance_status
 
     report = await compliance_status(services)
@@ -229,21 +234,21 @@ async def check_campaigns(services: Services, context: dict[str, Any]) -> list[F
     return out
 
 
-async def check_balance(services: Services, context: dict[str, Any]) -> list[Finding]:
-    balance = await services.twilio.accounts.balance()
+async def check_balance(services: Services, context: AuditContext) -> list[Finding]:
+    balance = await services.twilio.accounts.get_balance()
     try:
-        amount = Decimal(str(balance.get("balance")))
+        amount = Decimal(str(balance.balance))
     except InvalidOperation:
         return []
-    threshold: Decimal = context["threshold"]
+    threshold = context.threshold
     if amount >= threshold:
         return []
-    currency = balance.get("currency") or ""
+    currency = balance.currency or ""
     return [
         finding(
             "balance",
             "high" if amount <= 0 else "medium",
-            f"account {balance.get('account_sid') or services.twilio.account_sid}",
+            f"account {balance.account_sid or services.twilio.account_sid}",
             f"The balance is {amount} {currency}, under the threshold of {threshold}; sends stop when it runs out.",
             [
                 "Add funds or turn on auto-recharge in the Twilio Console (Billing).",
@@ -253,20 +258,30 @@ async def check_balance(services: Services, context: dict[str, Any]) -> list[Fin
     ]
 
 
-async def check_recent_errors(services: Services, context: dict[str, Any]) -> list[Finding]:
-    since = context["now"] - timedelta(hours=24)
-    raw = await services.twilio.monitor.alerts(log_level="error", start_date=since, end_date=None, limit=1000)
+async def check_recent_errors(services: Services, context: AuditContext) -> list[Finding]:
+    since = context.now - timedelta(hours=24)
+    page = await services.twilio.monitor.alerts(log_level="error", start_date=since, limit=ALERT_SCAN)
     out = []
-    for group in group_by_code([public_alert(item) for item in raw], services):
-        code, count = group["error_code"], group["count"]
+    for group in group_by_code(page.items, services):
+        code, count = group.error_code, group.count
         explained = brief(code, services.settings)
-        title = group["title"] or f"error {code}"
+        title = group.title or f"error {code}"
         steps = [f"See them with alerts_list(error_code={code}) and open one with alert_get."]
         steps.extend(explained.remediation)
         text = f"{count} error alert(s) with code {code} ({title}) in the last 24 hours."
-        if group["meaning"]:
-            text += f" {group['meaning']}"
+        if group.meaning:
+            text += f" {group.meaning}"
         out.append(finding("recent_errors", "high" if count >= 10 else "medium", f"error {code}", text, steps))
+    if page.has_more:
+        out.append(
+            finding(
+                "recent_errors",
+                "info",
+                "alerts",
+                f"Only the latest {ALERT_SCAN} error alerts of the last 24 hours were counted.",
+                ["Count the rest with alerts_list(log_level=error, group_by_code=true) and its next_cursor."],
+            )
+        )
     return out
 
 
@@ -277,25 +292,25 @@ def _count(value: Any) -> Decimal:
         return Decimal(0)
 
 
-async def check_idle_subaccounts(services: Services, context: dict[str, Any]) -> list[Finding]:
+async def check_idle_subaccounts(services: Services, context: AuditContext) -> list[Finding]:
     parent = services.twilio.account_sid
-    listed = await services.twilio.accounts.list(status="active", friendly_name=None, limit=SUBACCOUNT_LIMIT + 2)
+    listed = await services.twilio.accounts.all(status="active", limit=SUBACCOUNT_LIMIT + 2)
     # The Accounts list answers the caller's whole tree; a subaccount's own subaccounts are those it owns.
-    subaccounts = [a for a in listed if a.get("sid") != parent and a.get("owner_account_sid") in (None, parent)]
+    subaccounts = [a for a in listed if a.sid != parent and a.owner_account_sid in (None, parent)]
     out = []
-    end = context["now"].date()
+    end = context.now.date()
     start = end - timedelta(days=IDLE_DAYS)
     for account in subaccounts[:SUBACCOUNT_LIMIT]:
-        sid = str(account.get("sid"))
+        sid = account.sid
         records = await services.twilio.usage.records(start_date=start, end_date=end, account_sid=sid)
-        traffic = sum((_count(r.get("count")) for r in records if r.get("category") in TRAFFIC_CATEGORIES), Decimal(0))
+        traffic = sum((_count(r.count) for r in records if r.category in TRAFFIC_CATEGORIES), Decimal(0))
         if traffic:
             continue
         out.append(
             finding(
                 "idle_subaccounts",
                 "low",
-                f"subaccount {sid} ({account.get('friendly_name')})",
+                f"subaccount {sid} ({account.friendly_name})",
                 f"The subaccount is active but sent or received no SMS, MMS or calls in {IDLE_DAYS} days.",
                 [
                     "Check with its owner whether it is still needed.",
@@ -317,7 +332,7 @@ async def check_idle_subaccounts(services: Services, context: dict[str, Any]) ->
     return out
 
 
-Check = Callable[[Services, dict[str, Any]], Awaitable[list[Finding]]]
+Check = Callable[[Services, AuditContext], Awaitable[list[Finding]]]
 CHECKS: tuple[tuple[str, Check], ...] = (
     ("account_type", check_account_type),
     ("auth_method", check_auth_method),
@@ -335,17 +350,15 @@ NOTES = (
 )
 
 
-async def run_audit(
-    services: Services, *, balance_threshold: Decimal, resolver: Resolver | None = None
-) -> dict[str, Any]:
+async def run_audit(services: Services, *, balance_threshold: Decimal, resolver: Resolver | None = None) -> AuditReport:
     """Run every check; a check that fails is reported as an info finding and the rest go on."""
-    context: dict[str, Any] = {
-        "now": datetime.fromtimestamp(upstream_now(services), UTC),
-        "threshold": balance_threshold,
-        "resolver": resolver or resolve_hosts,
-    }
+    context = AuditContext(
+        now=datetime.fromtimestamp(upstream_now(services), UTC),
+        threshold=balance_threshold,
+        resolver=resolver or resolve_hosts,
+    )
     findings: list[Finding] = []
-    checks: list[dict[str, Any]] = []
+    checks: list[CheckRun] = []
     for name, check in CHECKS:
         try:
             found = await check(services, context)
@@ -356,9 +369,9 @@ async def run_audit(
             reason = f"unexpected {exc.__class__.__name__}"
         else:
             findings.extend(found)
-            checks.append({"check": name, "ok": True, "findings": len(found)})
+            checks.append(CheckRun(check=name, ok=True, findings=len(found)))
             continue
-        checks.append({"check": name, "ok": False, "findings": 1})
+        checks.append(CheckRun(check=name, ok=False, findings=1))
         findings.append(
             finding(
                 name,
@@ -368,22 +381,22 @@ async def run_audit(
                 ["Fix the cause (often credentials that may not read this resource), then run account_audit again."],
             )
         )
-    findings.sort(key=lambda f: SEVERITIES.index(f["severity"]))
-    counts = {severity: sum(1 for f in findings if f["severity"] == severity) for severity in SEVERITIES}
-    return {"findings": findings, "counts": counts, "checks": checks, "notes": list(NOTES)}
+    findings.sort(key=lambda f: SEVERITIES.index(f.severity))
+    counts = SeverityCounts(**{severity: sum(1 for f in findings if f.severity == severity) for severity in SEVERITIES})
+    return AuditReport(findings=findings, counts=counts, checks=checks, notes=list(NOTES))
 
 
 async def run_fleet_audit(
-    services: Services, accounts: list[tuple[str | None, Services]], *, balance_threshold: Decimal
-) -> dict[str, Any]:
-    """The audit of each account, in one result: every finding and check run carries its account."""
+    accounts: list[tuple[str | None, Services]], *, balance_threshold: Decimal, resolver: Resolver | None = None
+) -> AuditReport:
+    """The audit of each account, in one report: every finding and check run carries its account."""
     findings: list[Finding] = []
-    checks: list[dict[str, Any]] = []
+    checks: list[CheckRun] = []
     for name, scoped in accounts:
         label = f"{name} ({scoped.twilio.account_sid})" if name else scoped.twilio.account_sid
-        one = await run_audit(scoped, balance_threshold=balance_threshold)
-        findings.extend({**item, "account": label} for item in one["findings"])
-        checks.extend({**item, "account": label} for item in one["checks"])
-    findings.sort(key=lambda f: SEVERITIES.index(f["severity"]))
-    counts = {severity: sum(1 for f in findings if f["severity"] == severity) for severity in SEVERITIES}
-    return {"findings": findings, "counts": counts, "checks": checks, "notes": list(NOTES)}
+        one = await run_audit(scoped, balance_threshold=balance_threshold, resolver=resolver)
+        findings.extend(item.model_copy(update={"account": label}) for item in one.findings)
+        checks.extend(item.model_copy(update={"account": label}) for item in one.checks)
+    findings.sort(key=lambda f: SEVERITIES.index(f.severity))
+    counts = SeverityCounts(**{severity: sum(1 for f in findings if f.severity == severity) for severity in SEVERITIES})
+    return AuditReport(findings=findings, counts=counts, checks=checks, notes=list(NOTES))

@@ -261,8 +261,7 @@ def _unverified_tollfree(services: Services, sender: SenderCompliance) -> Findin
 
 async def _account_numbers(services: Services) -> list[tuple[str, str]]:
     """(sid, phone number) of the account's numbers."""
-    numbers = await services.twilio.numbers.list(phone_number=None, limit=MAX_NUMBERS)
-    return [(str(n.get("sid")), str(n.get("phone_number"))) for n in numbers]
+    return [(n.sid, n.phone_number) for n in await services.twilio.numbers.all(MAX_NUMBERS)]
 
 
 async def compliance_status(services: Services, service_sid: str | None = None) -> ComplianceReport:

@@ -71,7 +71,7 @@ def parse_roles(items: list[str]) -> dict[str, str]:
 
 
 async def _numbers(services: Services, roles: dict[str, str]) -> list[dict[str, Any]]:
-    raw = await services.twilio.numbers.list(phone_number=None, limit=LIST_LIMIT)
+    raw = [number.model_dump() for number in await services.twilio.numbers.all(LIST_LIMIT)]
     by_key = {str(n.get("phone_number")): n for n in raw} | {str(n.get("sid")): n for n in raw}
     missing = [f"{role}={number}" for role, number in roles.items() if number not in by_key]
     if missing:
@@ -130,7 +130,8 @@ async def _flows(services: Services) -> list[dict[str, Any]]:
 
 async def _triggers(services: Services) -> list[dict[str, Any]]:
     out = []
-    for trigger in await usage_core.list_triggers(services, LIST_LIMIT):
+    for record in (await services.twilio.usage.triggers(limit=LIST_LIMIT)).items:
+        trigger = record.model_dump(mode="json")
         entry = {"friendly_name": trigger["friendly_name"], "sid": trigger["sid"]}
         entry.update({field: trigger.get(field) for field in TRIGGER_FIELDS})
         out.append(entry)

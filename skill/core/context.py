@@ -10,7 +10,6 @@ import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 from skill.config import Settings
 from skill.core.approvals import ApprovalService
@@ -20,12 +19,10 @@ from skill.policy.gate import Gate, GatedCall
 from skill.policy.policy import Environment, Policy
 from skill.ports.clock import Clock, SystemClock
 from skill.ports.stores import StorePorts
+from skill.ports.twilio import TwilioPort
+from skill.ports.twilio.email import SendGridPort
 from skill.records.pricing import Estimate
 from skill.records.scope import AccountScope
-
-if TYPE_CHECKING:
-    from skill.gateways.sendgrid_gateway import SendGridGateway
-    from skill.gateways.twilio_gateway import TwilioGateway
 
 log = logging.getLogger("twilio_skill")
 
@@ -43,8 +40,8 @@ class Services:
     settings: Settings
     stores: StorePorts
     policy: Policy
-    twilio: TwilioGateway
-    sendgrid: SendGridGateway
+    twilio: TwilioPort
+    sendgrid: SendGridPort
     webhook_tokens: TokenResolver
     clock: Clock = field(default_factory=SystemClock)  # wall clock: approvals, audit, counters, our limits
     upstream_clock: Clock = field(default_factory=SystemClock)  # the clock of whatever answers as Twilio

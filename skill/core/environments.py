@@ -94,8 +94,8 @@ async def check_environment(services: Services, environment: Environment) -> dic
     }
     scoped = bind(services, environment.account_sid)
     try:
-        account = await scoped.twilio.accounts.fetch(environment.account_sid)
-        row["status"], row["friendly_name"] = account.get("status"), account.get("friendly_name")
+        account = await scoped.twilio.accounts.get(environment.account_sid)
+        row["status"], row["friendly_name"] = account.status, account.friendly_name
     except SkillError as exc:
         row["api"] = f"{exc.code}: {exc.message}"[:300]
     if scoped.scope is not None and scoped.scope.key is None:

@@ -37,8 +37,8 @@ def _now(services: Services) -> datetime:
 
 
 async def _numbers(services: Services) -> dict[str, Any]:
-    numbers = await services.twilio.numbers.list(phone_number=None, limit=LIST_LIMIT)
-    kinds = Counter(str(number.get("type") or "unknown") for number in numbers)
+    numbers = await services.twilio.numbers.all(LIST_LIMIT)
+    kinds = Counter(number.kind or "unknown" for number in numbers)
     return {"numbers": len(numbers), "numbers_by_type": dict(sorted(kinds.items()))}
 
 
@@ -50,10 +50,10 @@ async def _services(services: Services) -> dict[str, Any]:
 async def _keys(services: Services) -> dict[str, Any]:
     now = _now(services)
     keys = []
-    for key in await services.twilio.keys.list(LIST_LIMIT):
-        created = parse_iso(key.get("date_created"))
+    for key in await services.twilio.keys.all(LIST_LIMIT):
+        created = parse_iso(key.date_created)
         age = (now - created).days if created is not None else None
-        keys.append({"sid": key.get("sid"), "friendly_name": key.get("friendly_name"), "age_days": age})
+        keys.append({"sid": key.sid, "friendly_name": key.friendly_name, "age_days": age})
     return {"api_keys": sorted(keys, key=lambda k: str(k["sid"]))}
 
 
@@ -62,17 +62,17 @@ async def _usage(services: Services) -> dict[str, Any]:
     total, unit = Decimal(0), None
     for record in records:
         try:
-            total += Decimal(str(record.get("price") or 0))
+            total += Decimal(str(record.price or 0))
         except InvalidOperation:
             continue
-        unit = unit or record.get("price_unit")
+        unit = unit or record.price_unit
     return {"usage_this_month": format(total.quantize(Decimal("0.0001")), "f"), "usage_unit": unit}
 
 
 async def _alerts(services: Services) -> dict[str, Any]:
     since = _now(services) - timedelta(hours=24)
-    alerts = await services.twilio.monitor.alerts(log_level=None, start_date=since, end_date=None, limit=LIST_LIMIT)
-    errors = Counter(str(a.get("error_code")) for a in alerts if str(a.get("log_level")).lower() == "error")
+    alerts = (await services.twilio.monitor.alerts(start_date=since, limit=LIST_LIMIT)).items
+    errors = Counter(str(a.error_code) for a in alerts if str(a.log_level).lower() == "error")
     return {
         "errors_24h": sum(errors.values()),
         "error_codes_24h": dict(sorted(errors.items())),
@@ -94,8 +94,8 @@ async def account_overview(name: str | None, services: Services) -> dict[str, An
     sid = services.twilio.account_sid
     row: dict[str, Any] = {"account_sid": sid, "name": name, "problems": []}
     try:
-        account = await services.twilio.accounts.fetch(sid)
-        row["status"], row["friendly_name"] = account.get("status"), account.get("friendly_name")
+        account = await services.twilio.accounts.get(sid)
+        row["status"], row["friendly_name"] = account.status, account.friendly_name
     except SkillError as exc:
         row["problems"].append(f"account: {exc.code}: {exc.message}"[:300])
     for label, section in SECTIONS:

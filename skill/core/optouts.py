@@ -9,6 +9,7 @@ from skill.core.context import Services
 from skill.core.email import LOCAL_SCOPE as EMAIL_SCOPE
 from skill.core.timeutil import iso_timestamp
 from skill.errors import InputError
+from skill.records.approvals import Fact, Impact
 from skill.records.messages import Optout, OptoutChange
 from skill.records.page import CursorError, Page, Position, decode_cursor, encode_cursor, filters_digest
 
@@ -88,3 +89,33 @@ def remove_optout(services: Services, phone: str) -> OptoutChange:
     numbers = tuple(dict.fromkeys((address, phones.bare_number(address))))
     blocking = suppressions.page(limit=1, phones=numbers, exclude_scope=EMAIL_SCOPE)
     return OptoutChange(phone=address, changed=bool(removed), opted_out=bool(blocking))
+
+
+def removal_impact(services: Services, phone: str) -> Impact:
+    """What lifting a recipient's opt-out would undo: each entry with where it came from and when.
+
+    Raises:
+        InputError: input.invalid_phone; input.not_opted_out when nothing would change.
+    """
+    address = optout_address(services, phone)
+    rows = services.stores.suppressions.page(limit=20, phones=(address,), exclude_scope=EMAIL_SCOPE)
+    if not rows:
+        raise InputError(
+            f"{address} is not on the opt-out list; there is nothing to remove.",
+            code="input.not_opted_out",
+            remediation=["Check the number with optout_list; messages to it are already allowed."],
+        )
+    entries = [_optout(row) for row in rows]
+    facts = [
+        Fact(
+            label="opted out" if entry.scope == "*" else f"opted out of {entry.scope}",
+            value=f"{entry.created_at or 'at an unknown time'} ({entry.source})",
+        )
+        for entry in entries
+    ]
+    return Impact(
+        resource=f"opt-out of {address}",
+        facts=facts[:10],
+        blast_radius=[Fact(label="messages allowed again to", value=address)],
+        reversibility="reversible",
+    )

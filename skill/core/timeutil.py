@@ -7,6 +7,7 @@ parse_moment(value, field, end)     a date (the whole day) or an ISO 8601 time f
 unix_seconds(moment)                whole seconds since the epoch
 iso_timestamp(seconds)              unix time as ISO 8601 in UTC, to the second
 now(services)                       the current unix time: the embedded sandbox's clock there
+check_window(after, before)         refuse a list's time window that holds nothing
 """
 
 from __future__ import annotations
@@ -85,6 +86,18 @@ def unix_seconds(moment: datetime) -> int:
 def iso_timestamp(seconds: float) -> str:
     """Unix time as ISO 8601 in UTC, to the second, e.g. 2025-01-31T18:00:00+00:00."""
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
+
+
+def check_window(after: datetime | None, before: datetime | None) -> None:
+    """Raises:
+    InputError: input.invalid_date_range when after is not earlier than before.
+    """
+    if after is not None and before is not None and as_utc(after) >= as_utc(before):
+        raise InputError(
+            "after must be earlier than before.",
+            code="input.invalid_date_range",
+            remediation=["Swap them, or leave one out."],
+        )
 
 
 def upstream_now(services: Services) -> float:

@@ -61,19 +61,11 @@ class Accounts(Area):
         raw = await self.one(lambda c: c.api.v2010.accounts(sid).update_async(status=status), "Update account status")
         return account_record(raw)
 
-    async def fetch(self, sid: str | None = None) -> dict[str, Any]:
-        return await self.one(lambda c: self.account(c, sid).fetch_async(), "Fetch account")
-
-    async def balance(self, sid: str | None = None) -> dict[str, Any]:
-        return await self.one(lambda c: self.account(c, sid).balance.fetch_async(), "Fetch balance")
-
-    async def list(self, *, status: str | None, friendly_name: str | None, limit: int) -> builtins.list[dict[str, Any]]:
-        return await self.many(
-            lambda c: c.api.v2010.accounts.list_async(
-                **unset_none(status=status, friendly_name=friendly_name), limit=limit
-            ),
-            "List accounts",
+    async def all(self, *, status: str | None, limit: int) -> builtins.list[Account]:
+        raws = await self.many(
+            lambda c: c.api.v2010.accounts.list_async(**unset_none(status=status), limit=limit), "List accounts"
         )
+        return [account_record(raw) for raw in raws]
 
 
 PORT: type[AccountsPort] = Accounts  # mypy proves the gateway answers the port

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from skill.gateways.area import MAX_PAGE_SIZE, Area, unset_none
 from skill.ports.twilio.keys import KeysPort
@@ -82,8 +82,9 @@ class Keys(Area):
 
         return await self.gw.run(op, what="Verify API key")
 
-    async def list(self, limit: int) -> builtins.list[dict[str, Any]]:
-        return await self.many(lambda c: self.account(c).keys.list_async(limit=limit), "List API keys")
+    async def all(self, limit: int) -> builtins.list[ApiKey]:
+        raws = await self.many(lambda c: self.account(c).keys.list_async(limit=limit), "List API keys")
+        return [ApiKey.from_api(raw) for raw in raws]
 
 
 PORT: type[KeysPort] = Keys  # mypy proves the gateway answers the port

@@ -178,13 +178,11 @@ class Numbers(Area):
                 using.append(service)
         return using, not services.has_more
 
-    async def list(self, *, phone_number: str | None, limit: int) -> builtins.list[dict[str, Any]]:
-        return await self.many(
-            lambda c: self.account(c).incoming_phone_numbers.list_async(
-                **unset_none(phone_number=phone_number), limit=limit
-            ),
-            "List phone numbers",
+    async def all(self, limit: int) -> builtins.list[PhoneNumber]:
+        raws = await self.many(
+            lambda c: self.account(c).incoming_phone_numbers.list_async(limit=limit), "List phone numbers"
         )
+        return [number_record(raw) for raw in raws]
 
 
 PORT: type[NumbersPort] = Numbers  # mypy proves the gateway answers the port

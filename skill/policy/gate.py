@@ -18,6 +18,7 @@ no MCP types: the server's dispatch builds a `GatedCall` from a tool spec and ca
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -275,6 +276,11 @@ async def approval(gate: Gate, call: GatedCall, verdict: Verdict) -> None:
         return
     if verdict.action != "approve":
         return
+    if call.tier is Tier.SEND and verdict.cost is None and gate.estimate_spend is not None:
+        # The operator judges a send by what it costs, caps or no caps; a request without a price
+        # is still a request.
+        with contextlib.suppress(SkillError):
+            verdict.cost = await gate.estimate_spend(call)
     summary = call.summarize()
     impact = _with_spend(await call.inspect() if call.inspect is not None else None, verdict, summary)
     request, _ = gate.approvals.request(

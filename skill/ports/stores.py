@@ -180,6 +180,8 @@ class WebhookEventStore(Protocol):
         kind: str | None = None,
         status: str | None = None,
         since: float | None = None,
+        until: float | None = None,
+        below_id: int | None = None,
         limit: int = 50,
         oldest_first: bool = False,
     ) -> list[StoredEvent]: ...

@@ -31,16 +31,3 @@ class StoredEvent:
     received_at: float
     processed_at: float | None
     payload: dict[str, Any]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "sid": self.sid,
-            "status": self.status,
-            "account_sid": self.account_sid,
-            "error_code": self.error_code,
-            "received_at": self.received_at,
-            "processed_at": self.processed_at,
-            "payload": self.payload,
-        }

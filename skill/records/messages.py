@@ -17,6 +17,7 @@ class Message(Record):
     from_: str | None = Field(default=None, alias="from", description="Sender; null until a service picks one.")
     body: str | None = Field(default=None, description="Text of the message.")
     messaging_service_sid: str | None = Field(default=None, description="Messaging Service used, if any.")
+    account_sid: str | None = Field(default=None, description="Account the message belongs to.")
     direction: str | None = Field(default=None, description="outbound-api, inbound, ...")
     num_segments: int | None = Field(default=None, description="Billed SMS segments.")
     num_media: int | None = Field(default=None, description="Attached media files.")

@@ -78,13 +78,13 @@ def seed(state: SandboxState) -> SandboxState:
         "updated": now - 86400 * 20,
     }
     seed_numbers(state)
-    from skill.sandbox.monitor import seed_alerts
     from skill.sandbox.seed_fleet import seed_fleet
     from skill.sandbox.seed_messaging_services import seed_messaging_services
+    from skill.sandbox.seed_monitor import seed_alerts
     from skill.sandbox.seed_studio import seed_flows
+    from skill.sandbox.seed_usage import seed_usage
     from skill.sandbox.seed_verify import seed_verify_service
     from skill.sandbox.seed_voice import seed_voice
-    from skill.sandbox.usage import seed_usage
 
     seed_fleet(state)
     seed_voice(state, now)

@@ -1,11 +1,13 @@
 """Sandbox routes for usage records (per period or date range) and usage triggers.
 
-Each account has a steady daily usage per category; a record for a range is that day's usage times
-the number of days in it (up to today), so totals stay consistent between periods.
+Each account has a steady daily usage per category (seeded by skill.sandbox.seed_usage); a record for
+a range is that day's usage times the number of days in it (up to today), so totals stay consistent
+between periods.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -14,11 +16,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from skill.config import SANDBOX_ACCOUNT_SID
 from skill.sandbox.clock import rfc2822
 from skill.sandbox.dates import parse_day
 from skill.sandbox.http import TwilioHTTPError, bad_request, deleted, first, form, owned, page, request_account
-from skill.sandbox.state import SandboxState, make_sid
+from skill.sandbox.state import SandboxState
 
 if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
@@ -42,23 +43,6 @@ PERIOD_PATHS: dict[str, tuple[str, str]] = {
     "ThisMonth": ("this_month", "this_month"),
     "LastMonth": ("last_month", "last_month"),
 }
-
-
-def seed_usage(state: SandboxState) -> None:
-    """Daily usage: the parent sends SMS, MMS and calls; 'prod' sends a little SMS; 'dev' makes a few
-    test calls; 'staging' is idle."""
-    state.usage_rates[SANDBOX_ACCOUNT_SID] = {
-        "sms": {"count": 38, "usage": 41, "price": 0.3239},
-        "mms": {"count": 2, "usage": 2, "price": 0.04},
-        "calls": {"count": 6, "usage": 19, "price": 0.266},
-        "phonenumbers": {"count": 3, "usage": 3, "price": 0.115},
-        "lookups": {"count": 4, "usage": 4, "price": 0.02},
-    }
-    state.usage_rates[make_sid("AC", "sub", "prod")] = {
-        "sms": {"count": 5, "usage": 5, "price": 0.0395},
-        "phonenumbers": {"count": 1, "usage": 1, "price": 0.0383},
-    }
-    state.usage_rates[make_sid("AC", "sub", "dev")] = {"calls": {"count": 1, "usage": 2, "price": 0.028}}
 
 
 def today(state: SandboxState) -> date:
@@ -147,11 +131,14 @@ def render_trigger(state: SandboxState, trigger: dict[str, Any]) -> dict[str, An
     }
 
 
-def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
-    state = sandbox.state
+class UsageRecords:
+    """The UsageRecord lists: Records.json (StartDate, EndDate, Category) and one list per named period."""
 
-    def records_response(request: Request, start: date, end: date) -> Response:
-        account = request_account(state, request)
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    def _answer(self, request: Request, start: date, end: date) -> Response:
+        account = request_account(self.state, request)
         wanted = request.query_params.get("Category")
         if wanted and wanted not in CATEGORIES:
             raise TwilioHTTPError(400, 20001, f"Invalid Category: {wanted} is not a usage category")
@@ -162,34 +149,79 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
             request,
             "usage_records",
             items,
-            lambda item: render_record(state, account, item["category"], start, end, uri),
+            lambda item: render_record(self.state, account, item["category"], start, end, uri),
         )
 
-    async def list_records(request: Request) -> Response:
-        first_day, last_day = period_range(state, "alltime")
+    async def list(self, request: Request) -> Response:
+        first_day, last_day = period_range(self.state, "alltime")
         start = parse_day(request.query_params.get("StartDate"), "StartDate") or first_day
         end = parse_day(request.query_params.get("EndDate"), "EndDate") or last_day
         if start > end:
             raise TwilioHTTPError(400, 20001, "StartDate must be on or before EndDate")
-        return records_response(request, start, end)
+        return self._answer(request, start, end)
 
-    def named(period: str) -> Any:
+    def of_period(self, period: str) -> Callable[[Request], Awaitable[Response]]:
         async def list_period(request: Request) -> Response:
-            start, end = period_range(state, period)
-            return records_response(request, start, end)
+            start, end = period_range(self.state, period)
+            return self._answer(request, start, end)
 
         return list_period
 
-    def owned_trigger(request: Request) -> dict[str, Any]:
-        return owned(state, request, state.usage_triggers)
 
-    async def list_triggers(request: Request) -> Response:
-        account = request_account(state, request)
+def _trigger_fields(fields: dict[str, list[str]]) -> dict[str, Any]:
+    """A new trigger's settings from its form, checked as Twilio checks them.
+
+    Raises:
+        TwilioHTTPError: a missing parameter (20001), a malformed callback URL (21502), or a value
+        outside the allowed ones (20001).
+    """
+    for name in ("CallbackUrl", "TriggerValue", "UsageCategory"):
+        if not first(fields, name):
+            raise bad_request(20001, f"Missing required parameter {name} in the post body")
+    callback_url = str(first(fields, "CallbackUrl"))
+    if not callback_url.startswith(("http://", "https://")):
+        raise bad_request(21502, f"Invalid callback url: {callback_url} is not an absolute http(s) URL")
+    category = str(first(fields, "UsageCategory"))
+    if category not in CATEGORIES:
+        raise TwilioHTTPError(400, 20001, f"Invalid UsageCategory: {category} is not a usage category")
+    recurring = first(fields, "Recurring")
+    if recurring is not None and recurring not in RECURRING:
+        raise TwilioHTTPError(400, 20001, f"Invalid Recurring: must be one of {', '.join(RECURRING)}")
+    trigger_by = first(fields, "TriggerBy") or "usage"
+    if trigger_by not in TRIGGER_FIELDS:
+        raise TwilioHTTPError(400, 20001, f"Invalid TriggerBy: must be one of {', '.join(TRIGGER_FIELDS)}")
+    method = (first(fields, "CallbackMethod") or "POST").upper()
+    if method not in ("GET", "POST"):
+        raise TwilioHTTPError(400, 20001, "Invalid CallbackMethod: must be GET or POST")
+    value = str(first(fields, "TriggerValue"))
+    try:
+        float(value)
+    except ValueError:
+        raise TwilioHTTPError(400, 20001, "Invalid TriggerValue: must be a number") from None
+    return {
+        "callback_url": callback_url,
+        "callback_method": method,
+        "trigger_value": value,
+        "usage_category": category,
+        "trigger_by": trigger_by,
+        "recurring": recurring,
+        "friendly_name": first(fields, "FriendlyName"),
+    }
+
+
+class UsageTriggers:
+    """The UsageTrigger resource: list (UsageCategory, Recurring, TriggerBy), create, fetch, delete."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    async def list(self, request: Request) -> Response:
+        account = request_account(self.state, request)
         query = request.query_params
         items = sorted(
             (
                 t
-                for t in state.usage_triggers.values()
+                for t in self.state.usage_triggers.values()
                 if t["account_sid"] == account
                 and (not query.get("UsageCategory") or t["usage_category"] == query["UsageCategory"])
                 and (not query.get("Recurring") or t["recurring"] == query["Recurring"])
@@ -197,76 +229,48 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
             ),
             key=lambda t: (t["created"], t["sid"]),
         )
-        return page(request, "usage_triggers", items, lambda t: render_trigger(state, t))
+        return page(request, "usage_triggers", items, lambda t: render_trigger(self.state, t))
 
-    async def create_trigger(request: Request) -> Response:
-        account = request_account(state, request)
-        fields = await form(request)
-        for name in ("CallbackUrl", "TriggerValue", "UsageCategory"):
-            if not first(fields, name):
-                raise bad_request(20001, f"Missing required parameter {name} in the post body")
-        callback_url = str(first(fields, "CallbackUrl"))
-        if not callback_url.startswith(("http://", "https://")):
-            raise bad_request(21502, f"Invalid callback url: {callback_url} is not an absolute http(s) URL")
-        category = str(first(fields, "UsageCategory"))
-        if category not in CATEGORIES:
-            raise TwilioHTTPError(400, 20001, f"Invalid UsageCategory: {category} is not a usage category")
-        recurring = first(fields, "Recurring")
-        if recurring is not None and recurring not in RECURRING:
-            raise TwilioHTTPError(400, 20001, f"Invalid Recurring: must be one of {', '.join(RECURRING)}")
-        trigger_by = first(fields, "TriggerBy") or "usage"
-        if trigger_by not in TRIGGER_FIELDS:
-            raise TwilioHTTPError(400, 20001, f"Invalid TriggerBy: must be one of {', '.join(TRIGGER_FIELDS)}")
-        method = (first(fields, "CallbackMethod") or "POST").upper()
-        if method not in ("GET", "POST"):
-            raise TwilioHTTPError(400, 20001, "Invalid CallbackMethod: must be GET or POST")
-        value = str(first(fields, "TriggerValue"))
-        try:
-            number = float(value)
-        except ValueError:
-            raise TwilioHTTPError(400, 20001, "Invalid TriggerValue: must be a number") from None
-        now = state.clock.now()
-        sid = state.new_sid("UT")
-        trigger: dict[str, Any] = {
-            "sid": sid,
+    async def create(self, request: Request) -> Response:
+        account = request_account(self.state, request)
+        now = self.state.clock.now()
+        trigger = {
+            "sid": self.state.new_sid("UT"),
             "account_sid": account,
-            "callback_url": callback_url,
-            "callback_method": method,
-            "trigger_value": value,
-            "usage_category": category,
-            "trigger_by": trigger_by,
-            "recurring": recurring,
-            "friendly_name": first(fields, "FriendlyName"),
+            **_trigger_fields(await form(request)),
             "created": now,
             "updated": now,
         }
+        value = str(trigger["trigger_value"])
         if value.startswith("+"):
             # An offset: fire that many units above today's value for the period.
-            current = float(render_trigger(state, trigger)["current_value"])
-            trigger["trigger_value"] = _number(round(current + number, 4))
-        state.usage_triggers[sid] = trigger
-        return JSONResponse(render_trigger(state, trigger), status_code=201)
+            current = float(render_trigger(self.state, trigger)["current_value"])
+            trigger["trigger_value"] = _number(round(current + float(value), 4))
+        self.state.usage_triggers[trigger["sid"]] = trigger
+        return JSONResponse(render_trigger(self.state, trigger), status_code=201)
 
-    async def fetch_trigger(request: Request) -> Response:
-        return JSONResponse(render_trigger(state, owned_trigger(request)))
+    async def fetch(self, request: Request) -> Response:
+        return JSONResponse(render_trigger(self.state, owned(self.state, request, self.state.usage_triggers)))
 
-    async def delete_trigger(request: Request) -> Response:
-        trigger = owned_trigger(request)
-        del state.usage_triggers[trigger["sid"]]
+    async def delete(self, request: Request) -> Response:
+        trigger = owned(self.state, request, self.state.usage_triggers)
+        del self.state.usage_triggers[trigger["sid"]]
         return deleted()
 
+
+def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
+    records, triggers = UsageRecords(sandbox.state), UsageTriggers(sandbox.state)
     usage = "/2010-04-01/Accounts/{AccountSid}/Usage"
-    records = [Route(f"{usage}/Records.json", list_records, methods=["GET"])]
-    records.extend(
-        Route(f"{usage}/Records/{path}.json", named(period), methods=["GET"])
-        for path, (_, period) in PERIOD_PATHS.items()
-    )
     return {
         "api.twilio.com": [
-            *records,
-            Route(f"{usage}/Triggers.json", list_triggers, methods=["GET"]),
-            Route(f"{usage}/Triggers.json", create_trigger, methods=["POST"]),
-            Route(f"{usage}/Triggers/{{Sid}}.json", fetch_trigger, methods=["GET"]),
-            Route(f"{usage}/Triggers/{{Sid}}.json", delete_trigger, methods=["DELETE"]),
+            Route(f"{usage}/Records.json", records.list, methods=["GET"]),
+            *(
+                Route(f"{usage}/Records/{path}.json", records.of_period(period), methods=["GET"])
+                for path, (_, period) in PERIOD_PATHS.items()
+            ),
+            Route(f"{usage}/Triggers.json", triggers.list, methods=["GET"]),
+            Route(f"{usage}/Triggers.json", triggers.create, methods=["POST"]),
+            Route(f"{usage}/Triggers/{{Sid}}.json", triggers.fetch, methods=["GET"]),
+            Route(f"{usage}/Triggers/{{Sid}}.json", triggers.delete, methods=["DELETE"]),
         ]
     }

@@ -142,7 +142,8 @@ def input_schema(spec: ToolSpec, policy: Policy | None = None, *, accounts: bool
 
 
 def _shallow(prop: dict[str, Any]) -> dict[str, Any]:
-    """A nested object or list reduced to its kind: the top level is the contract agents rely on.
+    """A nested object or list reduced to its kind, a plain text field to its name: the top level is
+    the contract agents rely on.
 
     Results leave out null fields, so a nullable field is typed by its value alone.
     """
@@ -156,6 +157,10 @@ def _shallow(prop: dict[str, Any]) -> dict[str, Any]:
         return {"type": kinds or "object"}
     if kinds in ("array", ["array", "null"]):
         return {"type": kinds, "items": {"type": "object"}} if "properties" in prop.get("items", {}) else prop
+    if kinds == "string" and set(prop) <= {"type", "description", "title", "format", "maxLength", "pattern"}:
+        # Text is what a field holds unless its schema says otherwise; naming it costs every client
+        # bytes on every tools/list, so plain text fields are named without a type.
+        return {}
     return prop
 
 

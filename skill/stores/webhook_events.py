@@ -115,19 +115,23 @@ class SqliteWebhookEventStore:
         kind: str | None = None,
         status: str | None = None,
         since: float | None = None,
+        until: float | None = None,
+        below_id: int | None = None,
         limit: int = 50,
         oldest_first: bool = False,
     ) -> list[StoredEvent]:
-        """Events matching every filter given, newest first unless oldest_first."""
+        """Events matching every filter given, newest first unless oldest_first: received at or after
+        `since` and before `until`, with an id under `below_id` (where the previous page ended)."""
         clauses: list[str] = []
         params: list[Any] = []
         for column, value in (("sid", sid), ("kind", kind), ("status", status)):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
-        if since is not None:
-            clauses.append("received_at >= ?")
-            params.append(since)
+        for condition, bound in (("received_at >= ?", since), ("received_at < ?", until), ("id < ?", below_id)):
+            if bound is not None:
+                clauses.append(condition)
+                params.append(bound)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         order = "ASC" if oldest_first else "DESC"
         rows = self.db.query(

@@ -11,6 +11,7 @@ from skill.core import messaging as core
 from skill.core import optouts
 from skill.core.context import Services
 from skill.policy.tiers import Tier
+from skill.records.approvals import Impact
 from skill.records.messages import BodyPreview, Message, MessageReport, Optout, OptoutChange, SentMessage
 from skill.records.pricing import Estimate
 from skill.results import ListResult, Model, ToolResult
@@ -179,6 +180,10 @@ def check_optout_phone(services: Services, args: OptoutPhoneInput) -> None:
     optouts.optout_address(services, args.phone_number)
 
 
+async def inspect_optout_remove(services: Services, args: OptoutPhoneInput) -> Impact:
+    return optouts.removal_impact(services, args.phone_number)
+
+
 async def optout_remove(services: Services, args: OptoutPhoneInput) -> OptoutChangeOutput:
     return OptoutChangeOutput(**optouts.remove_optout(services, args.phone_number).model_dump())
 
@@ -285,5 +290,6 @@ TOOLS: tuple[ToolSpec, ...] = (
         open_world=False,
         summary=lambda a: f"Allow messages again to {a['phone_number']}, who had opted out (re-enables sends).",
         precheck=check_optout_phone,
+        inspect=inspect_optout_remove,
     ),
 )

@@ -1,16 +1,11 @@
-"""Operations tools: approval status and error explanations."""
+"""Operations tools: approval status."""
 
 from __future__ import annotations
 
-from typing import Literal
-
-import anyio
 from pydantic import Field
 
-from skill.catalog import explain, parse_code
 from skill.core.context import Services
 from skill.core.timeutil import iso_timestamp
-from skill.errors import twilio_docs_url
 from skill.policy.tiers import Tier
 from skill.results import Model, ToolResult
 from skill.server.registry import ToolSpec
@@ -61,55 +56,6 @@ async def approval_status(services: Services, args: ApprovalStatusInput) -> Appr
     )
 
 
-class ErrorExplainInput(Model):
-    code: int | str = Field(description="Twilio error code: 21211, '21211' or 'twilio.21211'.")
-
-
-class ErrorExplainOutput(ToolResult):
-    code: int = Field(description="The error code.")
-    title: str = Field(description="Short name of the error.")
-    meaning: str = Field(description="What it means, in one or two sentences.")
-    causes: list[str] = Field(description="Likely causes.")
-    remediation: list[str] = Field(description="Ordered steps that fix it.")
-    retryable: bool = Field(description="True when repeating the same request later may succeed.")
-    docs_url: str = Field(description="Twilio's page for this code.")
-    source: Literal["curated", "twilio-catalog", "unknown"] = Field(description="Where the explanation came from.")
-    known: bool = Field(description="False when nothing is known about this code.")
-
-
-async def error_explain(services: Services, args: ErrorExplainInput) -> ErrorExplainOutput:
-    code = parse_code(args.code)
-    # The fallback may read a large JSON file the first time; keep it off the event loop.
-    found = await anyio.to_thread.run_sync(explain, code, services.settings)
-    if found is None:
-        docs_url = twilio_docs_url(code)
-        return ErrorExplainOutput(
-            code=code,
-            title=f"Error {code}",
-            meaning="No entry for this code in the curated catalogue or in a local copy of Twilio's catalogue.",
-            causes=[],
-            remediation=[
-                f"Read {docs_url}.",
-                "Run `twilio-skill errors sync` to fetch Twilio's full catalogue, then ask again.",
-            ],
-            retryable=False,
-            docs_url=docs_url,
-            source="unknown",
-            known=False,
-        )
-    return ErrorExplainOutput(
-        code=found.code,
-        title=found.title,
-        meaning=found.meaning,
-        causes=list(found.causes),
-        remediation=list(found.remediation),
-        retryable=found.retryable,
-        docs_url=found.docs_url,
-        source=found.source,
-        known=True,
-    )
-
-
 TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="approval_status",
@@ -120,17 +66,6 @@ TOOLS: tuple[ToolSpec, ...] = (
         input=ApprovalStatusInput,
         output=ApprovalStatusOutput,
         handler=approval_status,
-        open_world=False,
-    ),
-    ToolSpec(
-        name="error_explain",
-        title="Explain error code",
-        description="What a Twilio error code means, likely causes, ordered fixes, whether to retry. Local, free.",
-        toolset="ops",
-        tier=Tier.READ,
-        input=ErrorExplainInput,
-        output=ErrorExplainOutput,
-        handler=error_explain,
         open_world=False,
     ),
 )

@@ -95,3 +95,17 @@ async def test_a_missing_code_is_an_input_error(client: Client) -> None:
     result = await call(client, "error_explain", {})
     assert result.error["code"] == "input.invalid"
     assert "code" in result.error["message"]
+
+
+async def test_the_code_is_one_string_in_the_schema_and_a_bare_number_is_still_read(client: Client) -> None:
+    tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+    assert tools["error_explain"].input_schema["properties"]["code"]["type"] == "string"
+    as_number = await call(client, "error_explain", {"code": 21211})
+    as_text = await call(client, "error_explain", {"code": "21211"})
+    assert as_number.data == as_text.data and as_number.data["code"] == 21211
+
+
+@pytest.mark.parametrize("code", [True, 21211.5, "2" * 40, ["21211"]])
+async def test_a_code_of_another_type_or_too_long_is_refused(client: Client, code: object) -> None:
+    result = await call(client, "error_explain", {"code": code})
+    assert result.error["code"] == "input.invalid"

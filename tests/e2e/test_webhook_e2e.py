@@ -127,7 +127,7 @@ async def test_a_calls_status_callbacks_are_listed_as_webhook_events(
     assert not created.is_error, created
     for _ in range(4):
         await advance_and_deliver(sandbox, 1.0)
-    events = await call(client, "webhook_events_list", {"sid": created.data["sid"], "kind": "voice_status"})
-    assert [event["status"] for event in reversed(events.data["events"])] == ["ringing", "in-progress", "completed"]
+    events = await call(client, "webhook_events_list", {"resource_sid": created.data["sid"], "kind": "voice_status"})
+    assert [event["status"] for event in reversed(events.data["items"])] == ["ringing", "in-progress", "completed"]
     fetched = await call(client, "call_get", {"sid": created.data["sid"]})
     assert fetched.data["status"] == "completed"

@@ -7,8 +7,9 @@ import pytest
 from mcp import Client
 
 from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
+from skill.core.context import Services
 from skill.sandbox.app import Sandbox
-from tests.conftest import call
+from tests.conftest import approve, call
 from tests.contract import contract
 
 pytestmark = pytest.mark.anyio
@@ -36,23 +37,24 @@ async def fetch_trigger(sandbox: Sandbox, sid: str) -> int:
     return response.status_code
 
 
-async def test_usage_routes_answer_with_the_published_schemas(client: Client, sandbox: Sandbox) -> None:
+async def test_usage_routes_answer_with_the_published_schemas(
+    client: Client, services: Services, sandbox: Sandbox
+) -> None:
     with contract(sandbox, routes=ROUTES):
         for period in ("today", "yesterday", "this_month", "last_month"):
             assert not (await call(client, "usage_summary", {"period": period})).is_error
-        ranged = await call(client, "usage_summary", {"start_date": "2024-01-01", "end_date": "2024-01-31"})
+        ranged = await call(client, "usage_summary", {"after": "2024-01-01", "before": "2024-02-01"})
         assert not ranged.is_error, ranged
-        created = await call(
-            client,
-            "usage_trigger_create",
-            {
-                "usage_category": "sms",
-                "trigger_value": "1000",
-                "trigger_by": "count",
-                "callback_url": "https://example.com/t",
-            },
-        )
-        sid = created.data["trigger"]["sid"]
+        args = {
+            "usage_category": "sms",
+            "trigger_value": "1000",
+            "trigger_by": "count",
+            "callback_url": "https://e.com/t",
+        }
+        waiting = await call(client, "usage_trigger_create", args)  # the callback host is not an allowed one
+        approval_id = await approve(services, waiting)
+        created = await call(client, "usage_trigger_create", {**args, "approval_id": approval_id})
+        sid = created.data["sid"]
         assert await fetch_trigger(sandbox, sid) == 200
-        await call(client, "usage_triggers_list")
+        await call(client, "usage_triggers_list", {"after": "2020-01-01T00:00:00Z"})
         assert not (await call(client, "usage_trigger_delete", {"sid": sid})).is_error

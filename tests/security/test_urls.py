@@ -223,7 +223,7 @@ async def test_every_url_argument_still_takes_an_ordinary_https_url(
 
 
 async def test_a_signature_check_refuses_an_over_long_url(client: Client) -> None:
-    args = {"params": {}, "signature": "abc", "account_sid": SANDBOX_ACCOUNT_SID}
+    args = {"parameters": "{}", "signature": "abc", "account_sid": SANDBOX_ACCOUNT_SID}
     refused = await call(client, "webhook_signature_check", {"url": "https://e.com/" + "a" * MAX_URL_LENGTH, **args})
     assert refused.error["code"] == "input.invalid"
     fine = await call(client, "webhook_signature_check", {"url": "https://e.com/hook", **args})

@@ -108,7 +108,7 @@ async def test_audit_keeps_going_when_one_check_fails(client: Client, arranged: 
 def test_auth_token_without_an_api_key_in_live_mode_is_a_high_finding(tmp_path: Path) -> None:
     live = Settings(home=tmp_path, account_sid=SANDBOX_ACCOUNT_SID, auth_token="t" * 32)
     found = audit.auth_token_finding(live)
-    assert found is not None and found["severity"] == "high" and found["fix_tool"] == "apikey_create"
+    assert found is not None and found.severity == "high" and found.fix_tool == "apikey_create"
     with_key = live.with_overrides(api_key="SK" + "1" * 32, api_secret="s" * 32)
     assert audit.auth_token_finding(with_key) is None
     assert audit.auth_token_finding(Settings(home=tmp_path)) is None
@@ -143,3 +143,37 @@ async def test_a_hanging_lookup_is_abandoned_after_the_timeout() -> None:
         answer = await audit.resolve_host("slow.example.com", timeout=0.1, lookup=hang)
     assert answer is None
     assert time.monotonic() - started < 0.9
+
+
+async def test_the_last_24_hours_are_those_of_the_sandbox_clock(client: Client, arranged: Sandbox) -> None:
+    arranged.clock.advance(86400 * 2)  # the simulated Twilio moved on; this machine's clock did not
+    result = await call(client, "account_audit")
+    assert not result.is_error, result
+    assert "recent_errors" not in by_check(result.data["findings"])
+
+
+async def test_more_error_alerts_than_it_counts_are_reported_not_dropped(
+    client: Client, arranged: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(audit, "ALERT_SCAN", 2)
+    result = await call(client, "account_audit")
+    recent = [f for f in result.data["findings"] if f["check"] == "recent_errors"]
+    (note,) = [f for f in recent if f["severity"] == "info"]
+    assert "Only the latest 2 error alerts" in note["finding"]
+    assert {f["resource"] for f in recent if f["severity"] != "info"} == {"error 11200"}
+
+
+@pytest.mark.parametrize(("threshold", "found"), [(50, True), ("50", True), (42.17, False), ("42.18", True)])
+async def test_the_balance_threshold_is_one_number_read_exactly(
+    client: Client, arranged: Sandbox, threshold: object, found: bool
+) -> None:
+    tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+    assert tools["account_audit"].input_schema["properties"]["balance_threshold"]["type"] == "number"
+    result = await call(client, "account_audit", {"balance_threshold": threshold})
+    assert ("balance" in by_check(result.data["findings"])) is found
+
+
+@pytest.mark.parametrize("threshold", [-1, 2_000_000, "lots", True])
+async def test_a_balance_threshold_out_of_range_or_not_a_number_is_refused(client: Client, threshold: object) -> None:
+    result = await call(client, "account_audit", {"balance_threshold": threshold})
+    assert result.error["code"] == "input.invalid"

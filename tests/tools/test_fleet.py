@@ -32,8 +32,8 @@ async def test_fleet_overview_shows_each_account_with_its_own_estate(client: Cli
     rows = {row.get("name", "own"): row for row in result.data["accounts"]}
     assert [row["account_sid"] for row in result.data["accounts"]] == [SANDBOX_ACCOUNT_SID, PROD, STAGING, DEV]
     assert all(row["problems"] == [] and row["status"] == "active" for row in rows.values())
-    assert rows["prod"]["numbers_by_type"] == {"toll-free": 2}
-    assert rows["own"]["numbers_by_type"] == {"local": 2, "toll-free": 1}
+    assert rows["prod"]["numbers_by_type"] == {"toll_free": 2}
+    assert rows["own"]["numbers_by_type"] == {"local": 2, "toll_free": 1}
     assert rows["staging"]["messaging_services"] == ["Campaigns", "Notifications"]
     assert rows["dev"]["messaging_services"] == []
     assert [(k["sid"], k["age_days"]) for k in rows["prod"]["api_keys"]] == [(key_sid("prod"), 200)]

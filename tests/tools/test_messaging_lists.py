@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
+from skill.config import SANDBOX_ACCOUNT_SID
 from skill.core.context import Services
 from skill.sandbox.app import Sandbox
 from tests.conftest import call
-from tests.tools.paging import read_all
+from tests.tools.pages import read_pages
 
 pytestmark = pytest.mark.anyio
 SENDER = "+15005550006"
@@ -26,7 +27,7 @@ async def send_many(client: Client, count: int, to: str = "+14155550199") -> lis
 
 async def test_messages_list_read_page_by_page_holds_every_message_once(client: Client) -> None:
     sids = await send_many(client, 7)
-    items, pages = await read_all(client, "messages_list", {"from": SENDER, "limit": 3})
+    items, pages = await read_pages(client, "messages_list", {"from": SENDER, "limit": 3})
     assert sorted(item["sid"] for item in items) == sorted(sids)
     assert [page["count"] for page in pages] == [3, 3, 1]
 
@@ -51,7 +52,7 @@ async def test_a_status_filter_reports_what_it_scanned_and_continues_where_it_st
     sandbox.clock.advance(5 * sandbox.step_seconds)
     first = await call(client, "messages_list", {"from": SENDER, "status": "failed", "limit": 1})
     assert first.data["count"] == 1 and first.data["has_more"] is True and first.data["scanned"] >= 1
-    items, pages = await read_all(client, "messages_list", {"from": SENDER, "status": "failed", "limit": 1})
+    items, pages = await read_pages(client, "messages_list", {"from": SENDER, "status": "failed", "limit": 1})
     assert sorted(item["sid"] for item in items) == sorted(failing)
     assert sum(page["scanned"] for page in pages) == len(sids) + len(failing)
 
@@ -60,7 +61,7 @@ async def test_optout_list_pages_through_a_long_list(client: Client, services: S
     numbers = [f"+1415555{index:04d}" for index in range(130)]
     for number in numbers:
         services.stores.suppressions.add(number, source="test")
-    items, pages = await read_all(client, "optout_list", {"limit": 50})
+    items, pages = await read_pages(client, "optout_list", {"limit": 50})
     assert sorted(item["phone"] for item in items) == sorted(numbers)
     assert len(pages) == 3
     refused = await call(client, "optout_list", {"cursor": "not-a-cursor"})
@@ -80,3 +81,11 @@ async def test_over_long_arguments_are_refused_before_any_request(client: Client
         result = await call(client, tool, args)
         assert result.error["code"] == "input.invalid", (tool, result)
     assert sandbox.state.messages == {}
+
+
+async def test_a_message_says_which_account_it_belongs_to_in_every_tool(client: Client) -> None:
+    sent = await call(client, "message_send", {"to": "+14155550199", "from": SENDER, "body": "account"})
+    fetched = await call(client, "message_get", {"sid": sent.data["sid"]})
+    listed = await call(client, "messages_list", {"to": "+14155550199", "limit": 5})
+    assert sent.data["account_sid"] == fetched.data["account_sid"] == SANDBOX_ACCOUNT_SID
+    assert [item["account_sid"] for item in listed.data["items"]] == [SANDBOX_ACCOUNT_SID]

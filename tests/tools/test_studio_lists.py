@@ -12,7 +12,7 @@ from mcp import Client
 from skill.sandbox.app import Sandbox
 from skill.sandbox.state import make_sid
 from tests.conftest import Elapse, call
-from tests.tools.paging import read_all
+from tests.tools.pages import read_pages
 from tests.tools.test_studio import GOOD, SENDER, SURVEY, as_json
 
 pytestmark = pytest.mark.anyio
@@ -39,7 +39,7 @@ async def test_studio_flows_list_pages_through_every_flow_exactly_once(client: C
     for index in range(3):
         made = await call(client, "studio_flow_deploy", {"friendly_name": f"Flow {index}", "definition": as_json(GOOD)})
         assert not made.is_error, made
-    items, pages = await read_all(client, "studio_flows_list", {"limit": 2})
+    items, pages = await read_pages(client, "studio_flows_list", {"limit": 2})
     assert [page["count"] for page in pages] == [2, 2, 1]
     assert len({item["sid"] for item in items}) == 5
     assert {item["friendly_name"] for item in items} >= {"Flow 0", "Flow 1", "Flow 2", "Satisfaction survey"}
@@ -49,7 +49,7 @@ async def test_studio_executions_list_pages_newest_first_and_refuses_a_cursor_fr
     client: Client, elapse: Elapse
 ) -> None:
     sids = await run_survey(client, CONTACTS, elapse)
-    items, pages = await read_all(client, "studio_executions_list", {"flow_sid": SURVEY, "limit": 2})
+    items, pages = await read_pages(client, "studio_executions_list", {"flow_sid": SURVEY, "limit": 2})
     assert [item["sid"] for item in items] == list(reversed(sids))
     assert [page["count"] for page in pages] == [2, 2, 1]
     first = await call(client, "studio_executions_list", {"flow_sid": SURVEY, "status": "active", "limit": 2})

@@ -18,7 +18,7 @@ from skill.sandbox.state import make_sid
 from skill.server.app import build_server
 from skill.wiring import build_services
 from tests.conftest import Elapse, call
-from tests.tools.paging import read_all
+from tests.tools.pages import read_pages
 
 pytestmark = pytest.mark.anyio
 SERVICE = make_sid("VA", "seed", "verify")
@@ -251,7 +251,7 @@ async def test_verify_services_list_pages_through_every_service_exactly_once(cli
     for index in range(4):
         made = await call(client, "verify_service_create", {"friendly_name": f"Shop {index}"})
         assert not made.is_error, made
-    items, pages = await read_all(client, "verify_services_list", {"limit": 2})
+    items, pages = await read_pages(client, "verify_services_list", {"limit": 2})
     assert [page["count"] for page in pages] == [2, 2, 1]
     assert sorted(item["friendly_name"] for item in items) == ["Sandbox login"] + [f"Shop {i}" for i in range(4)]
     assert len({item["sid"] for item in items}) == 5

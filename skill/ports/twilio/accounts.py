@@ -14,6 +14,8 @@ class AccountsPort(Protocol):
 
     async def get_balance(self, sid: str | None = None) -> Balance: ...
 
+    async def all(self, *, status: str | None, limit: int) -> list[Account]: ...
+
     async def list_page(
         self,
         *,

@@ -25,6 +25,8 @@ class NumbersPort(Protocol):
 
     async def fetch(self, sid: str) -> PhoneNumber: ...
 
+    async def all(self, limit: int) -> list[PhoneNumber]: ...
+
     async def search(
         self,
         *,
