@@ -19,7 +19,7 @@ Role = Annotated[str, StringConstraints(min_length=3, max_length=120)]
 ROLES_FIELD: Any = Field(
     default_factory=list,
     max_length=core.MAX_ROLES,
-    description="Numbers by role, e.g. alerts=+18005550100 or alerts=PN...",
+    description="Numbers by role, e.g. alerts=+18005550100.",
 )
 Document = Annotated[str, StringConstraints(min_length=2, max_length=200_000)]
 DOCUMENT_FIELD: Any = Field(description="JSON in config_export's form.")
@@ -105,8 +105,8 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="config_export",
         title="Export configuration",
-        description="An account's configuration as JSON: numbers by role, messaging and Verify services, Studio "
-        "flows, usage triggers. No secrets.",
+        description="An account's configuration as JSON: numbers by role, messaging and Verify services, flows, "
+        "usage triggers. No secrets.",
         toolset="fleet",
         tier=Tier.READ,
         input=ConfigExportInput,
@@ -116,8 +116,8 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="config_plan",
         title="Plan configuration",
-        description="Changes from an account to a desired document, each with tool and tier, and the "
-        "plan_digest for config_apply. Never buys or releases numbers.",
+        description="Changes from an account to a desired document, with tool and tier, and a plan_digest for "
+        "config_apply. Never buys or releases numbers.",
         toolset="fleet",
         tier=Tier.READ,
         input=ConfigPlanInput,

@@ -51,8 +51,8 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="fleet_overview",
         title="Fleet overview",
-        description="Each account (own and every environment): status, numbers by type, messaging services, "
-        "API key ages, usage this month, errors in 24h.",
+        description="Every account side by side: status, numbers by type, messaging services, key ages, usage "
+        "this month, errors in 24h.",
         toolset="fleet",
         tier=Tier.READ,
         input=FleetOverviewInput,
