@@ -18,7 +18,7 @@ define apt_install
   else echo "$(1) missing: install with: sudo apt-get install $(1)" >&2; false; fi; }
 endef
 
-.PHONY: run test test-fast lint typecheck drift validate pytest bench clean browser-deps
+.PHONY: run test test-fast lint typecheck drift validate pytest bench clean browser-deps postgres-deps
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c "import ensurepip" 2>/dev/null || $(call apt_install,python3-venv)
@@ -34,11 +34,11 @@ test: $(BIN)/.installed lint typecheck drift validate pytest
 
 # The tests on WORKERS processes (WORKERS=0: in this one), then the slow ones (timed drills, spawned servers)
 # one at a time so no other test competes with them for the CPU; each pass lists its slowest tests and its time.
-pytest: $(BIN)/.installed browser-deps
+pytest: $(BIN)/.installed browser-deps postgres-deps
 	$(BIN)/pytest -n $(WORKERS) -m "not slow" --durations=10
 	$(BIN)/pytest -m slow --durations=5
 
-test-fast: $(BIN)/.installed browser-deps
+test-fast: $(BIN)/.installed browser-deps postgres-deps
 	$(BIN)/pytest -n $(WORKERS) -m "not slow"
 
 lint: $(BIN)/.installed
@@ -73,6 +73,14 @@ browser-deps:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	{ [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
 	{ [ "$${CI:-}" != true ] && echo "browser tests will skip: install Chromium with apt-get install -y chromium chromium-driver"; }
+
+# The store tests run on SQLite and on a throwaway PostgreSQL cluster (initdb + pg_ctl, Debian's server
+# package; no service is started). Installed here when missing and running as root; elsewhere the PostgreSQL
+# half skips naming this command, except in CI where it fails.
+postgres-deps:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
+	{ [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } || \
+	{ [ "$${CI:-}" != true ] && echo "PostgreSQL tests will skip: install the server with apt-get install -y postgresql"; }
 
 # The webhook bench drives the servers with wrk (Debian package); `make test` never needs it.
 bench: $(BIN)/.installed

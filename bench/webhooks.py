@@ -1,12 +1,17 @@
 """Webhook receiver throughput and latency against a bare Starlette endpoint, measured in one run.
 
 Run: .venv/bin/python bench/webhooks.py [--seconds 10] [--concurrency 50] [--duplicates 0.3] [--python]
+         [--database postgresql://...|auto] [--rate 300]
 Each server runs under uvicorn (one worker) in its own process on a 127.0.0.1 ephemeral port.
+With --database the receiver is measured on PostgreSQL too, as one receiver and as two receivers
+sharing the database (`auto` starts a throwaway cluster, as the tests do). Besides the saturation
+figures, an open-loop client sends at a fixed --rate and reports p50/p95/p99 from each request's
+due time, and the CPU seconds the receivers (and the database server) spent per 1,000 callbacks.
 The load comes from `wrk` (Debian package wrk) with a Lua script that cycles through pre-signed
 message status callbacks, a share of them repeated to exercise deduplication; without wrk (or with
 --python) a pure-Python client is used instead, which saturates a small machine before the
 servers do and so reports its own limits more than theirs. The receiver commits each new callback
-to SQLite before answering. Budget: p95 <= 25 ms and throughput >= 40% of the bare endpoint's.
+to its database before answering. Budget: p95 <= 25 ms and throughput >= 40% of the bare endpoint's.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.loadgen import open_loop, tree_cpu  # noqa: E402
 from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN  # noqa: E402
 from skill.core.signing import compute_signature  # noqa: E402
 
@@ -35,10 +41,12 @@ P95_BUDGET_MS = 25.0
 RATIO_BUDGET = 0.40
 RUN_TIMEOUT_SECONDS = 300
 PATH = "/twilio/sms/status"
+# Every receiver checks signatures against this public URL, as replicas behind one proxy would.
+PUBLIC_URL = "https://hooks.example.com"
 
 SERVER_SCRIPT = """
 import sys, uvicorn
-kind, port, home = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+kind, port, home, database, public_url = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 if kind == "bare":
     from starlette.applications import Starlette
     from starlette.responses import Response
@@ -51,7 +59,8 @@ else:
     from pathlib import Path
     from skill.config import Settings
     from skill.webhooks.app import build_webhooks_app
-    app = build_webhooks_app(Settings(home=Path(home)))
+    settings = Settings(home=Path(home), public_url=public_url, database_url=database or None)
+    app = build_webhooks_app(settings)
 uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
 """
 
@@ -99,11 +108,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(kind: str, home: Path) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(kind: str, home: Path, database: str = "") -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
     process = subprocess.Popen(
-        [sys.executable, "-c", SERVER_SCRIPT, kind, str(port), str(home)], cwd=ROOT, env=env, stdin=subprocess.DEVNULL
+        [sys.executable, "-c", SERVER_SCRIPT, kind, str(port), str(home), database, PUBLIC_URL],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -118,17 +130,18 @@ def start_server(kind: str, home: Path) -> tuple[subprocess.Popen[bytes], int]:
     raise TimeoutError(f"the {kind} server did not listen within 30 s")
 
 
-def signed_callbacks(port: int, distinct: int, duplicates: float, tag: str) -> list[tuple[str, bytes]]:
-    """(signature, body) of `distinct` status callbacks, with `duplicates` of the total repeating one."""
+def signed_callbacks(distinct: int, duplicates: float, tag: str) -> list[tuple[str, bytes]]:
+    """(signature, body) of `distinct` status callbacks, with `duplicates` of the total repeating one;
+    message SIDs differ between tags (up to six characters), so no run repeats another's callbacks."""
     rng = random.Random(tag)
-    url = f"http://127.0.0.1:{port}{PATH}"
+    url = PUBLIC_URL + PATH
     made: list[tuple[str, bytes]] = []
     fresh = 0
     while fresh < distinct:
         if made and rng.random() < duplicates:
             made.append(rng.choice(made))
             continue
-        sid = "SM" + f"{tag}{fresh:032x}"[-32:]
+        sid = "SM" + f"{tag.encode().hex():0>12}{fresh:020x}"
         params = {
             "AccountSid": SANDBOX_ACCOUNT_SID,
             "MessageSid": sid,
@@ -177,94 +190,173 @@ def run_wrk(port: int, data: Path, script: Path, seconds: float, concurrency: in
     return figures
 
 
-def measure_wrk(kind: str, home: Path, work: Path, options: argparse.Namespace) -> dict[str, float]:
-    process, port = start_server(kind, home)
-    try:
-        script = work / "callbacks.lua"
-        script.write_text(WRK_SCRIPT)
-        # Enough distinct callbacks that the run does not wrap around into more repeats than asked for.
-        distinct = int(options.seconds * 6000)
-        for tag, seconds in (("a", 2.0), ("b", options.seconds)):  # a: warm-up, not reported
-            data = work / f"{kind}-{tag}.tsv"
-            with data.open("wb") as out:
-                for signature, body in signed_callbacks(port, distinct, options.duplicates, tag):
-                    out.write(signature.encode() + b"\t" + body + b"\n")
-            figures = run_wrk(port, data, script, seconds, options.concurrency, options.threads)
-        return figures
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def combine(parts: list[dict[str, float]]) -> dict[str, float]:
+    """Figures of wrk runs made side by side: rates add; percentiles are the worst of the parts."""
+    return {
+        "rate": sum(part["rate"] for part in parts),
+        "requests": sum(part["requests"] for part in parts),
+        **{key: max(part[key] for part in parts) for key in ("p50", "p95", "p99")},
+    }
 
 
-# --- pure-Python fallback --------------------------------------------------------------------
+def saturate_wrk(ports: list[int], work: Path, tag: str, options: argparse.Namespace) -> dict[str, float]:
+    """wrk against every port at once (the connections split between them)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    script = work / "callbacks.lua"
+    script.write_text(WRK_SCRIPT)
+    distinct = int(options.seconds * 6000)
+    runs = []
+    for n, port in enumerate(ports):
+        data = work / f"{tag}{n}.tsv"
+        with data.open("wb") as out:
+            for signature, body in signed_callbacks(distinct, options.duplicates, f"{tag}{n}"):
+                out.write(signature.encode() + b"\t" + body + b"\n")
+        runs.append((port, data))
+    share = max(1, options.concurrency // len(ports))
+    with ThreadPoolExecutor(len(ports)) as pool:
+        parts = list(
+            pool.map(lambda run: run_wrk(run[0], run[1], script, options.seconds, share, options.threads), runs)
+        )
+    return combine(parts)
 
 
-def measure_python(kind: str, home: Path, options: argparse.Namespace) -> dict[str, float]:
+def saturate_python(ports: list[int], tag: str, options: argparse.Namespace) -> dict[str, float]:
     import anyio
     import httpx
 
-    process, port = start_server(kind, home)
-    url = f"http://127.0.0.1:{port}{PATH}"
+    urls = [f"http://127.0.0.1:{port}{PATH}" for port in ports]
+    batch = signed_callbacks(options.requests, options.duplicates, tag)
+    latencies: list[float] = []
+    pending = iter(enumerate(batch))
 
-    async def load(batch: list[tuple[str, bytes]]) -> tuple[float, list[float]]:
-        latencies: list[float] = []
-        pending = iter(batch)
+    async def worker() -> None:
+        # One keep-alive connection per worker; a shared pool costs the client more than the servers.
+        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=1), timeout=30) as client:
+            for index, (signature, body) in pending:
+                started = time.perf_counter()
+                response = await client.post(
+                    urls[index % len(urls)],
+                    content=body,
+                    headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature},
+                )
+                latencies.append((time.perf_counter() - started) * 1000)
+                if response.status_code >= 300:
+                    raise RuntimeError(f"answered {response.status_code}")
 
-        async def worker() -> None:
-            # One keep-alive connection per worker; a shared pool costs the client more than the servers.
-            async with httpx.AsyncClient(limits=httpx.Limits(max_connections=1), timeout=30) as client:
-                for signature, body in pending:
-                    started = time.perf_counter()
-                    response = await client.post(
-                        url,
-                        content=body,
-                        headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature},
-                    )
-                    latencies.append((time.perf_counter() - started) * 1000)
-                    if response.status_code >= 300:
-                        raise RuntimeError(f"answered {response.status_code}")
-
+    async def load() -> float:
         started = time.perf_counter()
         with anyio.fail_after(RUN_TIMEOUT_SECONDS):
             async with anyio.create_task_group() as group:
                 for _ in range(options.concurrency):
                     group.start_soon(worker)
-        return time.perf_counter() - started, latencies
+        return time.perf_counter() - started
 
-    try:
-        anyio.run(load, signed_callbacks(port, 500, options.duplicates, "a"))  # warm-up
-        seconds, latencies = anyio.run(load, signed_callbacks(port, options.requests, options.duplicates, "b"))
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    seconds = anyio.run(load)
     cuts = statistics.quantiles(latencies, n=100)
-    return {"rate": len(latencies) / seconds, "p50": cuts[49], "p95": cuts[94], "p99": cuts[98]}
+    return {
+        "rate": len(latencies) / seconds,
+        "requests": len(latencies),
+        "p50": cuts[49],
+        "p95": cuts[94],
+        "p99": cuts[98],
+    }
+
+
+def fixed_rate(ports: list[int], tag: str, options: argparse.Namespace) -> dict[str, float]:
+    import anyio
+
+    urls = [f"http://127.0.0.1:{port}{PATH}" for port in ports]
+    count = int(options.rate * options.open_seconds)
+    requests = [
+        ({"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}, body)
+        for signature, body in signed_callbacks(count, options.duplicates, tag)
+    ]
+    return anyio.run(open_loop, urls, requests, options.rate)
+
+
+def measure(
+    name: str, kind: str, receivers: int, database: str, work: Path, options: argparse.Namespace, db_pid: int | None
+) -> dict[str, float]:
+    """One configuration: warm-up, saturation, then the fixed-rate run; CPU per 1,000 callbacks."""
+    started = [start_server(kind, work / f"{name}-home{n}", database) for n in range(receivers)]
+    processes = [process for process, _ in started]
+    ports = [port for _, port in started]
+    use_wrk = shutil.which("wrk") is not None and not options.python
+    try:
+        tag = name[:3] + "w"
+        if use_wrk:
+            saturate_wrk(ports, work, tag, argparse.Namespace(**{**vars(options), "seconds": 2.0}))
+        pids = [process.pid for process in processes]
+        before = tree_cpu(pids), tree_cpu([db_pid]) if db_pid else 0.0
+        figures = (
+            saturate_wrk(ports, work, name[:3] + "s", options)
+            if use_wrk
+            else saturate_python(ports, name[:3] + "s", options)
+        )
+        after = tree_cpu(pids), tree_cpu([db_pid]) if db_pid else 0.0
+        figures["cpu_server"] = (after[0] - before[0]) / figures["requests"] * 1000
+        figures["cpu_db"] = (after[1] - before[1]) / figures["requests"] * 1000
+        steady = fixed_rate(ports, name[:3] + "r", options)
+        figures.update({f"open_{key}": value for key, value in steady.items()})
+        return figures
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def postgres(options: argparse.Namespace, stack: object) -> tuple[str, int | None]:
+    """The database URL and its postmaster's pid (for CPU accounting; None for a server elsewhere)."""
+    if options.database != "auto":
+        return options.database, None
+    from tests.postgres import Cluster, find_bindir
+
+    bindir = find_bindir()
+    if bindir is None:
+        raise SystemExit("PostgreSQL is not installed: apt-get install -y postgresql")
+    cluster = Cluster(bindir)
+    cluster.start()
+    stack.callback(cluster.stop)  # type: ignore[attr-defined]
+    pid = int((cluster.data / "postmaster.pid").read_text().split()[0])
+    return cluster.new_database(), pid
 
 
 def main(options: argparse.Namespace) -> int:
+    from contextlib import ExitStack
+
     use_wrk = shutil.which("wrk") is not None and not options.python
     results: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory() as temp:
+    with tempfile.TemporaryDirectory() as temp, ExitStack() as stack:
         work = Path(temp)
-        for kind in ("bare", "receiver"):
-            home = work / kind
-            if use_wrk:
-                results[kind] = measure_wrk(kind, home, work, options)
-            else:
-                results[kind] = measure_python(kind, home, options)
+        configurations: list[tuple[str, str, int, str, int | None]] = [
+            ("bare", "bare", 1, "", None),
+            ("sqlite x1", "receiver", 1, "", None),
+        ]
+        if options.database:
+            url, pid = postgres(options, stack)
+            configurations += [("postgres x1", "receiver", 1, url, pid), ("postgres x2", "receiver", 2, url, pid)]
+        for name, kind, receivers, database, pid in configurations:
+            results[name] = measure(name, kind, receivers, database, work, options, pid)
     how = (
         f"wrk -t{options.threads} -c{options.concurrency}, {options.seconds:g} s"
         if use_wrk
         else (f"Python client, {options.requests} requests, concurrency {options.concurrency} (no wrk)")
     )
-    print(f"signed status callbacks, {options.duplicates:.0%} duplicates; load: {how}")
-    for kind, figures in results.items():
+    print(f"signed status callbacks, {options.duplicates:.0%} duplicates; saturation load: {how}")
+    print(f"open loop: {options.rate:g} callbacks/s for {options.open_seconds:g} s, latency from each due time")
+    print(
+        f"{'':12s} {'sat req/s':>9s} {'p50':>7s} {'p95':>7s} {'p99':>7s} | {'open p50':>8s} {'p95':>7s} {'p99':>7s} "
+        f"{'err':>4s} | CPU s/1k: server  db"
+    )
+    for name, f in results.items():
         print(
-            f"{kind:10s} {figures['rate']:8.0f} req/s   p50 {figures['p50']:6.2f} ms   "
-            f"p95 {figures['p95']:6.2f} ms   p99 {figures['p99']:6.2f} ms"
+            f"{name:12s} {f['rate']:9.0f} {f['p50']:7.2f} {f['p95']:7.2f} {f['p99']:7.2f} | "
+            f"{f['open_p50']:8.2f} {f['open_p95']:7.2f} {f['open_p99']:7.2f} {f['open_errors']:4.0f} | "
+            f"{f['cpu_server']:15.3f} {f['cpu_db']:5.3f}"
         )
-    ratio = results["receiver"]["rate"] / results["bare"]["rate"]
-    p95 = results["receiver"]["p95"]
+    ratio = results["sqlite x1"]["rate"] / results["bare"]["rate"]
+    p95 = results["sqlite x1"]["p95"]
     within = p95 <= P95_BUDGET_MS and ratio >= RATIO_BUDGET
     print(
         f"receiver/bare throughput: {ratio:.0%} (budget >= {RATIO_BUDGET:.0%}); "
@@ -281,4 +373,7 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--duplicates", type=float, default=0.3)
     parser.add_argument("--python", action="store_true", help="use the pure-Python client even when wrk is present")
+    parser.add_argument("--database", default="", help="also measure on PostgreSQL: a postgresql:// URL, or auto")
+    parser.add_argument("--rate", type=float, default=100.0, help="open loop: callbacks per second")
+    parser.add_argument("--open-seconds", type=float, default=10.0, help="open loop: length of the run")
     sys.exit(main(parser.parse_args()))

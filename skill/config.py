@@ -67,6 +67,8 @@ class Settings:
     # addresses or networks whose X-Forwarded-Proto/-Host are believed (none by default, loopback included).
     webhook_allowed_hosts: tuple[str, ...] = ()
     forwarded_allow_ips: tuple[str, ...] = ()
+    # A postgresql:// URL puts every store in PostgreSQL (replicas share it); None: the SQLite file in home.
+    database_url: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -88,6 +90,11 @@ class Settings:
         lift a real opt-out, so the sandbox keeps its own database."""
         return self.home / ("sandbox.db" if self.mode == "sandbox" else "state.db")
 
+    @property
+    def database(self) -> Path | str:
+        """Where the stores live: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.database_url or self.db_path
+
     def secret_values(self) -> tuple[str, ...]:
         """Every configured secret, for the log formatter and the audit log to strip."""
         values = (
@@ -96,6 +103,7 @@ class Settings:
             self.sendgrid_api_key,
             self.webhook_shared_key,
             self.inbound_parse_token,
+            database_password(self.database_url),
         )
         return tuple(value for value in values if value)
 
@@ -164,7 +172,42 @@ class Settings:
             optout_scope="sender" if env.get("TWILIO_SKILL_OPTOUT_SCOPE", "").lower() == "sender" else "global",
             webhook_allowed_hosts=comma_list(env.get("TWILIO_SKILL_WEBHOOK_ALLOWED_HOSTS")),
             forwarded_allow_ips=comma_list(env.get("TWILIO_SKILL_FORWARDED_ALLOW_IPS")),
+            database_url=database_url(env.get("TWILIO_SKILL_DATABASE_URL")),
         )
+
+
+def database_url(value: str | None) -> str | None:
+    """TWILIO_SKILL_DATABASE_URL checked: unset or empty means SQLite; else a PostgreSQL URL.
+
+    Raises:
+        ConfigError: any other kind of URL.
+    """
+    if not value or not value.strip():
+        return None
+    url = value.strip()
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(
+            "TWILIO_SKILL_DATABASE_URL must be a postgresql:// URL.",
+            code="config.database_url",
+            remediation=[
+                "Set it like postgresql://USER:PASSWORD@HOST:5432/DBNAME.",
+                "Or unset it to keep the SQLite file in the home directory.",
+            ],
+        )
+    return url
+
+
+def database_password(url: str | None) -> str | None:
+    """The password in a database URL, so logs and the audit log can strip it."""
+    from urllib.parse import unquote, urlsplit
+
+    if not url:
+        return None
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return None
+    return unquote(password) if password else None
 
 
 def comma_list(value: str | None) -> tuple[str, ...]:

@@ -1,5 +1,5 @@
 """The composition root: builds the services a server, the CLI, the receiver or a test runs on,
-plugging adapters (SQLite stores, the Twilio and SendGrid gateways, the embedded sandbox) into the
+plugging adapters (SQLite or PostgreSQL stores, the Twilio and SendGrid gateways, the embedded sandbox) into the
 ports the core is written against. The only module that knows every concrete class."""
 
 from __future__ import annotations
@@ -67,8 +67,13 @@ def key_finder(
 
 
 def open_stores(settings: Settings, clock: Clock | None = None) -> Stores:
-    """The stores of these settings' database, with secrets stripped from the audit log."""
-    return Stores.open(settings.db_path, settings.secret_values(), clock=clock)
+    """The stores of these settings' database (PostgreSQL when TWILIO_SKILL_DATABASE_URL is set, else the
+    SQLite file), with secrets stripped from the audit log.
+
+    Raises:
+        ConfigError: the PostgreSQL server cannot be reached.
+    """
+    return Stores.open(settings.database, settings.secret_values(), clock=clock)
 
 
 def approval_service(stores: StorePorts, settings: Settings, clock: Clock | None = None) -> ApprovalService:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from skill.sandbox.app import Sandbox
 from skill.sandbox.clock import SandboxClock
 from skill.server.app import build_server
 from skill.wiring import build_services
+from tests.postgres import INSTALL_HINT, Cluster, find_bindir, missing
 
 CALL_TIMEOUT = 20
 
@@ -106,3 +109,26 @@ async def approve(services: Services, result: Called) -> str:
     approval_id = result.error["approval"]["id"]
     services.approvals.decide(approval_id, approve=True, operator="test-operator")
     return str(approval_id)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """A throwaway PostgreSQL cluster for this test process, started on first use."""
+    bindir = find_bindir()
+    if bindir is None:
+        missing(INSTALL_HINT)
+    assert bindir is not None
+    cluster = Cluster(bindir)
+    try:
+        cluster.start()
+    except (OSError, subprocess.SubprocessError) as exc:
+        shutil.rmtree(cluster.root, ignore_errors=True)
+        missing(f"PostgreSQL did not start ({exc}); {INSTALL_HINT}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Cluster) -> str:
+    """The URL of a fresh, empty PostgreSQL database."""
+    return pg_cluster.new_database()

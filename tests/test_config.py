@@ -93,3 +93,20 @@ def test_every_configured_secret_is_listed_for_redaction(tmp_path: Path) -> None
         inbound_parse_token="e",
     )
     assert set(settings.secret_values()) == {"a", "b", "c", "d", "e"}
+
+
+def test_the_database_url_selects_postgresql_and_its_password_is_a_secret(tmp_path: Path) -> None:
+    unset = Settings.from_env({"TWILIO_SKILL_HOME": str(tmp_path)})
+    assert unset.database == tmp_path / "sandbox.db"
+    url = "postgresql://app:s%40fe-pw@db.internal:5432/twilio"
+    settings = Settings.from_env({"TWILIO_SKILL_HOME": str(tmp_path), "TWILIO_SKILL_DATABASE_URL": url})
+    assert settings.database == url
+    assert "s@fe-pw" in settings.secret_values()
+    blank = Settings.from_env({"TWILIO_SKILL_HOME": str(tmp_path), "TWILIO_SKILL_DATABASE_URL": "  "})
+    assert blank.database == tmp_path / "sandbox.db"
+
+
+def test_a_database_url_of_another_kind_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"TWILIO_SKILL_HOME": str(tmp_path), "TWILIO_SKILL_DATABASE_URL": "sqlite:///etc/passwd"})
+    assert raised.value.code == "config.database_url"

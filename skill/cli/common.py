@@ -82,10 +82,13 @@ STORE_HINTS = {
 
 @contextmanager
 def open_stores(state: CliState) -> Iterator[Stores]:
-    """The stores on the settings' database file, closed afterwards; SkillErrors become one-line exits."""
+    """The stores on the settings' database, closed afterwards; SkillErrors become one-line exits."""
     from skill.wiring import open_stores as open_settings_stores
 
-    stores = open_settings_stores(state.settings())
+    try:
+        stores = open_settings_stores(state.settings())
+    except SkillError as exc:
+        fail(exc)
     try:
         yield stores
     except SkillError as exc:

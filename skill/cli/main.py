@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("audit", "audit"),
     "config": ("config_cmd", "config"),
     "console": ("console_cmd", "console"),
+    "db": ("db_cmd", "db"),
     "docs": ("docs_cmd", "docs"),
     "doctor": ("doctor", "doctor"),
     "envs": ("envs_cmd", "envs"),

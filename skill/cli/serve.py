@@ -7,7 +7,7 @@ import click
 from skill.cli.common import CliState, err, fail, pass_state
 from skill.cli.logs import configure_logging
 from skill.config import Settings
-from skill.errors import SkillError
+from skill.errors import InputError, SkillError
 
 DEFAULT_HTTP_PORT = 8765
 
@@ -23,17 +23,39 @@ DEFAULT_HTTP_PORT = 8765
     metavar="NAME",
     help="HTTP: another host name clients use to reach this server (DNS-rebinding allow-list).",
 )
+@click.option(
+    "--stateless",
+    is_flag=True,
+    help="HTTP: no sessions, each request stands alone, so replicas on one database can share the load "
+    "(no resource subscriptions).",
+)
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info")
 @pass_state
-def serve(state: CliState, transport: str, host: str, port: int, allow_hosts: tuple[str, ...], log_level: str) -> None:
+def serve(
+    state: CliState,
+    transport: str,
+    host: str,
+    port: int,
+    allow_hosts: tuple[str, ...],
+    stateless: bool,
+    log_level: str,
+) -> None:
     """Run the MCP server. Logs go to stderr; in stdio mode stdout is the MCP channel."""
     settings = state.settings()
     configure_logging(log_level, settings.secret_values())
+    if stateless and transport != "http":
+        fail(
+            InputError(
+                "--stateless applies to --transport http only.",
+                code="input.invalid",
+                remediation=["Add --transport http, or leave out --stateless."],
+            )
+        )
     try:
         if transport == "stdio":
             run_stdio(settings)
         else:
-            run_http(settings, host=host, port=port, allow_hosts=allow_hosts, log_level=log_level)
+            run_http(settings, host=host, port=port, allow_hosts=allow_hosts, log_level=log_level, stateless=stateless)
     except SkillError as exc:
         fail(exc)
     except KeyboardInterrupt:
@@ -56,7 +78,15 @@ def run_stdio(settings: Settings) -> None:
     anyio.run(main)
 
 
-def run_http(settings: Settings, *, host: str, port: int, allow_hosts: tuple[str, ...], log_level: str) -> None:
+def run_http(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    allow_hosts: tuple[str, ...],
+    log_level: str,
+    stateless: bool = False,
+) -> None:
     """Serve MCP over streamable HTTP at /mcp; beyond loopback every request needs the bearer token."""
     import uvicorn
 
@@ -91,14 +121,14 @@ def run_http(settings: Settings, *, host: str, port: int, allow_hosts: tuple[str
 
     # The webhook receiver sits beside MCP at /webhooks, outside the bearer guard: its routes check signatures.
     app = with_webhooks(
-        build_http_app(settings, host=host, token=token, allowed_hosts=allow_hosts),
+        build_http_app(settings, host=host, token=token, allowed_hosts=allow_hosts, stateless=stateless),
         settings,
         bind_host=host,
         allowed_hosts=allow_hosts,
     )
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}{MCP_PATH}"
-    err(f"twilio-skill: serving MCP over streamable HTTP at {url}")
+    err(f"twilio-skill: serving MCP over {'stateless ' if stateless else ''}streamable HTTP at {url}")
     err(
         f'twilio-skill: connect an MCP client to that URL (e.g. {{"url": "{url}"}} in its server list), '
         "or give stdio clients the command `twilio-skill serve`. Stop with Ctrl-C."

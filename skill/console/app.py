@@ -253,7 +253,7 @@ def build_console_app(
     TWILIO_SKILL_CONSOLE_URL and `allowed_hosts`.
     """
     owns_stores = stores is None
-    opened = stores or Stores.open(settings.db_path, settings.secret_values())
+    opened = stores or Stores.open(settings.database, settings.secret_values())
     console = Console(
         settings=settings,
         stores=opened,

@@ -29,6 +29,8 @@ Built-in defaults, optionally overridden by a TOML file (TWILIO_SKILL_POLICY):
     cache_seconds = 3600               # how long fetched price lists are kept in memory
     [webhooks]
     allowed_hosts = ["hooks.example.com", "*.example.org"]   # pointing a number or service elsewhere needs approval
+    [retention]                        # what `twilio-skill db prune` deletes (skill.policy.retention)
+    audit_days = 365
 
 Built-in rules (BUILT_IN_RULES) apply after the file's rules, so a file rule for the same tool wins.
 Named environments ([environments.NAME], each an account with an optional overlay of these tables for
@@ -46,6 +48,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from skill.errors import ConfigError
+from skill.policy.retention import Retention, parse_retention
 from skill.policy.tiers import Tier
 
 Action = Literal["allow", "approve", "deny"]
@@ -143,6 +146,7 @@ class Policy:
     spend_per_day: Decimal | None = None  # in the account's currency; None: no cap
     spend_per_month: Decimal | None = None
     pricing: PricingSettings = field(default_factory=PricingSettings)
+    retention: Retention = field(default_factory=Retention)
     source: str = "built-in defaults"
     environments: tuple[Environment, ...] = ()
     overlays: dict[str, Policy] = field(default_factory=dict)  # lower-case account SID -> its policy
@@ -198,6 +202,7 @@ class Policy:
             },
             "pricing": self.pricing.describe(),
             "webhooks": {"allowed_hosts": list(self.webhook_allowed_hosts)},
+            "retention": self.retention.describe(),
             "environments": [
                 {"name": env.name, "account_sid": env.account_sid, "overlay": env.has_overlay}
                 for env in self.environments
@@ -390,5 +395,6 @@ def policy_from_data(data: dict[str, Any], source: str) -> Policy:
         spend_per_day=_amount(limits, "spend_per_day", None, where="[limits].spend_per_day"),
         spend_per_month=_amount(limits, "spend_per_month", None, where="[limits].spend_per_month"),
         pricing=_pricing(data.get("pricing") or {}),
+        retention=parse_retention(data.get("retention", {})),
         source=source,
     )

@@ -13,9 +13,11 @@ import json
 import logging
 import math
 import re
+from functools import partial
 from itertools import islice
 from typing import Any
 
+import anyio
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, ValidationError
 
@@ -256,8 +258,10 @@ class Dispatcher:
         self.services = services
         self.requested_by = requested_by
 
-    def _audit(self, spec: ToolSpec, outcome: str, approval_id: str | None, detail: dict[str, Any]) -> int:
-        return self.services.stores.audit.record(
+    async def _audit(self, spec: ToolSpec, outcome: str, approval_id: str | None, detail: dict[str, Any]) -> int:
+        """Write the entry in a worker thread: a commit (or a PostgreSQL round trip) never blocks the loop."""
+        record = partial(
+            self.services.stores.audit.record,
             "tool.call",
             outcome=outcome,
             tool=spec.name,
@@ -265,6 +269,7 @@ class Dispatcher:
             approval_id=approval_id,
             detail={**detail, "tier": spec.tier.value, **({"agent": self.requested_by} if self.requested_by else {})},
         )
+        return await anyio.to_thread.run_sync(record)
 
     async def __call__(self, spec: ToolSpec, raw_args: dict[str, Any] | None) -> CallToolResult:
         """Run one tool call and return its MCP result; never raises for a tool-level failure."""
@@ -283,7 +288,7 @@ class Dispatcher:
             approval_id = take_approval_id(spec, args)
             bound = bind(self.services, take_account(spec, args))
         except SkillError as exc:
-            self._refused(spec, approval_id, given, exc)
+            await self._refused(spec, approval_id, given, exc)
             return _error(self.services, exc)
         # A call on another account runs on that account's services: its gateway, policy, gate and profile.
         runner = self if bound is self.services else Dispatcher(bound, self.requested_by)
@@ -313,16 +318,16 @@ class Dispatcher:
         except ApprovalRequired as exc:
             return _error(services, exc)  # the approvals service recorded the request
         except SkillError as exc:
-            self._refused(spec, approval_id, given, exc)
+            await self._refused(spec, approval_id, given, exc)
             return _error(services, exc)
         except Exception:
             log.exception("tool %s failed unexpectedly before it ran", spec.name)
             return _error(services, _unexpected(spec, ran=False))
         return await self._run(spec, model, call, verdict)
 
-    def _refused(self, spec: ToolSpec, approval_id: str | None, given: dict[str, Any], exc: SkillError) -> None:
+    async def _refused(self, spec: ToolSpec, approval_id: str | None, given: dict[str, Any], exc: SkillError) -> None:
         try:
-            self._audit(spec, "refused", approval_id, {"args": audit_args(spec, given), "code": exc.code})
+            await self._audit(spec, "refused", approval_id, {"args": audit_args(spec, given), "code": exc.code})
         except Exception:
             # Nothing ran; the agent still gets the refusal.
             log.exception("could not record the refusal of %s", spec.name)
@@ -334,7 +339,7 @@ class Dispatcher:
         entry: int | None = None
         if spec.tier is not Tier.READ:
             try:
-                entry = self._audit(spec, "started", call.approval_id, detail)
+                entry = await self._audit(spec, "started", call.approval_id, detail)
             except Exception:
                 # No record, no action: a call that may change anything never runs unrecorded.
                 log.exception("could not write the audit entry for %s; not running it", spec.name)
@@ -349,7 +354,7 @@ class Dispatcher:
             state = gate.undo(call, verdict, nothing_happened=had_no_effect(spec, exc))
             if state is not None and call.approval_id is not None:
                 exc.approval = self._approval_after(call.approval_id, state)
-            self._finish(spec, entry, _outcome(exc), call, {"code": exc.code, "message": exc.message})
+            await self._finish(spec, entry, _outcome(exc), call, {"code": exc.code, "message": exc.message})
             return _error(services, exc)
         except Exception:
             log.exception("tool %s failed unexpectedly", spec.name)
@@ -357,14 +362,14 @@ class Dispatcher:
             state = gate.undo(call, verdict, nothing_happened=False)
             if state is not None and call.approval_id is not None:
                 crash.approval = self._approval_after(call.approval_id, state)
-            self._finish(spec, entry, "unknown", call, {"code": crash.code})
+            await self._finish(spec, entry, "unknown", call, {"code": crash.code})
             return _error(services, crash)
         payload = result.model_copy(update={"environment": services.settings.mode}).model_dump(
             mode="json", by_alias=True, exclude_none=True
         )
         if payload.get("replayed"):
             gate.give_back(call, verdict)  # a replay sent nothing
-        self._finish(spec, entry, "ok", call, {})
+        await self._finish(spec, entry, "ok", call, {})
         return json_result(payload, is_error=False)
 
     def _approval_after(self, approval_id: str, state: str) -> dict[str, Any]:
@@ -377,12 +382,15 @@ class Dispatcher:
             block["note"] = "The call may have taken effect, so the approval is used up; check before asking again."
         return block
 
-    def _finish(self, spec: ToolSpec, entry: int | None, outcome: str, call: GatedCall, detail: dict[str, Any]) -> None:
+    async def _finish(
+        self, spec: ToolSpec, entry: int | None, outcome: str, call: GatedCall, detail: dict[str, Any]
+    ) -> None:
         try:
             if entry is None:
-                self._audit(spec, outcome, call.approval_id, {"args": audit_args(spec, call.args), **detail})
+                await self._audit(spec, outcome, call.approval_id, {"args": audit_args(spec, call.args), **detail})
             else:
-                self.services.stores.audit.complete(entry, outcome=outcome, detail=detail)
+                complete = partial(self.services.stores.audit.complete, entry, outcome=outcome, detail=detail)
+                await anyio.to_thread.run_sync(complete)
         except Exception:
             # The call ran; its entry stays 'started' (outcome unknown to the log), and the agent still
             # gets the real answer.

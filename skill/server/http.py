@@ -84,12 +84,25 @@ class BearerTokenGuard:
 
 
 def build_http_app(
-    settings: Settings, *, host: str, token: str | None = None, allowed_hosts: Iterable[str] = ()
+    settings: Settings,
+    *,
+    host: str,
+    token: str | None = None,
+    allowed_hosts: Iterable[str] = (),
+    stateless: bool = False,
 ) -> ASGIApp:
-    """The MCP server as an ASGI app at /mcp, guarded by a bearer token when one is given."""
+    """The MCP server as an ASGI app at /mcp, guarded by a bearer token when one is given.
+
+    stateless: the SDK's stateless streamable HTTP, where each request stands alone (no session id,
+    nothing kept between requests), so any replica behind a load balancer answers any request; all
+    shared state is in the database. Resource subscriptions and notifications sent outside a request
+    need a session and so a stateful server.
+    """
     from skill.server.app import build_server
 
     server = build_server(settings)
     security = transport_security(host, allowed_hosts)
-    app: ASGIApp = server.streamable_http_app(streamable_http_path=MCP_PATH, host=host, transport_security=security)
+    app: ASGIApp = server.streamable_http_app(
+        streamable_http_path=MCP_PATH, host=host, transport_security=security, stateless_http=stateless
+    )
     return BearerTokenGuard(app, token) if token else app

@@ -1,15 +1,14 @@
-"""Approval requests in SQLite. The rules (who may decide, what a refusal says) live in the core's
+"""Approval requests (SQLite or PostgreSQL). The rules (who may decide, what a refusal says) live in the core's
 approvals service; every state change here is one conditional UPDATE, so it is atomic across
 processes and holds the same way on any SQL backend."""
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from skill.ports.clock import Clock, SystemClock
 from skill.records.approvals import Approval, Impact
-from skill.stores.database import Database
+from skill.stores.database import Row, SqlDatabase
 
 _COLUMNS = (
     "id, tool, args_json, args_sha256, profile, summary, status, created_at, expires_at, decided_at, "
@@ -17,20 +16,21 @@ _COLUMNS = (
 )
 
 
-def approval_of(row: sqlite3.Row | dict[str, Any]) -> Approval:
+def approval_of(row: Row | dict[str, Any]) -> Approval:
     data = dict(row)
     impact = data.pop("impact_json", None)
     return Approval(**data, impact=Impact.model_validate_json(impact) if impact else None)
 
 
 class SqliteApprovalStore:
-    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+    def __init__(self, db: SqlDatabase, clock: Clock | None = None) -> None:
         self.db = db
         self.clock = clock or SystemClock()
 
     def create_or_get_pending(self, approval: Approval) -> tuple[Approval, bool]:
         now = self.clock.now()
         with self.db.transaction() as conn:
+            self.db.lock(conn, "approvals", f"{approval.tool}|{approval.args_sha256}|{approval.profile}")
             row = conn.execute(
                 f"SELECT {_COLUMNS} FROM approvals WHERE tool = ? AND args_sha256 = ? AND profile = ? "
                 "AND status = 'pending' AND expires_at > ? ORDER BY created_at DESC, rowid DESC LIMIT 1",

@@ -1,21 +1,20 @@
-"""The audit log in SQLite: every tool call, decision and refusal, with secrets and numbers masked."""
+"""The audit log (SQLite or PostgreSQL): every tool call, decision and refusal, with secrets and numbers masked."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from skill.ports.clock import Clock, SystemClock
 from skill.records.audit import AuditEntry, AuditFilter
 from skill.redaction import redact
-from skill.stores.database import Database
+from skill.stores.database import Row, SqlDatabase
 
 MAX_PAGE = 1000
 MAX_CHOICES = 200
 
 
-def entry_of(row: sqlite3.Row) -> AuditEntry:
+def entry_of(row: Row) -> AuditEntry:
     return AuditEntry(
         id=row["id"],
         ts=row["ts"],
@@ -29,7 +28,7 @@ def entry_of(row: sqlite3.Row) -> AuditEntry:
 
 
 class SqliteAuditLog:
-    def __init__(self, db: Database, secrets: tuple[str, ...] = (), clock: Clock | None = None) -> None:
+    def __init__(self, db: SqlDatabase, secrets: tuple[str, ...] = (), clock: Clock | None = None) -> None:
         self.db = db
         self.clock = clock or SystemClock()
         self._secrets = tuple(s for s in secrets if s)
@@ -50,13 +49,14 @@ class SqliteAuditLog:
         with self.db.transaction() as conn:
             cursor = conn.execute(
                 "INSERT INTO audit (ts, event, tool, profile, outcome, approval_id, detail_json) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (self.clock.now(), event, tool, profile, outcome, approval_id, self._safe(detail)),
             )
-            return int(cursor.lastrowid or 0)
+            return int(cursor.fetchone()["id"])
 
     def complete(self, entry_id: int, *, outcome: str, detail: dict[str, Any] | None = None) -> None:
         with self.db.transaction() as conn:
+            self.db.lock(conn, "audit", str(entry_id))
             row = conn.execute("SELECT detail_json FROM audit WHERE id = ?", (entry_id,)).fetchone()
             # The stored part was made safe when it was written; masking it again would mangle it.
             merged = {**(json.loads(row["detail_json"]) if row else {}), **json.loads(self._safe(detail))}

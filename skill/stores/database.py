@@ -1,18 +1,105 @@
-"""The SQLite file under the skill's home: WAL mode, migrations on open, one lock per process."""
+"""The database the stores are written against, and the SQLite file under the skill's home.
+
+Every store speaks one portable subset of SQL (qmark parameters, ON CONFLICT upserts, RETURNING)
+through the `SqlDatabase` protocol, so the same store class runs on SQLite and on PostgreSQL
+(skill.stores.pg). A read-then-write transaction calls `lock` first: SQLite already serialises
+writers on the file, PostgreSQL takes a transaction-scoped advisory lock on the key.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from skill.stores.migrations import apply_migrations
 
+# A row reads by column name on every backend (sqlite3.Row, or a dict on PostgreSQL).
+Row = Any
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 BUSY_SECONDS = 10.0  # how long opening waits for another process that holds the file
+
+
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Row: ...
+
+    def fetchall(self) -> Sequence[Row]: ...
+
+
+class Connection(Protocol):
+    """The connection of an open transaction."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Any: ...
+
+
+class SqlDatabase(Protocol):
+    """What a store needs of its database, on any backend."""
+
+    backend: str
+    # Errors after which the whole transaction may simply run again (deadlock, serialisation).
+    retryable: tuple[type[Exception], ...]
+    # The migrations this opening applied (none when the schema was current).
+    applied: list[str]
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """A write transaction; statements through `query`/`execute` in the same thread join it."""
+        ...
+
+    def lock(self, conn: Connection, scope: str, *keys: str) -> None:
+        """Inside a transaction: serialise with every other transaction locking the same scope and a
+        same key; several keys are taken in one global order, so two such transactions cannot deadlock."""
+        ...
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; the number of rows it changed."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def safe_url(url: str) -> str:
+    """A database URL without its password, for messages and `db status`."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def is_postgres_url(target: Path | str) -> bool:
+    return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
+
+
+def open_database(target: Path | str) -> SqlDatabase:
+    """A PostgreSQL database for a postgresql:// URL, else the SQLite file at the path.
+
+    Raises:
+        ConfigError: the PostgreSQL server cannot be reached or refuses the connection.
+    """
+    if is_postgres_url(target):
+        from skill.stores.pg.database import PgDatabase
+
+        return PgDatabase(str(target))
+    return Database(target)
+
+
+def store_errors() -> tuple[type[Exception], ...]:
+    """The exceptions a store raises when its database fails (busy, locked, unreachable)."""
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency; SQLite works without it
+        return (sqlite3.Error,)
+    return (sqlite3.Error, psycopg.Error)
 
 
 def _switch_to_wal(conn: sqlite3.Connection) -> None:
@@ -40,6 +127,9 @@ def _switch_to_wal(conn: sqlite3.Connection) -> None:
 class Database:
     """A thread-safe SQLite connection; writes from several processes serialise on the file."""
 
+    backend = "sqlite"
+    retryable: tuple[type[Exception], ...] = ()
+
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path) if str(path) != ":memory:" else path
         if isinstance(self.path, Path):
@@ -56,7 +146,7 @@ class Database:
                 self._conn.execute("PRAGMA busy_timeout=10000")
                 _switch_to_wal(self._conn)
                 self._conn.execute("PRAGMA synchronous=NORMAL")
-                apply_migrations(self._conn)
+                self.applied = apply_migrations(self._conn)
         except BaseException:
             self._conn.close()
             raise
@@ -73,13 +163,16 @@ class Database:
                 raise
             self._conn.execute("COMMIT")
 
-    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return list(self._conn.execute(sql, params))
+    def lock(self, conn: Connection, scope: str, *keys: str) -> None:
+        """Nothing to do: BEGIN IMMEDIATE already holds the file's write lock."""
 
-    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
-            return self._conn.execute(sql, params).rowcount
+            return list(self._conn.execute(sql, tuple(params)))
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        with self._lock:
+            return self._conn.execute(sql, tuple(params)).rowcount
 
     def close(self) -> None:
         with self._lock:

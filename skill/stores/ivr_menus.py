@@ -14,7 +14,7 @@ from typing import Any
 
 from skill.ports.clock import Clock, SystemClock
 from skill.records.ivr import CallState, DeployedMenu
-from skill.stores.database import Database
+from skill.stores.database import SqlDatabase
 
 __all__ = ["CallState", "DeployedMenu", "SqliteIvrMenuStore"]
 
@@ -26,7 +26,7 @@ Decision = Callable[[CallState | None], tuple[str, CallState]]
 class SqliteIvrMenuStore:
     """Menus by name, call state by CallSid, answers by CallSid and step."""
 
-    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+    def __init__(self, db: SqlDatabase, clock: Clock | None = None) -> None:
         self.db = db
         self.clock = clock or SystemClock()
 
@@ -34,6 +34,7 @@ class SqliteIvrMenuStore:
         """Store or replace a menu; True when one of that name existed."""
         moment = self.clock.now() if now is None else now
         with self.db.transaction() as conn:
+            self.db.lock(conn, "ivr_menus", name)
             existed = conn.execute("SELECT 1 FROM ivr_menus WHERE name = ?", (name,)).fetchone() is not None
             conn.execute(
                 "INSERT INTO ivr_menus (name, menu_json, max_invalid, created_at, updated_at) VALUES (?, ?, ?, ?, ?) "
@@ -72,6 +73,7 @@ class SqliteIvrMenuStore:
         `decide`'s, stored together with the new call state in one transaction."""
         moment = self.clock.now() if now is None else now
         with self.db.transaction() as conn:
+            self.db.lock(conn, "ivr_calls", call_sid)
             stored = conn.execute(
                 "SELECT twiml FROM ivr_answers WHERE call_sid = ? AND step_key = ?", (call_sid, step_key)
             ).fetchone()

@@ -1,18 +1,16 @@
-"""Operator records in SQLite: names, current key ids and secret hashes (never a secret)."""
+"""Operator records (SQLite or PostgreSQL): names, current key ids and secret hashes (never a secret)."""
 
 from __future__ import annotations
-
-import sqlite3
 
 from skill.errors import InputError, NotFoundError, PolicyError
 from skill.ports.clock import Clock, SystemClock
 from skill.records.operators import OperatorRecord
-from skill.stores.database import Database
+from skill.stores.database import Row, SqlDatabase
 
 COLUMNS = "name, key_id, secret_sha256, created_at, rotated_at, revoked_at"
 
 
-def _record(row: sqlite3.Row) -> OperatorRecord:
+def _record(row: Row) -> OperatorRecord:
     return OperatorRecord(**dict(row))
 
 
@@ -35,7 +33,7 @@ def _revoked(name: str) -> PolicyError:
 class SqliteOperatorStore:
     """The `operators` table; a revoked operator keeps its row, so its name is never reused."""
 
-    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+    def __init__(self, db: SqlDatabase, clock: Clock | None = None) -> None:
         self.db = db
         self.clock = clock or SystemClock()
 
@@ -43,12 +41,11 @@ class SqliteOperatorStore:
         """Raises:
         InputError: the name is taken.
         """
-        try:
-            self.db.execute(
-                f"INSERT INTO operators ({COLUMNS}) VALUES (?, ?, ?, ?, NULL, NULL)",
-                (name, key_id, secret_sha256, self.clock.now()),
-            )
-        except sqlite3.IntegrityError:
+        added = self.db.execute(
+            f"INSERT INTO operators ({COLUMNS}) VALUES (?, ?, ?, ?, NULL, NULL) ON CONFLICT DO NOTHING",
+            (name, key_id, secret_sha256, self.clock.now()),
+        )
+        if added == 0:
             raise InputError(
                 f"An operator named {name!r} exists already (revoked names stay taken).",
                 code="input.operator_exists",
@@ -56,7 +53,7 @@ class SqliteOperatorStore:
                     f"Give them a new credential instead: `twilio-skill operators rotate {name}`.",
                     "Or pick another name.",
                 ],
-            ) from None
+            )
         return self.get(name)
 
     def replace_key(self, name: str, key_id: str, secret_sha256: str) -> OperatorRecord:
@@ -65,6 +62,7 @@ class SqliteOperatorStore:
         PolicyError: the operator was revoked.
         """
         with self.db.transaction() as conn:
+            self.db.lock(conn, "operators", name)
             row = conn.execute("SELECT revoked_at FROM operators WHERE name = ?", (name,)).fetchone()
             if row is None:
                 raise _unknown(name)
@@ -82,6 +80,7 @@ class SqliteOperatorStore:
         PolicyError: already revoked.
         """
         with self.db.transaction() as conn:
+            self.db.lock(conn, "operators", name)
             row = conn.execute("SELECT revoked_at FROM operators WHERE name = ?", (name,)).fetchone()
             if row is None:
                 raise _unknown(name)

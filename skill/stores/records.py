@@ -8,20 +8,20 @@ import time
 from typing import Any
 
 from skill.ports.clock import Clock, SystemClock
-from skill.stores.database import Database
+from skill.stores.database import SqlDatabase
 
 
 class SqliteSuppressionStore:
     """People who opted out. scope '*' covers every sender."""
 
-    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+    def __init__(self, db: SqlDatabase, clock: Clock | None = None) -> None:
         self.db = db
         self.clock = clock or SystemClock()
 
     def add(self, phone: str, *, source: str, scope: str = "*") -> bool:
         """Returns True when the number was not already suppressed."""
         changed = self.db.execute(
-            "INSERT OR IGNORE INTO suppressions (phone, scope, source, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO suppressions (phone, scope, source, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (phone, scope, source, self.clock.now()),
         )
         return changed > 0
@@ -77,7 +77,7 @@ class SqliteIdempotencyStore:
     what it found or takes it over to send again.
     """
 
-    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+    def __init__(self, db: SqlDatabase, clock: Clock | None = None) -> None:
         self.db = db
         self.clock = clock or SystemClock()
 
@@ -98,6 +98,7 @@ class SqliteIdempotencyStore:
         when the claim was made)."""
         now = self.clock.now()
         with self.db.transaction() as conn:
+            self.db.lock(conn, "idempotency", f"{key}|{tool}|{profile}")
             row = conn.execute(
                 "SELECT args_sha256, result_json, created_at FROM idempotency "
                 "WHERE key = ? AND tool = ? AND profile = ?",
@@ -139,7 +140,7 @@ class SqliteIdempotencyStore:
 class SqliteSendCounter:
     """How many SEND calls a profile made on a UTC day, for the policy's daily caps."""
 
-    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+    def __init__(self, db: SqlDatabase, clock: Clock | None = None) -> None:
         self.db = db
         self.clock = clock or SystemClock()
 
@@ -156,7 +157,7 @@ class SqliteSendCounter:
     def increment(self, profile: str, tool: str, by: int = 1) -> None:
         self.db.execute(
             "INSERT INTO send_counters (day, profile, tool, count) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(day, profile, tool) DO UPDATE SET count = count + excluded.count",
+            "ON CONFLICT(day, profile, tool) DO UPDATE SET count = send_counters.count + excluded.count",
             (self.today(), profile, tool, by),
         )
 
@@ -168,6 +169,7 @@ class SqliteSendCounter:
         """
         day = self.today()
         with self.db.transaction() as conn:
+            self.db.lock(conn, "send_counters", f"{day}|{profile}|{tool}")
             row = conn.execute(
                 "SELECT count FROM send_counters WHERE day = ? AND profile = ? AND tool = ?", (day, profile, tool)
             ).fetchone()
@@ -176,7 +178,7 @@ class SqliteSendCounter:
                 return False
             conn.execute(
                 "INSERT INTO send_counters (day, profile, tool, count) VALUES (?, ?, ?, 1) "
-                "ON CONFLICT(day, profile, tool) DO UPDATE SET count = count + 1",
+                "ON CONFLICT(day, profile, tool) DO UPDATE SET count = send_counters.count + 1",
                 (day, profile, tool),
             )
         return True
@@ -184,6 +186,7 @@ class SqliteSendCounter:
     def release(self, profile: str, tool: str) -> None:
         """Give back a reserved send that did not happen."""
         self.db.execute(
-            "UPDATE send_counters SET count = MAX(count - 1, 0) WHERE day = ? AND profile = ? AND tool = ?",
+            "UPDATE send_counters SET count = CASE WHEN count > 0 THEN count - 1 ELSE 0 END "
+            "WHERE day = ? AND profile = ? AND tool = ?",
             (self.today(), profile, tool),
         )

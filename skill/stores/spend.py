@@ -7,13 +7,12 @@ it; the billed amount counts in its place.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from decimal import ROUND_CEILING, Decimal
 
 from skill.ports.clock import Clock, SystemClock
 from skill.records.pricing import SpendTotals
-from skill.stores.database import Database
+from skill.stores.database import Connection, SqlDatabase
 
 MICROS = 1_000_000
 DAY_SPEND = "COALESCE(billed_micros, estimated_micros)"
@@ -34,7 +33,7 @@ def month_of(day: str) -> tuple[str, str]:
 
 
 class SqliteSpendCounter:
-    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+    def __init__(self, db: SqlDatabase, clock: Clock | None = None) -> None:
         self.db = db
         self.clock = clock or SystemClock()
 
@@ -42,7 +41,7 @@ class SqliteSpendCounter:
         return time.strftime("%Y-%m-%d", time.gmtime(self.clock.now()))
 
     @staticmethod
-    def _totals(conn: sqlite3.Connection, profile: str, day: str) -> SpendTotals:
+    def _totals(conn: Connection, profile: str, day: str) -> SpendTotals:
         row = conn.execute(f"SELECT {DAY_SPEND} AS spent FROM spend_days WHERE profile = ? AND day = ?", (profile, day))
         found = row.fetchone()
         first, last = month_of(day)
@@ -65,6 +64,7 @@ class SqliteSpendCounter:
         day = self.today()
         micros = to_micros(amount)
         with self.db.transaction() as conn:
+            self.db.lock(conn, "spend", profile)
             before = self._totals(conn, profile, day)
             over_day = per_day is not None and to_micros(before.today) + micros > to_micros(per_day)
             over_month = per_month is not None and to_micros(before.month) + micros > to_micros(per_month)
@@ -74,10 +74,11 @@ class SqliteSpendCounter:
         return True, before
 
     @staticmethod
-    def _add(conn: sqlite3.Connection, profile: str, day: str, micros: int) -> None:
+    def _add(conn: Connection, profile: str, day: str, micros: int) -> None:
         conn.execute(
             "INSERT INTO spend_days (profile, day, estimated_micros) VALUES (?, ?, ?) "
-            "ON CONFLICT(profile, day) DO UPDATE SET estimated_micros = estimated_micros + excluded.estimated_micros",
+            "ON CONFLICT(profile, day) DO UPDATE SET "
+            "estimated_micros = spend_days.estimated_micros + excluded.estimated_micros",
             (profile, day, micros),
         )
 
@@ -91,13 +92,15 @@ class SqliteSpendCounter:
     def release(self, profile: str, amount: Decimal, day: str) -> None:
         """Give back spend counted on `day` for a call that did not happen."""
         self.db.execute(
-            "UPDATE spend_days SET estimated_micros = MAX(estimated_micros - ?, 0) WHERE profile = ? AND day = ?",
-            (to_micros(amount), profile, day),
+            "UPDATE spend_days SET estimated_micros = "
+            "CASE WHEN estimated_micros > ? THEN estimated_micros - ? ELSE 0 END WHERE profile = ? AND day = ?",
+            (to_micros(amount), to_micros(amount), profile, day),
         )
 
     def reconcile(self, profile: str, day: str, billed: Decimal) -> Decimal:
         """Let what Twilio billed for `day` count instead of the estimates; returns the estimate replaced."""
         with self.db.transaction() as conn:
+            self.db.lock(conn, "spend", profile)
             row = conn.execute(
                 "SELECT estimated_micros FROM spend_days WHERE profile = ? AND day = ?", (profile, day)
             ).fetchone()

@@ -1,4 +1,4 @@
-"""The SQLite implementation of every store, opened together on one file."""
+"""Every store, opened together on one database: the SQLite file, or PostgreSQL for a postgresql:// URL."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from skill.ports.clock import Clock, SystemClock
 from skill.stores.approvals import SqliteApprovalStore
 from skill.stores.audit import SqliteAuditLog
-from skill.stores.database import Database
+from skill.stores.database import SqlDatabase, open_database
 from skill.stores.ivr_menus import SqliteIvrMenuStore
 from skill.stores.operators import SqliteOperatorStore
 from skill.stores.records import SqliteIdempotencyStore, SqliteSendCounter, SqliteSuppressionStore
@@ -21,7 +21,7 @@ from skill.stores.webhook_events import SqliteWebhookEventStore
 class Stores:
     """Implements skill.ports.stores.StorePorts."""
 
-    db: Database
+    db: SqlDatabase
     approvals: SqliteApprovalStore
     audit: SqliteAuditLog
     suppressions: SqliteSuppressionStore
@@ -35,8 +35,13 @@ class Stores:
 
     @classmethod
     def open(cls, path: Path | str, secrets: tuple[str, ...] = (), clock: Clock | None = None) -> Stores:
-        """Open (creating and migrating as needed) the database at path; `clock` is the wall clock."""
-        db = Database(path)
+        """Open (creating and migrating as needed) the database at `path` (a file, or a postgresql:// URL);
+        `clock` is the wall clock.
+
+        Raises:
+            ConfigError: a PostgreSQL server cannot be reached.
+        """
+        db = open_database(path)
         wall = clock or SystemClock()
         return cls(
             db=db,

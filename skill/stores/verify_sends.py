@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 
 from skill.ports.clock import Clock, SystemClock
-from skill.stores.database import Database
+from skill.stores.database import SqlDatabase
 
 # Sends older than this are of no use to any limit; they are dropped as new ones are recorded.
 KEEP_SECONDS = 86400
@@ -21,7 +21,7 @@ def destination_digest(destination: str) -> str:
 class SqliteVerifySendLog:
     """One row per verification send that Twilio accepted."""
 
-    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+    def __init__(self, db: SqlDatabase, clock: Clock | None = None) -> None:
         self.db = db
         self.clock = clock or SystemClock()
 

@@ -9,23 +9,23 @@ processed exactly once even when the process dies between two steps.
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from skill.ports.clock import Clock, SystemClock
 from skill.records.events import NewEvent, StoredEvent
-from skill.stores.database import Database
+from skill.stores.database import Connection, Row, SqlDatabase
 
 __all__ = ["NewEvent", "StoredEvent", "SqliteWebhookEventStore"]
 
 
+RECORD_ATTEMPTS = 3
 _COLUMNS = "id, dedupe_key, kind, sid, status, account_sid, error_code, received_at, processed_at, payload_json"
-Effect = Callable[[sqlite3.Connection, StoredEvent], None]
+Effect = Callable[[Connection, StoredEvent], None]
 
 
-def _stored(row: sqlite3.Row) -> StoredEvent:
+def _stored(row: Row) -> StoredEvent:
     return StoredEvent(
         id=row["id"],
         dedupe_key=row["dedupe_key"],
@@ -43,19 +43,35 @@ def _stored(row: sqlite3.Row) -> StoredEvent:
 class SqliteWebhookEventStore:
     """Durable, deduplicated webhook events and the counters their processing keeps."""
 
-    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+    def __init__(self, db: SqlDatabase, clock: Clock | None = None) -> None:
         self.db = db
         self.clock = clock or SystemClock()
 
     def record(self, events: Sequence[NewEvent], *, now: float | None = None) -> list[bool]:
-        """Store events in one transaction; for each, True when it was new (False: a duplicate)."""
+        """Store events in one transaction; for each, True when it was new (False: a duplicate).
+
+        Two receivers writing overlapping duplicates at once could deadlock on PostgreSQL's unique
+        index, each waiting for a key the other inserted; the keys are locked first, in one global
+        order. Should the database still abort a transaction, it is written again (nothing was
+        acknowledged yet).
+        """
         received = self.clock.now() if now is None else now
+        for attempt in range(RECORD_ATTEMPTS):
+            try:
+                return self._record(events, received)
+            except self.db.retryable:
+                if attempt == RECORD_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _record(self, events: Sequence[NewEvent], received: float) -> list[bool]:
         fresh: list[bool] = []
         with self.db.transaction() as conn:
+            self.db.lock(conn, "webhook_events", *(event.dedupe_key for event in events))
             for event in events:
                 cursor = conn.execute(
-                    "INSERT OR IGNORE INTO webhook_events (dedupe_key, kind, sid, status, account_sid, error_code, "
-                    "received_at, payload_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO webhook_events (dedupe_key, kind, sid, status, account_sid, error_code, "
+                    "received_at, payload_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     (
                         event.dedupe_key,
                         event.kind,
@@ -74,6 +90,8 @@ class SqliteWebhookEventStore:
         """Apply `effect` to up to `limit` unprocessed events and mark them, all in one transaction."""
         done_at = self.clock.now() if now is None else now
         with self.db.transaction() as conn:
+            # One processor at a time, across processes: effects read what earlier events did.
+            self.db.lock(conn, "webhook_events", "process")
             rows = conn.execute(
                 f"SELECT {_COLUMNS} FROM webhook_events WHERE processed_at IS NULL ORDER BY id LIMIT ?", (limit,)
             ).fetchall()
@@ -84,17 +102,17 @@ class SqliteWebhookEventStore:
         return len(rows)
 
     @staticmethod
-    def count_event(conn: sqlite3.Connection, event: StoredEvent) -> None:
+    def count_event(conn: Connection, event: StoredEvent) -> None:
         """Add one to the day's counter of this kind and status (call inside a processing transaction)."""
         day = time.strftime("%Y-%m-%d", time.gmtime(event.received_at))
         conn.execute(
             "INSERT INTO webhook_counters (day, kind, status, count) VALUES (?, ?, ?, 1) "
-            "ON CONFLICT(day, kind, status) DO UPDATE SET count = count + 1",
+            "ON CONFLICT(day, kind, status) DO UPDATE SET count = webhook_counters.count + 1",
             (day, event.kind, event.status or ""),
         )
 
     @staticmethod
-    def processed_before(conn: sqlite3.Connection, event: StoredEvent) -> bool:
+    def processed_before(conn: Connection, event: StoredEvent) -> bool:
         """True when another event of the same kind and SID was processed already (call inside a
         processing transaction, where rows marked earlier in the same batch count too)."""
         if not event.sid:
@@ -106,7 +124,7 @@ class SqliteWebhookEventStore:
         return row is not None
 
     def pending_count(self) -> int:
-        return int(self.db.query("SELECT COUNT(*) FROM webhook_events WHERE processed_at IS NULL")[0][0])
+        return int(self.db.query("SELECT COUNT(*) AS n FROM webhook_events WHERE processed_at IS NULL")[0]["n"])
 
     def list(
         self,

@@ -279,7 +279,7 @@ def build_webhooks_app(
         public_url=settings.public_url,
     )
     owned = stores is None
-    opened = stores if stores is not None else Stores.open(settings.db_path)
+    opened = stores if stores is not None else Stores.open(settings.database)
     if ivr is None:
         from skill.webhooks.ivr import IvrServer
 

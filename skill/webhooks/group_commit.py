@@ -39,7 +39,7 @@ class GroupCommit:
         """Write `events` durably (batched with concurrent callers); True for each that was new.
 
         Raises:
-            sqlite3.Error: the batch holding these events could not be committed.
+            sqlite3.Error, psycopg.Error: the batch holding these events could not be committed.
         """
         slot = _Slot(list(events))
         self._waiting.append(slot)

@@ -13,12 +13,12 @@ in, so a replayed old START cannot undo a later STOP.
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 import anyio
 
 from skill.config import Settings
 from skill.core.phones import bare_number
+from skill.stores.database import Connection, store_errors
 from skill.stores.sqlite import Stores
 from skill.stores.webhook_events import SqliteWebhookEventStore, StoredEvent
 from skill.webhooks.events import SMS_INBOUND
@@ -42,7 +42,7 @@ class EventProcessor:
         """Tell the worker new events are stored (called after each write that stored something)."""
         self._wake.set()
 
-    def effect(self, conn: sqlite3.Connection, event: StoredEvent) -> None:
+    def effect(self, conn: Connection, event: StoredEvent) -> None:
         """One event's effects, inside the transaction that marks it processed."""
         if event.kind == SMS_INBOUND and SqliteWebhookEventStore.processed_before(conn, event):
             log.info("skipped an inbound message already processed under another row (%s)", event.sid)
@@ -60,7 +60,7 @@ class EventProcessor:
             messaging_service_sid=event.payload.get("MessagingServiceSid"),
         )
         phone = bare_number(sender)
-        # The suppression store shares this connection, so its write joins the open transaction.
+        # The suppression store writes through this thread's open transaction, so its write joins it.
         if keyword == "stop":
             self.stores.suppressions.add(phone, source="inbound_stop", scope=scope)
         else:
@@ -85,7 +85,7 @@ class EventProcessor:
                 done = await anyio.to_thread.run_sync(self.drain)
                 if done:
                     log.debug("processed %d webhook events", done)
-            except sqlite3.Error:
+            except store_errors():
                 # A locked or busy database is retried on the next round; the events stay pending.
                 log.warning("webhook event processing failed; will retry", exc_info=True)
             with anyio.move_on_after(IDLE_POLL_SECONDS):

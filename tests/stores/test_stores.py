@@ -5,8 +5,8 @@ from pathlib import Path
 
 from skill.stores.database import Database
 from skill.stores.migrations import MIGRATIONS, apply_migrations
-from skill.stores.sqlite import Stores
 from tests import approvals
+from tests.stores.conftest import Backend
 
 
 def test_migrations_run_once_in_order_and_are_recorded(tmp_path: Path) -> None:
@@ -24,8 +24,8 @@ def test_the_database_uses_wal_mode(tmp_path: Path) -> None:
     assert db.query("PRAGMA journal_mode")[0][0] == "wal"
 
 
-def test_the_audit_log_masks_phone_numbers_and_drops_secrets(tmp_path: Path) -> None:
-    stores = Stores.open(tmp_path / "state.db", secrets=("s3cr3t-value",))
+def test_the_audit_log_masks_phone_numbers_and_drops_secrets(backend: Backend) -> None:
+    stores = backend.open(secrets=("s3cr3t-value",))
     stores.audit.record(
         "tool.call",
         outcome="ok",
@@ -43,12 +43,15 @@ def test_the_audit_log_masks_phone_numbers_and_drops_secrets(tmp_path: Path) -> 
     assert "+447700900123" not in text
     assert entry.detail["auth_token"] == "[redacted]"
     assert "s3cr3t-value" not in text
-    raw = (tmp_path / "state.db").read_bytes() + (tmp_path / "state.db-wal").read_bytes()
-    assert b"s3cr3t-value" not in raw and b"+14155550199" not in raw
+    stored = "".join(row["detail_json"] for row in stores.db.query("SELECT detail_json FROM audit"))
+    assert "s3cr3t-value" not in stored and "+14155550199" not in stored
+    if backend.name == "sqlite":
+        raw = Path(backend.target).read_bytes() + Path(f"{backend.target}-wal").read_bytes()
+        assert b"s3cr3t-value" not in raw and b"+14155550199" not in raw
 
 
-def test_suppressions_idempotency_and_counters_round_trip(tmp_path: Path) -> None:
-    stores = Stores.open(tmp_path / "state.db")
+def test_suppressions_idempotency_and_counters_round_trip(backend: Backend) -> None:
+    stores = backend.open()
     assert stores.suppressions.add("+14155550100", source="test") is True
     assert stores.suppressions.add("+14155550100", source="test") is False
     assert stores.suppressions.is_suppressed("+14155550100")
@@ -64,9 +67,9 @@ def test_suppressions_idempotency_and_counters_round_trip(tmp_path: Path) -> Non
     assert stores.send_counter.count("sandbox", "message_send") == 2
 
 
-def test_an_idempotency_key_in_flight_blocks_a_second_claim_until_released_or_taken_over(tmp_path: Path) -> None:
-    first = Stores.open(tmp_path / "state.db")
-    second = Stores.open(tmp_path / "state.db")
+def test_an_idempotency_key_in_flight_blocks_a_second_claim_until_released_or_taken_over(backend: Backend) -> None:
+    first = backend.open()
+    second = backend.open()
     assert first.idempotency.claim("k", "message_send", "p", "h") is None
     digest, result, claimed_at = second.idempotency.claim("k", "message_send", "p", "h") or ("", {}, 0.0)
     assert (digest, result) == ("h", None)
@@ -81,16 +84,16 @@ def test_an_idempotency_key_in_flight_blocks_a_second_claim_until_released_or_ta
     assert second.idempotency.claim("k", "message_send", "p", "h") is None
 
 
-def test_a_daily_cap_of_zero_allows_no_send_at_all(tmp_path: Path) -> None:
-    stores = Stores.open(tmp_path / "state.db")
+def test_a_daily_cap_of_zero_allows_no_send_at_all(backend: Backend) -> None:
+    stores = backend.open()
     assert not stores.send_counter.try_reserve("p", "message_send", 0)
     assert stores.send_counter.count("p", "message_send") == 0
     assert stores.send_counter.try_reserve("p", "message_send", 1)
     assert not stores.send_counter.try_reserve("p", "message_send", 1)
 
 
-def test_listing_by_status_finds_old_matches_behind_many_newer_requests(tmp_path: Path) -> None:
-    stores = Stores.open(tmp_path / "state.db")
+def test_listing_by_status_finds_old_matches_behind_many_newer_requests(backend: Backend) -> None:
+    stores = backend.open()
     first = approvals.open_request(stores, "t")
     approvals.decide(stores, first.id, approve=False)
     for _ in range(30):

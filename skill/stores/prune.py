@@ -1,0 +1,91 @@
+"""Retention: deleting what the policy's [retention] says is kept no longer, on either backend.
+
+Audit entries and processed webhook events past their age are deleted; message bodies (in stored
+webhook payloads and in audit details) past theirs are removed from the JSON, the rest of the
+record kept. Unprocessed events stay until processed. Opt-outs (suppressions) are never touched.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from skill.policy.retention import Retention
+from skill.stores.database import SqlDatabase
+
+DAY = 86400
+BATCH = 500
+# Fields that hold what a person wrote: SMS Body; Inbound Parse's text, html and raw email; a send's body.
+PAYLOAD_BODY_FIELDS = ("Body", "text", "html", "email")
+AUDIT_BODY_KEYS = ("body", "Body", "html", "text")
+
+
+def _without(value: Any, keys: tuple[str, ...]) -> tuple[Any, bool]:
+    """value with every key in `keys` removed at any depth; whether anything was removed."""
+    if isinstance(value, dict):
+        changed = False
+        kept: dict[str, Any] = {}
+        for key, item in value.items():
+            if key in keys:
+                changed = True
+                continue
+            kept[key], inner = _without(item, keys)
+            changed = changed or inner
+        return kept, changed
+    if isinstance(value, list):
+        results = [_without(item, keys) for item in value]
+        return [item for item, _ in results], any(changed for _, changed in results)
+    return value, False
+
+
+def _strip_bodies(
+    db: SqlDatabase, table: str, column: str, time_column: str, cutoff: float, keys: tuple[str, ...]
+) -> int:
+    """Remove body keys from the JSON in `column` of rows older than cutoff; the rows changed."""
+    like = " OR ".join(f"{column} LIKE ?" for _ in keys)
+    patterns = [f'%"{key}":%' for key in keys]
+    changed = 0
+    after = 0
+    while True:
+        rows = db.query(
+            f"SELECT id, {column} AS doc FROM {table} WHERE {time_column} < ? AND id > ? AND ({like}) "
+            "ORDER BY id LIMIT ?",
+            (cutoff, after, *patterns, BATCH),
+        )
+        for row in rows:
+            stripped, removed = _without(json.loads(row["doc"]), keys)
+            if removed:
+                db.execute(
+                    f"UPDATE {table} SET {column} = ? WHERE id = ?",
+                    (json.dumps(stripped, sort_keys=table == "audit", separators=(",", ":")), row["id"]),
+                )
+                changed += 1
+        if len(rows) < BATCH:
+            return changed
+        after = int(rows[-1]["id"])
+
+
+def prune(db: SqlDatabase, retention: Retention, now: float, *, dry_run: bool = False) -> dict[str, int]:
+    """Apply the retention periods as of `now`; what was (or, with dry_run, would be) removed."""
+    done: dict[str, int] = {}
+    if retention.audit_days is not None:
+        cutoff = now - retention.audit_days * DAY
+        if dry_run:
+            done["audit_entries"] = int(db.query("SELECT COUNT(*) AS n FROM audit WHERE ts < ?", (cutoff,))[0]["n"])
+        else:
+            done["audit_entries"] = db.execute("DELETE FROM audit WHERE ts < ?", (cutoff,))
+    if retention.webhook_event_days is not None:
+        cutoff = now - retention.webhook_event_days * DAY
+        where = "received_at < ? AND processed_at IS NOT NULL"
+        if dry_run:
+            count = db.query(f"SELECT COUNT(*) AS n FROM webhook_events WHERE {where}", (cutoff,))
+            done["webhook_events"] = int(count[0]["n"])
+        else:
+            done["webhook_events"] = db.execute(f"DELETE FROM webhook_events WHERE {where}", (cutoff,))
+    if retention.message_body_days is not None and not dry_run:
+        cutoff = now - retention.message_body_days * DAY
+        done["webhook_event_bodies"] = _strip_bodies(
+            db, "webhook_events", "payload_json", "received_at", cutoff, PAYLOAD_BODY_FIELDS
+        )
+        done["audit_bodies"] = _strip_bodies(db, "audit", "detail_json", "ts", cutoff, AUDIT_BODY_KEYS)
+    return done

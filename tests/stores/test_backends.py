@@ -1,0 +1,260 @@
+"""Every store on both backends, and the concurrency each must survive when two processes (here two
+separately opened store sets, each with its own connections) share one database."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import anyio
+import pytest
+
+from skill.records.events import NewEvent, StoredEvent
+from skill.records.ivr import CallState
+from skill.stores.database import Connection
+from skill.stores.migrations import MIGRATIONS
+from skill.stores.pg.migrations import MIGRATIONS as PG_MIGRATIONS
+from skill.stores.sqlite import Stores
+from skill.stores.webhook_events import SqliteWebhookEventStore
+from skill.webhooks.group_commit import GroupCommit
+from tests import approvals
+from tests.stores.conftest import Backend
+
+WORKERS = 8
+
+
+def together(count: int, work: Callable[[int], Any]) -> list[Any]:
+    """Run work(0..count-1) on threads released at one barrier; their results in order."""
+    barrier = threading.Barrier(count)
+
+    def run(n: int) -> Any:
+        barrier.wait(timeout=20)
+        return work(n)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(run, range(count), timeout=60))
+
+
+def event(key: str, *, sid: str = "SM1", kind: str = "sms_status", payload: dict[str, Any] | None = None) -> NewEvent:
+    return NewEvent(key, kind, sid, "delivered", "AC1", None, payload or {"MessageSid": sid})
+
+
+def test_every_sqlite_migration_has_a_postgresql_twin_of_the_same_name() -> None:
+    assert [name for name, _ in PG_MIGRATIONS] == [name for name, _ in MIGRATIONS]
+
+
+def test_migrations_are_recorded_once_and_reopening_applies_none(backend: Backend) -> None:
+    first = backend.open()
+    names = [row["name"] for row in first.db.query("SELECT name FROM migrations ORDER BY rowid")]
+    assert names == [name for name, _ in MIGRATIONS]
+    backend.open()
+    assert len(first.db.query("SELECT name FROM migrations")) == len(MIGRATIONS)
+
+
+def test_replicas_opening_a_fresh_postgresql_database_together_apply_each_migration_once(pg_url: str) -> None:
+    opened = together(4, lambda _: Stores.open(pg_url))
+    try:
+        rows = opened[0].db.query("SELECT name, COUNT(*) AS n FROM migrations GROUP BY name")
+        assert sorted((row["name"], row["n"]) for row in rows) == sorted((name, 1) for name, _ in MIGRATIONS)
+    finally:
+        for stores in opened:
+            stores.close()
+
+
+def test_an_approved_request_consumed_concurrently_from_two_store_sets_is_used_exactly_once(backend: Backend) -> None:
+    first, second = backend.open(), backend.open()
+    request = approvals.open_request(first, "number_release", args_sha256="d" * 64)
+    approvals.decide(first, request.id, approve=True)
+    used = together(
+        WORKERS,
+        lambda n: (first if n % 2 else second).approvals.consume(
+            request.id, tool="number_release", args_sha256="d" * 64, profile="sandbox"
+        ),
+    )
+    assert used.count(True) == 1
+    stored = second.approvals.get(request.id)
+    assert stored is not None and stored.status == "used"
+
+
+def test_a_consume_for_other_arguments_or_another_profile_is_refused(backend: Backend) -> None:
+    stores = backend.open()
+    request = approvals.open_request(stores, "number_release", args_sha256="e" * 64)
+    approvals.decide(stores, request.id, approve=True)
+    assert not stores.approvals.consume(request.id, tool="number_release", args_sha256="f" * 64, profile="sandbox")
+    assert not stores.approvals.consume(request.id, tool="number_release", args_sha256="e" * 64, profile="live")
+    assert stores.approvals.consume(request.id, tool="number_release", args_sha256="e" * 64, profile="sandbox")
+    assert stores.approvals.release(request.id)
+    assert stores.approvals.consume(request.id, tool="number_release", args_sha256="e" * 64, profile="sandbox")
+
+
+def test_concurrent_identical_gated_calls_open_one_pending_request(backend: Backend) -> None:
+    first, second = backend.open(), backend.open()
+    opened = together(
+        WORKERS, lambda n: approvals.open_request(first if n % 2 else second, "number_release", args_sha256="a" * 64)
+    )
+    assert len({approval.id for approval in opened}) == 1
+    assert len(first.approvals.list(status="pending")) == 1
+
+
+def test_a_daily_cap_hit_from_two_store_sets_at_once_counts_exactly_the_cap(backend: Backend) -> None:
+    first, second = backend.open(), backend.open()
+    reserved = together(
+        WORKERS * 2, lambda n: (first if n % 2 else second).send_counter.try_reserve("p", "message_send", 5)
+    )
+    assert reserved.count(True) == 5
+    assert first.send_counter.count("p", "message_send") == 5
+    first.send_counter.release("p", "message_send")
+    assert second.send_counter.count("p", "message_send") == 4
+
+
+def test_one_idempotency_key_claimed_concurrently_has_one_holder(backend: Backend) -> None:
+    first, second = backend.open(), backend.open()
+    claims = together(WORKERS, lambda n: (first if n % 2 else second).idempotency.claim("k", "t", "p", "h"))
+    assert claims.count(None) == 1
+
+
+def test_duplicate_webhook_events_written_concurrently_are_stored_once(backend: Backend) -> None:
+    first, second = backend.open(), backend.open()
+    keys = [f"key-{n}" for n in range(20)]
+
+    def write(n: int) -> list[bool]:
+        ordered = keys if n % 2 else list(reversed(keys))  # opposite orders: the case that can deadlock
+        return (first if n % 2 else second).webhook_events.record([event(key) for key in ordered])
+
+    results = together(WORKERS, write)
+    assert sum(flag for flags in results for flag in flags) == len(keys)
+    stored = first.webhook_events.list(limit=100)
+    assert sorted(e.dedupe_key for e in stored) == sorted(keys)
+
+
+def test_a_repeat_inside_one_batch_is_a_duplicate(backend: Backend) -> None:
+    stores = backend.open()
+    assert stores.webhook_events.record([event("a"), event("b"), event("a")]) == [True, True, False]
+
+
+def test_processing_runs_each_event_once_across_two_processors_and_its_effects_join_the_transaction(
+    backend: Backend,
+) -> None:
+    first, second = backend.open(), backend.open()
+    first.webhook_events.record([event(f"k{n}", sid=f"SM{n}") for n in range(30)])
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def effect_of(stores: Stores) -> Callable[[Connection, StoredEvent], None]:
+        def effect(conn: Connection, stored: StoredEvent) -> None:
+            SqliteWebhookEventStore.count_event(conn, stored)
+            stores.suppressions.add(f"+1415555{stored.id:04d}", source="inbound_stop")
+            with lock:
+                seen.append(stored.id)
+
+        return effect
+
+    def drain(n: int) -> int:
+        stores = first if n % 2 else second
+        total = 0
+        while done := stores.webhook_events.process_pending(effect_of(stores), limit=7):
+            total += done
+        return total
+
+    assert sum(together(4, drain)) == 30
+    assert sorted(seen) == sorted(set(seen)) and len(seen) == 30
+    assert first.webhook_events.pending_count() == 0
+    assert first.webhook_events.counters() == {"sms_status:delivered": 30}
+    assert len(first.suppressions.list(limit=100)) == 30
+
+
+def test_an_effect_that_fails_leaves_the_batch_unprocessed_and_writes_nothing(backend: Backend) -> None:
+    stores = backend.open()
+    stores.webhook_events.record([event("k1")])
+
+    def effect(conn: Connection, stored: StoredEvent) -> None:
+        stores.suppressions.add("+14155550100", source="inbound_stop")
+        raise RuntimeError("effect failed")
+
+    with pytest.raises(RuntimeError):
+        stores.webhook_events.process_pending(effect)
+    assert stores.webhook_events.pending_count() == 1
+    assert not stores.suppressions.is_suppressed("+14155550100")
+
+
+@pytest.mark.anyio
+async def test_the_receivers_group_commit_batches_concurrent_writes_on_either_backend(backend: Backend) -> None:
+    stores = backend.open()
+    commit = GroupCommit(stores.webhook_events.record)
+    results: dict[int, list[bool]] = {}
+
+    async def post(n: int) -> None:
+        results[n] = await commit.record([event(f"g{n % 10}", sid=f"SM{n}")])
+
+    with anyio.fail_after(20):
+        async with anyio.create_task_group() as group:
+            for n in range(40):
+                group.start_soon(post, n)
+    assert sum(flags[0] for flags in results.values()) == 10
+    assert len(stores.webhook_events.list(limit=100)) == 10
+
+
+def test_ivr_answers_are_replayed_for_a_repeated_step_even_when_requested_at_once(backend: Backend) -> None:
+    first, second = backend.open(), backend.open()
+    assert first.ivr_menus.save("main", {"start": "a"}, 3) is False
+    assert second.ivr_menus.save("main", {"start": "b"}, 4) is True
+    menu = first.ivr_menus.get("main")
+    assert menu is not None and (menu.menu, menu.max_invalid) == ({"start": "b"}, 4)
+    assert first.ivr_menus.names() == ["main"]
+    decisions = 0
+    lock = threading.Lock()
+
+    def decide(state: CallState | None) -> tuple[str, CallState]:
+        nonlocal decisions
+        with lock:
+            decisions += 1
+        step = (state.step if state else 0) + 1
+        return f"<Response>{step}</Response>", CallState("CA1", "main", "root", step=step)
+
+    answers = together(WORKERS, lambda n: (first if n % 2 else second).ivr_menus.respond("CA1", "s1", decide))
+    assert set(answers) == {"<Response>1</Response>"} and decisions == 1
+    assert first.ivr_menus.call_state("CA1") == CallState("CA1", "main", "root", step=1)
+
+
+def test_verify_sends_are_kept_by_destination_digest(backend: Backend) -> None:
+    stores = backend.open()
+    stores.verify_sends.record("p", "+14155550100", "sms", at=1000.0)
+    stores.verify_sends.record("p", "+14155550100", "sms", at=1060.5)
+    stores.verify_sends.record("p", "+14155550101", "sms", at=1070.0)
+    assert stores.verify_sends.since("p", "+14155550100", 1000.0) == [1000.0, 1060.5]
+    rows = stores.db.query("SELECT destination_sha256 FROM verify_sends")
+    assert all("+1415" not in row["destination_sha256"] for row in rows)
+
+
+def test_operators_keep_revoked_names_taken_and_refuse_a_second_add(backend: Backend) -> None:
+    from skill.errors import InputError, PolicyError
+
+    stores = backend.open()
+    added = stores.operators.add("ada", "key1", "h1")
+    assert added.key_id == "key1"
+    with pytest.raises(InputError):
+        stores.operators.add("ada", "key2", "h2")
+    assert stores.operators.replace_key("ada", "key3", "h3").key_id == "key3"
+    assert stores.operators.by_key("key3") is not None and stores.operators.by_key("key1") is None
+    stores.operators.revoke("ada")
+    with pytest.raises(PolicyError):
+        stores.operators.revoke("ada")
+    with pytest.raises(InputError):
+        stores.operators.add("ada", "key4", "h4")
+    assert [op.name for op in stores.operators.list()] == ["ada"]
+
+
+def test_audit_entries_are_completed_and_searched_newest_first(backend: Backend) -> None:
+    from skill.records.audit import AuditFilter
+
+    stores = backend.open()
+    first = stores.audit.record("tool.call", outcome="started", tool="message_send", detail={"a": 1})
+    second = stores.audit.record("tool.call", outcome="ok", tool="number_list")
+    assert second > first
+    stores.audit.complete(first, outcome="ok", detail={"b": 2})
+    found = stores.audit.search(AuditFilter(tool="message_send"))
+    assert [(e.id, e.outcome, e.detail) for e in found] == [(first, "ok", {"a": 1, "b": 2})]
+    assert [e.id for e in stores.audit.search(AuditFilter(), before_id=second)] == [first]
+    assert stores.audit.choices() == (["message_send", "number_list"], ["ok"])
