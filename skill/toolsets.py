@@ -41,6 +41,7 @@ TOOLSETS: tuple[Toolset, ...] = (
         "ops", "account audit, approval status, error codes explained", ("audit", "ops", "error_codes"), default=True
     ),
     Toolset("api", "any Twilio API operation by id: search ~1,400, call one (checked, gated)", ("twilio_api",)),
+    Toolset("fleet", "every account side by side, configuration as code across environments", ("fleet", "config_code")),
 )
 
 BY_NAME: dict[str, Toolset] = {toolset.name: toolset for toolset in TOOLSETS}

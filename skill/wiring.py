@@ -4,15 +4,18 @@ ports the core is written against. The only module that knows every concrete cla
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from skill.config import Settings
 from skill.core.approvals import ApprovalService
-from skill.core.context import Services
+from skill.core.context import KeyFinder, Services
+from skill.core.secret_sink import env_var_name, read_secret
 from skill.core.signing import TokenResolver
 from skill.core.webhook_tokens import live_tokens
 from skill.errors import SkillError
-from skill.policy.policy import load_policy
+from skill.policy.policy import Environment, Policy, load_policy
 from skill.ports.clock import Clock, SystemClock
 from skill.ports.stores import StorePorts
 from skill.stores.sqlite import Stores
@@ -30,6 +33,38 @@ def token_resolver(settings: Settings, sandbox_state: SandboxState | None = None
     from skill.sandbox.tokens import SandboxTokens
 
     return SandboxTokens(sandbox_state)
+
+
+def environments(settings: Settings, policy: Policy) -> tuple[Environment, ...]:
+    """The policy's environments; in sandbox mode with none named, the sandbox's prod, staging and dev."""
+    if policy.environments or settings.mode != "sandbox":
+        return policy.environments
+    from skill.sandbox.seed_fleet import sandbox_environments
+
+    return sandbox_environments()
+
+
+def key_finder(
+    settings: Settings, environ: Mapping[str, str] | None = None, sandbox_state: SandboxState | None = None
+) -> KeyFinder:
+    """Finds an environment's own API key secret: the process environment, then the secret sink (where
+    apikey_create puts it), then, in sandbox mode, the embedded sandbox's seeded keys."""
+    env = os.environ if environ is None else environ
+
+    def find(account_sid: str, environment: Environment | None) -> tuple[tuple[str, str] | None, str | None]:
+        if environment is None or environment.api_key is None:
+            where = f"[environments.{environment.name}]" if environment else "[environments.NAME] for it"
+            return None, f"no api_key is set in {where} in the policy file"
+        name = env_var_name(environment.api_key)
+        secret = env.get(name) or read_secret(settings.secrets_path, name)
+        if not secret and sandbox_state is not None:
+            seeded = sandbox_state.keys.get(environment.api_key)
+            secret = str(seeded["secret"]) if seeded and seeded.get("account_sid") == account_sid else None
+        if secret:
+            return (environment.api_key, secret), None
+        return None, f"the secret of {environment.api_key} is neither in ${name} nor in {settings.secrets_path}"
+
+    return find
 
 
 def open_stores(settings: Settings, clock: Clock | None = None) -> Stores:
@@ -96,6 +131,9 @@ def build_services(settings: Settings, *, sandbox: Sandbox | None = None, clock:
         clock=wall,
         upstream_clock=upstream,
         background=(sandbox.running,) if sandbox is not None else (),
+        environments=environments(settings, policy),
+        # The sandbox's seeded keys stand in for a secret sink only for its own environments.
+        find_key=key_finder(settings, sandbox_state=sandbox.state if sandbox and not policy.environments else None),
     )
 
 

@@ -69,7 +69,12 @@ async def list_subaccounts(
         local={"after": start, "before": end},
         limit=limit,
         cursor=cursor,
-        keep=lambda account: account.sid != parent and _created_between(start, end, account),
+        # The listing answers the credentials' whole tree; an account's subaccounts are those it owns.
+        keep=lambda account: (
+            account.sid != parent
+            and account.owner_account_sid in (None, parent)
+            and _created_between(start, end, account)
+        ),
         scan=ACCOUNT_SCAN,
     )
 

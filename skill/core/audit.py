@@ -130,6 +130,8 @@ async def check_account_type(services: Services, context: AuditContext) -> list[
 
 
 async def check_auth_method(services: Services, context: AuditContext) -> list[Finding]:
+    if services.scope is not None:
+        return []  # another account is reached with the profile's own credentials, judged on its own audit
     found = auth_token_finding(services.settings)
     return [found] if found else []
 
@@ -293,7 +295,8 @@ def _count(value: Any) -> Decimal:
 async def check_idle_subaccounts(services: Services, context: AuditContext) -> list[Finding]:
     parent = services.twilio.account_sid
     listed = await services.twilio.accounts.all(status="active", limit=SUBACCOUNT_LIMIT + 2)
-    subaccounts = [a for a in listed if a.sid != parent]
+    # The Accounts list answers the caller's whole tree; a subaccount's own subaccounts are those it owns.
+    subaccounts = [a for a in listed if a.sid != parent and a.owner_account_sid in (None, parent)]
     out = []
     end = context.now.date()
     start = end - timedelta(days=IDLE_DAYS)
@@ -378,6 +381,22 @@ async def run_audit(services: Services, *, balance_threshold: Decimal, resolver:
                 ["Fix the cause (often credentials that may not read this resource), then run account_audit again."],
             )
         )
+    findings.sort(key=lambda f: SEVERITIES.index(f.severity))
+    counts = SeverityCounts(**{severity: sum(1 for f in findings if f.severity == severity) for severity in SEVERITIES})
+    return AuditReport(findings=findings, counts=counts, checks=checks, notes=list(NOTES))
+
+
+async def run_fleet_audit(
+    accounts: list[tuple[str | None, Services]], *, balance_threshold: Decimal, resolver: Resolver | None = None
+) -> AuditReport:
+    """The audit of each account, in one report: every finding and check run carries its account."""
+    findings: list[Finding] = []
+    checks: list[CheckRun] = []
+    for name, scoped in accounts:
+        label = f"{name} ({scoped.twilio.account_sid})" if name else scoped.twilio.account_sid
+        one = await run_audit(scoped, balance_threshold=balance_threshold, resolver=resolver)
+        findings.extend(item.model_copy(update={"account": label}) for item in one.findings)
+        checks.extend(item.model_copy(update={"account": label}) for item in one.checks)
     findings.sort(key=lambda f: SEVERITIES.index(f.severity))
     counts = SeverityCounts(**{severity: sum(1 for f in findings if f.severity == severity) for severity in SEVERITIES})
     return AuditReport(findings=findings, counts=counts, checks=checks, notes=list(NOTES))

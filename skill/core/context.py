@@ -11,7 +11,7 @@ import os
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from skill.config import Settings
 from skill.core.approval_watch import ApprovalWatch
@@ -20,12 +20,13 @@ from skill.core.notify import Notifier
 from skill.core.pricing import PriceBook
 from skill.core.signing import TokenResolver
 from skill.policy.gate import Gate, GatedCall
-from skill.policy.policy import Policy
+from skill.policy.policy import Environment, Policy
 from skill.ports.clock import Clock, SystemClock
 from skill.ports.stores import StorePorts
 from skill.ports.twilio import TwilioPort
 from skill.ports.twilio.email import SendGridPort
 from skill.records.pricing import Estimate
+from skill.records.scope import AccountScope
 
 log = logging.getLogger("twilio_skill")
 
@@ -34,6 +35,13 @@ ProgressReport = Callable[[float, float | None, str | None], Awaitable[None]]
 
 # Set by the server around one tool call: the approval it used.
 approval_in_use: ContextVar[str | None] = ContextVar("approval_in_use", default=None)
+
+# The API key (SID, secret) an account has for product APIs beyond api.twilio.com, or why there is none.
+KeyFinder = Callable[[str, Environment | None], tuple[tuple[str, str] | None, str | None]]
+
+
+def no_keys(account_sid: str, environment: Environment | None) -> tuple[tuple[str, str] | None, str | None]:
+    return None, "no key store is configured"
 
 
 @dataclass
@@ -48,6 +56,10 @@ class Services:
     upstream_clock: Clock = field(default_factory=SystemClock)  # the clock of whatever answers as Twilio
     # Work that runs while a server serves (the embedded sandbox's callback loop), entered by its lifespan.
     background: tuple[Background, ...] = ()
+    # Named accounts the `account` argument may pick (the policy's [environments], or the sandbox's own).
+    environments: tuple[Environment, ...] = ()
+    find_key: KeyFinder = no_keys
+    scope: AccountScope | None = None  # set on services bound to an account other than the profile's
 
     def __post_init__(self) -> None:
         self.approvals = ApprovalService(
@@ -105,9 +117,25 @@ class Services:
 
     @property
     def profile(self) -> str:
-        return self.settings.profile_name
+        """What approvals, counters, idempotency keys and audit entries are bound to: the profile, and the
+        account when the call acts on another one."""
+        base = self.settings.profile_name
+        return f"{base}@{self.scope.account_sid}" if self.scope is not None else base
+
+    def scoped(self, scope: AccountScope) -> Services:
+        """These services bound to another account: its gateway, its environment's policy, its own profile
+        key; stores, clocks and SendGrid are shared."""
+        return replace(
+            self,
+            twilio=self.twilio.scoped(scope),
+            policy=self.policy.for_account(scope.account_sid),
+            scope=scope,
+            background=(),
+        )
 
     async def aclose(self) -> None:
+        if self.scope is not None:
+            return  # a scoped copy shares everything it holds with the services it came from
         self.notifier.close()
         await self.twilio.aclose()
         await self.sendgrid.aclose()

@@ -129,6 +129,8 @@ LOCAL_TOOLS: frozenset[str] = frozenset(
         "twilio_api_call",
         # Bulk jobs live in the outbox; their messages go out through message_send's checks.
         "bulk_send_create", "bulk_status", "bulk_list", "bulk_pause", "bulk_resume", "bulk_cancel",
+        # Fleet views and configuration as code read and change accounts through the curated tools' core.
+        "fleet_overview", "config_export", "config_plan", "config_apply",
     }
 )  # fmt: skip
 

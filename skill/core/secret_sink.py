@@ -109,3 +109,17 @@ class SecretSink:
             os.close(fd)
         os.replace(temporary, self.path)
         return True
+
+
+def read_secret(path: Path, name: str) -> str | None:
+    """The last value stored under `name` in an env file, or None (no file, no such line)."""
+    try:
+        lines = path.read_text().splitlines()
+    except (FileNotFoundError, NotADirectoryError, PermissionError):
+        return None
+    found = None
+    for line in lines:
+        key, sep, value = line.partition("=")
+        if sep and key.strip() == name:
+            found = value.strip()
+    return found or None

@@ -15,7 +15,9 @@ from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, Settings
 from skill.errors import ConfigError
 from skill.gateways.failures import outcome_unknown, unreachable
 from skill.gateways.http import OutcomeUnknown, RetryPolicy, SkillHttpClient, Unreachable
+from skill.gateways.scoped_http import ScopedHttpClient
 from skill.gateways.translate import translate_page_error, translate_rest_error
+from skill.records.scope import AccountScope
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -32,10 +34,17 @@ class TwilioGateway:
         *,
         sandbox_transport: httpx.AsyncBaseTransport | None = None,
         retry: RetryPolicy | None = None,
+        shared: TwilioGateway | None = None,
+        scope: AccountScope | None = None,
     ) -> None:
         self.settings = settings
         self.mode = settings.mode
-        if self.mode == "sandbox":
+        self.scope = scope
+        self.owns_http = shared is None
+        self.http: SkillHttpClient
+        if shared is not None:
+            self.http = shared.http  # one connection pool for every account the server acts on
+        elif self.mode == "sandbox":
             base = settings.sandbox_url or SANDBOX_BASE
             transport = None if settings.sandbox_url else sandbox_transport
             if transport is None and not settings.sandbox_url:
@@ -74,8 +83,15 @@ class TwilioGateway:
         self.operations = Operations(self)  # any operation of the index, by method and URL
         self.content = Content(self)
 
+    def scoped(self, scope: AccountScope) -> TwilioGateway:
+        """A gateway acting on another account with this one's credentials (and that account's own key
+        for product APIs beyond api.twilio.com), sharing this one's connections."""
+        return TwilioGateway(self.settings, shared=self, scope=scope)
+
     @property
     def account_sid(self) -> str:
+        if self.scope is not None:
+            return self.scope.account_sid
         if self.mode == "sandbox":
             return SANDBOX_ACCOUNT_SID
         assert self.settings.account_sid
@@ -87,15 +103,18 @@ class TwilioGateway:
             from twilio.rest import Client
 
             s = self.settings
+            http: SkillHttpClient | ScopedHttpClient = self.http
+            if self.scope is not None:
+                http = ScopedHttpClient(self.http, self.scope)
             if self.mode == "sandbox":
-                self._client = Client(SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, http_client=self.http)
+                self._client = Client(SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, self.account_sid, http_client=http)
             elif s.api_key and s.api_secret:
                 self._client = Client(
-                    s.api_key, s.api_secret, s.account_sid, region=s.region, edge=s.edge, http_client=self.http
+                    s.api_key, s.api_secret, self.account_sid, region=s.region, edge=s.edge, http_client=http
                 )
             else:
                 self._client = Client(
-                    s.account_sid, s.auth_token, s.account_sid, region=s.region, edge=s.edge, http_client=self.http
+                    s.account_sid, s.auth_token, self.account_sid, region=s.region, edge=s.edge, http_client=http
                 )
         return self._client
 
@@ -131,4 +150,5 @@ class TwilioGateway:
             raise unreachable(what, str(exc), provider="Twilio", host="api.twilio.com") from None
 
     async def aclose(self) -> None:
-        await self.http.aclose()
+        if self.owns_http:
+            await self.http.aclose()

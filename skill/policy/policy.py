@@ -48,6 +48,9 @@ client is asked (and trusted) to confirm the exact call; any other outcome opens
 Built-in rules (BUILT_IN_RULES) apply after the file's rules, so a file rule for the same tool wins.
 Writes through twilio_api_call wait for an operator unless [api].allow names the operation (or a
 [[rules]] entry for the tool, matching `operation`, says otherwise); its reads and deletes follow [tiers].
+
+Named environments ([environments.NAME], each an account with an optional overlay of these tables for
+calls on it) are read by skill.policy.environments.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
@@ -140,6 +143,16 @@ class PricingSettings:
 
 
 @dataclass(frozen=True)
+class Environment:
+    """A named account the skill may act on: a subaccount (or another account) of the profile."""
+
+    name: str
+    account_sid: str
+    api_key: str | None = None  # the account's own API key SID, for product APIs beyond api.twilio.com
+    has_overlay: bool = False  # whether the environment's table changes the policy for its account
+
+
+@dataclass(frozen=True)
 class Policy:
     tier_actions: dict[Tier, Action] = field(default_factory=lambda: dict(DEFAULT_TIER_ACTIONS))
     tool_actions: dict[str, Action] = field(default_factory=dict)
@@ -161,6 +174,14 @@ class Policy:
     bulk: BulkSettings = field(default_factory=BulkSettings)  # sender rates of bulk sends ([bulk])
     api_allow: tuple[str, ...] = ()  # twilio_api_call writes that need no approval: qualified id globs
     source: str = "built-in defaults"
+    environments: tuple[Environment, ...] = ()
+    overlays: dict[str, Policy] = field(default_factory=dict)  # lower-case account SID -> its policy
+
+    def for_account(self, account_sid: str | None) -> Policy:
+        """The policy that applies to calls on this account: its environment's overlay, else this one."""
+        if account_sid is None:
+            return self
+        return self.overlays.get(account_sid.lower(), self)
 
     @property
     def spend_capped(self) -> bool:
@@ -218,6 +239,10 @@ class Policy:
             "console": {"public_url": self.console_url},
             "notify": self.notify.describe(),
             "api": {"allow": list(self.api_allow)},
+            "environments": [
+                {"name": env.name, "account_sid": env.account_sid, "overlay": env.has_overlay}
+                for env in self.environments
+            ],
         }
 
 
@@ -331,13 +356,19 @@ def check_names(policy: Policy, known: dict[str, set[str]]) -> None:
         ConfigError: listing every unknown name.
     """
     problems = [f"[tools].{name}: no such tool" for name in policy.tool_actions if name not in known]
-    for rule in policy.rules:
+    for overlay in policy.overlays.values():
+        problems.extend(
+            f"{overlay.source} [tools].{name}: no such tool" for name in overlay.tool_actions if name not in known
+        )
+    rules = [*policy.rules, *(rule for overlay in policy.overlays.values() for rule in overlay.rules)]
+    for rule in rules:
         if rule.tool not in known:
             problems.append(f"[[rules]] tool {rule.tool!r}: no such tool")
             continue
         problems.extend(
             f"[[rules]] for {rule.tool}: it has no argument {key!r}" for key in rule.when if key not in known[rule.tool]
         )
+    problems = list(dict.fromkeys(problems))  # an overlay repeats the base rules
     if problems:
         raise ConfigError(
             f"The policy ({policy.source}) names things that do not exist: " + "; ".join(problems) + ".",
@@ -368,6 +399,21 @@ def load_policy(path: Path | None) -> Policy:
         raise ConfigError(f"Policy file {path} does not exist.", code="config.policy_missing") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Policy file {path} is not valid TOML: {exc}.", code="config.policy_invalid") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"Policy file {path} must hold TOML tables.", code="config.policy_invalid")
+    from skill.policy.environments import parse_environments
+
+    base = policy_from_data(data, str(path))
+    environments, overlays = parse_environments(data, str(path))
+    return replace(base, environments=environments, overlays=overlays)
+
+
+def policy_from_data(data: dict[str, Any], source: str) -> Policy:
+    """A policy from the tables of a policy file (environments aside).
+
+    Raises:
+        ConfigError: a value is not one the policy understands.
+    """
     tiers = dict(DEFAULT_TIER_ACTIONS)
     for name, value in (data.get("tiers") or {}).items():
         try:
@@ -408,5 +454,5 @@ def load_policy(path: Path | None) -> Policy:
         notify=parse_notify(data.get("notify")),
         bulk=parse_bulk(data.get("bulk") or {}),
         api_allow=_api_allow(data.get("api") or {}),
-        source=str(path),
+        source=source,
     )

@@ -19,12 +19,14 @@ class Finding(Record):
     finding: str = Field(description="What is wrong.")
     remediation: list[str] = Field(description="Ordered steps that fix it.")
     fix_tool: str | None = Field(default=None, description="The tool that fixes it, if one does.")
+    account: str | None = Field(default=None, description="The account it was found in (scope all).")
 
 
 class CheckRun(Record):
     check: str = Field(description="Check name.")
     ok: bool = Field(description="False when the check could not run.")
     findings: int = Field(description="Findings it produced.")
+    account: str | None = Field(default=None, description="The account it ran on (scope all).")
 
 
 class SeverityCounts(Record):

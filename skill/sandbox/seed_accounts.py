@@ -1,5 +1,5 @@
-"""The sandbox's seeded accounts: a parent with a balance, two subaccounts (staging, production), and
-one API key of the parent's."""
+"""The sandbox's seeded parent account with its balance and one API key; its subaccounts (prod,
+staging, dev) are seeded by skill.sandbox.seed_fleet."""
 
 from __future__ import annotations
 
@@ -31,13 +31,8 @@ def add_account(state: SandboxState, sid: str, name: str, owner: str, token: str
 def seed_accounts(state: SandboxState) -> None:
     now = state.clock.now()
     parent = SANDBOX_ACCOUNT_SID
-    for sid, name, token in (
-        (parent, "Sandbox parent account", SANDBOX_AUTH_TOKEN),
-        (make_sid("AC", "sub", "staging"), "staging", "sub-token-staging-" + "1" * 14),
-        (make_sid("AC", "sub", "production"), "production", "sub-token-production-" + "2" * 11),
-    ):
-        add_account(state, sid, name, parent, token, created=now - DAY * 400)
-        state.accounts[sid]["updated"] = now - DAY * 30
+    add_account(state, parent, "Sandbox parent account", parent, SANDBOX_AUTH_TOKEN, created=now - DAY * 400)
+    state.accounts[parent]["updated"] = now - DAY * 30
     state.balances[parent]["balance"] = "42.17"
 
 

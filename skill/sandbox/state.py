@@ -93,6 +93,7 @@ def seed(state: SandboxState) -> SandboxState:
     }
     seed_numbers(state)
     from skill.sandbox.content import seed_contents
+    from skill.sandbox.seed_fleet import seed_fleet
     from skill.sandbox.seed_messaging_services import seed_messaging_services
     from skill.sandbox.seed_monitor import seed_alerts
     from skill.sandbox.seed_studio import seed_flows
@@ -100,6 +101,7 @@ def seed(state: SandboxState) -> SandboxState:
     from skill.sandbox.seed_verify import seed_verify_service
     from skill.sandbox.seed_voice import seed_voice
 
+    seed_fleet(state)
     seed_voice(state, now)
     seed_verify_service(state)
     seed_flows(state)

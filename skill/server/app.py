@@ -50,6 +50,10 @@ GATES = (
     "or subscribe to twilio://approvals/{id}, then repeat "
     "the same call with the same arguments plus approval_id. Never try to get around a gate."
 )
+ACCOUNT = (
+    "A tool's optional `account` (an environment name or a subaccount's AC SID) runs it on that account "
+    "under that account's policy; left out, on this profile's own account. Approvals are per account."
+)
 ENTRY_TOOLS = (
     "Start with error_explain for any Twilio error code, account_audit for the account's health, and "
     "message_timeline for one message's delivery story."
@@ -60,7 +64,12 @@ def instructions(settings: Settings) -> str:
     """The server's instructions: what it is, how gates work, which toolsets are on and how to add more."""
     on = [toolset for toolset in TOOLSETS if toolset.name in settings.toolsets]
     off = [toolset for toolset in TOOLSETS if toolset.name not in settings.toolsets]
-    parts = ["Twilio operations.", GATES, "Toolsets enabled: " + "; ".join(f"{t.name} ({t.purpose})" for t in on) + "."]
+    parts = [
+        "Twilio operations.",
+        GATES,
+        ACCOUNT,
+        "Toolsets enabled: " + "; ".join(f"{t.name} ({t.purpose})" for t in on) + ".",
+    ]
     if settings.tools:
         parts.append("Single tools enabled as well: " + ", ".join(settings.tools) + ".")
     if off:
@@ -75,20 +84,27 @@ def instructions(settings: Settings) -> str:
 
 def argument_names(spec: ToolSpec) -> set[str]:
     """The names an agent passes for a tool (aliases included), for checking policy rules."""
-    return {field.alias or name for name, field in spec.input.model_fields.items()}
+    names = {field.alias or name for name, field in spec.input.model_fields.items()}
+    return names | {"account"} if spec.takes_account else names
 
 
 def enabled_tools(settings: Settings) -> tuple[ToolSpec, ...]:
     return enabled_for(settings.toolsets, settings.tools, settings.read_only)
 
 
-def mcp_tool(spec: ToolSpec, policy: Policy | None = None) -> Tool:
+def lists_accounts(settings: Settings, policy: Policy) -> bool:
+    """Whether tools list `account`: multi-account operation is opt-in (the fleet toolset, or environments
+    in the policy), so a single-account profile's catalogue carries no argument it would not use."""
+    return "fleet" in settings.toolsets or bool(policy.environments)
+
+
+def mcp_tool(spec: ToolSpec, policy: Policy | None = None, *, accounts: bool = True) -> Tool:
     hints = spec.annotations()
     return Tool(
         name=spec.name,
         title=spec.title,
         description=spec.description,
-        input_schema=input_schema(spec, policy),
+        input_schema=input_schema(spec, policy, accounts=accounts),
         output_schema=output_schema(spec),
         _meta={"tier": spec.tier.value},
         annotations=ToolAnnotations(
@@ -109,7 +125,8 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
         # Only a policy file can misspell a name; the built-in rules are covered by the tests.
         check_names(policy, {spec.name: argument_names(spec) for spec in all_tools()})
         check_confirm(policy, {spec.name: spec.tier for spec in all_tools()})
-    listed = [mcp_tool(spec, policy) for spec in specs]
+    accounts = lists_accounts(settings, policy)
+    listed = [mcp_tool(spec, policy, accounts=accounts) for spec in specs]
 
     @asynccontextmanager
     async def lifespan(_: Server[Runtime]) -> AsyncIterator[Runtime]:

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from skill.core.approvals import audit_unavailable
 from skill.core.context import Services, approval_in_use
 from skill.core.display import describe_values, quote_values
+from skill.core.environments import bind
 from skill.core.phones import normalize_address
 from skill.errors import ApprovalRequired, InputError, SkillError, UpstreamError
 from skill.policy.confirm import WHO, Ask
@@ -165,6 +166,11 @@ def canonical_arguments(spec: ToolSpec, clean: dict[str, Any], region: str) -> d
         return clean  # not a phone number (an email address, a SIP URI): compared as written
 
 
+def take_account(spec: ToolSpec, args: dict[str, Any]) -> object:
+    """Remove `account` from the arguments of a tool that takes it (validated by `bind`)."""
+    return args.pop("account", None) if spec.takes_account else None
+
+
 def _enrich(error: SkillError, services: Services) -> SkillError:
     """Fill remediation for Twilio errors from the catalogue when the raiser gave none."""
     if error.twilio_code and not error.remediation:
@@ -206,6 +212,8 @@ def gated_call(
         # Summaries see every agent string quoted and escaped, so none can paint or forge a line.
         quoted_args = quote_values(shown)
         text = spec.summary(quoted_args) if spec.summary else f"{spec.title} with {describe_values(quoted_args)}"
+        if services.scope is not None:
+            text += f" On account {services.scope.label}."  # an operator must see where it lands
         return str(redact(text))
 
     async def inspected() -> Impact | None:
@@ -305,12 +313,24 @@ class Dispatcher:
             return _error(self.services, _unexpected(spec, ran=spec.tier is not Tier.READ))
 
     async def _call(self, spec: ToolSpec, raw_args: dict[str, Any] | None) -> CallToolResult | InputRequiredResult:
-        services = self.services
         given = dict(raw_args or {})  # as the agent sent them, approval_id included, for the record
         args = dict(given)
         approval_id: str | None = None
         try:
             approval_id = take_approval_id(spec, args)
+            bound = bind(self.services, take_account(spec, args))
+        except SkillError as exc:
+            await self._refused(spec, approval_id, given, exc)
+            return _error(self.services, exc)
+        # A call on another account runs on that account's services: its gateway, policy, gate and profile.
+        runner = self if bound is self.services else Dispatcher(bound, self.requested_by, self.ask)
+        return await runner._checked(spec, given, args, approval_id)
+
+    async def _checked(
+        self, spec: ToolSpec, given: dict[str, Any], args: dict[str, Any], approval_id: str | None
+    ) -> CallToolResult | InputRequiredResult:
+        services = self.services
+        try:
             unusable = unusable_value(args)
             if unusable is not None:
                 raise InputError(
@@ -323,6 +343,8 @@ class Dispatcher:
             except ValidationError as exc:
                 raise input_error(spec, exc) from None
             clean = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+            if services.scope is not None:
+                clean["account"] = services.scope.account_sid  # bound into the digest, the rules and the audit
             call = gated_call(services, spec, model, clean, approval_id, requested_by=self.requested_by, ask=self.ask)
             verdict = await services.gate.check(call)
         except InputNeeded as exc:

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from skill.records.approvals import Impact
 
 Handler = Callable[["Services", Any], Awaitable[BaseModel]]
+# Tools that reach a provider but no Twilio account's resources: SendGrid, public price lists, the numbers
+# on offer (the same for every account), Lookup, a body's segments, a flow definition's validity.
+ACCOUNTLESS_TOOLSETS = frozenset({"email"})
+ACCOUNTLESS = frozenset({"pricing_get", "number_search", "number_lookup", "message_preview", "studio_flow_validate"})
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,15 @@ class ToolSpec:
     tier_of: Callable[[Any], Tier] | None = None
     # The URLs one call points live traffic at, when they are not fixed arguments (see webhook_args).
     urls_of: Callable[[Any], tuple[str, ...]] | None = None
+    # Whether the tool takes `account` (an environment or subaccount to act on); None: every tool that
+    # reaches Twilio does, except those that read nothing of an account (see ACCOUNTLESS).
+    account_scoped: bool | None = None
+
+    @property
+    def takes_account(self) -> bool:
+        if self.account_scoped is not None:
+            return self.account_scoped
+        return self.open_world and self.toolset not in ACCOUNTLESS_TOOLSETS and self.name not in ACCOUNTLESS
 
     def annotations(self) -> dict[str, Any]:
         """MCP tool annotations, derived from the tier and never written by hand.

@@ -16,6 +16,11 @@ APPROVAL_ID_PROPERTY = {
 }
 
 
+# `account` is on most tools, so its description is as short as it can be; the server's instructions
+# (skill.server.app.ACCOUNT) say the rest once.
+ACCOUNT_PROPERTY = {"type": "string", "description": "Env or AC SID."}
+
+
 def _inline(node: Any, defs: dict[str, Any]) -> Any:
     if isinstance(node, dict):
         if "$ref" in node:
@@ -125,9 +130,12 @@ def _strip(node: Any) -> Any:
     return out
 
 
-def input_schema(spec: ToolSpec, policy: Policy | None = None) -> dict[str, Any]:
-    """The listed input schema; approval_id appears where the policy (default: built-in) can gate the tool."""
+def input_schema(spec: ToolSpec, policy: Policy | None = None, *, accounts: bool = True) -> dict[str, Any]:
+    """The listed input schema; approval_id appears where the policy (default: built-in) can gate the tool,
+    and `account` on tools that take it when the server acts on several accounts (`accounts`)."""
     schema: dict[str, Any] = _strip(model_schema(spec.input))
+    if accounts and spec.takes_account:
+        schema["properties"]["account"] = dict(ACCOUNT_PROPERTY)
     if (policy or Policy()).may_require_approval(spec.name, spec.tier, sets_webhooks=bool(spec.webhook_args)):
         schema["properties"]["approval_id"] = dict(APPROVAL_ID_PROPERTY)
     return schema

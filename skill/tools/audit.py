@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, WithJsonSchema
 
 from skill.core import audit as core
 from skill.core.context import Services
+from skill.errors import InputError
 from skill.policy.tiers import Tier
 from skill.records.account_audit import AuditReport
 from skill.results import Model, ToolResult
@@ -26,6 +27,7 @@ class AccountAuditInput(Model):
         json_schema_extra={"default": 20},
         description="Report a balance under this.",
     )
+    scope: Literal["account", "all"] = Field(default="account", description="all: every account.")
 
 
 class AccountAuditOutput(ToolResult, AuditReport):
@@ -33,7 +35,21 @@ class AccountAuditOutput(ToolResult, AuditReport):
 
 
 async def account_audit(services: Services, args: AccountAuditInput) -> AccountAuditOutput:
-    report = await core.run_audit(services, balance_threshold=args.balance_threshold)
+    """Raises:
+    InputError: scope all together with an account.
+    """
+    if args.scope == "all":
+        if services.scope is not None:
+            raise InputError(
+                "scope 'all' audits every account; it cannot be combined with account.",
+                code="input.invalid",
+                remediation=["Leave account out with scope 'all', or audit one account with account and no scope."],
+            )
+        from skill.core.fleet import accounts_of
+
+        report = await core.run_fleet_audit(accounts_of(services), balance_threshold=args.balance_threshold)
+    else:
+        report = await core.run_audit(services, balance_threshold=args.balance_threshold)
     return AccountAuditOutput(**report.model_dump())
 
 

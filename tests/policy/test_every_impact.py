@@ -120,8 +120,17 @@ async def sync_service(client: Client, services: Services) -> dict[str, Any]:
     }
 
 
+async def promotion(client: Client, services: Services) -> dict[str, Any]:
+    """staging's configuration planned against prod (skill.sandbox.seed_fleet)."""
+    exported = await call(client, "config_export", {"account": "staging", "roles": ["alerts=+18005550301"]})
+    args = {"account": "prod", "roles": ["alerts=+18005550201"], "document": json.dumps(exported.data["document"])}
+    planned = await call(client, "config_plan", args)
+    return {**args, "plan_digest": planned.data["plan_digest"]}
+
+
 CASES: dict[str, Args] = {
     "twilio_api_call": sync_service,
+    "config_apply": promotion,
     "subaccount_set_status": subaccount,
     "apikey_revoke": key,
     "credentials_rotate": rotated_key,

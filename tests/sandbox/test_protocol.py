@@ -51,8 +51,8 @@ async def test_lists_page_with_page_size_and_next_page_uri(http: httpx.AsyncClie
         url = body["next_page_uri"]
         pages += 1
         assert pages < 10
-    assert pages == 3
-    assert len(set(seen)) == 3
+    assert pages == 4  # the parent and its three subaccounts
+    assert len(set(seen)) == 4
 
 
 async def test_dates_are_rfc_2822(http: httpx.AsyncClient) -> None:
@@ -84,5 +84,5 @@ async def test_the_official_sdk_follows_pages_through_the_gateway(sandbox: Sandb
     http_client = SkillHttpClient(transport=sandbox.transport(), rewrite_base=BASE)
     client = Client(SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, http_client=http_client)
     accounts = await client.api.v2010.accounts.list_async(page_size=1, limit=10)
-    assert len(accounts) == 3
+    assert len(accounts) == 4  # the parent and its three subaccounts
     await http_client.aclose()

@@ -47,4 +47,4 @@ async def test_a_trigger_without_a_callback_url_is_a_missing_parameter_and_a_bad
     assert missing.json()["code"] == 20001 and "CallbackUrl" in missing.json()["message"]
     malformed = await http.post(f"{USAGE}/Triggers.json", data={**fields, "CallbackUrl": "ftp://example.com/t"})
     assert (malformed.status_code, malformed.json()["code"]) == (400, 21502)
-    assert sandbox.state.usage_triggers == {}
+    assert [t for t in sandbox.state.usage_triggers.values() if t["account_sid"] == SANDBOX_ACCOUNT_SID] == []

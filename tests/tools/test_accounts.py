@@ -15,7 +15,8 @@ from tests.tools.pages import read_all
 
 pytestmark = pytest.mark.anyio
 STAGING = make_sid("AC", "sub", "staging")
-PRODUCTION = make_sid("AC", "sub", "production")
+PRODUCTION = make_sid("AC", "sub", "prod")
+DEV = make_sid("AC", "sub", "dev")
 
 
 def iso(seconds: float) -> str:
@@ -51,8 +52,8 @@ async def test_account_get_of_a_subaccount_says_it_is_one(client: Client) -> Non
 
 async def test_subaccounts_list_leaves_out_the_parent_and_filters_by_name(client: Client) -> None:
     every = await call(client, "subaccounts_list")
-    assert {a["friendly_name"] for a in every.data["items"]} == {"staging", "production"}
-    assert every.data["scanned"] == 3  # the parent was looked at and left out
+    assert {a["friendly_name"] for a in every.data["items"]} == {"prod", "staging", "dev"}
+    assert every.data["scanned"] == 4  # the parent was looked at and left out
     assert every.data["has_more"] is False
     only = await call(client, "subaccounts_list", {"friendly_name": "staging"})
     assert [a["sid"] for a in only.data["items"]] == [STAGING]
@@ -62,7 +63,7 @@ async def test_subaccounts_list_pages_through_every_subaccount_exactly_once(clie
     made = add_subaccounts(sandbox, 5)
     items, cursors = await read_all(client, "subaccounts_list", {"limit": 2})
     sids = [a["sid"] for a in items]
-    assert sorted(sids) == sorted([STAGING, PRODUCTION, *made])
+    assert sorted(sids) == sorted([STAGING, PRODUCTION, DEV, *made])
     assert len(cursors) == 3
     for other in ({"status": "active"}, {"friendly_name": "staging"}, {"after": iso(0)}):
         refused = await call(client, "subaccounts_list", {"limit": 2, "cursor": cursors[0], **other})
@@ -76,9 +77,9 @@ async def test_subaccounts_list_filters_by_creation_time_and_says_what_it_scanne
     yesterday = iso(sandbox.clock.now() - 86400)
     recent = await call(client, "subaccounts_list", {"after": yesterday})
     assert sorted(a["sid"] for a in recent.data["items"]) == sorted(made)
-    assert recent.data["scanned"] == 6 and recent.data["has_more"] is False
+    assert recent.data["scanned"] == 7 and recent.data["has_more"] is False
     older = await call(client, "subaccounts_list", {"before": yesterday})
-    assert sorted(a["sid"] for a in older.data["items"]) == sorted([STAGING, PRODUCTION])
+    assert sorted(a["sid"] for a in older.data["items"]) == sorted([STAGING, PRODUCTION, DEV])
     first = await call(client, "subaccounts_list", {"after": yesterday, "limit": 1})
     assert first.data["count"] == 1 and first.data["has_more"] is True
 
@@ -159,14 +160,14 @@ async def test_closing_a_subaccount_shows_its_name_status_numbers_and_keys_as_no
     facts = {fact["label"]: fact["value"] for fact in impact["facts"]}
     assert (facts["status now"], facts["status after"]) == ("active", "closed")
     reach = {fact["label"]: fact["value"] for fact in impact["blast_radius"]}
-    assert reach["phone numbers in it"] == "2 (released when closed)"
-    assert reach["API keys in it"] == "1 (stop working)"
+    assert reach["phone numbers in it"] == "3 (released when closed)"  # its seeded number and the two added
+    assert reach["API keys in it"] == "2 (stop working)"  # its own and the one added
     assert impact["reversibility"] == "not reversible"
     suspend = await call(client, "subaccount_set_status", {"sid": PRODUCTION, "status": "suspended"})
     assert suspend.error["approval"]["impact"]["reversibility"] == "reversible"
     assert {f["label"]: f["value"] for f in suspend.error["approval"]["impact"]["blast_radius"]} == {
-        "phone numbers in it": "0",
-        "API keys in it": "0 (stop working)",
+        "phone numbers in it": "2",  # prod's seeded numbers and key
+        "API keys in it": "1 (stop working)",
     }
 
 

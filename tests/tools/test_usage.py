@@ -128,7 +128,7 @@ async def test_a_trigger_is_created_listed_and_deleted(hooked: tuple[Client, Ser
     assert [t["sid"] for t in listed.data["items"]] == [trigger["sid"]]
     removed = await call(client, "usage_trigger_delete", {"sid": trigger["sid"]})
     assert removed.data == {"sid": trigger["sid"], "deleted": True, "environment": "sandbox"}
-    assert sandbox.state.usage_triggers == {}
+    assert [t for t in sandbox.state.usage_triggers.values() if t["account_sid"] == SANDBOX_ACCOUNT_SID] == []
     assert (await call(client, "usage_triggers_list")).data["count"] == 0
 
 
@@ -169,7 +169,7 @@ async def test_a_callback_on_a_host_not_allowed_waits_for_an_operator_with_the_t
     args = {**TRIGGER, "usage_category": "sms", "trigger_by": "count", "callback_url": "https://elsewhere.example/t"}
     waiting = await call(client, "usage_trigger_create", args)
     assert waiting.error["code"] == "policy.approval_required"
-    assert sandbox.state.usage_triggers == {}
+    assert [t for t in sandbox.state.usage_triggers.values() if t["account_sid"] == SANDBOX_ACCOUNT_SID] == []
     impact = waiting.error["approval"]["impact"]
     assert "sms" in impact["resource"] and "50" in impact["resource"]
     facts = {fact["label"]: fact["value"] for fact in impact["facts"]}

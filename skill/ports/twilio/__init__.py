@@ -22,6 +22,7 @@ from skill.ports.twilio.pricing import PricingPort
 from skill.ports.twilio.studio import StudioPort
 from skill.ports.twilio.usage import UsagePort
 from skill.ports.twilio.verify import VerifyPort
+from skill.records.scope import AccountScope
 
 
 class TwilioPort(Protocol):
@@ -58,5 +59,9 @@ class TwilioPort(Protocol):
 
     @property
     def content(self) -> ContentPort: ...
+
+    def scoped(self, scope: AccountScope) -> TwilioPort:
+        """The same gateway acting on another account (see skill.records.scope)."""
+        ...
 
     async def aclose(self) -> None: ...

@@ -13,6 +13,10 @@ if TYPE_CHECKING:
 
 
 def stage(sandbox: Sandbox) -> Staged:
+    state = sandbox.state
+    # The seeded estate has a dev subaccount; this incident is the one without it.
+    for sid in [sid for sid, account in state.accounts.items() if account.get("friendly_name") == "dev"]:
+        del state.accounts[sid]
     for index in range(3):
         add_message(
             sandbox.state, f"dev-test-{index}", "+15005550006", "+14155550123", "TEST please ignore", 90 + index
@@ -20,7 +24,7 @@ def stage(sandbox: Sandbox) -> Staged:
     return Staged(
         arguments={"environments": "dev,staging,production", "missing_environment": "dev"},
         seeded=(
-            "subaccounts staging and production; none for dev",
+            "subaccounts for staging and production; none for dev",
             "3 'TEST please ignore' messages sent from the parent account",
         ),
     )
