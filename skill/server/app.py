@@ -50,6 +50,12 @@ GATES = (
     "or subscribe to twilio://approvals/{id}, then repeat "
     "the same call with the same arguments plus approval_id. Never try to get around a gate."
 )
+SHARED_ARGUMENTS = (
+    "Arguments shared by many tools: limit (most records, default 50) and cursor (the next_cursor of the "
+    "previous page) on every list, which says has_more when it stopped early; after and before, ISO 8601 times "
+    "bounding a list by its records' date (after inclusive); approval_id, the id of an approved request, to "
+    "repeat a gated call."
+)
 ACCOUNT = (
     "A tool's optional `account` (an environment name or a subaccount's AC SID) runs it on that account "
     "under that account's policy; left out, on this profile's own account. Approvals are per account."
@@ -67,6 +73,7 @@ def instructions(settings: Settings) -> str:
     parts = [
         "Twilio operations.",
         GATES,
+        SHARED_ARGUMENTS,
         ACCOUNT,
         "Toolsets enabled: " + "; ".join(f"{t.name} ({t.purpose})" for t in on) + ".",
     ]
@@ -105,7 +112,7 @@ def mcp_tool(spec: ToolSpec, policy: Policy | None = None, *, accounts: bool = T
         title=spec.title,
         description=spec.description,
         input_schema=input_schema(spec, policy, accounts=accounts),
-        output_schema=output_schema(spec),
+        output_schema=output_schema(spec, listed=True),
         _meta={"tier": spec.tier.value},
         annotations=ToolAnnotations(
             read_only_hint=hints.get("readOnlyHint"),

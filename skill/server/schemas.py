@@ -10,15 +10,10 @@ from pydantic import BaseModel
 from skill.policy.policy import Policy
 from skill.server.registry import ToolSpec
 
-APPROVAL_ID_PROPERTY = {
-    "type": "string",
-    "description": "Approved request id, to repeat a gated call.",
-}
-
-
-# `account` is on most tools, so its description is as short as it can be; the server's instructions
-# (skill.server.app.ACCOUNT) say the rest once.
-ACCOUNT_PROPERTY = {"type": "string", "description": "Env or AC SID."}
+# `approval_id` and `account` are on most tools: the server's instructions (skill.server.app.SHARED_ARGUMENTS)
+# say once what they mean, so no schema repeats it.
+APPROVAL_ID_PROPERTY = {"type": "string"}
+ACCOUNT_PROPERTY = {"type": "string"}
 
 
 def _inline(node: Any, defs: dict[str, Any]) -> Any:
@@ -123,6 +118,8 @@ def _strip(node: Any) -> Any:
             out[key] = {name: _strip(prop) for name, prop in value.items()}
         elif key == "type" and isinstance(value, list) and "null" in value and len(value) == 2:
             out[key] = next(kind for kind in value if kind != "null")
+        elif key == "default" and value in (False, 0, "", [], {}):
+            continue  # leaving the argument out means the same; saying so costs every listing bytes
         elif key == "enum" and isinstance(value, list) and None in value:
             out[key] = [item for item in value if item is not None]
         elif key not in SERVER_SIDE_KEYWORDS:
@@ -156,7 +153,7 @@ def _shallow(prop: dict[str, Any]) -> dict[str, Any]:
     if kinds in ("object", ["object", "null"]) or "properties" in prop:
         return {"type": kinds or "object"}
     if kinds in ("array", ["array", "null"]):
-        return {"type": kinds, "items": {"type": "object"}} if "properties" in prop.get("items", {}) else prop
+        return {"type": kinds}
     if kinds == "string" and set(prop) <= {"type", "description", "title", "format", "maxLength", "pattern"}:
         # Text is what a field holds unless its schema says otherwise; naming it costs every client
         # bytes on every tools/list, so plain text fields are named without a type.
@@ -164,14 +161,18 @@ def _shallow(prop: dict[str, Any]) -> dict[str, Any]:
     return prop
 
 
-def output_schema(spec: ToolSpec) -> dict[str, Any]:
+def output_schema(spec: ToolSpec, *, listed: bool = False) -> dict[str, Any]:
+    """The result's top level: each property with its type.
+
+    `listed` is the form sent in tools/list: a property whose schema is empty (plain text) constrains
+    nothing a client checks, so only the snapshot in tools/<name>.json names it.
+    """
     schema = model_schema(spec.output, mode="serialization")
     schema.pop("required", None)  # results leave out null fields; the rest is always there
     # Every result also carries "environment" ('sandbox' or 'live'); the server instructions say so once,
     # rather than every schema repeating it.
-    schema["properties"] = {
-        name: _shallow(prop) for name, prop in schema["properties"].items() if name != "environment"
-    }
+    shallow = {name: _shallow(prop) for name, prop in schema["properties"].items() if name != "environment"}
+    schema["properties"] = {name: prop for name, prop in shallow.items() if prop or not listed}
     return schema
 
 

@@ -33,10 +33,10 @@ async def account_get(services: Services, args: AccountGetInput) -> AccountGetOu
 
 
 class SubaccountsListInput(Model):
-    status: Status | None = Field(default=None, description="Only this status.")
+    status: Status | None = Field(default=None)
     friendly_name: Name | None = Field(default=None, description="Exact name.")
-    after: After | None = Field(default=None, description="Created at or after (ISO 8601).")
-    before: Before | None = Field(default=None, description="Created before (ISO 8601).")
+    after: After | None = None
+    before: Before | None = None
     limit: Limit = 50
     cursor: Cursor | None = None
 

@@ -21,10 +21,8 @@ from skill.server.progress import report_progress
 from skill.server.registry import ToolSpec
 from skill.tools.fields import Cursor, HttpUrl, JsonObject, Limit, Phone, ServiceSid
 
-JobSid = Annotated[
-    str, StringConstraints(pattern=r"^BJ[0-9a-f]{32}$", max_length=34), Field(description="Bulk job id (BJ...).")
-]
-WaitSeconds = Annotated[int, Field(ge=0, le=300, description="Seconds to wait for it to finish, with progress.")]
+JobSid = Annotated[str, StringConstraints(pattern=r"^BJ[0-9a-f]{32}$", max_length=34), Field(description="BJ...")]
+WaitSeconds = Annotated[int, Field(ge=0, le=300, description="Seconds to wait, with progress.")]
 
 
 class BulkRecipient(Model):
@@ -48,7 +46,7 @@ class BulkSendCreateInput(Model):
         default=None, max_length=11, description="Recipient's local hours, e.g. 09:00-20:00."
     )
     start_at: datetime | None = Field(default=None, description="Not before this ISO 8601 time.")
-    status_callback: HttpUrl | None = Field(default=None, description="Status callback URL.")
+    status_callback: HttpUrl | None = Field(default=None)
     dry_run: bool = Field(default=False, description="Report only; queue nothing.")
     wait_seconds: WaitSeconds = 0
 
@@ -197,8 +195,8 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="bulk_send_create",
         title="Create bulk send",
-        description="Queue one templated SMS to up to 10,000 recipients, sent at the senders' rate; dry_run only "
-        "reports valid/invalid/opted-out recipients, segments, cost and time.",
+        description="Queue one templated SMS to up to 10,000 recipients at the senders' rate; dry_run reports "
+        "valid/invalid/opted-out recipients, segments, cost and time.",
         toolset="bulk",
         tier=Tier.SEND,
         input=BulkSendCreateInput,

@@ -22,8 +22,8 @@ KeySid = Annotated[
 
 
 class ApiKeysListInput(Model):
-    after: After | None = Field(default=None, description="Created at or after (ISO 8601).")
-    before: Before | None = Field(default=None, description="Created before (ISO 8601).")
+    after: After | None = None
+    before: Before | None = None
     limit: Limit = 50
     cursor: Cursor | None = None
 

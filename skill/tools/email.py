@@ -25,14 +25,14 @@ MAX_BODY = 1_000_000  # characters of text or html; SendGrid's own limit is 30 M
 
 
 class EmailSendInput(Model):
-    to: list[Address] = Field(min_length=1, max_length=1000, description="Addresses.")
-    cc: list[Address] | None = Field(default=None, max_length=1000, description="Addresses.")
-    bcc: list[Address] | None = Field(default=None, max_length=1000, description="Addresses.")
+    to: list[Address] = Field(min_length=1, max_length=1000)
+    cc: list[Address] | None = Field(default=None, max_length=1000)
+    bcc: list[Address] | None = Field(default=None, max_length=1000)
     from_: Address = Field(alias="from", description="Sender verified in SendGrid.")
-    reply_to: Address | None = Field(default=None, description="Address.")
+    reply_to: Address | None = Field(default=None)
     subject: str | None = Field(default=None, max_length=998, description="With text or html, unless template_id.")
-    text: str | None = Field(default=None, max_length=MAX_BODY, description="Plain-text body.")
-    html: str | None = Field(default=None, max_length=MAX_BODY, description="HTML body.")
+    text: str | None = Field(default=None, max_length=MAX_BODY)
+    html: str | None = Field(default=None, max_length=MAX_BODY)
     template_id: TemplateId | None = Field(default=None, description="Dynamic template (d-...).")
     dynamic_template_data: JsonObject | None = Field(default=None, description="JSON object: template values.")
     categories: list[Category] | None = Field(default=None, max_length=10, description="Up to 10, for stats.")
@@ -118,7 +118,7 @@ async def email_template_get(services: Services, args: EmailTemplateGetInput) ->
 
 
 class EmailSuppressionsListInput(Model):
-    kind: SuppressionKind = Field(description="Which list.")
+    kind: SuppressionKind
     email: str | None = Field(default=None, min_length=1, max_length=320, description="Address or its start.")
     after: After | None = None
     before: Before | None = None
@@ -144,8 +144,8 @@ async def email_suppressions_list(services: Services, args: EmailSuppressionsLis
 
 
 class EmailSuppressionRemoveInput(Model):
-    kind: SuppressionKind = Field(description="Which list.")
-    email: Address = Field(description="Address.")
+    kind: SuppressionKind
+    email: Address
 
 
 class EmailSuppressionRemoveOutput(ToolResult, SuppressionRemoval):

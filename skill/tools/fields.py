@@ -13,7 +13,9 @@ from skill.core.urls import MAX_URL_LENGTH
 AccountSid = Annotated[
     str, StringConstraints(pattern=r"^AC[0-9a-fA-F]{32}$", max_length=34), Field(description="Account SID (AC...).")
 ]
-Limit = Annotated[int, Field(ge=1, le=1000, description="Most records to return.")]
+# The shared list and gate arguments carry no description of their own: the server's instructions
+# explain them once (skill.server.app.SHARED_ARGUMENTS), rather than every tool repeating them.
+Limit = Annotated[int, Field(ge=1, le=1000)]
 # A phone number or channel address as given; the core normalises it (it knows the default region).
 Phone = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 # A URL Twilio fetches or posts to; the core checks it further (skill.core.urls.check_twilio_url).
@@ -21,7 +23,7 @@ HttpUrl = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length
 MessageSid = Annotated[
     str,
     StringConstraints(pattern=r"^(SM|MM)[0-9a-fA-F]{32}$", max_length=34),
-    Field(description="Message SID (SM... or MM...)."),
+    Field(description="SM... or MM..."),
 ]
 ContentSid = Annotated[str, StringConstraints(pattern=r"^HX[0-9a-fA-F]{32}$", max_length=34)]
 # No description of its own: it is often optional, and each field says what the service is for.
@@ -29,15 +31,13 @@ ServiceSid = Annotated[str, StringConstraints(pattern=r"^MG[0-9a-fA-F]{32}$", ma
 NumberSid = Annotated[
     str,
     StringConstraints(pattern=r"^PN[0-9a-fA-F]{32}$", max_length=34),
-    Field(description="Phone number SID (PN...), from numbers_list."),
+    Field(description="PN..., from numbers_list."),
 ]
 
 # Lists: every list tool takes limit and cursor, and time filters are after / before, whatever Twilio calls them.
-Cursor = Annotated[
-    str, StringConstraints(min_length=1, max_length=512), Field(description="next_cursor of the previous page.")
-]
-After = Annotated[datetime, Field(description="Only those at or after this ISO 8601 time.")]
-Before = Annotated[datetime, Field(description="Only those before this ISO 8601 time.")]
+Cursor = Annotated[str, StringConstraints(min_length=1, max_length=512)]
+After = datetime
+Before = datetime
 
 MAX_JSON_BYTES = 100_000
 

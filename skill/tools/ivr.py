@@ -45,8 +45,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="ivr_deploy",
         title="Deploy IVR menu",
-        description="Store a phone menu (as ivr_build takes it) for the webhook receiver to serve, with a cap on "
-        "wrong choices per call. Local, free.",
+        description="Store a phone menu (as ivr_build takes it) for the webhook receiver to serve. Local, free.",
         toolset="voice",
         tier=Tier.WRITE,
         input=IvrDeployInput,

@@ -36,7 +36,7 @@ MessageStatus = Literal[
 
 
 class MessageSendInput(Model):
-    to: Phone = Field(description="Recipient: E.164 (+14155550100), a national number, or whatsapp:+E.164.")
+    to: Phone = Field(description="E.164 (+14155550100), national, or whatsapp:+E.164.")
     body: str | None = Field(default=None, description="Text, up to 1600 characters. Preview with message_preview.")
     from_: Phone | None = Field(
         default=None, alias="from", description="Sender: your Twilio number, short code or alphanumeric ID."
@@ -52,12 +52,10 @@ class MessageSendInput(Model):
     )
     content_variables: JsonObject | None = Field(default=None, description='JSON object, e.g. {"1":"Alex"}.')
     status_callback: HttpUrl | None = Field(default=None, description="URL Twilio posts status changes to.")
-    validity_period: int | None = Field(
-        default=None, ge=1, le=36000, description="Seconds it may wait in the queue before being dropped."
-    )
+    validity_period: int | None = Field(default=None, ge=1, le=36000, description="Seconds it may queue.")
     send_at: datetime | None = Field(
         default=None,
-        description="Send at this ISO 8601 time (15 min to 35 days ahead); needs messaging_service_sid.",
+        description="ISO 8601 time 15 min to 35 days ahead; needs messaging_service_sid.",
     )
     idempotency_key: str | None = Field(
         default=None, min_length=1, max_length=128, description="Repeat with the same key to get the first result."
@@ -156,7 +154,7 @@ async def message_cancel(services: Services, args: MessageCancelInput) -> Messag
 
 
 class MessagePreviewInput(Model):
-    body: str = Field(max_length=10000, description="The text to measure.")
+    body: str = Field(max_length=10000)
     to: Phone | None = Field(default=None, description="Recipient, to estimate the cost; leave out to stay local.")
 
 
@@ -184,7 +182,7 @@ async def optout_list(services: Services, args: OptoutListInput) -> OptoutListOu
 
 
 class OptoutPhoneInput(Model):
-    phone_number: Phone = Field(description="Recipient number, E.164 or national, or whatsapp:+E.164.")
+    phone_number: Phone = Field(description="E.164, national, or whatsapp:+E.164.")
 
 
 class OptoutChangeOutput(ToolResult, OptoutChange):

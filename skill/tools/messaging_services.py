@@ -40,7 +40,7 @@ async def messaging_services_list(services: Services, args: ServicesListInput) -
 
 
 class ServiceGetInput(Model):
-    sid: ServiceSid = Field(description="Service SID (MG...).")
+    sid: ServiceSid = Field(description="MG...")
 
 
 class ServiceOutput(ToolResult, ServiceWithSenders):
@@ -61,7 +61,7 @@ class ServiceWebhooks(Model):
 
 
 class ServiceCreateInput(ServiceWebhooks):
-    friendly_name: str = Field(min_length=1, max_length=64, description="Display name.")
+    friendly_name: str = Field(min_length=1, max_length=64)
 
 
 class ConfiguredServiceOutput(ToolResult, ConfiguredService):
@@ -82,8 +82,8 @@ async def messaging_service_create(services: Services, args: ServiceCreateInput)
 
 
 class ServiceUpdateInput(ServiceWebhooks):
-    sid: ServiceSid = Field(description="Service SID (MG...).")
-    friendly_name: str | None = Field(default=None, min_length=1, max_length=64, description="Display name.")
+    sid: ServiceSid = Field(description="MG...")
+    friendly_name: str | None = Field(default=None, min_length=1, max_length=64)
     sticky_sender: bool | None = Field(default=None, description="Same sender per recipient.")
     area_code_geomatch: bool | None = Field(default=None, description="Prefer a local-area sender.")
     smart_encoding: bool | None = Field(default=None, description="Swap Unicode look-alikes for GSM-7.")
@@ -106,7 +106,7 @@ async def messaging_service_update(services: Services, args: ServiceUpdateInput)
 
 
 class SenderInput(Model):
-    service_sid: ServiceSid = Field(description="Service SID (MG...).")
+    service_sid: ServiceSid = Field(description="MG...")
     phone_number_sid: NumberSid
 
 

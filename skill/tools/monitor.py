@@ -20,10 +20,8 @@ AlertSid = Annotated[
 
 
 class AlertsListInput(Model):
-    log_level: Literal["error", "warning", "notice", "debug"] | None = Field(
-        default=None, description="Only this level."
-    )
-    error_code: int | None = Field(default=None, ge=1, le=999999, description="Only this error code.")
+    log_level: Literal["error", "warning", "notice", "debug"] | None = Field(default=None)
+    error_code: int | None = Field(default=None, ge=1, le=999999)
     group_by_code: bool = Field(default=False, description="Count per code instead of listing.")
     after: After | None = None
     before: Before | None = None

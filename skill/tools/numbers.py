@@ -26,8 +26,8 @@ Kind = Literal["local", "mobile", "toll_free"]
 
 class NumbersListInput(Model):
     phone_number: Phone | None = Field(default=None, description="Only this number.")
-    after: After | None = Field(default=None, description="Bought at or after (ISO 8601).")
-    before: Before | None = Field(default=None, description="Bought before (ISO 8601).")
+    after: After | None = None
+    before: Before | None = None
     limit: Limit = 50
     cursor: Cursor | None = None
 
@@ -52,15 +52,15 @@ class NumberSearchInput(Model):
     country: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", max_length=2)] = Field(
         default="US", description="ISO code, e.g. GB."
     )
-    kind: Kind = Field(default="local", description="Number kind.")
+    kind: Kind = Field(default="local")
     area_code: int | None = Field(default=None, ge=200, le=999, description="US and CA only.")
     contains: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z*]{2,16}$", max_length=16)] | None = Field(
         default=None, description="Digits or letters; * any digit. E.g. 555*, STORE."
     )
-    sms: bool | None = Field(default=None, description="SMS-capable.")
-    voice: bool | None = Field(default=None, description="Voice-capable.")
-    mms: bool | None = Field(default=None, description="MMS-capable.")
-    limit: int = Field(default=20, ge=1, le=100, description="Most to return.")
+    sms: bool | None = Field(default=None)
+    voice: bool | None = Field(default=None)
+    mms: bool | None = Field(default=None)
+    limit: int = Field(default=20, ge=1, le=100)
 
 
 class NumberSearchOutput(ToolResult):
@@ -85,7 +85,7 @@ async def number_search(services: Services, args: NumberSearchInput) -> NumberSe
 
 class NumberBuyInput(Model):
     phone_number: Phone = Field(description="From number_search.")
-    friendly_name: Name | None = Field(default=None, description="Display name.")
+    friendly_name: Name | None = Field(default=None)
     sms_url: Url | None = Field(default=None, description="Incoming SMS webhook.")
     voice_url: Url | None = Field(default=None, description="Incoming call webhook.")
 
@@ -126,7 +126,7 @@ class NumberConfigureInput(Model):
     voice_url: Url | None = Field(default=None, description="Incoming call webhook.")
     voice_method: Method | None = Field(default=None, description="For voice_url.")
     status_callback: Url | None = Field(default=None, description="Call status webhook.")
-    friendly_name: Name | None = Field(default=None, description="Display name.")
+    friendly_name: Name | None = Field(default=None)
 
     def changes(self) -> dict[str, str | None]:
         return self.model_dump(exclude={"sid"})

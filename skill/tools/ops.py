@@ -29,7 +29,7 @@ class ApprovalStatusInput(Model):
         default=0,
         ge=0,
         le=MAX_WAIT_SECONDS,
-        description="Wait up to this long (0-25 s) for a pending request to be decided; returns at once when it is.",
+        description="Up to 25 s; returns as soon as it is decided.",
     )
 
 

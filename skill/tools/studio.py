@@ -71,7 +71,7 @@ class StudioFlowDeployInput(Model):
     status: Literal["draft", "published"] = Field(default="draft", description="published goes live.")
     sid: FlowSid | None = Field(default=None, description="Flow to revise; or friendly_name.")
     friendly_name: FriendlyName | None = Field(default=None, description="Name; without sid, a new flow.")
-    commit_message: str | None = Field(default=None, max_length=1000, description="What changed.")
+    commit_message: str | None = Field(default=None, max_length=1000)
 
 
 class StudioFlowDeployOutput(ToolResult, DeployedFlow):

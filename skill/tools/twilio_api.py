@@ -37,7 +37,7 @@ class ApiFindInput(Model):
     product: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{2,40}$")] | None = Field(
         default=None, description="Only this product or spec, e.g. taskrouter, conversations_v1."
     )
-    limit: Annotated[int, Field(ge=1, le=50)] = Field(default=8, description="Most operations to return.")
+    limit: Annotated[int, Field(ge=1, le=50)] = Field(default=8)
     cursor: Cursor | None = None
 
 
@@ -94,8 +94,7 @@ class ApiCallInput(Model):
     operation: OperationId = Field(description="Operation id from twilio_api_find, e.g. taskrouter_v1.ListWorker.")
     parameters: JsonObject | None = Field(
         default=None,
-        description='JSON object string of path, query and body parameters by Twilio\'s names: {"WorkspaceSid": '
-        '"WS...", "FriendlyName": "Ana"}.',
+        description='JSON object of path, query and body parameters by Twilio\'s names: {"WorkspaceSid":"WS..."}.',
     )
     fields: list[Annotated[str, StringConstraints(pattern=r"^(\*|[A-Za-z0-9_]{1,64})$", max_length=64)]] = Field(
         default_factory=list, max_length=50, description="More response properties to show; ['*'] for all."

@@ -68,7 +68,7 @@ async def twiml_build_tool(services: Services, args: TwimlBuildInput) -> TwimlBu
 
 
 class TwimlLintInput(Model):
-    xml: str = Field(max_length=1_000_000, description="The TwiML document.")
+    xml: str = Field(max_length=1_000_000)
     kind: Kind | None = Field(default=None, description="voice or messaging; default: inferred from the verbs.")
 
 

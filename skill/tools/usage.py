@@ -70,12 +70,12 @@ class UsageTriggerCreateInput(Model):
         max_length=18,
         description="Fires at this value; +N: N above now.",
     )
-    trigger_by: Literal["count", "usage", "price"] = Field(default="usage", description="Field compared.")
+    trigger_by: Literal["count", "usage", "price"] = Field(default="usage")
     recurring: Literal["daily", "monthly", "yearly", "alltime"] = Field(
         default="monthly", description="How often it may fire."
     )
-    callback_url: HttpUrl = Field(description="Called when it fires.")
-    friendly_name: str | None = Field(default=None, max_length=64, description="Display name.")
+    callback_url: HttpUrl
+    friendly_name: str | None = Field(default=None, max_length=64)
 
 
 class UsageTriggerCreateOutput(ToolResult, UsageTrigger):

@@ -57,7 +57,7 @@ async def verify_service_create(services: Services, args: VerifyServiceCreateInp
 class VerificationStartInput(Model):
     service_sid: VerifyServiceSid
     to: Destination = Field(description="Phone number, or email address.")
-    channel: Channel = Field(default="sms", description="Delivery.")
+    channel: Channel = Field(default="sms")
     locale: str | None = Field(default=None, min_length=2, max_length=10, description="Language, e.g. es.")
 
 
@@ -82,7 +82,7 @@ async def verification_start(services: Services, args: VerificationStartInput) -
 
 class VerificationCheckInput(Model):
     service_sid: VerifyServiceSid
-    code: str = Field(min_length=4, max_length=10, description="Code the person entered.")
+    code: str = Field(min_length=4, max_length=10)
     to: Destination | None = Field(default=None, description="Where it went; or verification_sid.")
     verification_sid: VerificationSid | None = Field(default=None, description="VE...; or to.")
 

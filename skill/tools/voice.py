@@ -16,9 +16,7 @@ from skill.results import Deleted, ListResult, Model, ToolResult
 from skill.server.registry import ToolSpec
 from skill.tools.fields import After, Before, Cursor, HttpUrl, Limit, Phone
 
-CallSid = Annotated[
-    str, StringConstraints(pattern=r"^CA[0-9a-fA-F]{32}$", max_length=34), Field(description="Call SID (CA...).")
-]
+CallSid = Annotated[str, StringConstraints(pattern=r"^CA[0-9a-fA-F]{32}$", max_length=34), Field(description="CA...")]
 RecordingSid = Annotated[
     str,
     StringConstraints(pattern=r"^RE[0-9a-fA-F]{32}$", max_length=34),
@@ -39,7 +37,7 @@ class CallCreateInput(Model):
     status_callback_events: list[CallbackEvent] | None = Field(
         default=None, max_length=4, description="Progress events to post (default: completed)."
     )
-    record: bool | None = Field(default=None, description="Record the call.")
+    record: bool | None = Field(default=None)
     timeout: int | None = Field(default=None, ge=1, le=600, description="Seconds to let it ring.")
     machine_detection: Literal["Enable", "DetectMessageEnd"] | None = Field(
         default=None, description="Detect answering machines (sets answered_by)."
@@ -99,7 +97,7 @@ async def call_get(services: Services, args: CallGetInput) -> CallGetOutput:
 class CallsListInput(Model):
     to: Callee | None = Field(default=None, description="Only calls to this number or address.")
     from_: Phone | None = Field(default=None, alias="from", description="Only calls from this number.")
-    status: CallStatus | None = Field(default=None, description="Only calls with this status.")
+    status: CallStatus | None = Field(default=None)
     after: After | None = None
     before: Before | None = None
     limit: Limit = 50
@@ -178,7 +176,7 @@ async def recording_delete(services: Services, args: RecordingDeleteInput) -> De
 
 
 class ConferencesListInput(Model):
-    status: Literal["init", "in-progress", "completed"] | None = Field(default=None, description="Only this status.")
+    status: Literal["init", "in-progress", "completed"] | None = Field(default=None)
     friendly_name: str | None = Field(default=None, max_length=128, description="Only conferences with this name.")
     after: After | None = None
     before: Before | None = None

@@ -26,8 +26,8 @@ class WebhookEventsListInput(Model):
     resource_sid: str | None = Field(
         default=None, min_length=1, max_length=64, description="Only for this message, call or email id."
     )
-    kind: EventKind | None = Field(default=None, description="Only this kind.")
-    status: str | None = Field(default=None, min_length=1, max_length=64, description="Only this status.")
+    kind: EventKind | None = Field(default=None)
+    status: str | None = Field(default=None, min_length=1, max_length=64)
     after: After | None = None
     before: Before | None = None
     limit: Limit = 50

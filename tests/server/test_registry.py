@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from skill.config import ALL_TOOLSETS, Settings
 from skill.core.context import Services
 from skill.policy.policy import Policy
 from skill.policy.tiers import Tier
-from skill.server.app import build_server
+from skill.server.app import build_server, instructions
 from skill.server.registry import ToolSpec, all_tools, select_tools
 from skill.server.schemas import input_schema, output_schema
 from tests.conftest import call
@@ -18,6 +19,21 @@ from tests.conftest import call
 pytestmark = pytest.mark.anyio
 PROPERTY_NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,64}$")
 TOOL_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+# Arguments the server's instructions explain once, so no tool's schema repeats it.
+SHARED_ARGUMENTS = ("account", "limit", "cursor", "after", "before", "approval_id")
+# Names that say all a model needs to know of a plain value; anything else needs a description.
+SELF_DESCRIBING = frozenset(
+    {"friendly_name", "body", "text", "html", "xml", "to", "cc", "bcc", "reply_to", "email", "code"}
+    | {"commit_message", "callback_url", "status_callback", "error_code", "status"}
+)
+
+
+def needs_description(name: str, prop: dict[str, Any]) -> bool:
+    """Whether a listed property must carry a description: not when its values are listed (an enum, a
+    boolean), nor when its name is shared and explained once or says everything itself."""
+    if "enum" in prop or prop.get("type") == "boolean":
+        return False
+    return name not in SHARED_ARGUMENTS and name not in SELF_DESCRIBING
 
 
 def schema_problems(spec: ToolSpec) -> list[str]:
@@ -30,7 +46,7 @@ def schema_problems(spec: ToolSpec) -> list[str]:
     for name, prop in schema.get("properties", {}).items():
         if not PROPERTY_NAME.match(name):
             problems.append(f"property name {name!r}")
-        if not isinstance(prop, dict) or not prop.get("description"):
+        if not isinstance(prop, dict) or (needs_description(name, prop) and not prop.get("description")):
             problems.append(f"property {name!r} has no description")
     if "title" in schema:
         problems.append("schema carries a pydantic title")
@@ -44,6 +60,12 @@ def schema_problems(spec: ToolSpec) -> list[str]:
 def test_every_tool_has_a_clean_flat_described_input_schema() -> None:
     failures = {spec.name: schema_problems(spec) for spec in all_tools()}
     assert {name: p for name, p in failures.items() if p} == {}
+
+
+def test_the_instructions_explain_every_shared_argument_no_schema_describes(tmp_path: Path) -> None:
+    text = instructions(Settings(home=tmp_path, toolsets=ALL_TOOLSETS))
+    for name in SHARED_ARGUMENTS:
+        assert re.search(rf"\b{name}\b", text), name
 
 
 def test_the_schema_check_catches_a_field_without_description() -> None:
