@@ -67,6 +67,7 @@ class TokenBucket:
     tokens: float = 0.0
     capacity: float = 0.0
     last: float = field(default=0.0)
+    blocked_until: float = 0.0  # nothing is taken before this time (a Retry-After)
 
     def __post_init__(self) -> None:
         self.rate = self.rate or self.configured
@@ -83,15 +84,16 @@ class TokenBucket:
         """Seconds until `segments` tokens are there (0 when they are now)."""
         self._refill(now)
         needed = min(float(segments), self.capacity)
+        blocked = max(self.blocked_until - now, 0.0)
         if self.tokens + EPSILON >= needed:
-            return 0.0
-        return max((needed - self.tokens) / self.rate, EPSILON)
+            return blocked
+        return max((needed - self.tokens) / self.rate, blocked, EPSILON)
 
     def take(self, segments: int, now: float) -> bool:
         """Take the tokens of one message if they are there."""
         self._refill(now)
         needed = min(float(segments), self.capacity)
-        if self.tokens + EPSILON < needed:
+        if now < self.blocked_until or self.tokens + EPSILON < needed:
             return False
         self.tokens -= needed
         return True
@@ -101,6 +103,10 @@ class TokenBucket:
         self._refill(now)
         self.rate = max(self.configured * FLOOR_SHARE, self.rate / 2)
         self.tokens = min(self.tokens, 0.0)
+
+    def block(self, until: float) -> None:
+        """Take nothing before `until`: the server asked to wait (Retry-After)."""
+        self.blocked_until = max(self.blocked_until, until)
 
     def speed_up(self) -> None:
         """Additive increase after a success, back up to the configured rate."""
