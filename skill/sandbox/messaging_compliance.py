@@ -47,7 +47,7 @@ def render_campaign(campaign: dict[str, Any]) -> dict[str, Any]:
         "campaign_status": status,
         "campaign_id": campaign["campaign_id"],
         "is_externally_registered": False,
-        "rate_limits": {"att": {"mps": 600, "msg_class": "A"}, "tmobile": {"brand_tier": "TOP"}},
+        "rate_limits": campaign.get("rate_limits"),
         "message_flow": "Customers opt in on the checkout page.",
         "opt_in_message": None,
         "opt_out_message": "You are unsubscribed. Reply START to resubscribe.",

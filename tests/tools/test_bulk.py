@@ -246,15 +246,3 @@ async def test_a_csv_from_the_imports_folder_is_queued_row_by_row(
     assert [m["body"] for m in sandbox.state.messages.values()] == ["Hi Ana"]
     listed = await call(client, "bulk_list", {"limit": 1})
     assert listed.data["items"][0]["sid"] == result.data["sid"]
-
-
-async def test_a_messaging_service_sends_as_fast_as_its_senders_together(client: Client, sandbox: Sandbox) -> None:
-    from skill.sandbox.state import make_sid
-
-    service = make_sid("MG", "seed", "service")
-    pool = {sid: 0.0 for sid, n in sandbox.state.numbers.items() if n["phone_number"] in ("+15005550006", SENDER)}
-    sandbox.state.services[service]["senders"] = pool
-    args = {"body": "Hi", "messaging_service_sid": service, "recipients": people(8), "dry_run": True}
-    report = (await call(client, "bulk_send_create", args)).data["report"]
-    assert report["rate_segments_per_second"] == 4.0  # a long code (1) and a toll-free number (3)
-    assert report["seconds"] == 2
