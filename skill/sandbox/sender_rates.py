@@ -45,6 +45,11 @@ class SenderQueues:
             return KIND_RATES["short_code"]
         return KIND_RATES.get(kind or "local", 1.0)
 
+    def next_start(self, sender: str) -> float:
+        """When a message handed to `sender` now would leave its queue."""
+        now = self.clock.now()
+        return max(now, self.free_at.get(sender, now))
+
     def admit(self, sender: str, kind: str | None, segments: int) -> float:
         """Queue a message of `segments` behind the sender's others; when it leaves the queue.
 
