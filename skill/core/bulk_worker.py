@@ -38,6 +38,8 @@ log = logging.getLogger("twilio_skill.bulk")
 Sleep = Callable[[float], Awaitable[None]]
 HOLD_SECONDS = 300.0  # a job held at a cap is looked at again after this long
 RECHECK_SECONDS = 5.0  # an unfound unknown row is looked for again after this long
+# Twilio refusing for load, not for the message: 20429 too many requests, 21611 the sender's queue is full.
+PUSHED_BACK = (20429, 21611)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ class WorkerOptions:
 
 
 def _permanent(exc: SkillError) -> bool:
-    """A refusal that a retry cannot change (opted out, invalid number, ...): Twilio answered 4xx."""
+    """A refusal that a retry cannot change (opted out, invalid number, ...): Twilio answered 4xx
+    for the message itself, not for load (see PUSHED_BACK)."""
     status = getattr(exc, "http_status", None)
     return isinstance(exc, UpstreamError) and status is not None and 400 <= status < 500 and status != 429
 
@@ -145,7 +148,9 @@ class BulkWorker:
 
     def _requeue(self, row: OutboxRow, delay: float, *, forget: bool) -> None:
         now = self.services.clock.now()
-        self.outbox.requeue(row.job_id, row.idx, not_before=now + delay, forget_attempt=forget)
+        self.outbox.requeue(
+            row.job_id, row.idx, not_before=now + delay, forget_attempt=forget, owner=self.worker_id
+        )  # only a row this worker still holds: one taken over is the other worker's
 
     async def _handle(self, row: OutboxRow, group: anyio.abc.TaskGroup) -> None:
         services = self.services
@@ -261,7 +266,7 @@ class BulkWorker:
             self._requeue(row, exc.retry_after or 0.0, forget=False)  # reconciled before any resend
             return
         self._give_back(job, row)
-        if status == 429 or exc.twilio_code == 20429 or status >= 500:
+        if status == 429 or exc.twilio_code in PUSHED_BACK or status >= 500:
             self._slow(job, bucket, exc.retry_after)
             self._requeue(row, backoff(row.attempts + 1, exc.retry_after, self.rng), forget=True)
         elif _permanent(exc):

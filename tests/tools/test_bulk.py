@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -246,3 +247,35 @@ async def test_a_csv_from_the_imports_folder_is_queued_row_by_row(
     assert [m["body"] for m in sandbox.state.messages.values()] == ["Hi Ana"]
     listed = await call(client, "bulk_list", {"limit": 1})
     assert listed.data["items"][0]["sid"] == result.data["sid"]
+
+
+async def test_creating_a_job_and_waiting_reports_progress_while_the_worker_sends(
+    client: Client, services: Services, elapse: Elapse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import skill.core.bulk_status
+
+    monkeypatch.setattr(skill.core.bulk_status, "POLL_SECONDS", 0.01)
+    seen: list[tuple[float, float | None, str | None]] = []
+    created: dict[str, Any] = {}
+
+    async def progress(done: float, total: float | None, message: str | None) -> None:
+        seen.append((done, total, message))
+
+    async def create_and_wait() -> None:
+        args = {"body": "Hi {first_name}", "from": SENDER, "recipients": people(6), "wait_seconds": 30}
+        result = await client.call_tool("bulk_send_create", args, progress_callback=progress)
+        created.update(result.structured_content or {})
+
+    async def work_once_queued() -> None:
+        while not seen:
+            await anyio.sleep(0.01)  # the job exists and its first progress was reported
+        await drain(services, elapse)
+
+    with anyio.fail_after(20):
+        async with anyio.create_task_group() as group:
+            group.start_soon(create_and_wait)
+            group.start_soon(work_once_queued)
+    assert seen[0][:2] == (0.0, 6.0) and seen[-1][:2] == (6.0, 6.0)
+    assert [done for done, _, _ in seen] == sorted(done for done, _, _ in seen)
+    assert seen[-1][2] is not None and seen[-1][2].startswith("6 sent")
+    assert created["progress"]["counts"]["sent"] == 6 and created["sid"] == created["progress"]["sid"]
