@@ -39,6 +39,7 @@ from skill.sandbox.content import approval_status, rendered_text
 from skill.sandbox.dates import DateWindow, parse_when
 from skill.sandbox.http import TwilioHTTPError, authorize_account, bad_request, deleted, first, form, owned, page
 from skill.sandbox.magic import MESSAGE_DELIVERY_FAILURES, MESSAGE_FROM, MESSAGE_TO
+from skill.sandbox.messaging_compliance import campaign_lane
 
 if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
@@ -308,14 +309,16 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         if sender is not None and bare_number(sender) == bare_number(to):
             raise bad_request(*MESSAGE_TO["+15005550001"])
         send_at = check_schedule(state, fields, service)
+        queues = sandbox.sender_queues
         chosen = (
-            service_sender(state, service, to, bool(media), sandbox.sender_queues.next_start)
+            service_sender(state, service, to, bool(media), lambda n: queues.next_start(n, campaign_lane(state, n)))
             if sender is None and service
             else None
         )
         segments = 1 if media else segment_count(body)
         origin = bare_number(sender or chosen or "")
-        dequeued = sandbox.sender_queues.admit(origin, number_kind(state, origin), segments) if origin else None
+        lane = campaign_lane(state, origin) if origin else None
+        dequeued = queues.admit(origin, number_kind(state, origin), segments, lane) if origin else None
         now = state.clock.now()
         failure = MESSAGE_DELIVERY_FAILURES.get(bare_number(to)) or state.delivery_failure(
             sender or chosen, bare_number(to), body or ""

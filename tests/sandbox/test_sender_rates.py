@@ -17,7 +17,8 @@ from skill.sandbox.clock import SandboxClock
 from skill.sandbox.state import make_sid
 
 pytestmark = pytest.mark.anyio
-SERVICE = make_sid("MG", "seed", "service")
+SERVICE = make_sid("MG", "seed", "promotions")  # its campaign is suspended: each sender at its own rate
+CAMPAIGNED = make_sid("MG", "seed", "service")  # a VERIFIED campaign of 4 segments per second
 LONG_CODES = ("+15005550006", "+14155550142")  # 1 segment per second each
 TOLL_FREE = "+18005550123"  # 3 per second
 MESSAGES = f"/2010-04-01/Accounts/{SANDBOX_ACCOUNT_SID}/Messages.json"
@@ -43,8 +44,11 @@ async def send(http: httpx.AsyncClient, to: str, **fields: str) -> httpx.Respons
     return await http.post(MESSAGES, data={"To": to, "Body": "Hi", **fields})
 
 
-def pool(sandbox: Sandbox, *numbers: str) -> None:
-    sandbox.state.services[SERVICE]["senders"] = {
+def pool(sandbox: Sandbox, *numbers: str, service: str = SERVICE) -> None:
+    for other in sandbox.state.services.values():
+        for sid in [sid for sid in other["senders"] if sandbox.state.numbers[sid]["phone_number"] in numbers]:
+            del other["senders"][sid]  # a number is in one service at a time
+    sandbox.state.services[service]["senders"] = {
         sid: 0.0 for sid, number in sandbox.state.numbers.items() if number["phone_number"] in numbers
     }
 
@@ -103,3 +107,18 @@ async def test_with_sticky_sender_a_recipient_hears_from_the_same_number_again(
     sandbox.state.services[SERVICE]["sticky_sender"] = False
     third = (await send(http, recipient(1), MessagingServiceSid=SERVICE)).json()
     assert by_sid[third["sid"]]["service_sender"] != by_sid[first["sid"]]["service_sender"]  # the idle one
+
+
+async def test_the_long_codes_of_a_verified_campaign_share_its_throughput_and_its_queue(
+    http: httpx.AsyncClient, sandbox: Sandbox
+) -> None:
+    pool(sandbox, *LONG_CODES, service=CAMPAIGNED)
+    sandbox.sender_queues.max_queue_seconds = 2
+    start = sandbox.clock.now()
+    answers = [(await send(http, recipient(index), MessagingServiceSid=CAMPAIGNED)).json() for index in range(10)]
+    # 4 a second for both numbers together: 9 fit in 2 seconds of the campaign's queue, the 10th gets 21611.
+    assert [answer.get("code") for answer in answers] == [None] * 9 + [21611]
+    leaving = sorted(message.get("dequeued", start) for message in sandbox.state.messages.values())
+    assert leaving == [pytest.approx(start + index / 4) for index in range(9)]
+    direct = await send(http, recipient(99), From=LONG_CODES[0])  # the number's own sends join the same queue
+    assert direct.json()["code"] == 21611
