@@ -63,6 +63,7 @@ async def test_a_429_with_retry_after_keeps_the_sender_quiet_until_the_wait_is_o
     later = [when for when, row in claims if row.job_id == first["sid"]][1:]
     assert later and min(later) >= refused_at + RETRY_AFTER
     assert (await call(client, "bulk_status", {"sid": second["sid"]})).data["counts"]["sent"] == 3
+    assert (await call(client, "bulk_status", {"sid": first["sid"]})).data.get("held") is None  # cleared
 
 
 async def test_a_503_on_a_send_is_reconciled_only_after_its_retry_after(
