@@ -1,10 +1,12 @@
 """Bulk sends through the sandbox at the senders' published rates: achieved/allowed rate, duplicates, losses.
 
-Run: .venv/bin/python bench/bulk.py [--recipients 2000] [--clock-rate 4] [--kills 2]
+Run: .venv/bin/python bench/bulk.py [--recipients 2000] [--clock-rate 4] [--kills 2] [--service]
 
 A sandbox (`twilio-skill sandbox --clock-rate R`, its clock R times faster than real time) holds three
 toll-free senders at Twilio's 3 MPS each; three jobs split the recipients between them, queued in a
-fresh home, and a `twilio-skill worker` (paced on the same clock) sends them. Figures:
+fresh home, and a `twilio-skill worker` (paced on the same clock) sends them. With --service, one job
+sends through a Messaging Service holding the three: the worker goes at their sum, the sandbox spreads
+the messages over them. Figures:
   rate       segments per second the worker handed over, on the sandbox clock, against the 9 allowed
   queue      the deepest sender queue the sandbox saw (a worker faster than allowed fills it)
   duplicates recipients with more than one message at the sandbox; lost: recipients with none
@@ -35,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, Settings  # noqa: E402
 from skill.core.bulk_jobs import BulkRequest, create_job  # noqa: E402
+from skill.sandbox.state import make_sid  # noqa: E402
 from skill.wiring import build_services  # noqa: E402
 
 SENDERS = ("+18005550123", "+18005550124", "+18005550125")
@@ -71,18 +74,51 @@ def start_sandbox(env: dict[str, str], port: int, rate: float) -> subprocess.Pop
     raise SystemExit("the sandbox did not start")
 
 
+AUTH = (SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN)
+
+
 def buy_senders(base: str) -> None:
     url = f"{base}/2010-04-01/Accounts/{SANDBOX_ACCOUNT_SID}/IncomingPhoneNumbers.json"
     for number in SENDERS[1:]:
-        answer = httpx.post(url, data={"PhoneNumber": number}, auth=(SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN))
+        answer = httpx.post(url, data={"PhoneNumber": number}, auth=AUTH)
         answer.raise_for_status()
 
 
-async def queue_jobs(settings: Settings, recipients: int) -> list[str]:
+def make_service(base: str) -> str:
+    """A Messaging Service holding the three senders; its SID."""
+    messaging = {"X-Twilio-Host": "messaging.twilio.com"}
+    listed = f"{base}/2010-04-01/Accounts/{SANDBOX_ACCOUNT_SID}/IncomingPhoneNumbers.json"
+    numbers = httpx.get(listed, auth=AUTH, params={"PageSize": 50}).json()["incoming_phone_numbers"]
+    created = httpx.post(f"{base}/v1/Services", data={"FriendlyName": "bench"}, auth=AUTH, headers=messaging)
+    created.raise_for_status()
+    service = str(created.json()["sid"])
+    seeded = make_sid("MG", "seed", "service")  # the seeded service holds the first toll-free number
+    for number in numbers:
+        if number["phone_number"] == SENDERS[0]:
+            httpx.delete(f"{base}/v1/Services/{seeded}/PhoneNumbers/{number['sid']}", auth=AUTH, headers=messaging)
+        if number["phone_number"] in SENDERS:
+            added = httpx.post(
+                f"{base}/v1/Services/{service}/PhoneNumbers",
+                data={"PhoneNumberSid": number["sid"]},
+                auth=AUTH,
+                headers=messaging,
+            )
+            added.raise_for_status()
+    return service
+
+
+async def queue_jobs(settings: Settings, recipients: int, service: str | None) -> list[str]:
     services = build_services(settings)
     numbers = [f"+1415{2000000 + index:07d}" for index in range(recipients)]
     jobs = []
     try:
+        if service is not None:
+            everyone = tuple((number, {"first_name": f"R{index}"}) for index, number in enumerate(numbers))
+            body = "Hello {first_name}, your order shipped."
+            request = BulkRequest(body=body, recipients=everyone, service_sid=service)
+            job, _ = await create_job(services, request, approved=True, dry_run=False)
+            assert job is not None
+            return [job.sid]
         for lane, sender in enumerate(SENDERS):
             mine = tuple(
                 (number, {"first_name": f"R{index}"}) for index, number in enumerate(numbers) if index % 3 == lane
@@ -145,7 +181,7 @@ async def sandbox_messages(settings: Settings) -> Counter[str]:
         await services.aclose()
 
 
-def run(recipients: int, clock_rate: float, kills: int) -> dict[str, Any]:
+def run(recipients: int, clock_rate: float, kills: int, through_service: bool = False) -> dict[str, Any]:
     home = Path(tempfile.mkdtemp(prefix="bulk-bench-"))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -155,7 +191,7 @@ def run(recipients: int, clock_rate: float, kills: int) -> dict[str, Any]:
     try:
         buy_senders(base)
         settings = Settings.from_env(env)
-        jobs = anyio.run(queue_jobs, settings, recipients)
+        jobs = anyio.run(queue_jobs, settings, recipients, make_service(base) if through_service else None)
         started = time.monotonic()
         worker = start_worker(env, clock_rate)
         kill_at = [recipients * (index + 1) // (kills + 1) for index in range(kills)]
@@ -199,16 +235,18 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=2000)
     parser.add_argument("--clock-rate", type=float, default=4.0)
     parser.add_argument("--kills", type=int, default=2)
+    parser.add_argument("--service", action="store_true", help="Send one job through a Messaging Service.")
     args = parser.parse_args()
     failed = False
+    how = "senders in one Messaging Service" if args.service else "toll-free senders"
     for label, kills in (("steady", 0), (f"killed x{args.kills}", args.kills)):
-        figures = run(args.recipients, args.clock_rate, kills)
+        figures = run(args.recipients, args.clock_rate, kills, args.service)
         ratio = figures["rate"] / ALLOWED
         # The rate is budgeted on the steady run; a killed worker's restarts count against its run's rate.
         ok = (kills > 0 or ratio >= RATIO_BUDGET) and figures["duplicates"] == 0 and figures["lost"] == 0
         failed |= not ok
         print(
-            f"{label:<10} {args.recipients} recipients, {len(SENDERS)} toll-free senders, clock x{args.clock_rate:g}: "
+            f"{label:<10} {args.recipients} recipients, {len(SENDERS)} {how}, clock x{args.clock_rate:g}: "
             f"{figures['elapsed']:.1f} s real; rate {figures['rate']:.2f}/{ALLOWED:g} segments/s "
             f"(ratio {ratio:.3f}); duplicates {figures['duplicates']}; lost {figures['lost']}; "
             f"deepest sender queue {figures['deepest_queue']:.2f} s; API 429s {figures['refused_429']}; "

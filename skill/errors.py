@@ -34,6 +34,7 @@ class SkillError(Exception):
         twilio_code: int | None = None,
         docs_url: str | None = None,
         approval: dict[str, Any] | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -44,6 +45,7 @@ class SkillError(Exception):
         self.twilio_code = twilio_code
         self.docs_url = docs_url
         self.approval = approval
+        self.retry_after = retry_after  # seconds the provider asked to wait (Retry-After), for retrying callers
 
     def to_dict(self) -> dict[str, Any]:
         return {

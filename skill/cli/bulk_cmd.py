@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
     from skill.core.context import Services
 
 FOLLOW_POLL_SECONDS = 1.0
+JOB_ID = re.compile(r"BJ[0-9a-f]{32}")
+_sleep = time.sleep  # between polls of --follow; a test seam
 
 
 @click.group()
@@ -50,9 +53,12 @@ def list_jobs(state: CliState, limit: int) -> None:
 @click.option("--json", "as_json", is_flag=True, default=False, help="Print the status as JSON.")
 @pass_state
 def status(state: CliState, job_id: str, follow: bool, as_json: bool) -> None:
-    """A job's recipients by state, rate and ETA; --follow keeps a progress bar until it is done."""
-    from skill.core.bulk_status import FINISHED, job_progress
+    """A job's recipients by state, rate and ETA; --follow keeps a progress bar until it is done
+    (exit 1 if it ends with recipients still pending)."""
+    from skill.core.bulk_status import job_progress
 
+    if not JOB_ID.fullmatch(job_id):
+        raise click.BadParameter("a bulk job id is BJ followed by 32 hex digits (see `bulk list`)", param_hint="JOB_ID")
     services = _services(state)
     try:
         progress = job_progress(services, job_id)
@@ -62,7 +68,8 @@ def status(state: CliState, job_id: str, follow: bool, as_json: bool) -> None:
             click.echo(json.dumps(progress.model_dump(mode="json"), indent=2))
         else:
             _print(progress.model_dump(mode="json"))
-        if follow and progress.status not in FINISHED:
+        counts = progress.counts
+        if follow and counts.queued + counts.sending + counts.unknown:
             raise SystemExit(1)
     except SkillError as exc:
         fail(exc)
@@ -104,9 +111,10 @@ def _follow(services: Services, job_id: str, progress: Any) -> Any:
             counts = progress.counts
             done = counts.sent + counts.failed + counts.skipped
             rate = f"{progress.rate:g}/s" if progress.rate else "-"
-            detail = f"sent {counts.sent}  failed {counts.failed}  rate {rate}  eta {progress.eta_seconds or '-'}s"
+            eta = f"{progress.eta_seconds}s" if progress.eta_seconds is not None else "-"
+            detail = f"sent {counts.sent}  failed {counts.failed}  rate {rate}  eta {eta}"
             bar.update(task, completed=done, detail=detail)
             if progress.status in FINISHED or done >= progress.total:
                 return progress
-            time.sleep(FOLLOW_POLL_SECONDS)
+            _sleep(FOLLOW_POLL_SECONDS)
             progress = job_progress(services, job_id)

@@ -4,8 +4,9 @@ For each row, in order: a row whose outcome is unknown is reconciled first (skil
 finds what Twilio created); the send window, the opt-out list and the country policy are checked
 again; the day's send and spend caps are counted (an approved job runs past them, still counted;
 any other job is held at the cap, its rows left queued); the sender's token bucket is waited on;
-the row is marked attempted under its lease; then the message is created. A 429 slows the bucket
-and retries after a backoff; a permanent refusal marks the recipient; an unknown outcome is
+the row is marked attempted under its lease; then the message is created. A 429 or 5xx slows the
+bucket and retries after a backoff, never before a Retry-After (the job is held and the sender's
+bucket blocked till then); a permanent refusal marks the recipient; an unknown outcome is
 reconciled before any resend. Buckets run on the upstream clock (Twilio's time), everything stored
 on the wall clock.
 """
@@ -37,6 +38,8 @@ log = logging.getLogger("twilio_skill.bulk")
 Sleep = Callable[[float], Awaitable[None]]
 HOLD_SECONDS = 300.0  # a job held at a cap is looked at again after this long
 RECHECK_SECONDS = 5.0  # an unfound unknown row is looked for again after this long
+# Twilio refusing for load, not for the message: 20429 too many requests, 21611 the sender's queue is full.
+PUSHED_BACK = (20429, 21611)
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,8 @@ class WorkerOptions:
 
 
 def _permanent(exc: SkillError) -> bool:
-    """A refusal that a retry cannot change (opted out, invalid number, ...): Twilio answered 4xx."""
+    """A refusal that a retry cannot change (opted out, invalid number, ...): Twilio answered 4xx
+    for the message itself, not for load (see PUSHED_BACK)."""
     status = getattr(exc, "http_status", None)
     return isinstance(exc, UpstreamError) and status is not None and 400 <= status < 500 and status != 429
 
@@ -144,7 +148,9 @@ class BulkWorker:
 
     def _requeue(self, row: OutboxRow, delay: float, *, forget: bool) -> None:
         now = self.services.clock.now()
-        self.outbox.requeue(row.job_id, row.idx, not_before=now + delay, forget_attempt=forget)
+        self.outbox.requeue(
+            row.job_id, row.idx, not_before=now + delay, forget_attempt=forget, owner=self.worker_id
+        )  # only a row this worker still holds: one taken over is the other worker's
 
     async def _handle(self, row: OutboxRow, group: anyio.abc.TaskGroup) -> None:
         services = self.services
@@ -173,10 +179,14 @@ class BulkWorker:
         if not self._count(job, row):
             return
         bucket = await self._bucket(job)
-        wait = bucket.wait(row.segments, self.pace.now())
         while not bucket.take(row.segments, self.pace.now()):
-            await self._sleep(max(wait, 0.001))
             wait = bucket.wait(row.segments, self.pace.now())
+            if job.id in self.held or wait > self.options.lease_seconds / 2:
+                # Held, or told to wait long (Retry-After): back to the queue rather than sit on the lease.
+                self._give_back(job, row)
+                self._requeue(row, 0.0 if job.id in self.held else wait, forget=True)
+                return
+            await self._sleep(max(wait, 0.001))
         attempted = await anyio.to_thread.run_sync(
             lambda: self.outbox.mark_attempted(job.id, row.idx, self.worker_id, self.options.lease_seconds)
         )
@@ -249,18 +259,29 @@ class BulkWorker:
             self.outbox.hold(job.id, None, None)
 
     def _failed(self, job: JobRow, row: OutboxRow, bucket: TokenBucket, exc: SkillError) -> None:
+        status = exc.http_status or 0
         if exc.code == "upstream.outcome_unknown":
-            self._requeue(row, 0.0, forget=False)  # reconciled before any resend
+            if status >= 500:
+                self._slow(job, bucket, exc.retry_after)
+            self._requeue(row, exc.retry_after or 0.0, forget=False)  # reconciled before any resend
             return
         self._give_back(job, row)
-        status = getattr(exc, "http_status", None)
-        if status == 429 or exc.twilio_code == 20429:
-            bucket.slow_down(self.pace.now())
-            self._requeue(row, backoff(row.attempts + 1, None, self.rng), forget=True)
+        if status == 429 or exc.twilio_code in PUSHED_BACK or status >= 500:
+            self._slow(job, bucket, exc.retry_after)
+            self._requeue(row, backoff(row.attempts + 1, exc.retry_after, self.rng), forget=True)
         elif _permanent(exc):
             self.outbox.finish(job.id, row.idx, "failed", error_code=exc.twilio_code, error_message=exc.message[:300])
         else:
             self._requeue(row, backoff(row.attempts + 1, None, self.rng), forget=True)
+
+    def _slow(self, job: JobRow, bucket: TokenBucket, retry_after: float | None) -> None:
+        """Twilio pushed back: the sender slows down, and waits out a Retry-After (the job held till then)."""
+        bucket.slow_down(self.pace.now())
+        if retry_after:
+            bucket.block(self.pace.now() + retry_after)
+            self.held.add(job.id)
+            reason = f"Twilio asked to wait {retry_after:g} s (Retry-After); sending resumes after it"
+            self.outbox.hold(job.id, reason, self.services.clock.now() + retry_after)
 
     async def _reconcile(self, job: JobRow, row: OutboxRow) -> None:
         """A row whose send may have happened: found at Twilio, it is sent; not found within the

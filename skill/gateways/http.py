@@ -5,7 +5,8 @@ that base instead and the product host travels in the `X-Twilio-Host` header; th
 an in-process ASGI app. Retries: HTTP 429 (the request was not processed) and connection failures
 before anything was sent, with exponential backoff and full jitter, honouring Retry-After, within a
 bounded total time. A request that may have reached Twilio (read timeout, 5xx on a write) is never
-retried here; it is raised as `OutcomeUnknown`.
+retried here; it is raised as `OutcomeUnknown`. The Retry-After of a 429 or 503 that is given up on
+is kept in `RETRY_AFTER` (per task), so the error raised for it can tell its caller how long to wait.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import logging
 import random
 import time
+from contextvars import ContextVar
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import anyio
@@ -26,16 +29,42 @@ log = logging.getLogger("twilio_skill.http")
 PRODUCT_HOST_HEADER = "X-Twilio-Host"
 # Transport failures that happen before any byte of the request left.
 NOTHING_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+MAX_RETRY_AFTER = 3600.0  # a server's wish beyond an hour is taken as an hour
+RETRY_AFTER: ContextVar[float | None] = ContextVar("retry_after", default=None)
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date), bounded; None if unreadable."""
+    if not value:
+        return None
+    text = value.strip()[:64]
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 class OutcomeUnknown(Exception):
     """A write may or may not have reached the provider."""
 
-    def __init__(self, method: str, url: str, reason: str) -> None:
+    def __init__(
+        self, method: str, url: str, reason: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(f"{method} {url}: {reason}")
         self.method = method
         self.url = url
         self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
 
 
 class Unreachable(Exception):
@@ -103,6 +132,7 @@ class SkillHttpClient(AsyncHttpClient):  # type: ignore[misc]
         method = method.upper()
         deadline = time.monotonic() + self.retry.budget
         attempt = 0
+        RETRY_AFTER.set(None)
         while True:
             try:
                 # A JSON body (Content-Type: application/json, as the SDK sets it) is sent as JSON, else as a form.
@@ -134,8 +164,11 @@ class SkillHttpClient(AsyncHttpClient):  # type: ignore[misc]
             if response.status_code >= 500 and method == "GET" and await self._backoff(attempt, None, deadline):
                 attempt += 1
                 continue
-            if response.status_code >= 500 and method != "GET":
-                raise OutcomeUnknown(method, mask_phone(url), f"HTTP {response.status_code}")
+            status = response.status_code
+            asked = retry_after_seconds(response.headers.get("Retry-After")) if status in (429, 503) else None
+            if status >= 500 and method != "GET":
+                raise OutcomeUnknown(method, mask_phone(url), f"HTTP {status}", status=status, retry_after=asked)
+            RETRY_AFTER.set(asked)
             return Response(response.status_code, response.text, response.headers)
 
     async def _backoff(self, attempt: int, retry_after: str | None, deadline: float) -> bool:

@@ -14,7 +14,7 @@ import httpx
 from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, Settings
 from skill.errors import ConfigError
 from skill.gateways.failures import outcome_unknown, unreachable
-from skill.gateways.http import OutcomeUnknown, RetryPolicy, SkillHttpClient, Unreachable
+from skill.gateways.http import RETRY_AFTER, OutcomeUnknown, RetryPolicy, SkillHttpClient, Unreachable
 from skill.gateways.scoped_http import ScopedHttpClient
 from skill.gateways.translate import translate_page_error, translate_rest_error
 from skill.records.scope import AccountScope
@@ -137,15 +137,25 @@ class TwilioGateway:
         try:
             return await operation(self.client())
         except TwilioRestException as exc:
-            raise translate_rest_error(exc, what) from None
+            error = translate_rest_error(exc, what)
+            error.retry_after = RETRY_AFTER.get()  # only the wait asked for travels on, no other header
+            raise error from None
         except TwilioException as exc:
             # List calls report a refused page as a bare TwilioException carrying the HTTP response.
             page_error = translate_page_error(exc, what)
             if page_error is None:
                 raise
+            page_error.retry_after = RETRY_AFTER.get()
             raise page_error from None
         except OutcomeUnknown as exc:
-            raise outcome_unknown(what, exc.reason, provider="Twilio", check=TWILIO_CHECK) from None
+            raise outcome_unknown(
+                what,
+                exc.reason,
+                provider="Twilio",
+                check=TWILIO_CHECK,
+                http_status=exc.status,
+                retry_after=exc.retry_after,
+            ) from None
         except Unreachable as exc:
             raise unreachable(what, str(exc), provider="Twilio", host="api.twilio.com") from None
 

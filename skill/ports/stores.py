@@ -294,7 +294,14 @@ class OutboxStore(Protocol):
     ) -> bool: ...
 
     def requeue(
-        self, job_id: str, idx: int, *, not_before: float, forget_attempt: bool, now: float | None = None
+        self,
+        job_id: str,
+        idx: int,
+        *,
+        not_before: float,
+        forget_attempt: bool,
+        now: float | None = None,
+        owner: str | None = None,
     ) -> None: ...
 
     def cancel_pending(self, job_id: str) -> int: ...

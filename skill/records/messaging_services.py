@@ -86,6 +86,7 @@ class A2PCampaign(Record):
     us_app_to_person_usecase: str | None = None
     campaign_id: str | None = None
     brand_registration_sid: str | None = None
+    rate_limits: dict[str, object] | None = None  # per carrier, as Twilio reports them; read with care
 
 
 class BrandRegistration(Record):

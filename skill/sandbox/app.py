@@ -249,6 +249,8 @@ class Sandbox:
                 headers = {"X-RateLimit-Limit": "600", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)}
                 return self.error(host, 429, 20429, "Too Many Requests", headers)
             return self.error(host, 429, 20429, "Too Many Requests", {"Retry-After": str(self.faults.retry_after)})
+        if fault == "503":
+            return self.error(host, 503, 20503, "Service Unavailable", {"Retry-After": str(self.faults.retry_after)})
         return self.error(host, 500, 20500, "Internal Server Error")
 
     async def _answer(
@@ -286,7 +288,7 @@ class Sandbox:
 
         async def guarded(request: Request) -> Response:
             fault = sandbox.faults.pick() if faults and sandbox.faults.applies(host) else None
-            if fault in ("429", "500"):
+            if fault in ("429", "500", "503"):
                 return sandbox._fault_response(host, str(fault))
             if not faults:
                 return await sandbox._answer(host, route, endpoint, request, fault)

@@ -29,7 +29,7 @@ class Faults:
     retry_after: int = 1
     seed: int | None = None
     rng: random.Random = field(default_factory=random.Random)
-    queue: list[str] = field(default_factory=list)  # faults served first, in order ("" for none)
+    queue: list[str] = field(default_factory=list)  # faults served first, in order ("" for none; "503" only here)
     hosts: tuple[str, ...] = ()  # product hosts the faults hit (a scenario's storm on one API); empty: all
 
     def applies(self, host: str) -> bool:

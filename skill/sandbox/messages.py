@@ -7,8 +7,11 @@ Twilio's test-credential magic numbers are honoured (skill.sandbox.magic):
 The sandbox adds two of its own, accepted and then failing on the way to the handset:
   To   +15005550010 -> undelivered with 30003, +15005550011 -> failed with 30006.
 A send through a Messaging Service goes out from one of the service's senders: one that can carry
-it (SMS, or MMS for media; a US/Canada number for a US/Canada recipient), sharing the recipient's
-area code when it can. A service without senders answers 21704, one without a fitting sender 21703.
+it (SMS, or MMS for media; a US/Canada number for a US/Canada recipient); with sticky sender, the
+one that last wrote to the recipient; else one sharing the recipient's area code when it can; and
+among equals the one whose queue frees first, so the service sends as fast as its senders together
+(each sender's own queue and 21611 still apply). A service without senders answers 21704, one
+without a fitting sender 21703.
 Messages move queued -> sent -> delivered, one step per `sandbox.step_seconds` on the sandbox
 clock; scheduled ones start moving at their send time. A StatusCallback URL hears of each change
 after the first (skill.sandbox.callbacks).
@@ -22,6 +25,7 @@ fails with 63016, as on Twilio, unless it is a template WhatsApp approved.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -35,6 +39,7 @@ from skill.sandbox.content import approval_status, rendered_text
 from skill.sandbox.dates import DateWindow, parse_when
 from skill.sandbox.http import TwilioHTTPError, authorize_account, bad_request, deleted, first, form, owned, page
 from skill.sandbox.magic import MESSAGE_DELIVERY_FAILURES, MESSAGE_FROM, MESSAGE_TO
+from skill.sandbox.messaging_compliance import campaign_lane
 
 if TYPE_CHECKING:
     from skill.sandbox.app import Sandbox
@@ -175,8 +180,15 @@ def account_numbers(state: SandboxState, account_sid: str) -> list[str]:
     return [n["phone_number"] for n in state.numbers.values() if n["account_sid"] == account_sid]
 
 
-def service_sender(state: SandboxState, service_sid: str, to: str, with_media: bool) -> str:
-    """The number a Messaging Service sends this message from (see the module docstring).
+def service_sender(
+    state: SandboxState,
+    service_sid: str,
+    to: str,
+    with_media: bool,
+    leaves: Callable[[str], float] | None = None,
+) -> str:
+    """The number a Messaging Service sends this message from (see the module docstring); `leaves`
+    tells when a message handed to a sender now would leave its queue.
 
     Raises:
         TwilioHTTPError: 21704 when the service has no senders, 21703 when none can carry the message.
@@ -195,15 +207,20 @@ def service_sender(state: SandboxState, service_sid: str, to: str, with_media: b
             not recipient.startswith("+1") or number["phone_number"].startswith("+1")
         )
 
-    def rank(item: tuple[float, dict[str, Any]]) -> tuple[bool, float, str]:
+    sticky = state.sticky_senders.get((service_sid, recipient)) if service.get("sticky_sender", True) else None
+
+    def rank(item: tuple[float, dict[str, Any]]) -> tuple[bool, bool, float, float, str]:
         added, number = item
-        same_area = service.get("area_code_geomatch", True) and number["phone_number"][:5] == recipient[:5]
-        return (not same_area, added, number["phone_number"])
+        phone = number["phone_number"]
+        same_area = service.get("area_code_geomatch", True) and phone[:5] == recipient[:5]
+        return (phone != sticky, not same_area, leaves(phone) if leaves else 0.0, added, phone)
 
     candidates = sorted((item for item in senders if fits(item[1])), key=rank)
     if not candidates:
         raise bad_request(21703, "The Messaging Service does not have a phone number available to send a message")
-    return str(candidates[0][1]["phone_number"])
+    chosen = str(candidates[0][1]["phone_number"])
+    state.sticky_senders[(service_sid, recipient)] = chosen
+    return chosen
 
 
 def number_kind(state: SandboxState, phone_number: str) -> str | None:
@@ -292,10 +309,16 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
         if sender is not None and bare_number(sender) == bare_number(to):
             raise bad_request(*MESSAGE_TO["+15005550001"])
         send_at = check_schedule(state, fields, service)
-        chosen = service_sender(state, service, to, bool(media)) if sender is None and service else None
+        queues = sandbox.sender_queues
+        chosen = (
+            service_sender(state, service, to, bool(media), lambda n: queues.next_start(n, campaign_lane(state, n)))
+            if sender is None and service
+            else None
+        )
         segments = 1 if media else segment_count(body)
         origin = bare_number(sender or chosen or "")
-        dequeued = sandbox.sender_queues.admit(origin, number_kind(state, origin), segments) if origin else None
+        lane = campaign_lane(state, origin) if origin else None
+        dequeued = queues.admit(origin, number_kind(state, origin), segments, lane) if origin else None
         now = state.clock.now()
         failure = MESSAGE_DELIVERY_FAILURES.get(bare_number(to)) or state.delivery_failure(
             sender or chosen, bare_number(to), body or ""

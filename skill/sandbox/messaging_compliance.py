@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from skill.core.bulk_rates import campaign_rate
 from skill.sandbox.clock import iso8601
 from skill.sandbox.http import authenticate, meta_page, owned
 from skill.sandbox.state import make_sid
@@ -27,6 +28,24 @@ def registered(state: SandboxState, service_sid: str) -> bool:
         c["messaging_service_sid"] == service_sid and c["campaign_status"] == "VERIFIED"
         for c in state.a2p_campaigns.values()
     )
+
+
+def campaign_lane(state: SandboxState, phone_number: str) -> tuple[str, float] | None:
+    """For a US long code in a service with a VERIFIED campaign whose carriers report a throughput:
+    the campaign's SID and that throughput, which the campaign's numbers share (10DLC is paced per
+    campaign, not per number). None for any other sender."""
+    number = next((n for n in state.numbers.values() if n["phone_number"] == phone_number), None)
+    if number is None or number.get("kind", "local") not in ("local", "mobile") or not phone_number.startswith("+1"):
+        return None
+    for service in state.services.values():
+        if number["sid"] not in service.get("senders", {}):
+            continue
+        for campaign in state.a2p_campaigns.values():
+            if campaign["messaging_service_sid"] == service["sid"] and campaign["campaign_status"] == "VERIFIED":
+                rate = campaign_rate(campaign.get("rate_limits"))
+                if rate is not None:
+                    return str(campaign["sid"]), rate
+    return None
 
 
 def render_campaign(campaign: dict[str, Any]) -> dict[str, Any]:
@@ -47,7 +66,7 @@ def render_campaign(campaign: dict[str, Any]) -> dict[str, Any]:
         "campaign_status": status,
         "campaign_id": campaign["campaign_id"],
         "is_externally_registered": False,
-        "rate_limits": {"att": {"mps": 600, "msg_class": "A"}, "tmobile": {"brand_tier": "TOP"}},
+        "rate_limits": campaign.get("rate_limits"),
         "message_flow": "Customers opt in on the checkout page.",
         "opt_in_message": None,
         "opt_out_message": "You are unsubscribed. Reply START to resubscribe.",

@@ -2,7 +2,8 @@
 without any, and the A2P 10DLC and toll-free records that give compliance_status one of each finding.
 
 - "Sandbox notifications" holds +14155550142 and the toll-free +18005550123, and has a VERIFIED
-  campaign; the toll-free number's verification is PENDING_REVIEW (unverified: 30032);
+  campaign whose carriers allow 4 segments per second (AT&T 240 per minute, T-Mobile's low tier);
+  the toll-free number's verification is PENDING_REVIEW (unverified: 30032);
 - "Sandbox promotions" has no senders and a SUSPENDED campaign (30033);
 - +15005550006, Twilio's magic test number, is an ordinary US long code on the account and in no
   service, so in no campaign (30034).
@@ -37,6 +38,11 @@ SERVICE_DEFAULTS: dict[str, Any] = {
     "use_inbound_webhook_on_number": False,
 }
 DAY = 86400
+# Throughput per carrier as Twilio reports it: AT&T by message class, T-Mobile by the brand's tier.
+RATE_LIMITS: dict[str, dict[str, Any]] = {
+    "VERIFIED": {"att": {"tpm": 240, "msg_class": "E"}, "tmobile": {"brand_tier": "LOW"}},
+    "SUSPENDED": {"att": {"mps": 600, "msg_class": "A"}, "tmobile": {"brand_tier": "TOP"}},
+}
 
 
 def seed_messaging_services(state: SandboxState) -> None:
@@ -100,6 +106,7 @@ def seed_compliance(state: SandboxState) -> None:
             "description": f"Sandbox {usecase.lower().replace('_', ' ')} messages sent to customers who opted in.",
             "created": now - DAY * 70,
             "updated": now - DAY * (2 if status == "SUSPENDED" else 60),
+            "rate_limits": RATE_LIMITS[status],
         }
     verification = make_sid("HH", "seed", "tollfree")
     state.tollfree_verifications[verification] = {

@@ -3,7 +3,8 @@ is handed faster waits in its queue, up to 4 hours of traffic; past that Twilio 
 account's API takes so many requests at once; more get 429 with code 20429.
 
 Rates are Twilio's published defaults by kind of sender (long code 1 segment per second, toll-free 3,
-short code 100) unless the sandbox is given others. Measured on the sandbox clock, so a sandbox
+short code 100) unless the sandbox is given others; the US long codes of a service with a verified
+10DLC campaign share one queue at the campaign's throughput. Measured on the sandbox clock, so a sandbox
 running faster than real time drains its queues faster too.
 """
 
@@ -45,22 +46,30 @@ class SenderQueues:
             return KIND_RATES["short_code"]
         return KIND_RATES.get(kind or "local", 1.0)
 
-    def admit(self, sender: str, kind: str | None, segments: int) -> float:
-        """Queue a message of `segments` behind the sender's others; when it leaves the queue.
+    def next_start(self, sender: str, lane: tuple[str, float] | None = None) -> float:
+        """When a message handed to `sender` now would leave its queue."""
+        now = self.clock.now()
+        key = lane[0] if lane and sender not in self.rates else sender
+        return max(now, self.free_at.get(key, now))
+
+    def admit(self, sender: str, kind: str | None, segments: int, lane: tuple[str, float] | None = None) -> float:
+        """Queue a message of `segments` behind the sender's others (or, with a `lane` of (key, rate),
+        behind those of everyone in it: a 10DLC campaign's numbers); when it leaves the queue.
 
         Raises:
-            TwilioHTTPError: 21611 when the sender's queue already holds more than 4 hours of traffic.
+            TwilioHTTPError: 21611 when the queue already holds more than 4 hours of traffic.
         """
+        key, rate = lane if lane and sender not in self.rates else (sender, self.rate_of(sender, kind))
         now = self.clock.now()
-        start = max(now, self.free_at.get(sender, now)) if self.enforced else now
+        start = max(now, self.free_at.get(key, now)) if self.enforced else now
         if start - now > self.max_queue_seconds:
             raise bad_request(21611, "This 'From' number has exceeded the maximum number of queued messages")
-        self.free_at[sender] = start + segments / self.rate_of(sender, kind)
-        stats = self.stats.setdefault(sender, SenderStats())
+        self.free_at[key] = start + segments / rate
+        stats = self.stats.setdefault(key, SenderStats())
         stats.messages += 1
         stats.segments += segments
         stats.first = start if stats.first is None else min(stats.first, start)
-        stats.last = self.free_at[sender]
+        stats.last = self.free_at[key]
         stats.deepest = max(stats.deepest, start - now)
         return start
 

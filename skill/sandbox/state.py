@@ -48,6 +48,7 @@ class SandboxState:
     delivery_rules: list[Callable[[str | None, str, str], tuple[str, int, str] | None]] = field(default_factory=list)
     verify_geo_allowed: set[str] | None = None  # Verify geo permissions: ISO regions codes may go to; None: all
     contents: dict[str, dict[str, Any]] = field(default_factory=dict)  # Content API templates
+    sticky_senders: dict[tuple[str, str], str] = field(default_factory=dict)  # (service, to) -> its sender
     keys_fail_auth: bool = False  # drill: API keys stop authenticating (a rotation whose new key fails)
     counter: itertools.count[int] = field(default_factory=itertools.count)
 

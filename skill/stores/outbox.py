@@ -161,16 +161,25 @@ class SqliteOutbox:
         return changed == 1
 
     def requeue(
-        self, job_id: str, idx: int, *, not_before: float, forget_attempt: bool, now: float | None = None
+        self,
+        job_id: str,
+        idx: int,
+        *,
+        not_before: float,
+        forget_attempt: bool,
+        now: float | None = None,
+        owner: str | None = None,
     ) -> None:
-        """Back to the queue; a row attempted and not forgotten (its outcome unknown) waits to be reconciled."""
+        """Back to the queue; a row attempted and not forgotten (its outcome unknown) waits to be reconciled.
+        With `owner`, only while that worker still holds the row's lease (another may have taken it over)."""
         moment = self.clock.now() if now is None else now
+        held = "" if owner is None else " AND lease_owner = ?"
         self.db.execute(
-            "UPDATE bulk_outbox SET state = CASE WHEN ? OR attempted_at IS NULL THEN 'queued' ELSE 'unknown' END, "
-            "attempted_at = CASE WHEN ? THEN NULL ELSE attempted_at END, "
+            "UPDATE bulk_outbox SET state = CASE WHEN ? = 1 OR attempted_at IS NULL THEN 'queued' ELSE 'unknown' END, "
+            "attempted_at = CASE WHEN ? = 1 THEN NULL ELSE attempted_at END, "
             "lease_owner = NULL, lease_until = NULL, not_before = ?, updated_at = ? "
-            "WHERE job_id = ? AND idx = ? AND state IN ('sending', 'unknown')",
-            (int(forget_attempt), int(forget_attempt), not_before, moment, job_id, idx),
+            f"WHERE job_id = ? AND idx = ? AND state IN ('sending', 'unknown'){held}",
+            (int(forget_attempt), int(forget_attempt), not_before, moment, job_id, idx, *([owner] if owner else [])),
         )
 
     def cancel_pending(self, job_id: str) -> int:

@@ -75,3 +75,21 @@ def test_published_rates_by_kind_and_policy_overrides() -> None:
     assert kind_rate("+14155550100", tuned) == 10.0
     assert kind_rate("+18885550100", tuned) == 25.0
     assert seconds_for(10, 3.0) == 4
+
+
+def test_a_campaigns_throughput_is_the_lowest_per_second_figure_any_carrier_reports() -> None:
+    from skill.core.bulk_rates import campaign_rate
+
+    assert campaign_rate({"att": {"tpm": 4500, "msg_class": "A"}, "tmobile": {"brand_tier": "TOP"}}) == 75.0
+    assert campaign_rate({"att": {"mps": 600}, "verizon": {"tpm": 120}}) == 2.0
+    assert campaign_rate({"tmobile": {"brand_tier": "LOW"}}) is None  # a daily cap is not a pace
+    hostile = {
+        "a": {"mps": "9"},
+        "b": {"mps": True},
+        "c": {"tpm": -60},
+        "d": {"mps": float("inf")},
+        "e": {"mps": 1e9},
+        "f": ["mps", 1],
+        "g": {"mps": float("nan")},
+    }
+    assert campaign_rate(hostile) is None and campaign_rate(None) is None and campaign_rate([1, 2]) is None

@@ -79,3 +79,57 @@ async def test_an_unreachable_sandbox_is_reported_as_nothing_sent(client: Client
     result = await call(client, "account_get")
     assert result.error["code"] == "upstream.unreachable"
     assert result.error["retryable"] is True
+
+
+def test_a_retry_after_header_is_read_as_seconds_or_a_date_and_bounded() -> None:
+    from skill.gateways.http import MAX_RETRY_AFTER, retry_after_seconds
+
+    assert retry_after_seconds("12") == 12.0
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:30 GMT", now=1445412480.0) == 30.0
+    assert retry_after_seconds("-5") == 0.0 and retry_after_seconds("1e9") == MAX_RETRY_AFTER
+    assert retry_after_seconds("soon") is None and retry_after_seconds("nan") is None
+    assert retry_after_seconds(None) is None
+
+
+async def test_a_429_asking_for_a_long_wait_carries_its_retry_after_on_the_error_and_nothing_else(
+    services: object, sandbox: Sandbox
+) -> None:
+    from skill.errors import UpstreamError
+
+    sandbox.faults.retry_after = 45  # over the gateway's cap: given up at once, the wait left to the caller
+    sandbox.faults.queue = ["429"]
+    with pytest.raises(UpstreamError) as raised:
+        await services.twilio.messages.create(  # type: ignore[attr-defined]
+            to="+14155550100", body="Hi", from_="+18005550123", messaging_service_sid=None,
+            media_url=None, status_callback=None, validity_period=None,
+        )  # fmt: skip
+    assert raised.value.twilio_code == 20429 and raised.value.retry_after == 45.0
+    assert "Retry-After" not in str(raised.value.to_dict()) and sandbox.faults.queue == []
+
+
+async def test_a_503_on_a_write_is_an_unknown_outcome_with_its_status_and_retry_after(
+    services: object, sandbox: Sandbox
+) -> None:
+    from skill.errors import UpstreamError
+
+    sandbox.faults.retry_after = 7
+    sandbox.faults.queue = ["503"]
+    with pytest.raises(UpstreamError) as raised:
+        await services.twilio.messages.create(  # type: ignore[attr-defined]
+            to="+14155550100", body="Hi", from_="+18005550123", messaging_service_sid=None,
+            media_url=None, status_callback=None, validity_period=None,
+        )  # fmt: skip
+    error = raised.value
+    assert (error.code, error.http_status, error.retry_after) == ("upstream.outcome_unknown", 503, 7.0)
+    assert not sandbox.state.messages
+
+
+async def test_the_accounts_api_concurrency_limit_answers_429_with_a_retry_after(sandbox: Sandbox) -> None:
+    import httpx
+
+    sandbox.api_concurrency.limit = 0  # every request finds the account at its limit
+    transport = httpx.ASGITransport(app=sandbox)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as http:
+        answer = await http.get("/2010-04-01/Accounts.json", headers={"X-Twilio-Host": "api.twilio.com"})
+    assert answer.status_code == 429 and answer.json()["code"] == 20429
+    assert answer.headers["Retry-After"] == "0" and sandbox.api_concurrency.refused == 1

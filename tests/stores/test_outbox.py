@@ -47,6 +47,22 @@ def test_a_lease_that_runs_out_gives_back_unsent_rows_and_marks_attempted_ones_u
     stores.close()
 
 
+def test_a_worker_that_lost_a_rows_lease_cannot_put_it_back_in_the_queue(backend: Backend) -> None:
+    clock = ManualClock(1000.0)
+    stores = seed(backend.target, 1, clock)
+    outbox, job = stores.outbox, "BJ" + "1" * 32
+    outbox.claim("first", limit=1, lease_seconds=10)
+    clock.advance(11)
+    outbox.claim("second", limit=1, lease_seconds=10)
+    assert outbox.mark_attempted(job, 1, "second", 10)  # the second worker is sending it now
+    outbox.requeue(job, 1, not_before=clock.now(), forget_attempt=True, owner="first")
+    assert outbox.rows(job)[0].state == "sending" and outbox.rows(job)[0].attempted_at is not None
+    assert outbox.claim("third", limit=1, lease_seconds=10) == []  # so nobody can send it a second time
+    outbox.requeue(job, 1, not_before=clock.now(), forget_attempt=False, owner="second")
+    assert outbox.rows(job)[0].state == "unknown"  # its own holder may: reconciled before any resend
+    stores.close()
+
+
 def run_worker(path: str, name: str, results: multiprocessing.Queue, go: object) -> None:  # type: ignore[type-arg]
     stores = Stores.open(path)
     go.wait(30)  # type: ignore[attr-defined]  # both start claiming at once

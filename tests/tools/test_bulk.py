@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,7 +13,6 @@ import pytest
 from mcp import Client
 
 from skill.config import Settings
-from skill.core.bulk_worker import BulkWorker, WorkerOptions
 from skill.core.context import Services
 from skill.ports.clock import ManualClock
 from skill.records.events import NewEvent
@@ -22,49 +20,10 @@ from skill.sandbox.app import Sandbox
 from skill.server.app import build_server
 from skill.webhooks.processing import EventProcessor
 from skill.wiring import build_services
+from tests.bulk_jobs import SENDER, create, drain, people, sent_to, worker
 from tests.conftest import Elapse, approve, call
 
 pytestmark = pytest.mark.anyio
-
-SENDER = "+18005550123"  # the sandbox's toll-free number: 3 segments per second
-
-
-def people(count: int, start: int = 0) -> list[dict[str, Any]]:
-    return [
-        {"phone_number": f"+1415{2000000 + start + index:07d}", "variables": json.dumps({"first_name": f"P{index}"})}
-        for index in range(count)
-    ]
-
-
-def worker(services: Services, elapse: Elapse, batch: int = 20) -> BulkWorker:
-    async def sleep(seconds: float) -> None:
-        elapse(seconds)  # time passes for the worker, the sandbox and the store at once
-
-    return BulkWorker(services, sleep=sleep, rng=random.Random(7), options=WorkerOptions(batch=batch))
-
-
-async def drain(services: Services, elapse: Elapse, bulk_worker: BulkWorker | None = None, rounds: int = 200) -> None:
-    """Run the worker until nothing is left to send, jumping the clocks over idle waits."""
-    engine = bulk_worker or worker(services, elapse)
-    with anyio.fail_after(20):
-        for _ in range(rounds):
-            if await engine.run_once():
-                continue
-            due = services.stores.outbox.next_due()
-            if due is None:
-                return
-            elapse(max(due - services.clock.now(), 0.0) + 0.01)
-
-
-def sent_to(sandbox: Sandbox) -> Counter[str]:
-    return Counter(message["to"] for message in sandbox.state.messages.values())
-
-
-async def create(client: Client, count: int = 3, **extra: Any) -> dict[str, Any]:
-    args = {"body": "Hi {first_name}", "from": SENDER, "recipients": people(count), **extra}
-    result = await call(client, "bulk_send_create", args)
-    assert not result.is_error, result
-    return result.data
 
 
 async def test_the_dry_run_report_counts_exactly_what_the_job_then_sends(
@@ -290,13 +249,33 @@ async def test_a_csv_from_the_imports_folder_is_queued_row_by_row(
     assert listed.data["items"][0]["sid"] == result.data["sid"]
 
 
-async def test_a_messaging_service_sends_as_fast_as_its_senders_together(client: Client, sandbox: Sandbox) -> None:
-    from skill.sandbox.state import make_sid
+async def test_creating_a_job_and_waiting_reports_progress_while_the_worker_sends(
+    client: Client, services: Services, elapse: Elapse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import skill.core.bulk_status
 
-    service = make_sid("MG", "seed", "service")
-    pool = {sid: 0.0 for sid, n in sandbox.state.numbers.items() if n["phone_number"] in ("+15005550006", SENDER)}
-    sandbox.state.services[service]["senders"] = pool
-    args = {"body": "Hi", "messaging_service_sid": service, "recipients": people(8), "dry_run": True}
-    report = (await call(client, "bulk_send_create", args)).data["report"]
-    assert report["rate_segments_per_second"] == 4.0  # a long code (1) and a toll-free number (3)
-    assert report["seconds"] == 2
+    monkeypatch.setattr(skill.core.bulk_status, "POLL_SECONDS", 0.01)
+    seen: list[tuple[float, float | None, str | None]] = []
+    created: dict[str, Any] = {}
+
+    async def progress(done: float, total: float | None, message: str | None) -> None:
+        seen.append((done, total, message))
+
+    async def create_and_wait() -> None:
+        args = {"body": "Hi {first_name}", "from": SENDER, "recipients": people(6), "wait_seconds": 30}
+        result = await client.call_tool("bulk_send_create", args, progress_callback=progress)
+        created.update(result.structured_content or {})
+
+    async def work_once_queued() -> None:
+        while not seen:
+            await anyio.sleep(0.01)  # the job exists and its first progress was reported
+        await drain(services, elapse)
+
+    with anyio.fail_after(20):
+        async with anyio.create_task_group() as group:
+            group.start_soon(create_and_wait)
+            group.start_soon(work_once_queued)
+    assert seen[0][:2] == (0.0, 6.0) and seen[-1][:2] == (6.0, 6.0)
+    assert [done for done, _, _ in seen] == sorted(done for done, _, _ in seen)
+    assert seen[-1][2] is not None and seen[-1][2].startswith("6 sent")
+    assert created["progress"]["counts"]["sent"] == 6 and created["sid"] == created["progress"]["sid"]
