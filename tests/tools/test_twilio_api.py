@@ -25,6 +25,8 @@ pytestmark = pytest.mark.anyio
 OPEN_POLICY = """
 [api]
 allow = ["*"]
+[webhooks]
+allowed_hosts = ["hooks.example.com"]
 [[rules]]
 tool = "twilio_api_call"
 when = { operation = "*.Delete*" }
@@ -390,3 +392,44 @@ async def test_a_waiting_change_shows_the_resource_now_and_a_change_to_nothing_o
     )
     assert missing.error["code"] == "twilio.20404"
     assert [a.tool for a in services.stores.approvals.list()] == ["twilio_api_call"]  # only the delete's request
+
+
+async def test_a_url_nested_in_an_object_or_json_parameter_is_held_like_a_top_level_one(
+    settings: Settings, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    path = tmp_path / "nested.toml"
+    path.write_text(
+        '[api]\nallow = ["events_v1.*", "trunking_v1.*"]\n[webhooks]\nallowed_hosts = ["hooks.example.com"]\n'
+    )
+    gated = settings.with_overrides(policy_path=path, home=tmp_path / "nested-home")
+    services = build_services(gated, sandbox=sandbox)
+    sink = {"Description": "audit", "SinkType": "webhook"}
+    sandbox.record_responses = True
+
+    def config(url: str) -> dict[str, Any]:
+        return {"destination": url, "method": "POST", "batch_events": False}
+
+    async with Client(build_server(gated, services)) as client:
+        known = await call(
+            client,
+            "twilio_api_call",
+            api("events_v1.CreateSink", **sink, SinkConfiguration=config("https://hooks.example.com/e")),
+        )
+        assert not known.is_error, known
+        attacks = {
+            "object": api("events_v1.CreateSink", **sink, SinkConfiguration=config("https://evil.example.net/e")),
+            "json string": api(
+                "events_v1.CreateSink", **sink, SinkConfiguration=json.dumps(config("https://evil.example.net/e"))
+            ),
+            "capital scheme": api(
+                "events_v1.CreateSink", **sink, SinkConfiguration=config("HTTPS://evil.example.net/e")
+            ),
+            "sip": api("trunking_v1.CreateTrunk", FriendlyName="pbx", DisasterRecoveryUrl="sip:evil.example.net"),
+        }
+        for name, args in attacks.items():
+            held = await call(client, "twilio_api_call", args)
+            assert held.error["code"] == "policy.approval_required", (name, held)
+            assert "[webhooks].allowed_hosts" in held.error["message"], name
+    sinks = [r for r in sandbox.served if r["path"].startswith("/v1/Sinks") and r["method"] == "POST"]
+    assert len(sinks) == 1  # only the sink on the allowed host was made
+    await services.aclose()
