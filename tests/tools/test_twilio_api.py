@@ -433,3 +433,21 @@ async def test_a_url_nested_in_an_object_or_json_parameter_is_held_like_a_top_le
     sinks = [r for r in sandbox.served if r["path"].startswith("/v1/Sinks") and r["method"] == "POST"]
     assert len(sinks) == 1  # only the sink on the allowed host was made
     await services.aclose()
+
+
+async def test_a_put_and_a_patch_wait_for_approval_by_default_and_run_once_approved(
+    client: Client, services: Services
+) -> None:
+    made = await services.twilio.operations.request(
+        "POST", "https://assistants.twilio.com/v1/Assistants", what="setup", json_body={"name": "helper"}
+    )
+    put = api("assistants_v1.UpdateAssistant", {"id": made[1]["id"]}, name="front desk")
+    patch = api("accounts_v1.UpdateMessagingGeopermissions", Permissions=['{"country_code": "GB", "enabled": true}'])
+    for args, method in ((put, "PUT"), (patch, "PATCH")):
+        waiting = await call(client, "twilio_api_call", args)
+        assert waiting.error["code"] == "policy.approval_required", (method, waiting)
+        assert f"{method} {args['operation']}" in waiting.error["approval"]["summary"]
+        done = await call(client, "twilio_api_call", {**args, "approval_id": await approve(services, waiting)})
+        assert not done.is_error, (method, done)
+    fetched = await call(client, "twilio_api_call", api("assistants_v1.FetchAssistant", {"id": made[1]["id"]}))
+    assert fetched.data["name"] == "front desk"
