@@ -34,6 +34,7 @@ ALWAYS_DENIED: frozenset[str] = frozenset(
         "iam_organizations.CreateToken",  # access, id and refresh tokens
         "oauth_v1.CreateToken",  # access, id and refresh tokens
         "oauth_v2.CreateOauth2Token",  # access, id and refresh tokens
+        "numbers_v1.CreateSenderIdRegistrationEmbeddedSession",  # sessionToken of the embedded session
         "trusthub_v1.CreateComplianceInquiry",  # inquiry_session_token
         "trusthub_v1.UpdateComplianceInquiry",  # inquiry_session_token
         "trusthub_v1.CreateComplianceRegistration",  # inquiry_session_token

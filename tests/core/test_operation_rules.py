@@ -28,7 +28,8 @@ def test_the_always_denied_list_is_every_operation_answering_a_secret_and_the_au
 
 def test_secret_names_are_recognised_and_sids_of_secrets_are_not() -> None:
     assert all(is_secret(name) for name in ("secret", "auth_token", "secondary_auth_token", "refresh_token"))
-    assert not any(is_secret(name) for name in ("secret_sid", "token_sid", "friendly_name", "tokens"))
+    assert is_secret("sessionToken") and is_secret("clientSecret")  # camelCase, as some specs write them
+    assert not any(is_secret(name) for name in ("secret_sid", "token_sid", "friendly_name", "tokens", "secretSid"))
 
 
 @pytest.mark.parametrize("op_id", sorted(ALWAYS_DENIED))
