@@ -8,7 +8,8 @@ properties named like secrets (`skill.specs.build.is_secret`); a test keeps the 
 CURATED maps each tool that does the same job through its own checks (opt-outs, allowed countries,
 send caps, impact for approvals) to the operations it covers, by qualified id: the `api` tools refuse
 those and name the tool, in every version of the product that has them (Studio v1 and v2, Lookup v1 and
-v2). Conversations' or Chat's own CreateMessage are other operations and stay reachable. Tools that call no Twilio operation (local work, SendGrid, composites) are in LOCAL_TOOLS.
+v2). Conversations' or Chat's own CreateMessage are other operations and stay reachable. Tools that
+call no Twilio operation (local work, SendGrid, composites) are in LOCAL_TOOLS.
 """
 
 from __future__ import annotations
