@@ -451,3 +451,17 @@ async def test_a_put_and_a_patch_wait_for_approval_by_default_and_run_once_appro
         assert not done.is_error, (method, done)
     fetched = await call(client, "twilio_api_call", api("assistants_v1.FetchAssistant", {"id": made[1]["id"]}))
     assert fetched.data["name"] == "front desk"
+
+
+@pytest.mark.parametrize("depth", [65, 5000])
+async def test_parameters_nested_too_deeply_are_refused_as_input_not_as_a_fault(
+    client: Client, sandbox: Sandbox, depth: int
+) -> None:
+    sandbox.record_responses = True
+    deep = '{"Data":' + '{"a":' * depth + "1" + "}" * depth + "}"
+    refused = await call(client, "twilio_api_call", {"operation": "sync_v1.CreateDocument", "parameters": deep})
+    assert refused.error["code"] == "input.invalid" and "64 levels" in refused.error["message"], refused
+    shallow = '{"ServiceSid": "IS' + "0" * 32 + '", "Data":' + '{"a":' * 60 + "1" + "}" * 60 + "}"
+    fits = await call(client, "twilio_api_call", {"operation": "sync_v1.CreateDocument", "parameters": shallow})
+    assert fits.error["code"] == "policy.approval_required"  # checked and waiting, not refused
+    assert sandbox.served == []
