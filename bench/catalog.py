@@ -3,7 +3,8 @@ what a model reads of it (each tool's name, description and input schema), again
 
 Run: .venv/bin/python bench/catalog.py  (exit status 1 when a budget is exceeded)
 Measured through the MCP client in memory, as JSON the way the server sends it (compact, no nulls),
-for the default toolsets and for all toolsets, and in read-only mode.
+for the default toolsets and for all toolsets, in read-only mode, and for the `api` toolset alone
+(the two tools that reach every other operation, with and without an `account` argument).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ BUDGETS: dict[tuple[str, str], int] = {
     ("all", "model"): 40_000,
     ("all", "wire"): 60_000,
     ("default", "model"): 16_000,
+    ("api", "wire"): 2_500,  # twilio_api_find and twilio_api_call: every other Twilio operation in two tools
 }
 
 
@@ -30,12 +32,16 @@ def compact(value: object) -> int:
     return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
 
 
-async def measure(settings: Settings) -> tuple[int, int, int, list[tuple[str, int]]]:
-    """(tool count, bytes of tools/list, bytes a model reads, model bytes per tool largest first)."""
+async def listed(settings: Settings) -> list[dict[str, object]]:
     async with Client(build_server(settings)) as client:
         with anyio.fail_after(30):
             result = await client.list_tools()
-    tools = [tool.model_dump(mode="json", by_alias=True, exclude_none=True) for tool in result.tools]
+    return [tool.model_dump(mode="json", by_alias=True, exclude_none=True) for tool in result.tools]
+
+
+async def measure(settings: Settings) -> tuple[int, int, int, list[tuple[str, int]]]:
+    """(tool count, bytes of tools/list, bytes a model reads, model bytes per tool largest first)."""
+    tools = await listed(settings)
     wire = compact({"tools": tools})
     seen = {
         tool["name"]: compact({key: tool.get(key) for key in ("name", "description", "inputSchema")}) for tool in tools
@@ -51,6 +57,7 @@ async def main() -> None:
             ("default", Settings(home=home, toolsets=DEFAULT_TOOLSETS)),
             ("default, read-only", Settings(home=home, toolsets=DEFAULT_TOOLSETS, read_only=True)),
             ("all", Settings(home=home, toolsets=ALL_TOOLSETS)),
+            ("api", Settings(home=home, toolsets=("api",))),
         ]
         largest: list[tuple[str, int]] = []
         over: list[str] = []
@@ -67,6 +74,15 @@ async def main() -> None:
                     print(f"  budget {what:<5} {size:>6} <= {budget}: {verdict}")
                     if size > budget:
                         over.append(f"{label} {what}")
+        # With several accounts (the fleet toolset or environments) every Twilio tool also lists `account`.
+        fleet = await listed(Settings(home=home, toolsets=("api", "fleet")))
+        api_wire = sum(compact(tool) for tool in fleet if str(tool["name"]).startswith("twilio_api_"))
+        verdict = "within" if api_wire <= BUDGETS[("api", "wire")] else "OVER"
+        print(
+            f"api, with account     tools/list bytes of its 2 tools {api_wire} <= {BUDGETS[('api', 'wire')]}: {verdict}"
+        )
+        if api_wire > BUDGETS[("api", "wire")]:
+            over.append("api with account")
         if largest:
             print("largest tools (model bytes): " + ", ".join(f"{name} {size}" for name, size in largest))
         if over:

@@ -8,6 +8,10 @@ returns, the exception is recorded here, in SCHEMA_EXCEPTIONS and DROPPED_KEYWOR
 A contract test makes its calls inside `contract(sandbox, ...)`; on leaving the block every response
 the sandbox served is checked against the schema of its operation, found by host and path, and every
 Twilio answer must carry each property its schema lists (null where there is nothing to say).
+
+The request side: `request_parameters` and `meaningful_value` give every parameter an operation's
+request schema lists and a value for it; tests/sandbox/test_request_contract.py sends each of them to
+every hand-written route and fails on any refusal.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any, Literal
 import jsonschema
 
 from skill.sandbox.app import Sandbox
+from skill.specs import Operation, Param
 from tests.reference import openapi_specs
 
 # (spec file, component schema, property) -> why the property also admits null.
@@ -322,3 +327,55 @@ def contract(
         check_response(response, errors)
     assert set(routes) <= recorded.routes, f"never served: {sorted(set(routes) - recorded.routes)}"
     assert set(statuses) <= recorded.statuses, f"never answered: {sorted(set(statuses) - recorded.statuses)}"
+
+
+# Requests: a hand-written route must take every parameter its operation's request schema lists. Each
+# is sent alone (beside the required ones), with a value that means something where the route reads it.
+MEANINGFUL_VALUES: dict[str, Any] = {
+    "Category": "sms",
+    "UsageCategory": "sms",
+    "TriggerValue": "100",
+    "LogLevel": "error",
+    "CodeLength": 6,
+    "PhoneNumber": "+15005550006",
+    "To": "+14155550100",
+    "From": "+15005550006",
+    "ValidityPeriod": 600,
+    "Channel": "sms",
+    "Code": "123456",
+    "Body": "hello",
+    "FriendlyName": "contract",
+    "Url": "https://hooks.example.com/twiml",
+    "Twiml": "<Response><Say>hi</Say></Response>",
+}
+
+
+def meaningful_value(param: Param) -> Any:
+    """A value the spec accepts for a parameter, realistic where sandbox routes read what it means."""
+    if param.name in MEANINGFUL_VALUES:
+        return MEANINGFUL_VALUES[param.name]
+    if param.enum:
+        return param.enum[0]
+    sid = re.match(r"^\^([A-Z]{2})\[0-9a-fA-F\]\{32\}\$$", param.pattern or "")
+    if sid:
+        return sid.group(1) + "0" * 32
+    kind = param.items if param.type == "array" and param.items else param.type
+    simple: dict[str, Any] = {"integer": 1, "number": 1.5, "boolean": "true", "object": "{}"}
+    if kind in simple:
+        return simple[kind]
+    if param.format == "date-time":
+        return "2026-01-01T00:00:00Z"
+    if param.format == "date":
+        return "2026-01-01"
+    if param.format == "uri" or param.name.endswith(("Url", "Callback")):
+        return "https://hooks.example.com/x"
+    if param.format == "phone-number":
+        return "+14155550100"
+    if param.name.lower().replace("_", "").endswith("country"):
+        return "US"
+    return "x"
+
+
+def request_parameters(op: Operation) -> list[Param]:
+    """The parameters an operation's request schema lists, path placeholders and paging aside."""
+    return [param for param in op.params if param.where != "path" and param.name not in ("PageToken", "Page")]

@@ -7,8 +7,9 @@ properties named like secrets (`skill.specs.build.is_secret`); a test keeps the 
 
 CURATED maps each tool that does the same job through its own checks (opt-outs, allowed countries,
 send caps, impact for approvals) to the operations it covers, by qualified id: the `api` tools refuse
-those and name the tool. Conversations' or Chat's own CreateMessage are other operations and stay
-reachable. Tools that call no Twilio operation (local work, SendGrid, composites) are in LOCAL_TOOLS.
+those and name the tool, in every version of the product that has them (Studio v1 and v2, Lookup v1 and
+v2). Conversations' or Chat's own CreateMessage are other operations and stay reachable. Tools that
+call no Twilio operation (local work, SendGrid, composites) are in LOCAL_TOOLS.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ ALWAYS_DENIED: frozenset[str] = frozenset(
         "iam_organizations.CreateToken",  # access, id and refresh tokens
         "oauth_v1.CreateToken",  # access, id and refresh tokens
         "oauth_v2.CreateOauth2Token",  # access, id and refresh tokens
+        "numbers_v1.CreateSenderIdRegistrationEmbeddedSession",  # sessionToken of the embedded session
         "trusthub_v1.CreateComplianceInquiry",  # inquiry_session_token
         "trusthub_v1.UpdateComplianceInquiry",  # inquiry_session_token
         "trusthub_v1.CreateComplianceRegistration",  # inquiry_session_token
@@ -58,7 +60,9 @@ CURATED: dict[str, tuple[str, ...]] = {
     "message_get": (f"{_A}FetchMessage",),
     "messages_list": (f"{_A}ListMessage",),
     "message_cancel": (f"{_A}UpdateMessage", f"{_A}DeleteMessage"),
-    "content_templates_list": ("content_v1.ListContentAndApprovals", "content_v1.ListContent"),
+    "content_templates_list": tuple(
+        f"content_{v}.{name}" for v in ("v1", "v2") for name in ("ListContentAndApprovals", "ListContent")
+    ),
     "content_template_get": ("content_v1.FetchContent", "content_v1.FetchApprovalFetch"),
     "content_template_create": ("content_v1.CreateContent", "content_v1.CreateApprovalCreate"),
     "messaging_services_list": ("messaging_v1.ListService",),
@@ -80,12 +84,14 @@ CURATED: dict[str, tuple[str, ...]] = {
     "number_buy": tuple(f"{_A}CreateIncomingPhoneNumber{kind}" for kind in ("", "Local", "Mobile", "TollFree")),
     "number_configure": (f"{_A}UpdateIncomingPhoneNumber",),
     "number_release": (f"{_A}DeleteIncomingPhoneNumber",),
-    "number_lookup": ("lookups_v2.FetchPhoneNumber",),
+    "number_lookup": ("lookups_v2.FetchPhoneNumber", "lookups_v1.FetchPhoneNumber"),
     "pricing_get": (
         "pricing_v1.FetchMessagingCountry",
         "pricing_v1.FetchPhoneNumberCountry",
         "pricing_v2.FetchVoiceCountry",
         "pricing_v2.FetchVoiceNumber",
+        "pricing_v1.FetchVoiceCountry",
+        "pricing_v1.FetchVoiceNumber",
     ),
     "call_create": (f"{_A}CreateCall",),
     "call_get": (f"{_A}FetchCall",),
@@ -99,14 +105,16 @@ CURATED: dict[str, tuple[str, ...]] = {
     "verify_service_create": ("verify_v2.CreateService",),
     "verification_start": ("verify_v2.CreateVerification",),
     "verification_check": ("verify_v2.CreateVerificationCheck",),
-    "studio_flows_list": ("studio_v2.ListFlow",),
-    "studio_flow_export": ("studio_v2.FetchFlow",),
+    "studio_flows_list": ("studio_v2.ListFlow", "studio_v1.ListFlow"),
+    "studio_flow_export": ("studio_v2.FetchFlow", "studio_v1.FetchFlow"),
     "studio_flow_validate": ("studio_v2.UpdateFlowValidate",),
     "studio_flow_deploy": ("studio_v2.CreateFlow", "studio_v2.UpdateFlow"),
-    "studio_execution_start": ("studio_v2.CreateExecution",),
-    "studio_executions_list": ("studio_v2.ListExecution",),
-    "studio_execution_get": ("studio_v2.FetchExecution", "studio_v2.ListExecutionStep"),
-    "studio_execution_stop": ("studio_v2.UpdateExecution",),
+    "studio_execution_start": ("studio_v2.CreateExecution", "studio_v1.CreateExecution"),
+    "studio_executions_list": ("studio_v2.ListExecution", "studio_v1.ListExecution"),
+    "studio_execution_get": tuple(
+        f"studio_{v}.{name}" for v in ("v2", "v1") for name in ("FetchExecution", "ListExecutionStep")
+    ),
+    "studio_execution_stop": ("studio_v2.UpdateExecution", "studio_v1.UpdateExecution"),
     "alerts_list": ("monitor_v1.ListAlert",),
     "alert_get": ("monitor_v1.FetchAlert",),
     "usage_summary": tuple(

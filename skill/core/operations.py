@@ -252,17 +252,22 @@ def _shown(op: Operation, resource: dict[str, Any], fields: tuple[str, ...]) -> 
     for name in sorted(keep, key=lambda n: (n != "sid", keep.index(n))):
         prop = op.props.get(name)
         value = resource[name]
-        if name in op.secrets or SECRET_KEYS.search(name) or (prop is not None and prop.pii == "sensitive"):
+        if name in op.secrets or _secret_named(name) or (prop is not None and prop.pii == "sensitive"):
             value = REDACTED if value is not None else None
         out[name] = _scrub(value)
     return out, [name for name in resource if name not in out]
+
+
+def _secret_named(name: str) -> bool:
+    """Named like a credential, in snake_case or camelCase (refresh_token, sessionToken)."""
+    return bool(SECRET_KEYS.search(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)))
 
 
 def _scrub(value: Any) -> Any:
     """Nested values with secret-named keys redacted (a sub-resource may carry one)."""
     if isinstance(value, dict):
         return {
-            k: (REDACTED if isinstance(k, str) and SECRET_KEYS.search(k) and v is not None else _scrub(v))
+            k: (REDACTED if isinstance(k, str) and _secret_named(k) and v is not None else _scrub(v))
             for k, v in value.items()
         }
     if isinstance(value, list):

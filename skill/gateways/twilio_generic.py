@@ -1,5 +1,5 @@
 """Any Twilio operation by method and URL, through the SDK client (so auth, retries and the sandbox
-seam are the same as every other call). Only URLs on a *.twilio.com host we were given are sent."""
+seam are the same as every other call). Only https URLs on a host Twilio's specs name are sent."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from skill.errors import InputError
 from skill.gateways.area import Area
+from skill.specs import spec_hosts
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -30,13 +31,17 @@ class Operations(Area):
         """Send one request; (status, decoded JSON body or None).
 
         Raises:
-            InputError: the URL is not https on a twilio.com host.
+            InputError: the URL is not https on a host the specs name.
             UpstreamError: Twilio refused the call, could not be reached, or the outcome is unknown.
         """
         parts = urlsplit(url)
         host = parts.hostname or ""
-        if parts.scheme != "https" or not host.endswith(".twilio.com") or parts.username or parts.port:
-            raise InputError(f"{what}: {host or url[:60]!r} is not a Twilio API host.", code="input.invalid")
+        if parts.scheme != "https" or host not in spec_hosts() or parts.username or parts.port:
+            raise InputError(
+                f"{what}: {host or url[:60]!r} is not a Twilio API host its specs name; nothing was sent.",
+                code="input.invalid",
+                remediation=["Call the operation by its id (twilio_api_find gives it): its host comes from the spec."],
+            )
         from twilio.base.exceptions import TwilioRestException
 
         async def op(client: Client) -> tuple[int, Any]:

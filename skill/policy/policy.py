@@ -40,7 +40,8 @@ Built-in defaults, optionally overridden by a TOML file (TWILIO_SKILL_POLICY):
     public_url = "https://console.example.com"   # links to a request in results and notifications
     [notify]                           # who hears about requests and decisions (skill.policy.notify_config)
     [api]                              # twilio_api_call: any Twilio operation by its qualified id
-    allow = ["conversations_v1.*"]     # writes (POST/PUT/PATCH) that run without approval (glob patterns)
+    allow = ["conversations_v1.*"]     # writes (POST/PUT/PATCH) that run without approval: id globs, or a
+                                       # product or spec alone ("taskrouter", "sync_v1") for all of its own
 
 Actions: allow, approve, deny, and confirm: for a client that supports elicitation, the person at the
 client is asked (and trusted) to confirm the exact call; any other outcome opens an approval request.
@@ -196,7 +197,7 @@ class Policy:
         default = self.tier_actions.get(tier, "deny")
         if tool == API_TOOL and tier is Tier.WRITE and default != "deny":
             operation = str(args.get("operation", ""))
-            if any(fnmatch.fnmatchcase(operation, pattern) for pattern in self.api_allow):
+            if any(api_allows(pattern, operation) for pattern in self.api_allow):
                 return "allow", f"[api].allow names {operation}"
             return "approve", "writes through twilio_api_call wait for an operator unless [api].allow names them"
         return default, f"default for {tier.value} tools"
@@ -335,13 +336,24 @@ def _hosts(section: dict[str, Any]) -> tuple[str, ...]:
     return tuple(host.strip().lower() for host in hosts)
 
 
+def api_allows(pattern: str, operation: str) -> bool:
+    """Whether an [api].allow entry names the operation: a glob over qualified ids (sync_v1.*), or with
+    no dot a product or spec, all of whose operations it names (taskrouter, iam, sync_v1)."""
+    if "." in pattern:
+        return fnmatch.fnmatchcase(operation, pattern)
+    spec = operation.split(".", 1)[0]
+    return fnmatch.fnmatchcase(spec, pattern) or fnmatch.fnmatchcase(spec.split("_", 1)[0], pattern)
+
+
 def _api_allow(section: dict[str, Any]) -> tuple[str, ...]:
     patterns = section.get("allow", [])
     if not isinstance(patterns, list) or not all(isinstance(p, str) and OPERATION_GLOB.fullmatch(p) for p in patterns):
         raise ConfigError(
             "Policy [api].allow must be a list of operation ids or glob patterns over them.",
             code="config.policy_invalid",
-            remediation=['Write e.g. allow = ["conversations_v1.*", "sync_v1.CreateDocument"] under [api].'],
+            remediation=[
+                'Write e.g. allow = ["conversations_v1.*", "sync_v1.CreateDocument", "taskrouter"] under [api].'
+            ],
         )
     return tuple(patterns)
 

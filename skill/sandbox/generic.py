@@ -266,7 +266,8 @@ class Simulator:
         if op.method == "POST" and op.path_type == "list" and op.props:
             resource = self.make(op, host, concrete, path, params, account)
             members = self.store.collections.setdefault(base, {})
-            members[str(resource.get("sid") or len(members))] = resource
+            # Keyed by what its element path names: a SID, or an id (Assistants, Knowledge).
+            members[str(resource.get("sid") or resource.get("id") or len(members))] = resource
             return _answer(op, resource, self.store)
         if op.method == "GET" and op.list_key:
             items = list(self.store.collections.get(base, {}).values())

@@ -184,8 +184,8 @@ def _trigger_fields(fields: dict[str, list[str]]) -> dict[str, Any]:
     category = str(first(fields, "UsageCategory"))
     if category not in CATEGORIES:
         raise TwilioHTTPError(400, 20001, f"Invalid UsageCategory: {category} is not a usage category")
-    recurring = first(fields, "Recurring")
-    if recurring is not None and recurring not in RECURRING:
+    recurring = first(fields, "Recurring") or "alltime"  # a trigger that fires once: the spec's own word
+    if recurring not in RECURRING:
         raise TwilioHTTPError(400, 20001, f"Invalid Recurring: must be one of {', '.join(RECURRING)}")
     trigger_by = first(fields, "TriggerBy") or "usage"
     if trigger_by not in TRIGGER_FIELDS:

@@ -148,3 +148,9 @@ def load_index() -> Index:
     data = json.loads(gzip.decompress(packed))
     operations = {raw[0]: _operation(raw) for raw in data["operations"]}
     return Index(specs=data["specs"], operations=operations, size=len(packed))
+
+
+@cache
+def spec_hosts() -> frozenset[str]:
+    """Every API host the specs name (api.twilio.com, sync.twilio.com, ...)."""
+    return frozenset(op.host for op in load_index().operations.values())

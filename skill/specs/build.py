@@ -190,7 +190,9 @@ def build_source(reference: Path) -> bytes:
 
 
 def is_secret(name: str) -> bool:
-    return name not in SECRET_NOT and bool(SECRET_NAME.search(name))
+    """Whether a property is named like a credential: snake_case or camelCase (sessionToken)."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    return name not in SECRET_NOT and snake not in SECRET_NOT and bool(SECRET_NAME.search(snake))
 
 
 def _default_output(op: dict[str, Any], props: dict[str, Any]) -> tuple[list[str], bool]:

@@ -40,11 +40,25 @@ After = datetime
 Before = datetime
 
 MAX_JSON_BYTES = 100_000
+MAX_JSON_DEPTH = 64  # far deeper than any real definition; deeper would exhaust the recursion of what reads it
+
+
+def _depth(value: object) -> int:
+    """How deeply objects and lists nest in a parsed JSON value, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 def _json_object(value: object) -> object:
     """A JSON-encoded object given as a string, parsed; anything else is left for pydantic to refuse."""
     if not isinstance(value, str):
+        if isinstance(value, dict | list) and _depth(value) > MAX_JSON_DEPTH:
+            raise ValueError(f"nested at most {MAX_JSON_DEPTH} levels deep")
         return value
     if len(value.encode()) > MAX_JSON_BYTES:
         raise ValueError(f"at most {MAX_JSON_BYTES} bytes of JSON")
@@ -52,8 +66,12 @@ def _json_object(value: object) -> object:
         parsed = json.loads(value)
     except ValueError as exc:
         raise ValueError(f"not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ValueError(f"nested at most {MAX_JSON_DEPTH} levels deep") from None
     if not isinstance(parsed, dict):
         raise ValueError("must be a JSON object ({...})")
+    if _depth(parsed) > MAX_JSON_DEPTH:
+        raise ValueError(f"nested at most {MAX_JSON_DEPTH} levels deep")
     return parsed
 
 

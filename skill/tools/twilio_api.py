@@ -8,7 +8,6 @@ wait for approval unless [api].allow names them), and answers the operation's de
 from __future__ import annotations
 
 import json
-import re
 from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
@@ -17,6 +16,7 @@ from skill.core import operations as core
 from skill.core.context import Services
 from skill.core.operation_rules import ALWAYS_DENIED, COVERED_BY
 from skill.core.operation_search import search
+from skill.core.operation_urls import pointed_urls
 from skill.errors import InputError
 from skill.policy.tiers import Tier
 from skill.records.approvals import Fact, Impact
@@ -147,13 +147,13 @@ def _tier(args: ApiCallInput) -> Tier:
         return Tier.DESTRUCTIVE  # refused by the precheck before it matters
 
 
-URLISH = re.compile(r"(url|uri|callback|webhook)$", re.IGNORECASE)  # VoiceUrl, status_callback, ...
-
-
 def _urls(args: ApiCallInput) -> tuple[str, ...]:
-    """Parameter values that point Twilio at a URL (StatusCallback, VoiceUrl, ...)."""
-    values = {**(args.parameters or {})}
-    return tuple(v for k, v in values.items() if isinstance(v, str) and URLISH.search(k) and v.startswith("http"))
+    """Every URL the call points Twilio at (StatusCallback, a Sink's nested destination, ...)."""
+    try:
+        op: Operation | None = core.operation(args.operation)
+    except InputError:
+        op = None  # refused by the precheck before it matters
+    return pointed_urls(args.parameters or {}, op)
 
 
 async def twilio_api_call(services: Services, args: ApiCallInput) -> ApiCallOutput:

@@ -28,7 +28,8 @@ def test_the_always_denied_list_is_every_operation_answering_a_secret_and_the_au
 
 def test_secret_names_are_recognised_and_sids_of_secrets_are_not() -> None:
     assert all(is_secret(name) for name in ("secret", "auth_token", "secondary_auth_token", "refresh_token"))
-    assert not any(is_secret(name) for name in ("secret_sid", "token_sid", "friendly_name", "tokens"))
+    assert is_secret("sessionToken") and is_secret("clientSecret")  # camelCase, as some specs write them
+    assert not any(is_secret(name) for name in ("secret_sid", "token_sid", "friendly_name", "tokens", "secretSid"))
 
 
 @pytest.mark.parametrize("op_id", sorted(ALWAYS_DENIED))
@@ -47,6 +48,25 @@ def test_every_curated_operation_exists_and_every_tool_is_mapped_or_local() -> N
     assert tools - set(CURATED) - LOCAL_TOOLS == set(), "a tool is neither mapped to operations nor local"
     assert set(CURATED) | LOCAL_TOOLS <= tools
     assert not set(COVERED_BY) & ALWAYS_DENIED
+
+
+def test_every_version_of_a_curated_operation_points_at_its_tool() -> None:
+    # Studio v1's CreateExecution starts a flow as v2's does; Lookup v1 bills as v2 does: neither may skip the checks.
+    operations = load_index().operations
+    missed = []
+    for op_id, tool in COVERED_BY.items():
+        spec, name = op_id.split(".", 1)
+        for other in operations.values():
+            same_job = other.operation_id == name and other.product == spec.split("_", 1)[0]
+            if same_job and other.id not in ALWAYS_DENIED and COVERED_BY.get(other.id) != tool:
+                missed.append(f"{other.id} (as {op_id}: {tool})")
+    assert missed == []
+    for op_id, tool in (
+        ("studio_v1.CreateExecution", "studio_execution_start"),
+        ("lookups_v1.FetchPhoneNumber", "number_lookup"),
+    ):
+        with pytest.raises(InputError, match=tool):
+            check_allowed(operation(op_id))
 
 
 def test_a_curated_operation_points_at_its_tool_while_other_products_namesakes_stay_reachable() -> None:

@@ -122,6 +122,8 @@ def test_sensitive_pii_and_secrets_are_redacted_whatever_fields_ask() -> None:
     nested = shape(key, {"sid": "SK1", "friendly_name": "k", "links": {"secret": "s3cr3t", "auth_token": "t"}}, ("*",))
     assert nested["links"] == {"secret": REDACTED, "auth_token": REDACTED}
     assert "s3cr3t" not in repr(nested)
+    camel = shape(key, {"sid": "SK1", "meta": {"sessionToken": "tok", "clientSecret": "cs", "tokenSid": "x"}}, ("*",))
+    assert camel["meta"] == {"sessionToken": REDACTED, "clientSecret": REDACTED, "tokenSid": "x"}
 
 
 def test_a_list_answer_gives_its_items_and_the_next_page_from_either_paging_style() -> None:

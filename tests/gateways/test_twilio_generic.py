@@ -28,14 +28,17 @@ def gateway(tmp_path: Path, sandbox: Sandbox) -> TwilioGateway:
         "https://user@sync.twilio.com/v1/Services",
         "https://sync.twilio.com:8443/v1/Services",
         "https://twilio.com/v1/Services",
+        "https://evil.twilio.com/v1/Services",  # on twilio.com, but no spec names it
+        "https://SYNC.twilio.com:443/v1/Services",
     ],
 )
 async def test_a_url_off_twilios_api_hosts_is_refused_before_sending(
     gateway: TwilioGateway, sandbox: Sandbox, url: str
 ) -> None:
     sandbox.record_responses = True
-    with pytest.raises(InputError, match="not a Twilio API host"):
+    with pytest.raises(InputError, match="not a Twilio API host") as refused:
         await gateway.operations.request("GET", url, what="test")
+    assert refused.value.code == "input.invalid" and "twilio_api_find" in refused.value.remediation[0]
     assert sandbox.served == []
 
 

@@ -293,6 +293,24 @@ def test_api_writes_wait_for_approval_unless_api_allow_names_the_operation(tmp_p
     assert policy.describe()["api"] == {"allow": ["conversations_v1.*", "sync_v1.CreateDocument"]}
 
 
+def test_api_allow_may_name_a_whole_product_or_spec_but_nothing_beyond_it(tmp_path: Path) -> None:
+    path = tmp_path / "products.toml"
+    path.write_text('[api]\nallow = ["taskrouter", "sync_v1", "api"]\n')
+    policy = load_policy(path)
+
+    def action(operation: str) -> str:
+        return policy.action_for("twilio_api_call", Tier.WRITE, {"operation": operation})[0]
+
+    assert action("taskrouter_v1.CreateWorker") == "allow"
+    assert action("sync_v1.CreateDocument") == "allow"
+    assert action("api_v2010.CreateQueue") == "allow"  # the product api is API v2010
+    for other in ("accounts_v1.CreateCredentialAws", "chat_v2.CreateService", "trusthub_v1.CreateEndUser"):
+        assert action(other) == "approve", other
+    assert policy.action_for("twilio_api_call", Tier.DESTRUCTIVE, {"operation": "taskrouter_v1.DeleteWorker"})[0] == (
+        "approve"
+    )
+
+
 def test_api_writes_follow_a_denying_write_tier_and_bad_api_sections_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "deny.toml"
     path.write_text('[tiers]\nWRITE = "deny"\n[api]\nallow = ["sync_v1.*"]\n')

@@ -252,3 +252,18 @@ async def test_hand_written_creates_accept_every_parameter_their_operation_lists
             body = {k: v for k, v in body.items() if not (k == "AreaCode" and "PhoneNumber" in body)}
             response = await http.post(path, data=body, headers={"X-Twilio-Host": op.host})
             assert response.status_code in (200, 201), (op_id, sorted(body), response.text)
+
+
+async def test_a_resource_named_by_id_rather_than_sid_is_fetched_updated_and_deleted_by_it(
+    http: httpx.AsyncClient, sandbox: Sandbox
+) -> None:
+    where = {"X-Twilio-Host": "assistants.twilio.com"}
+    with contract(sandbox, errors="twilio"):
+        made = await http.post("/v1/Assistants", json={"name": "helper"}, headers=where)
+        assert made.status_code == 201, made.text
+        ident = made.json()["id"]
+        assert (await http.get(f"/v1/Assistants/{ident}", headers=where)).json()["name"] == "helper"
+        changed = await http.put(f"/v1/Assistants/{ident}", json={"name": "front desk"}, headers=where)
+        assert changed.status_code == 200 and changed.json()["name"] == "front desk"
+        assert (await http.delete(f"/v1/Assistants/{ident}", headers=where)).status_code == 204
+        assert (await http.get(f"/v1/Assistants/{ident}", headers=where)).status_code == 404

@@ -25,6 +25,8 @@ pytestmark = pytest.mark.anyio
 OPEN_POLICY = """
 [api]
 allow = ["*"]
+[webhooks]
+allowed_hosts = ["hooks.example.com"]
 [[rules]]
 tool = "twilio_api_call"
 when = { operation = "*.Delete*" }
@@ -390,3 +392,76 @@ async def test_a_waiting_change_shows_the_resource_now_and_a_change_to_nothing_o
     )
     assert missing.error["code"] == "twilio.20404"
     assert [a.tool for a in services.stores.approvals.list()] == ["twilio_api_call"]  # only the delete's request
+
+
+async def test_a_url_nested_in_an_object_or_json_parameter_is_held_like_a_top_level_one(
+    settings: Settings, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    path = tmp_path / "nested.toml"
+    path.write_text(
+        '[api]\nallow = ["events_v1.*", "trunking_v1.*"]\n[webhooks]\nallowed_hosts = ["hooks.example.com"]\n'
+    )
+    gated = settings.with_overrides(policy_path=path, home=tmp_path / "nested-home")
+    services = build_services(gated, sandbox=sandbox)
+    sink = {"Description": "audit", "SinkType": "webhook"}
+    sandbox.record_responses = True
+
+    def config(url: str) -> dict[str, Any]:
+        return {"destination": url, "method": "POST", "batch_events": False}
+
+    async with Client(build_server(gated, services)) as client:
+        known = await call(
+            client,
+            "twilio_api_call",
+            api("events_v1.CreateSink", **sink, SinkConfiguration=config("https://hooks.example.com/e")),
+        )
+        assert not known.is_error, known
+        attacks = {
+            "object": api("events_v1.CreateSink", **sink, SinkConfiguration=config("https://evil.example.net/e")),
+            "json string": api(
+                "events_v1.CreateSink", **sink, SinkConfiguration=json.dumps(config("https://evil.example.net/e"))
+            ),
+            "capital scheme": api(
+                "events_v1.CreateSink", **sink, SinkConfiguration=config("HTTPS://evil.example.net/e")
+            ),
+            "sip": api("trunking_v1.CreateTrunk", FriendlyName="pbx", DisasterRecoveryUrl="sip:evil.example.net"),
+        }
+        for name, args in attacks.items():
+            held = await call(client, "twilio_api_call", args)
+            assert held.error["code"] == "policy.approval_required", (name, held)
+            assert "[webhooks].allowed_hosts" in held.error["message"], name
+    sinks = [r for r in sandbox.served if r["path"].startswith("/v1/Sinks") and r["method"] == "POST"]
+    assert len(sinks) == 1  # only the sink on the allowed host was made
+    await services.aclose()
+
+
+async def test_a_put_and_a_patch_wait_for_approval_by_default_and_run_once_approved(
+    client: Client, services: Services
+) -> None:
+    made = await services.twilio.operations.request(
+        "POST", "https://assistants.twilio.com/v1/Assistants", what="setup", json_body={"name": "helper"}
+    )
+    put = api("assistants_v1.UpdateAssistant", {"id": made[1]["id"]}, name="front desk")
+    patch = api("accounts_v1.UpdateMessagingGeopermissions", Permissions=['{"country_code": "GB", "enabled": true}'])
+    for args, method in ((put, "PUT"), (patch, "PATCH")):
+        waiting = await call(client, "twilio_api_call", args)
+        assert waiting.error["code"] == "policy.approval_required", (method, waiting)
+        assert f"{method} {args['operation']}" in waiting.error["approval"]["summary"]
+        done = await call(client, "twilio_api_call", {**args, "approval_id": await approve(services, waiting)})
+        assert not done.is_error, (method, done)
+    fetched = await call(client, "twilio_api_call", api("assistants_v1.FetchAssistant", {"id": made[1]["id"]}))
+    assert fetched.data["name"] == "front desk"
+
+
+@pytest.mark.parametrize("depth", [65, 5000])
+async def test_parameters_nested_too_deeply_are_refused_as_input_not_as_a_fault(
+    client: Client, sandbox: Sandbox, depth: int
+) -> None:
+    sandbox.record_responses = True
+    deep = '{"Data":' + '{"a":' * depth + "1" + "}" * depth + "}"
+    refused = await call(client, "twilio_api_call", {"operation": "sync_v1.CreateDocument", "parameters": deep})
+    assert refused.error["code"] == "input.invalid" and "64 levels" in refused.error["message"], refused
+    shallow = '{"ServiceSid": "IS' + "0" * 32 + '", "Data":' + '{"a":' * 60 + "1" + "}" * 60 + "}"
+    fits = await call(client, "twilio_api_call", {"operation": "sync_v1.CreateDocument", "parameters": shallow})
+    assert fits.error["code"] == "policy.approval_required"  # checked and waiting, not refused
+    assert sandbox.served == []
