@@ -7,7 +7,9 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
+from skill.core import config_apply as applying
 from skill.core import config_code as core
+from skill.core import config_plan as planning
 from skill.core.context import Services
 from skill.errors import InputError
 from skill.policy.tiers import Tier
@@ -50,7 +52,7 @@ class ConfigPlanOutput(ToolResult):
 
 
 async def config_plan(services: Services, args: ConfigPlanInput) -> ConfigPlanOutput:
-    return ConfigPlanOutput(**await core.plan_config(services, args.document, core.parse_roles(args.roles)))
+    return ConfigPlanOutput(**await planning.plan_config(services, args.document, core.parse_roles(args.roles)))
 
 
 class ConfigApplyInput(Model):
@@ -69,7 +71,7 @@ class ConfigApplyOutput(ToolResult):
 
 async def config_apply(services: Services, args: ConfigApplyInput) -> ConfigApplyOutput:
     roles = core.parse_roles(args.roles)
-    return ConfigApplyOutput(**await core.apply_config(services, args.document, roles, args.plan_digest))
+    return ConfigApplyOutput(**await applying.apply_config(services, args.document, roles, args.plan_digest))
 
 
 def _describe(change: dict[str, Any]) -> str:
@@ -83,9 +85,9 @@ async def apply_impact(services: Services, args: ConfigApplyInput) -> Impact:
     Raises:
         PolicyError: policy.plan_stale. InputError: nothing to apply.
     """
-    plan = await core.plan_config(services, args.document, core.parse_roles(args.roles))
+    plan = await planning.plan_config(services, args.document, core.parse_roles(args.roles))
     if plan["plan_digest"] != args.plan_digest:
-        raise core.state_changed(args.plan_digest, plan["plan_digest"])
+        raise applying.state_changed(args.plan_digest, plan["plan_digest"])
     steps = [c for c in plan["changes"] if c["action"] != "skip"]
     if not steps:
         raise InputError(

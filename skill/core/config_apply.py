@@ -1,0 +1,118 @@
+"""A configuration plan applied step by step through the same core functions the tools use, each with
+its own local checks; refused when the account changed since the plan was made, stopped at the
+first failure, with what was done and what was not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from skill.core import messaging_services as messaging
+from skill.core import numbers as numbers_core
+from skill.core import studio as studio_core
+from skill.core import usage as usage_core
+from skill.core import verify as verify_core
+from skill.core.config_code import export_config, parse_document
+from skill.core.config_plan import make_plan
+from skill.core.context import Services
+from skill.errors import PolicyError, SkillError
+from skill.records.messaging_services import ServiceChanges
+
+COMMIT_MESSAGE = "config_apply"
+
+
+def state_changed(plan_digest: str, now_digest: str) -> PolicyError:
+    return PolicyError(
+        f"The account changed since the plan was made (plan {plan_digest[:12]}, now {now_digest[:12]}). "
+        "Nothing was applied.",
+        code="policy.plan_stale",
+        remediation=["Run config_plan again, review the new changes, and apply that plan."],
+    )
+
+
+class Run:
+    """What the steps of one apply share: the desired document and the SIDs of what they created."""
+
+    def __init__(self, desired: dict[str, Any], current: dict[str, Any]) -> None:
+        self.desired = desired
+        self.service_sids = {s["friendly_name"]: s["sid"] for s in current["messaging_services"]}
+        self.flows = {f.get("friendly_name"): f for f in desired.get("studio_flows", [])}
+
+
+async def _flow(services: Services, change: dict[str, Any], run: Run) -> None:
+    flow = run.flows[change["name"]]
+    creating = change["action"] == "create"
+    await studio_core.deploy_flow(
+        services,
+        sid=None if creating else change["sid"],
+        friendly_name=change["name"] if creating else None,
+        definition=flow["definition"],
+        status=(flow.get("status") or "draft") if creating else change["status"],
+        commit_message=COMMIT_MESSAGE,
+    )
+
+
+async def _apply_one(services: Services, change: dict[str, Any], run: Run) -> None:
+    after = {f["field"]: f["after"] for f in change.get("fields", [])}
+    kind = change["kind"]
+    if kind == "number":
+        await numbers_core.configure_number(services, change["sid"], {k: v or "" for k, v in after.items()})
+    elif kind == "messaging_service" and change["action"] == "create":
+        created = await messaging.create_service(services, change["name"], ServiceChanges(**after))
+        run.service_sids[change["name"]] = created.sid
+    elif kind == "messaging_service":
+        await messaging.update_service(services, change["sid"], ServiceChanges(**after))
+    elif kind == "sender":
+        service_name = change["name"].rsplit("/", 1)[0]
+        await messaging.add_sender(services, run.service_sids[service_name], change["number_sid"])
+    elif kind == "verify_service":
+        await verify_core.create_service(
+            services,
+            friendly_name=change["name"],
+            code_length=after.get("code_length"),
+            lookup_enabled=after.get("lookup_enabled"),
+        )
+    elif kind == "studio_flow":
+        await _flow(services, change, run)
+    elif kind == "usage_trigger" and change["action"] == "delete":
+        await usage_core.delete_trigger(services, change["sid"])
+    elif kind == "usage_trigger":
+        await usage_core.create_trigger(
+            services,
+            usage_category=str(after.get("usage_category")),
+            trigger_value=str(after.get("trigger_value")),
+            trigger_by=str(after.get("trigger_by") or "usage"),
+            recurring=str(after.get("recurring") or ""),
+            callback_url=str(after.get("callback_url") or ""),
+            friendly_name=change["name"],
+        )
+
+
+async def apply_config(services: Services, document: str, roles: dict[str, str], plan_digest: str) -> dict[str, Any]:
+    """Apply the plan made from this document, if the account is still as it was when planned; stops at the
+    first failure and says what was done and what was not.
+
+    Raises:
+        InputError: the document or roles are unusable.
+        PolicyError: policy.plan_stale when the account changed since the plan was made.
+    """
+    desired = parse_document(document)
+    current = await export_config(services, roles)
+    plan = make_plan(desired, current)
+    if plan["plan_digest"] != plan_digest:
+        raise state_changed(plan_digest, plan["plan_digest"])
+    run = Run(desired, current)
+    steps = [c for c in plan["changes"] if c["action"] != "skip"]
+    done: list[dict[str, Any]] = []
+    for index, change in enumerate(steps):
+        try:
+            await _apply_one(services, change, run)
+        except SkillError as exc:
+            return {
+                "plan_digest": plan_digest,
+                "done": done,
+                "failed": {**change, "error": f"{exc.code}: {exc.message}"[:500]},
+                "not_done": steps[index + 1 :],
+                "complete": False,
+            }
+        done.append(change)
+    return {"plan_digest": plan_digest, "done": done, "failed": None, "not_done": [], "complete": True}
