@@ -64,6 +64,10 @@ async def _apply_one(services: Services, change: dict[str, Any], run: Run) -> No
     elif kind == "sender":
         service_name = change["name"].rsplit("/", 1)[0]
         await messaging.add_sender(services, run.service_sids[service_name], change["number_sid"])
+    elif kind == "verify_service" and change["action"] == "update":
+        await verify_core.update_service(
+            services, change["sid"], code_length=after.get("code_length"), lookup_enabled=after.get("lookup_enabled")
+        )
     elif kind == "verify_service":
         await verify_core.create_service(
             services,

@@ -117,10 +117,10 @@ def _plan_verify(desired: dict[str, Any], current: dict[str, Any]) -> list[dict[
             fields = [{"field": f, "before": None, "after": service[f]} for f in VERIFY_FIELDS if f in service]
             changes.append(_change("create", "verify_service", name, "verify_service_create", "WRITE", fields=fields))
         elif fields := _fields(service, target, VERIFY_FIELDS):
+            # No tool of its own: config_apply changes it through the Verify core.
             changes.append(
-                _change("skip", "verify_service", name, None, "WRITE", sid=target["sid"], fields=fields,
-                        reason="Verify service settings are not changed by config_apply yet")
-            )  # fmt: skip
+                _change("update", "verify_service", name, "config_apply", "WRITE", sid=target["sid"], fields=fields)
+            )
     return changes
 
 
