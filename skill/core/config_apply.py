@@ -14,7 +14,7 @@ from skill.core import verify as verify_core
 from skill.core.config_code import export_config, parse_document
 from skill.core.config_plan import make_plan
 from skill.core.context import Services
-from skill.errors import PolicyError, SkillError
+from skill.errors import InputError, PolicyError, SkillError
 from skill.records.messaging_services import ServiceChanges
 
 COMMIT_MESSAGE = "config_apply"
@@ -36,6 +36,43 @@ class Run:
         self.desired = desired
         self.service_sids = {s["friendly_name"]: s["sid"] for s in current["messaging_services"]}
         self.flows = {f.get("friendly_name"): f for f in desired.get("studio_flows", [])}
+        self.bought: dict[str, str] = {}  # role -> SID of the number bought for it
+
+
+async def _buy(services: Services, change: dict[str, Any], run: Run) -> dict[str, Any]:
+    """Search with the role's criteria, buy the first number offered, then set what buying does not."""
+    criteria = change["criteria"]
+    found = await numbers_core.search_numbers(
+        services,
+        country=criteria["country"],
+        kind=criteria["type"],
+        area_code=criteria.get("area_code"),
+        contains=criteria.get("contains"),
+        sms=None,
+        voice=None,
+        mms=None,
+        limit=1,
+    )
+    if not found:
+        raise InputError(
+            f"No {criteria['type']} number is available in {criteria['country']} with these criteria; "
+            "nothing was bought.",
+            code="input.no_number_available",
+            remediation=["Loosen the role's criteria (area_code, contains) in the document, plan and apply again."],
+        )
+    after = {f["field"]: f["after"] for f in change.get("fields", [])}
+    bought = await numbers_core.buy_number(
+        services,
+        phone_number=found[0].phone_number,
+        friendly_name=change["name"],
+        sms_url=after.get("sms_url"),
+        voice_url=after.get("voice_url"),
+    )
+    run.bought[change["name"]] = bought.sid
+    rest = {k: v for k, v in after.items() if k not in ("sms_url", "voice_url") and v}
+    if rest:
+        await numbers_core.configure_number(services, bought.sid, rest)
+    return {"sid": bought.sid, "phone_number": bought.phone_number}
 
 
 async def _flow(services: Services, change: dict[str, Any], run: Run) -> None:
@@ -51,10 +88,15 @@ async def _flow(services: Services, change: dict[str, Any], run: Run) -> None:
     )
 
 
-async def _apply_one(services: Services, change: dict[str, Any], run: Run) -> None:
+async def _apply_one(services: Services, change: dict[str, Any], run: Run) -> dict[str, Any]:
+    """Run one step; returns what the step made known (a bought number's SID and phone number)."""
     after = {f["field"]: f["after"] for f in change.get("fields", [])}
     kind = change["kind"]
-    if kind == "number":
+    if kind == "number" and change["action"] == "create":
+        return await _buy(services, change, run)
+    if kind == "number" and change["action"] == "delete":
+        await numbers_core.release_number(services, change["sid"])
+    elif kind == "number":
         await numbers_core.configure_number(services, change["sid"], {k: v or "" for k, v in after.items()})
     elif kind == "messaging_service" and change["action"] == "create":
         created = await messaging.create_service(services, change["name"], ServiceChanges(**after))
@@ -63,7 +105,8 @@ async def _apply_one(services: Services, change: dict[str, Any], run: Run) -> No
         await messaging.update_service(services, change["sid"], ServiceChanges(**after))
     elif kind == "sender":
         service_name = change["name"].rsplit("/", 1)[0]
-        await messaging.add_sender(services, run.service_sids[service_name], change["number_sid"])
+        number_sid = change.get("number_sid") or run.bought[change["number_role"]]
+        await messaging.add_sender(services, run.service_sids[service_name], number_sid)
     elif kind == "verify_service" and change["action"] == "update":
         await verify_core.update_service(
             services, change["sid"], code_length=after.get("code_length"), lookup_enabled=after.get("lookup_enabled")
@@ -89,6 +132,7 @@ async def _apply_one(services: Services, change: dict[str, Any], run: Run) -> No
             callback_url=str(after.get("callback_url") or ""),
             friendly_name=change["name"],
         )
+    return {}
 
 
 async def apply_config(services: Services, document: str, roles: dict[str, str], plan_digest: str) -> dict[str, Any]:
@@ -109,7 +153,7 @@ async def apply_config(services: Services, document: str, roles: dict[str, str],
     done: list[dict[str, Any]] = []
     for index, change in enumerate(steps):
         try:
-            await _apply_one(services, change, run)
+            learned = await _apply_one(services, change, run)
         except SkillError as exc:
             return {
                 "plan_digest": plan_digest,
@@ -118,5 +162,5 @@ async def apply_config(services: Services, document: str, roles: dict[str, str],
                 "not_done": steps[index + 1 :],
                 "complete": False,
             }
-        done.append(change)
+        done.append({**change, **learned})
     return {"plan_digest": plan_digest, "done": done, "failed": None, "not_done": [], "complete": True}

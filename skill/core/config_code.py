@@ -81,6 +81,7 @@ async def _numbers(services: Services, roles: dict[str, str]) -> list[dict[str, 
             "role": role_of.get(str(number.get("sid"))),
             "sid": number.get("sid"),
             "phone_number": number.get("phone_number"),
+            "type": number.get("kind"),
         }
         entry.update({field: number.get(field) or None for field in NUMBER_FIELDS})
         out.append(entry)
@@ -153,6 +154,7 @@ async def export_config(services: Services, roles: dict[str, str]) -> dict[str, 
     document: dict[str, Any] = {
         "format": FORMAT,
         "account_sid": services.twilio.account_sid,
+        "numbers_manage": False,
         "numbers": numbers,
         "messaging_services": await _services(services, numbers),
         "verify_services": await _verify(services),
@@ -210,6 +212,8 @@ def parse_document(text: str) -> dict[str, Any]:
     problems = []
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         problems.append(f"it must be an object with format {FORMAT!r} (as config_export writes)")
+    elif not isinstance(document.get("numbers_manage", False), bool):
+        problems.append("numbers_manage must be true or false")
     else:
         for section in SECTIONS:
             items = document.get(section, [])

@@ -2,12 +2,17 @@
 field-level before/after, and what cannot be changed here (`skip`, with the reason).
 
 Messaging services, Verify services, Studio flows and usage triggers match by friendly name,
-numbers by role. The plan's digest covers the changes and the account's state when planned, so an
-apply made after the account changed is refused (skill.core.config_apply).
+numbers by role. Numbers are bought (for a role no number fills, from the role's search criteria) or
+released (a role the document no longer has) only when the document says `numbers_manage: true`;
+otherwise a plan only reconfigures the numbers that fill the roles and names the roles left unfilled.
+The plan's digest covers the changes and the account's state when planned, so an apply made after
+the account changed is refused (skill.core.config_apply).
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
 from typing import Any
 
 from skill.core.config_code import (
@@ -20,10 +25,14 @@ from skill.core.config_code import (
     parse_document,
 )
 from skill.core.context import Services
+from skill.core.number_impact import country_and_kind
 from skill.core.studio_schema import definition_problems
 from skill.errors import InputError
 
 FLOW_STATUSES = ("draft", "published")
+NUMBER_KINDS = ("local", "mobile", "toll_free")
+COUNTRY = re.compile(r"^[A-Z]{2}$")
+CONTAINS = re.compile(r"^[0-9A-Za-z*]{2,16}$")
 
 
 def _fields(desired: dict[str, Any], current: dict[str, Any], names: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -38,28 +47,82 @@ def _change(action: str, kind: str, name: str, tool: str | None, tier: str, **ex
     return {"action": action, "kind": kind, "name": name, "tool": tool, "tier": tier, **extra}
 
 
+def _criteria(index: int, number: dict[str, Any]) -> dict[str, Any]:
+    """What to search for to fill a role: the entry's country, type, area_code and contains, else the country
+    and kind of the number it was exported with (US local when there is none).
+
+    Raises:
+        InputError: a criterion is not of the form number_search takes.
+    """
+    country, kind = "US", "local"
+    exported = number.get("phone_number")
+    if isinstance(exported, str) and exported.startswith("+"):
+        import phonenumbers
+
+        with contextlib.suppress(phonenumbers.NumberParseException):
+            country, kind = country_and_kind(exported)
+    criteria = {
+        "country": number.get("country") or country,
+        "type": number.get("type") or (kind if kind in NUMBER_KINDS else "local"),
+    }
+    criteria.update({k: number[k] for k in ("area_code", "contains") if number.get(k) is not None})
+    problems = []
+    if not (isinstance(criteria["country"], str) and COUNTRY.match(criteria["country"])):
+        problems.append("country must be an ISO code such as US")
+    if criteria["type"] not in NUMBER_KINDS:
+        problems.append("type must be local, mobile or toll_free")
+    area = criteria.get("area_code")
+    if area is not None and (isinstance(area, bool) or not isinstance(area, int) or not 100 <= area <= 999):
+        problems.append("area_code must be a three-digit number")
+    contains = criteria.get("contains")
+    if contains is not None and not (isinstance(contains, str) and CONTAINS.match(contains)):
+        problems.append("contains must be 2-16 digits, letters or *")
+    if problems:
+        raise InputError(
+            f"numbers[{index}] ({str(number.get('role'))[:40]!r}): " + "; ".join(problems) + ".",
+            code="input.invalid",
+            remediation=["Fix the role's search criteria (as number_search takes them), or fill the role by hand."],
+        )
+    return criteria
+
+
 def _plan_numbers(desired: dict[str, Any], current: dict[str, Any]) -> list[dict[str, Any]]:
     have = {n["role"]: n for n in current["numbers"] if n.get("role")}
+    manage = desired.get("numbers_manage") is True
     changes = []
-    for number in desired.get("numbers", []):
+    wanted_roles = set()
+    for index, number in enumerate(desired.get("numbers", [])):
         role = number.get("role")
         if not role:
             continue  # a number without a role is not managed
+        wanted_roles.add(role)
         target = have.get(role)
-        if target is None:
-            changes.append(_change("skip", "number", role, None, "DESTRUCTIVE", reason="no number has this role here"))
-            continue
-        fields = _fields(number, target, NUMBER_FIELDS)
-        if fields:
+        if target is None and manage:
+            fields = [{"field": f, "before": None, "after": number[f]} for f in NUMBER_FIELDS if number.get(f)]
+            criteria = _criteria(index, number)
+            changes.append(_change("create", "number", role, "number_buy", "DESTRUCTIVE", criteria=criteria,
+                                   fields=fields))  # fmt: skip
+        elif target is None:
+            reason = "no number has this role here; numbers_manage buys one"
+            changes.append(_change("skip", "number", role, None, "DESTRUCTIVE", reason=reason))
+        elif fields := _fields(number, target, NUMBER_FIELDS):
             changes.append(
                 _change("update", "number", role, "number_configure", "WRITE", sid=target["sid"], fields=fields)
             )
+    if manage:
+        for role, target in have.items():
+            if role not in wanted_roles:
+                changes.append(_change("delete", "number", role, "number_release", "DESTRUCTIVE", sid=target["sid"],
+                                       phone_number=target["phone_number"]))  # fmt: skip
     return changes
 
 
 def _plan_services(desired: dict[str, Any], current: dict[str, Any]) -> list[dict[str, Any]]:
     have = {s["friendly_name"]: s for s in current["messaging_services"]}
     number_of = {n["role"]: n["sid"] for n in current["numbers"] if n.get("role")}
+    buying = set()
+    if desired.get("numbers_manage") is True:
+        buying = {n.get("role") for n in desired.get("numbers", []) if n.get("role")} - set(number_of)
     changes = []
     for service in desired.get("messaging_services", []):
         name = str(service.get("friendly_name") or "")
@@ -88,6 +151,10 @@ def _plan_services(desired: dict[str, Any], current: dict[str, Any]) -> list[dic
             present = list(target["senders"])
         for role in wanted:
             if role in present:
+                continue
+            if role in buying:  # filled by a number bought earlier in the same apply
+                changes.append(_change("create", "sender", f"{name}/{role}", "messaging_service_sender_add", "WRITE",
+                                       number_role=role))  # fmt: skip
                 continue
             if role not in number_of:
                 changes.append(

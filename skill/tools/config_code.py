@@ -9,11 +9,12 @@ from pydantic import Field, StringConstraints
 
 from skill.core import config_apply as applying
 from skill.core import config_code as core
+from skill.core import config_impact
 from skill.core import config_plan as planning
 from skill.core.context import Services
 from skill.errors import InputError
 from skill.policy.tiers import Tier
-from skill.records.approvals import Fact, Impact
+from skill.records.approvals import Impact
 from skill.results import Model, ToolResult
 from skill.server.registry import ToolSpec
 
@@ -74,11 +75,6 @@ async def config_apply(services: Services, args: ConfigApplyInput) -> ConfigAppl
     return ConfigApplyOutput(**await applying.apply_config(services, args.document, roles, args.plan_digest))
 
 
-def _describe(change: dict[str, Any]) -> str:
-    fields = "; ".join(f"{f['field']}: {f['before']!r} -> {f['after']!r}" for f in change.get("fields", []))
-    return f"{change['name']}" + (f" ({fields})" if fields else "")
-
-
 async def apply_impact(services: Services, args: ConfigApplyInput) -> Impact:
     """The plan as it stands now: refused when stale or empty, so no operator approves what cannot run.
 
@@ -95,12 +91,7 @@ async def apply_impact(services: Services, args: ConfigApplyInput) -> Impact:
             code="input.nothing_to_change",
             remediation=["Compare with config_plan; edit the document if something should change."],
         )
-    facts = [Fact(label=f"{c['action']} {c['kind']} via {c['tool']}", value=_describe(c)) for c in steps]
-    return Impact(
-        resource=f"{len(steps)} configuration change(s) on account {plan['account_sid']}",
-        facts=facts,
-        reversibility="reversible",
-    )
+    return await config_impact.plan_impact(services, plan, steps)
 
 
 TOOLS: tuple[ToolSpec, ...] = (
@@ -119,7 +110,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         name="config_plan",
         title="Plan configuration",
         description="Changes from an account to a desired document, with tool and tier, and a plan_digest for "
-        "config_apply. Never buys or releases numbers.",
+        "config_apply. Buys or releases numbers only with numbers_manage.",
         toolset="fleet",
         tier=Tier.READ,
         input=ConfigPlanInput,
