@@ -12,12 +12,13 @@ from skill.core import studio as studio_core
 from skill.core import usage as usage_core
 from skill.core import verify as verify_core
 from skill.core.config_code import export_config, parse_document
-from skill.core.config_plan import make_plan
+from skill.core.config_plan import APPLY_TOOL, make_plan
 from skill.core.context import Services
 from skill.errors import InputError, PolicyError, SkillError
+from skill.policy.tiers import Tier
 from skill.records.messaging_services import ServiceChanges
 
-COMMIT_MESSAGE = "config_apply"
+COMMIT_MESSAGE = "config_apply"  # the note of each flow revision it deploys
 
 
 def state_changed(plan_digest: str, now_digest: str) -> PolicyError:
@@ -27,6 +28,44 @@ def state_changed(plan_digest: str, now_digest: str) -> PolicyError:
         code="policy.plan_stale",
         remediation=["Run config_plan again, review the new changes, and apply that plan."],
     )
+
+
+def step_arguments(change: dict[str, Any]) -> dict[str, Any]:
+    """The arguments the step's tool would be called with, as far as the plan knows them (for policy rules)."""
+    args: dict[str, Any] = {f["field"]: f["after"] for f in change.get("fields", [])}
+    args.update(change.get("criteria") or {})
+    for key in ("sid", "status", "phone_number"):
+        if change.get(key) is not None:
+            args[key] = change[key]
+    if change["kind"] in ("messaging_service", "studio_flow", "verify_service", "usage_trigger"):
+        args.setdefault("friendly_name", change["name"])
+    return args
+
+
+def refuse_denied_steps(services: Services, steps: list[dict[str, Any]]) -> None:
+    """The plan's approval stands for its steps' approvals, never for a denial: a step whose tool this
+    account's policy denies refuses the whole apply before anything runs.
+
+    Raises:
+        PolicyError: policy.denied, naming the steps.
+    """
+    denied = []
+    for change in steps:
+        tool = change["tool"]
+        if tool == APPLY_TOOL:
+            continue  # done by config_apply itself, whose own policy already let this call through
+        action, reason = services.policy.action_for(tool, Tier(change["tier"]), step_arguments(change))
+        if action == "deny":
+            denied.append(f"{change['action']} {change['kind']} {change['name']!r} via {tool} ({reason})")
+    if denied:
+        raise PolicyError(
+            f"The policy denies {len(denied)} step(s) of this plan: {'; '.join(denied)[:600]}. Nothing was applied.",
+            code="policy.denied",
+            remediation=[
+                "Leave those changes out of the document (or fill the role by hand), plan again and apply that plan.",
+                "An operator can change the policy file (TWILIO_SKILL_POLICY) if they should be allowed.",
+            ],
+        )
 
 
 class Run:
@@ -141,7 +180,8 @@ async def apply_config(services: Services, document: str, roles: dict[str, str],
 
     Raises:
         InputError: the document or roles are unusable.
-        PolicyError: policy.plan_stale when the account changed since the plan was made.
+        PolicyError: policy.plan_stale when the account changed since the plan was made; policy.denied
+            when the policy denies a step's tool.
     """
     desired = parse_document(document)
     current = await export_config(services, roles)
@@ -150,6 +190,7 @@ async def apply_config(services: Services, document: str, roles: dict[str, str],
         raise state_changed(plan_digest, plan["plan_digest"])
     run = Run(desired, current)
     steps = [c for c in plan["changes"] if c["action"] != "skip"]
+    refuse_denied_steps(services, steps)
     done: list[dict[str, Any]] = []
     for index, change in enumerate(steps):
         try:

@@ -30,6 +30,8 @@ from skill.core.studio_schema import definition_problems
 from skill.errors import InputError
 
 FLOW_STATUSES = ("draft", "published")
+# The tool named by a change no single tool makes (a Verify service's settings): config_apply does it.
+APPLY_TOOL = "config_apply"
 NUMBER_KINDS = ("local", "mobile", "toll_free")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 CONTAINS = re.compile(r"^[0-9A-Za-z*]{2,16}$")
@@ -186,7 +188,7 @@ def _plan_verify(desired: dict[str, Any], current: dict[str, Any]) -> list[dict[
         elif fields := _fields(service, target, VERIFY_FIELDS):
             # No tool of its own: config_apply changes it through the Verify core.
             changes.append(
-                _change("update", "verify_service", name, "config_apply", "WRITE", sid=target["sid"], fields=fields)
+                _change("update", "verify_service", name, APPLY_TOOL, "WRITE", sid=target["sid"], fields=fields)
             )
     return changes
 

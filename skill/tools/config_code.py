@@ -79,7 +79,7 @@ async def apply_impact(services: Services, args: ConfigApplyInput) -> Impact:
     """The plan as it stands now: refused when stale or empty, so no operator approves what cannot run.
 
     Raises:
-        PolicyError: policy.plan_stale. InputError: nothing to apply.
+        PolicyError: policy.plan_stale, policy.denied. InputError: nothing to apply.
     """
     plan = await planning.plan_config(services, args.document, core.parse_roles(args.roles))
     if plan["plan_digest"] != args.plan_digest:
@@ -91,6 +91,7 @@ async def apply_impact(services: Services, args: ConfigApplyInput) -> Impact:
             code="input.nothing_to_change",
             remediation=["Compare with config_plan; edit the document if something should change."],
         )
+    applying.refuse_denied_steps(services, steps)
     return await config_impact.plan_impact(services, plan, steps)
 
 

@@ -6,12 +6,18 @@ the document dropped, all under the plan's one approval."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from mcp import Client
 
+from skill.config import ALL_TOOLSETS, Settings
 from skill.core.context import Services
+from skill.ports.clock import ManualClock
+from skill.sandbox.app import Sandbox
+from skill.server.app import build_server
+from skill.wiring import build_services
 from tests.conftest import approve, call
 from tests.tools.test_config_code import HOOKS, export
 
@@ -98,6 +104,25 @@ async def test_an_approval_of_the_default_plan_does_not_let_the_managed_plan_buy
     refused = await call(client, "config_apply", {**managed_args, "approval_id": approval_id})
     assert refused.error["code"] == "policy.approval_mismatch"
     assert len((await export(client, "prod", ROLES))["numbers"]) == 2
+
+
+async def test_a_step_whose_tool_the_policy_denies_refuses_the_whole_plan_before_anything_runs(
+    tmp_path: Path, sandbox: Sandbox, wall_clock: ManualClock
+) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[tools]\nnumber_release = "deny"\n')
+    settings = Settings(home=tmp_path / "home", policy_path=policy, toolsets=ALL_TOOLSETS)
+    services = build_services(settings, sandbox=sandbox, clock=wall_clock)
+    try:
+        async with Client(build_server(settings, services)) as client:
+            _, args = await plan(client, await desired(client, manage=True))
+            refused = await call(client, "config_apply", args)
+            assert refused.error["code"] == "policy.denied"
+            assert "delete number 'support' via number_release" in refused.error["message"]
+            assert services.stores.approvals.list(tool="config_apply") == []  # no operator is asked
+            assert len((await export(client, "prod", ROLES))["numbers"]) == 2
+    finally:
+        await services.aclose()
 
 
 async def test_search_criteria_that_number_search_would_refuse_are_refused_by_the_plan(client: Client) -> None:
