@@ -17,7 +17,7 @@ ENV_OPTION = click.option("--env", "account", default=None, metavar="NAME|AC..."
 ROLE_OPTION = click.option(
     "--role", "roles", multiple=True, metavar="ROLE=NUMBER", help="A number's role in this account (repeatable)."
 )
-MAX_DOCUMENT_BYTES = 200_000
+MAX_DOCUMENT_BYTES = 1_000_000  # the tool's own bound (skill.core.config_code.MAX_DOCUMENT_CHARS)
 
 
 def _call(state: CliState, name: str, args: dict[str, Any]) -> dict[str, Any]:

@@ -169,15 +169,17 @@ async def export_config(services: Services, roles: dict[str, str]) -> dict[str, 
 
 MAX_ITEMS = 1000
 MAX_VALUE_CHARS = 2000
-MAX_DEFINITION_CHARS = 150_000
+# Flow definitions make documents large: a bound that holds a fleet's flows, still far from harmful.
+MAX_DOCUMENT_CHARS = 1_000_000
+MAX_DEFINITION_CHARS = 300_000
 SECTIONS = ("numbers", "messaging_services", "verify_services", "studio_flows", "usage_triggers")
 
 
-def _unfit(item: dict[str, Any]) -> str | None:
+def _unfit(section: str, item: dict[str, Any]) -> str | None:
     """Why an item of a document cannot be planned from (None when it can): every value a string, number,
-    boolean or null, or (senders) a list of strings, or (definition) a JSON object, all bounded."""
+    boolean or null, or (senders) a list of strings, or (a flow's definition) a JSON object, all bounded."""
     for key, value in item.items():
-        if key == "definition":
+        if key == "definition" and section == "studio_flows":
             if not isinstance(value, dict) or len(canonical(value)) > MAX_DEFINITION_CHARS:
                 return f"definition must be a JSON object of at most {MAX_DEFINITION_CHARS} characters"
         elif key == "senders":
@@ -220,7 +222,9 @@ def parse_document(text: str) -> dict[str, Any]:
             if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
                 problems.append(f"{section} must be a list of objects")
                 continue
-            problems.extend(f"{section}[{index}]: {bad}" for index, item in enumerate(items) if (bad := _unfit(item)))
+            problems.extend(
+                f"{section}[{index}]: {bad}" for index, item in enumerate(items) if (bad := _unfit(section, item))
+            )
     if problems:
         raise InputError(
             "document is not a configuration document: " + "; ".join(problems) + ".",

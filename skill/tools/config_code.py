@@ -24,7 +24,7 @@ ROLES_FIELD: Any = Field(
     max_length=core.MAX_ROLES,
     description="Numbers by role, e.g. alerts=+18005550100.",
 )
-Document = Annotated[str, StringConstraints(min_length=2, max_length=200_000)]
+Document = Annotated[str, StringConstraints(min_length=2, max_length=core.MAX_DOCUMENT_CHARS)]
 DOCUMENT_FIELD: Any = Field(description="JSON in config_export's form.")
 
 
