@@ -234,8 +234,16 @@ def _checked_flow(index: int, flow: dict[str, Any]) -> tuple[str, dict[str, Any]
 def _plan_flows(desired: dict[str, Any], current: dict[str, Any]) -> list[dict[str, Any]]:
     have = {f["friendly_name"]: f for f in current["studio_flows"]}
     changes = []
+    seen: set[str] = set()
     for index, flow in enumerate(desired.get("studio_flows", [])):
         name, definition, status = _checked_flow(index, flow)
+        if name in seen:
+            raise InputError(
+                f"studio_flows[{index}]: the flow {name[:60]!r} is given twice.",
+                code="input.invalid",
+                remediation=["Give each flow once: flows match across accounts by friendly name."],
+            )
+        seen.add(name)
         target = have.get(name)
         if target is None:
             fields = [

@@ -99,6 +99,17 @@ async def test_a_broken_flow_definition_is_refused_by_the_plan_and_nothing_is_de
     assert (await export(client, "prod", PROD_ROLES))["studio_flows"] == []
 
 
+async def test_a_flow_named_twice_is_refused_since_names_are_what_flows_match_by(client: Client) -> None:
+    document = await export(client, "staging", STAGING_ROLES)
+    twice = {"friendly_name": "Greeter", "status": "draft", "definition": GREETER}
+    document["studio_flows"] = [twice, {**twice, "definition": ROUTER_STAGING}]
+    result = await call(
+        client, "config_plan", {"account": "prod", "roles": PROD_ROLES, "document": json.dumps(document)}
+    )
+    assert result.error["code"] == "input.invalid"
+    assert "studio_flows[1]: the flow 'Greeter' is given twice" in result.error["message"]
+
+
 async def test_a_flow_definition_that_is_not_an_object_is_refused_as_input(client: Client) -> None:
     document = await export(client, "staging", STAGING_ROLES)
     document["studio_flows"] = [{"friendly_name": "Odd", "definition": "not a flow"}]
