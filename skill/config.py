@@ -63,7 +63,7 @@ class Settings:
     webhook_shared_key: str | None = None
     inbound_parse_token: str | None = None
     help_text: str = "Reply STOP to unsubscribe, START to resubscribe."
-    optout_scope: Literal["global", "sender"] = "global"
+    optout_scope: Literal["global", "sender", "account"] = "global"
     # More Host names the receiver answers to (beside loopback and the public URL's host), and the proxy
     # addresses or networks whose X-Forwarded-Proto/-Host are believed (none by default, loopback included).
     webhook_allowed_hosts: tuple[str, ...] = ()
@@ -171,7 +171,7 @@ class Settings:
             webhook_shared_key=env.get("TWILIO_SKILL_WEBHOOK_SHARED_KEY") or None,
             inbound_parse_token=env.get("TWILIO_SKILL_INBOUND_PARSE_TOKEN") or None,
             help_text=env.get("TWILIO_SKILL_HELP_TEXT") or cls.help_text,
-            optout_scope="sender" if env.get("TWILIO_SKILL_OPTOUT_SCOPE", "").lower() == "sender" else "global",
+            optout_scope=optout_scope(env.get("TWILIO_SKILL_OPTOUT_SCOPE", "")),
             webhook_allowed_hosts=comma_list(env.get("TWILIO_SKILL_WEBHOOK_ALLOWED_HOSTS")),
             forwarded_allow_ips=comma_list(env.get("TWILIO_SKILL_FORWARDED_ALLOW_IPS")),
             database_url=database_url(env.get("TWILIO_SKILL_DATABASE_URL")),
@@ -210,6 +210,12 @@ def database_password(url: str | None) -> str | None:
     except ValueError:
         return None
     return unquote(password) if password else None
+
+
+def optout_scope(value: str) -> Literal["global", "sender", "account"]:
+    """TWILIO_SKILL_OPTOUT_SCOPE: sender or account; anything else is the safest, global."""
+    text = value.strip().lower()
+    return "sender" if text == "sender" else "account" if text == "account" else "global"
 
 
 def comma_list(value: str | None) -> tuple[str, ...]:

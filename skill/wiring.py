@@ -25,11 +25,18 @@ if TYPE_CHECKING:
     from skill.sandbox.state import SandboxState
 
 
-def token_resolver(settings: Settings, sandbox_state: SandboxState | None = None) -> TokenResolver:
-    """Who signed a callback: the live account's token, or the sandbox's accounts (`sandbox_state`, or
-    the seeded ones)."""
+def token_resolver(
+    settings: Settings, sandbox_state: SandboxState | None = None, policy: Policy | None = None
+) -> TokenResolver:
+    """Who signed a callback: in live mode the token of the profile's account or of an environment's (from
+    `policy`, else the policy file), or the sandbox's accounts (`sandbox_state`, or the seeded ones).
+
+    Raises:
+        ConfigError: live mode, no policy given, and the policy file is unusable.
+    """
     if settings.mode == "live":
-        return live_tokens(settings)
+        named = policy if policy is not None else load_policy(settings.policy_path)
+        return live_tokens(settings, (env.account_sid for env in named.environments))
     from skill.sandbox.tokens import SandboxTokens
 
     return SandboxTokens(sandbox_state)
@@ -127,7 +134,7 @@ def build_services(settings: Settings, *, sandbox: Sandbox | None = None, clock:
         policy=policy,
         twilio=TwilioGateway(settings, sandbox_transport=transport),
         sendgrid=SendGridGateway(settings, sandbox=sandbox),
-        webhook_tokens=token_resolver(settings, sandbox.state if sandbox is not None else None),
+        webhook_tokens=token_resolver(settings, sandbox.state if sandbox is not None else None, policy),
         clock=wall,
         upstream_clock=upstream,
         background=(sandbox.running,) if sandbox is not None else (),

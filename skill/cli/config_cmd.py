@@ -17,7 +17,7 @@ ENV_OPTION = click.option("--env", "account", default=None, metavar="NAME|AC..."
 ROLE_OPTION = click.option(
     "--role", "roles", multiple=True, metavar="ROLE=NUMBER", help="A number's role in this account (repeatable)."
 )
-MAX_DOCUMENT_BYTES = 200_000
+MAX_DOCUMENT_BYTES = 1_000_000  # the tool's own bound (skill.core.config_code.MAX_DOCUMENT_CHARS)
 
 
 def _call(state: CliState, name: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -81,7 +81,9 @@ def plan(state: CliState, file: Path, account: str | None, roles: tuple[str, ...
     for change in payload["changes"]:
         fields = ", ".join(f"{f['field']}: {f['before']!r} -> {f['after']!r}" for f in change.get("fields", []))
         tool = change["tool"] or change.get("reason", "")
-        click.echo(terminal_line(f"{change['action']:<6} {change['kind']} {change['name']} [{tool}] {fields}".rstrip()))
+        extra = change.get("phone_number") or change.get("criteria") or ""
+        parts = [f"{change['action']:<6} {change['kind']} {change['name']} [{tool}]", str(extra), fields]
+        click.echo(terminal_line(" ".join(part for part in parts if part)))
     click.echo(f"plan_digest: {payload['plan_digest']}")
 
 

@@ -29,6 +29,7 @@ from skill.core.bulk_recipients import (
 )
 from skill.core.bulk_windows import next_open, parse_window
 from skill.core.context import Services
+from skill.core.optouts import opted_out
 from skill.core.spend import sender_kind
 from skill.core.timeutil import as_utc
 from skill.core.urls import check_twilio_urls
@@ -110,13 +111,12 @@ def recipient_count(services: Services, request: BulkRequest) -> int:
 def sort(services: Services, request: BulkRequest, rows: list[Row]) -> Sorted:
     region = services.settings.default_region
     sender = request.sender_label
-    suppressions = services.stores.suppressions
     return sort_recipients(
         rows,
         request.body,
         region=region,
         country_allowed=services.policy.country_allowed,
-        opted_out=lambda number: suppressions.is_suppressed(number, scope=sender),
+        opted_out=lambda number: opted_out(services, number, sender),
         now=services.clock.now(),
     )
 

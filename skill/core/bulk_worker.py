@@ -27,6 +27,7 @@ from skill.core.bulk_rates import TokenBucket, backoff, sender_rate
 from skill.core.bulk_windows import next_open
 from skill.core.context import Services
 from skill.core.messaging import SEND_TOOL
+from skill.core.optouts import opted_out
 from skill.core.send_keys import GRACE_SECONDS, find_sent
 from skill.errors import SkillError, UpstreamError
 from skill.ports.clock import Clock
@@ -168,7 +169,7 @@ class BulkWorker:
                 self._requeue(row, opens - now, forget=True)
                 return
         label = job.sender or job.service_sid or ""
-        if services.stores.suppressions.is_suppressed(row.phone, scope=label):
+        if opted_out(services, row.phone, label):
             self.outbox.finish(job.id, row.idx, "skipped", error_message="opted out (STOP) after the job was created")
             return
         if not services.policy.country_allowed(row.country):

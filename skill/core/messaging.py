@@ -12,6 +12,7 @@ from typing import Any
 from skill.catalog import brief
 from skill.core import content, phones, pricing
 from skill.core.context import Services
+from skill.core.optouts import opted_out
 from skill.core.segments import analyze
 from skill.core.send_keys import SendKey, send_once
 from skill.core.timeutil import as_utc
@@ -110,8 +111,7 @@ def _refuse_opted_out(services: Services, to: str, sender: str) -> None:
     PolicyError: policy.opted_out when the recipient is on the opt-out list (for all or this sender).
     """
     addresses = dict.fromkeys((to, phones.bare_number(to)))
-    suppressions = services.stores.suppressions
-    if any(suppressions.is_suppressed(address, scope=sender) for address in addresses):
+    if any(opted_out(services, address, sender) for address in addresses):
         raise PolicyError(
             "The recipient has opted out of messages (replied STOP or was added to the opt-out list). "
             "Nothing was sent.",

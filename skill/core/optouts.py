@@ -14,6 +14,15 @@ from skill.records.messages import Optout, OptoutChange
 from skill.records.page import CursorError, Page, Position, decode_cursor, encode_cursor, filters_digest
 
 
+def opted_out(services: Services, phone: str, sender: str) -> bool:
+    """Whether a message from `sender` on this account may not go to `phone`: opted out of every sender,
+    of this sender, or (TWILIO_SKILL_OPTOUT_SCOPE=account) of this account."""
+    suppressions = services.stores.suppressions
+    return suppressions.is_suppressed(phone, scope=sender) or suppressions.is_suppressed(
+        phone, scope=services.twilio.account_sid
+    )
+
+
 def _optout(row: dict[str, object]) -> Optout:
     created = row.get("created_at")
     return Optout(

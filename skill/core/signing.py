@@ -38,6 +38,8 @@ class TokenResolver(Protocol):
 
     def accounts(self) -> list[str]: ...
 
+    def missing_setting(self, account_sid: str) -> str: ...
+
 
 @dataclass
 class StaticTokens:
@@ -50,6 +52,9 @@ class StaticTokens:
 
     def accounts(self) -> list[str]:
         return list(self.tokens)
+
+    def missing_setting(self, account_sid: str) -> str:
+        return "no auth token is configured for this account"
 
 
 def signed_string(url: str, params: Params | None) -> str:

@@ -147,6 +147,39 @@ async def create_service(
     )
 
 
+CODE_LENGTHS = range(4, 11)
+
+
+async def update_service(
+    services: Services, sid: str, *, code_length: int | None, lookup_enabled: bool | None
+) -> VerifyService:
+    """Change a Verify service's code length or lookup setting.
+
+    Raises:
+        InputError: input.nothing_to_change, or a code length outside 4-10.
+        UpstreamError: twilio.20404 when there is no such service, or another refusal.
+    """
+    if code_length is None and lookup_enabled is None:
+        raise InputError(
+            "Nothing to change: give code_length or lookup_enabled.",
+            code="input.nothing_to_change",
+            remediation=["Say which setting of the Verify service to change."],
+        )
+    if code_length is not None and (isinstance(code_length, bool) or code_length not in CODE_LENGTHS):
+        raise InputError(
+            f"code_length {code_length!r} must be a whole number from 4 to 10.",
+            code="input.invalid",
+            remediation=["Give code_length from 4 to 10 (Twilio's default is 6)."],
+        )
+    if lookup_enabled is not None and not isinstance(lookup_enabled, bool):
+        raise InputError(
+            f"lookup_enabled {str(lookup_enabled)[:40]!r} must be true or false.",
+            code="input.invalid",
+            remediation=["Give lookup_enabled as true or false."],
+        )
+    return await services.twilio.verify.update_service(sid, code_length=code_length, lookup_enabled=lookup_enabled)
+
+
 def check_start(services: Services, *, to: str, channel: str) -> str:
     """The local checks of a send: `to` fits the channel, and the local limits allow a send to it now.
 

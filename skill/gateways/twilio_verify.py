@@ -38,6 +38,11 @@ class Verify(Area):
         )
         return VerifyService.from_api(raw)
 
+    async def update_service(self, sid: str, *, code_length: int | None, lookup_enabled: bool | None) -> VerifyService:
+        optional = unset_none(code_length=code_length, lookup_enabled=lookup_enabled)
+        raw = await self.one(lambda c: c.verify.v2.services(sid).update_async(**optional), "Update Verify service")
+        return VerifyService.from_api(raw)
+
     async def start(self, service_sid: str, *, to: str, channel: str, locale: str | None) -> Verification:
         raw = await self.one(
             lambda c: c.verify.v2.services(service_sid).verifications.create_async(

@@ -20,3 +20,6 @@ class SandboxTokens:
 
     def accounts(self) -> list[str]:
         return list(dict.fromkeys([SANDBOX_ACCOUNT_SID, *self.state.accounts]))
+
+    def missing_setting(self, account_sid: str) -> str:
+        return "the sandbox has no such account"

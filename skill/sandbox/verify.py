@@ -126,7 +126,7 @@ def make_code(verification_sid: str, length: int) -> str:
 
 
 class VerifyServices:
-    """/v2/Services and /v2/Services/{Sid}: list, create, fetch."""
+    """/v2/Services and /v2/Services/{Sid}: list, create, fetch, update."""
 
     def __init__(self, state: SandboxState) -> None:
         self.state = state
@@ -166,6 +166,30 @@ class VerifyServices:
 
     async def fetch(self, request: Request) -> Response:
         return JSONResponse(render_service(owned(self.state, request, self.state.verify_services)))
+
+    async def update(self, request: Request) -> Response:
+        service = owned(self.state, request, self.state.verify_services)
+        fields = await form(request)
+        name, raw_length, lookup = (
+            first(fields, "FriendlyName"),
+            first(fields, "CodeLength"),
+            first(fields, "LookupEnabled"),
+        )
+        if name is not None and not 1 <= len(name) <= 32:
+            raise invalid("FriendlyName")
+        if raw_length is not None and (not raw_length.isdigit() or not 4 <= int(raw_length) <= 10):
+            raise invalid("CodeLength")
+        if lookup is not None and lookup.lower() not in ("true", "false"):
+            raise invalid("LookupEnabled")
+        # Checked in full before any field changes, as Twilio leaves a refused update without effect.
+        if name is not None:
+            service["friendly_name"] = name
+        if raw_length is not None:
+            service["code_length"] = int(raw_length)
+        if lookup is not None:
+            service["lookup_enabled"] = lookup.lower() == "true"
+        service["updated"] = self.state.clock.now()
+        return JSONResponse(render_service(service))
 
 
 def open_verification(state: SandboxState, service_sid: str, to: str, now: float) -> dict[str, Any] | None:
@@ -302,6 +326,7 @@ def routes(sandbox: Sandbox) -> dict[str, list[Route]]:
             Route("/v2/Services", services.list, methods=["GET"]),
             Route("/v2/Services", services.create, methods=["POST"]),
             Route("/v2/Services/{Sid}", services.fetch, methods=["GET"]),
+            Route("/v2/Services/{Sid}", services.update, methods=["POST"]),
             Route("/v2/Services/{ServiceSid}/Verifications", verifications.create, methods=["POST"]),
             Route("/v2/Services/{ServiceSid}/VerificationCheck", checks.create, methods=["POST"]),
         ]

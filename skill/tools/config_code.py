@@ -7,11 +7,14 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
+from skill.core import config_apply as applying
 from skill.core import config_code as core
+from skill.core import config_impact
+from skill.core import config_plan as planning
 from skill.core.context import Services
 from skill.errors import InputError
 from skill.policy.tiers import Tier
-from skill.records.approvals import Fact, Impact
+from skill.records.approvals import Impact
 from skill.results import Model, ToolResult
 from skill.server.registry import ToolSpec
 
@@ -21,7 +24,7 @@ ROLES_FIELD: Any = Field(
     max_length=core.MAX_ROLES,
     description="Numbers by role, e.g. alerts=+18005550100.",
 )
-Document = Annotated[str, StringConstraints(min_length=2, max_length=200_000)]
+Document = Annotated[str, StringConstraints(min_length=2, max_length=core.MAX_DOCUMENT_CHARS)]
 DOCUMENT_FIELD: Any = Field(description="JSON in config_export's form.")
 
 
@@ -50,7 +53,7 @@ class ConfigPlanOutput(ToolResult):
 
 
 async def config_plan(services: Services, args: ConfigPlanInput) -> ConfigPlanOutput:
-    return ConfigPlanOutput(**await core.plan_config(services, args.document, core.parse_roles(args.roles)))
+    return ConfigPlanOutput(**await planning.plan_config(services, args.document, core.parse_roles(args.roles)))
 
 
 class ConfigApplyInput(Model):
@@ -69,23 +72,18 @@ class ConfigApplyOutput(ToolResult):
 
 async def config_apply(services: Services, args: ConfigApplyInput) -> ConfigApplyOutput:
     roles = core.parse_roles(args.roles)
-    return ConfigApplyOutput(**await core.apply_config(services, args.document, roles, args.plan_digest))
-
-
-def _describe(change: dict[str, Any]) -> str:
-    fields = "; ".join(f"{f['field']}: {f['before']!r} -> {f['after']!r}" for f in change.get("fields", []))
-    return f"{change['name']}" + (f" ({fields})" if fields else "")
+    return ConfigApplyOutput(**await applying.apply_config(services, args.document, roles, args.plan_digest))
 
 
 async def apply_impact(services: Services, args: ConfigApplyInput) -> Impact:
     """The plan as it stands now: refused when stale or empty, so no operator approves what cannot run.
 
     Raises:
-        PolicyError: policy.plan_stale. InputError: nothing to apply.
+        PolicyError: policy.plan_stale, policy.denied. InputError: nothing to apply.
     """
-    plan = await core.plan_config(services, args.document, core.parse_roles(args.roles))
+    plan = await planning.plan_config(services, args.document, core.parse_roles(args.roles))
     if plan["plan_digest"] != args.plan_digest:
-        raise core.state_changed(args.plan_digest, plan["plan_digest"])
+        raise applying.state_changed(args.plan_digest, plan["plan_digest"])
     steps = [c for c in plan["changes"] if c["action"] != "skip"]
     if not steps:
         raise InputError(
@@ -93,12 +91,8 @@ async def apply_impact(services: Services, args: ConfigApplyInput) -> Impact:
             code="input.nothing_to_change",
             remediation=["Compare with config_plan; edit the document if something should change."],
         )
-    facts = [Fact(label=f"{c['action']} {c['kind']} via {c['tool']}", value=_describe(c)) for c in steps]
-    return Impact(
-        resource=f"{len(steps)} configuration change(s) on account {plan['account_sid']}",
-        facts=facts,
-        reversibility="reversible",
-    )
+    applying.refuse_denied_steps(services, steps)
+    return await config_impact.plan_impact(services, plan, steps)
 
 
 TOOLS: tuple[ToolSpec, ...] = (
@@ -117,7 +111,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         name="config_plan",
         title="Plan configuration",
         description="Changes from an account to a desired document, with tool and tier, and a plan_digest for "
-        "config_apply. Never buys or releases numbers.",
+        "config_apply. Buys or releases numbers only with numbers_manage.",
         toolset="fleet",
         tier=Tier.READ,
         input=ConfigPlanInput,

@@ -152,7 +152,12 @@ class Receiver:
         )
         if not valid:
             self.stats["forbidden"] += 1
-            log.warning("refused a Twilio request to %r: signature missing or invalid", request.url.path)
+            if not settings_header and account_sid and not secret:
+                # Named so an operator can fill it; the AccountSid is the caller's, so it is bounded and quoted.
+                missing = self.tokens.missing_setting(account_sid[:64])
+                log.warning("refused a Twilio request to %r: %s", request.url.path, missing)
+            else:
+                log.warning("refused a Twilio request to %r: signature missing or invalid", request.url.path)
             return _forbidden("invalid or missing X-Twilio-Signature")
         return TwilioCallback(request=request, url=url, params=params, account_sid=account_sid, raw_body=raw)
 

@@ -6,11 +6,13 @@ own opt-out handling do: "please stop texting me at night" is an ordinary messag
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 from xml.sax.saxutils import escape
 
 Keyword = Literal["stop", "start", "help"]
 
+ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
 START_WORDS = frozenset({"START", "YES", "UNSTOP"})
 HELP_WORDS = frozenset({"HELP", "INFO"})
@@ -48,8 +50,13 @@ def twiml_message(text: str | None) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{escape(text)}</Message></Response>'
 
 
-def optout_scope(scope_setting: str, *, to: str | None, messaging_service_sid: str | None) -> str:
-    """The suppression scope of an opt-out: '*' (every sender) or the service/number it was sent to."""
+def optout_scope(
+    scope_setting: str, *, to: str | None, messaging_service_sid: str | None, account_sid: str | None = None
+) -> str:
+    """The suppression scope of an opt-out: '*' (every sender), the service/number it was sent to, or the
+    account it was sent to (every sender of that account); '*' whenever the narrower one is unknown."""
     if scope_setting == "sender":
         return messaging_service_sid or to or "*"
+    if scope_setting == "account":
+        return account_sid if isinstance(account_sid, str) and ACCOUNT_SID.match(account_sid) else "*"
     return "*"

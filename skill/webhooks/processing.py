@@ -61,6 +61,7 @@ class EventProcessor:
             self.settings.optout_scope,
             to=event.payload.get("To"),
             messaging_service_sid=event.payload.get("MessagingServiceSid"),
+            account_sid=event.payload.get("AccountSid"),
         )
         phone = bare_number(sender)
         # The suppression store writes through this thread's open transaction, so its write joins it.

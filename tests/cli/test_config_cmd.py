@@ -26,6 +26,7 @@ def test_staging_exported_planned_against_prod_and_applied_once_approved(
     lines = planned.stdout.splitlines()
     assert lines[0].startswith("update number alerts [number_configure] sms_url:")
     assert "delete usage_trigger Old SMS alarm [usage_trigger_delete]" in lines
+    assert "update verify_service Login [config_apply] code_length: 6 -> 8" in lines
     digest = lines[-1].removeprefix("plan_digest: ")
 
     gated = run("config", "apply", str(document), *prod, "--digest", digest)
@@ -40,7 +41,7 @@ def test_staging_exported_planned_against_prod_and_applied_once_approved(
     applied = run("config", "apply", str(document), *prod, "--digest", digest, "--approval-id", error["approval"]["id"])
     assert applied.exit_code == 0, applied.output
     result = json.loads(applied.stdout)
-    assert result["complete"] is True and len(result["done"]) == 5
+    assert result["complete"] is True and len(result["done"]) == 6
 
 
 def test_a_plan_of_a_file_that_is_not_a_configuration_document_is_refused(run: Invoke, tmp_path: Path) -> None:

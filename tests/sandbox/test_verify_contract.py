@@ -19,6 +19,7 @@ ROUTES = {
     ("GET", "/v2/Services"),
     ("POST", "/v2/Services"),
     ("GET", "/v2/Services/{Sid}"),
+    ("POST", "/v2/Services/{Sid}"),
     ("POST", "/v2/Services/{ServiceSid}/Verifications"),
     ("POST", "/v2/Services/{ServiceSid}/VerificationCheck"),
 }
@@ -48,6 +49,12 @@ async def test_verify_routes_answer_with_the_published_schemas(
         with pytest.raises(TwilioRestException) as refused:
             await verify.create_async(friendly_name="Too long codes", code_length=12)
         assert refused.value.code == 60200
+        updated = await services.twilio.verify.update_service(SERVICE, code_length=8, lookup_enabled=True)
+        assert (updated.code_length, updated.lookup_enabled) == (8, True)
+        with pytest.raises(TwilioRestException) as refused_update:
+            await verify(SERVICE).update_async(code_length=3)
+        assert refused_update.value.code == 60200
+        assert (await verify(SERVICE).fetch_async()).code_length == 8
 
     assert {(method, path) for host, method, path in sandbox.route_table() if host == HOST} == ROUTES
     pages = [body["meta"] for body in served.bodies("GET", "/v2/Services")]

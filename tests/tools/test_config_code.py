@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from skill.core.config_code import SERVICE_FIELDS
+from skill.core.config_code import SERVICE_FIELDS, VERIFY_FIELDS
 from skill.core.context import Services
 from skill.sandbox.seed_fleet import subaccount_sid
 from tests.conftest import approve, call
@@ -75,7 +75,7 @@ async def test_staging_promoted_to_prod_plans_exactly_applies_with_approval_and_
             "update", "messaging_service", "Notifications", "messaging_service_update",
             (("status_callback", f"{HOOKS}/prod/status", f"{HOOKS}/staging/status"), ("validity_period", 14400, 3600)),
         ),
-        ("skip", "verify_service", "Login", None, (("code_length", 6, 8),)),
+        ("update", "verify_service", "Login", "config_apply", (("code_length", 6, 8),)),
         (
             "create", "usage_trigger", "Spend alarm", "usage_trigger_create",
             (("usage_category", None, "totalprice"), ("trigger_by", None, "price"), ("trigger_value", None, "100"),
@@ -83,16 +83,16 @@ async def test_staging_promoted_to_prod_plans_exactly_applies_with_approval_and_
         ),
         ("delete", "usage_trigger", "Old SMS alarm", "usage_trigger_delete", ()),
     ]  # fmt: skip
-    assert all(c["tier"] == "WRITE" for c in planned["changes"] if c["action"] != "skip")
+    assert all(c["tier"] == "WRITE" for c in planned["changes"])
 
     gated = await call(client, "config_apply", planned["args"])
     assert gated.error["code"] == "policy.approval_required"
     impact = gated.error["approval"]["impact"]
-    assert impact["resource"] == f"5 configuration change(s) on account {subaccount_sid('prod')}"
+    assert impact["resource"] == f"6 configuration change(s) on account {subaccount_sid('prod')}"
     assert [fact["label"] for fact in impact["facts"]][0] == "update number via number_configure"
     applied = await call(client, "config_apply", {**planned["args"], "approval_id": await approve(services, gated)})
     assert not applied.is_error, applied
-    assert applied.data["complete"] and len(applied.data["done"]) == 5 and applied.data["not_done"] == []
+    assert applied.data["complete"] and len(applied.data["done"]) == 6 and applied.data["not_done"] == []
 
     prod = await export(client, "prod", PROD_ROLES)
     promoted = ("sms_url", "sms_method", "voice_url", "voice_method", "status_callback")
@@ -108,9 +108,11 @@ async def test_staging_promoted_to_prod_plans_exactly_applies_with_approval_and_
     assert [{k: v for k, v in t.items() if k not in strip} for t in prod["usage_triggers"]] == [
         {k: v for k, v in t.items() if k not in strip} for t in staging["usage_triggers"]
     ]
-    assert (await plan(client, staging))["changes"] == [
-        c for c in planned["changes"] if c["action"] == "skip"
-    ]  # only what apply never changes is left
+    verify_fields = ("friendly_name", *VERIFY_FIELDS)
+    assert [{f: s[f] for f in verify_fields} for s in prod["verify_services"]] == [
+        {f: s[f] for f in verify_fields} for s in staging["verify_services"]
+    ]
+    assert (await plan(client, staging))["changes"] == []
 
 
 async def test_a_change_to_prod_between_plan_and_apply_makes_apply_refuse(client: Client, services: Services) -> None:

@@ -43,6 +43,15 @@ async def test_fleet_overview_shows_each_account_with_its_own_estate(client: Cli
     assert float(rows["prod"]["usage_this_month"]) > 0
 
 
+async def test_every_row_of_the_overview_carries_each_field_an_operator_compares(client: Client) -> None:
+    rows = (await call(client, "fleet_overview")).data["accounts"]
+    fields = {"status", "numbers_by_type", "messaging_services", "api_keys", "usage_this_month", "usage_unit"}
+    fields |= {"errors_24h", "error_codes_24h", "alerts_24h"}
+    assert all(fields <= set(row) for row in rows), [sorted(fields - set(row)) for row in rows]
+    prod = next(row for row in rows if row.get("name") == "prod")
+    assert prod["alerts_24h"] == 2 and str(prod["usage_unit"]).upper() == "USD"
+
+
 async def test_fleet_overview_names_what_it_could_not_read_and_reads_the_rest(
     tmp_path: Path, sandbox: Sandbox, wall_clock: ManualClock
 ) -> None:

@@ -17,6 +17,10 @@ class VerifyPort(Protocol):
         self, *, friendly_name: str, code_length: int | None, lookup_enabled: bool | None
     ) -> VerifyService: ...
 
+    async def update_service(
+        self, sid: str, *, code_length: int | None, lookup_enabled: bool | None
+    ) -> VerifyService: ...
+
     async def start(self, service_sid: str, *, to: str, channel: str, locale: str | None) -> Verification: ...
 
     async def check(
