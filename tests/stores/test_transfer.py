@@ -166,11 +166,14 @@ def test_pruning_deletes_old_audit_and_processed_events_strips_old_bodies_and_ke
     stores.webhook_events.record([NewEvent("mid", "sms_inbound", "SM3", "received", "AC1", None, {"Body": "mid"})])
     clock.advance(10 * DAY)
     retention = Retention(audit_days=30, webhook_event_days=30, message_body_days=7)
-    assert prune(stores.db, retention, NOW, dry_run=True) == {"audit_entries": 1, "webhook_events": 1}
-    assert len(stores.audit.search(AuditFilter())) == 2  # a dry run changes nothing
+    before = list(export_lines(stores.db))
+    dry = prune(stores.db, retention, NOW, dry_run=True)
+    # Bodies are counted only where the row itself stays: the pending old event, "mid", the recent entry.
+    assert dry == {"audit_entries": 1, "webhook_events": 1, "webhook_event_bodies": 2, "audit_bodies": 1}
+    assert list(export_lines(stores.db)) == before, "a dry run changes nothing"
 
     done = prune(stores.db, retention, NOW)
-    assert (done["audit_entries"], done["webhook_events"]) == (1, 1)
+    assert done == dry, "a dry run counts what the run then removes"
     assert [e.id for e in stores.audit.search(AuditFilter())] == [recent]
     assert stores.audit.search(AuditFilter())[0].detail == {"to": "+1"}
     keys = {e.dedupe_key: e.payload for e in stores.webhook_events.list(limit=10)}
@@ -183,3 +186,30 @@ def test_pruning_deletes_old_audit_and_processed_events_strips_old_bodies_and_ke
         "webhook_event_bodies": 0,
         "audit_bodies": 0,
     }
+
+
+def test_a_dry_run_counts_the_message_bodies_a_run_would_clear_in_events_and_audit(backend: Backend) -> None:
+    clock = ManualClock(NOW - 10 * DAY)
+    stores = backend.open(clock=clock)
+    stores.audit.record("tool.call", outcome="ok", detail={"args": {"body": "old words", "to": "+1"}})
+    stores.audit.record("tool.call", outcome="ok", detail={"args": {"to": "+1"}})  # no body to clear
+    stores.webhook_events.record(
+        [
+            NewEvent("sms", "sms_inbound", "SM1", "received", "AC1", None, {"Body": "hello", "From": "x"}),
+            NewEvent("mail", "email_inbound", None, "received", None, None, {"text": "hi", "html": "<p>hi</p>"}),
+            NewEvent("status", "sms_status", "SM2", "delivered", "AC1", None, {"MessageStatus": "delivered"}),
+        ]
+    )
+    clock.advance(9 * DAY)
+    stores.audit.record("tool.call", outcome="ok", detail={"body": "too recent to clear"})
+    stores.webhook_events.record([NewEvent("new", "sms_inbound", "SM3", "received", "AC1", None, {"Body": "new"})])
+    retention = Retention(message_body_days=7)
+    expected = {"webhook_event_bodies": 2, "audit_bodies": 1}
+    assert prune(stores.db, retention, NOW, dry_run=True) == expected
+    assert prune(stores.db, retention, NOW, dry_run=True) == expected, "nothing was cleared by the dry run"
+    assert prune(stores.db, retention, NOW) == expected
+    assert prune(stores.db, retention, NOW, dry_run=True) == {"webhook_event_bodies": 0, "audit_bodies": 0}
+    payloads = {e.dedupe_key: e.payload for e in stores.webhook_events.list(limit=10)}
+    assert payloads["sms"] == {"From": "x"} and payloads["mail"] == {} and payloads["new"] == {"Body": "new"}
+    details = [e.detail for e in stores.audit.search(AuditFilter())]
+    assert details == [{"body": "too recent to clear"}, {"args": {"to": "+1"}}, {"args": {"to": "+1"}}]
