@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from skill.policy.retention import Retention
+from skill.ports.stores import RetentionPeriods
 from skill.stores.database import SqlDatabase
 
 DAY = 86400
@@ -84,7 +84,7 @@ def _count_or_delete(db: SqlDatabase, table: str, where: str, cutoff: float, dry
     return db.execute(f"DELETE FROM {table} WHERE {where}", (cutoff,))
 
 
-def prune(db: SqlDatabase, retention: Retention, now: float, *, dry_run: bool = False) -> dict[str, int]:
+def prune(db: SqlDatabase, retention: RetentionPeriods, now: float, *, dry_run: bool = False) -> dict[str, int]:
     """Apply the retention periods as of `now`; what was (or, with dry_run, would be) removed.
 
     A dry run counts exactly what a run would: bodies are counted only in rows the deletions keep."""
@@ -110,3 +110,13 @@ def prune(db: SqlDatabase, retention: Retention, now: float, *, dry_run: bool = 
             db, "audit", "detail_json", ("ts", cutoff), audit_kept, AUDIT_BODY_KEYS, dry_run=dry_run
         )
     return done
+
+
+class SqlRetention:
+    """Implements skill.ports.stores.RetentionStore: prune() on the stores' database."""
+
+    def __init__(self, db: SqlDatabase) -> None:
+        self.db = db
+
+    def prune(self, periods: RetentionPeriods, now: float, *, dry_run: bool = False) -> dict[str, int]:
+        return prune(self.db, periods, now, dry_run=dry_run)
