@@ -165,9 +165,10 @@ class SqliteOutbox:
     ) -> None:
         """Back to the queue; a row attempted and not forgotten (its outcome unknown) waits to be reconciled."""
         moment = self.clock.now() if now is None else now
+        # `? = 1`, not a bare parameter: PostgreSQL takes no integer where a boolean is due.
         self.db.execute(
-            "UPDATE bulk_outbox SET state = CASE WHEN ? OR attempted_at IS NULL THEN 'queued' ELSE 'unknown' END, "
-            "attempted_at = CASE WHEN ? THEN NULL ELSE attempted_at END, "
+            "UPDATE bulk_outbox SET state = CASE WHEN ? = 1 OR attempted_at IS NULL THEN 'queued' ELSE 'unknown' END, "
+            "attempted_at = CASE WHEN ? = 1 THEN NULL ELSE attempted_at END, "
             "lease_owner = NULL, lease_until = NULL, not_before = ?, updated_at = ? "
             "WHERE job_id = ? AND idx = ? AND state IN ('sending', 'unknown')",
             (int(forget_attempt), int(forget_attempt), not_before, moment, job_id, idx),
