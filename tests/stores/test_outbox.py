@@ -4,6 +4,7 @@ database."""
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from skill.ports.clock import ManualClock
 from skill.records.bulk import JobRow, OutboxRow
 from skill.stores.sqlite import Stores
 from tests.stores.conftest import Backend
+from tests.stores.test_backends import WORKERS, together
 
 ROWS = 300
 
@@ -105,6 +107,34 @@ def test_a_job_runs_from_queued_rows_to_completed_with_its_counts_errors_and_del
     assert outbox.complete_finished() == [job_id]
     finished = outbox.job(job_id)
     assert finished is not None and finished.status == "completed" and outbox.next_due() is None
+
+
+def test_claims_made_at_once_from_separate_store_sets_never_lease_a_row_twice(backend: Backend) -> None:
+    seed(backend.target, ROWS).close()
+    sets = [backend.open() for _ in range(WORKERS)]
+    claimed = together(WORKERS, lambda n: [row.idx for row in sets[n].outbox.claim(f"w{n}", limit=10, lease_seconds=9)])
+    every = [idx for rows in claimed for idx in rows]
+    assert sorted(every) == list(range(1, WORKERS * 10 + 1)), "each row leased to one worker, none skipped"
+
+
+def test_a_lock_on_a_whole_scope_holds_off_another_transaction_until_the_first_ends(backend: Backend) -> None:
+    first, second = backend.open(), backend.open()
+    held, acquired = threading.Event(), threading.Event()
+
+    def other() -> None:
+        held.wait(timeout=20)
+        with second.db.transaction() as conn:
+            second.db.lock(conn, "bulk_claim")
+            acquired.set()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with first.db.transaction() as conn:
+        first.db.lock(conn, "bulk_claim")
+        held.set()
+        assert not acquired.wait(timeout=0.5), "the other transaction waits for the lock"
+    assert acquired.wait(timeout=20)
+    thread.join(timeout=20)
 
 
 def run_worker(path: str, name: str, results: multiprocessing.Queue, go: object) -> None:  # type: ignore[type-arg]
