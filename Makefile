@@ -2,6 +2,7 @@
 #   make run         start the MCP server on the embedded sandbox (streamable HTTP on 127.0.0.1:8765)
 #   make test        lint, type-check, check generated files for drift, validate the manifests, run every test
 #   make test-fast   the tests without those marked slow (processes spawned, long drills), for the inner loop
+#   make test-postgresql  those tests with the services in PostgreSQL rather than SQLite
 # Debian packages it needs (python3-venv, nodejs and npm) are installed when run as root or in CI;
 # anywhere else a missing one is named with its install command.
 PYTHON ?= python3
@@ -18,7 +19,7 @@ define apt_install
   else echo "$(1) missing: install with: sudo apt-get install $(1)" >&2; false; fi; }
 endef
 
-.PHONY: run test test-fast lint typecheck drift validate pytest bench clean browser-deps postgres-deps
+.PHONY: run test test-fast test-postgresql lint typecheck drift validate pytest bench clean browser-deps postgres-deps
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c "import ensurepip" 2>/dev/null || $(call apt_install,python3-venv)
@@ -40,6 +41,11 @@ pytest: $(BIN)/.installed browser-deps postgres-deps
 
 test-fast: $(BIN)/.installed browser-deps postgres-deps
 	$(BIN)/pytest -n $(WORKERS) -m "not slow"
+
+# The same tests with every test's services in PostgreSQL instead of SQLite (the store tests run on both
+# backends in every pass; this one takes the tools, server, webhooks and core through PostgreSQL too).
+test-postgresql: $(BIN)/.installed browser-deps postgres-deps
+	TWILIO_SKILL_TEST_BACKEND=postgresql $(BIN)/pytest -n $(WORKERS) -m "not slow"
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check skill tests bench

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import AsyncIterator, Iterator
@@ -22,6 +23,9 @@ from skill.wiring import build_services
 from tests.postgres import INSTALL_HINT, Cluster, find_bindir, missing
 
 CALL_TIMEOUT = 20
+# TWILIO_SKILL_TEST_BACKEND=postgresql (`make test-postgresql`) puts the services of every test built on
+# the `settings` fixture in PostgreSQL; the store tests run on both backends either way.
+TEST_BACKEND = os.environ.get("TWILIO_SKILL_TEST_BACKEND", "sqlite")
 
 
 @pytest.fixture
@@ -35,8 +39,10 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(home: Path) -> Settings:
-    return Settings(home=home, toolsets=ALL_TOOLSETS)
+def settings(home: Path, request: pytest.FixtureRequest) -> Settings:
+    """Settings on a fresh home: SQLite, or a fresh PostgreSQL database under TEST_BACKEND=postgresql."""
+    url = request.getfixturevalue("pg_url") if TEST_BACKEND == "postgresql" else None
+    return Settings(home=home, toolsets=ALL_TOOLSETS, database_url=url)
 
 
 @pytest.fixture

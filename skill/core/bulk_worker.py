@@ -8,7 +8,8 @@ the row is marked attempted under its lease; then the message is created. A 429 
 bucket and retries after a backoff, never before a Retry-After (the job is held and the sender's
 bucket blocked till then); a permanent refusal marks the recipient; an unknown outcome is
 reconciled before any resend. Buckets run on the upstream clock (Twilio's time), everything stored
-on the wall clock.
+on the wall clock. Between batches the worker also applies the policy's [retention] once a day
+(skill.core.daily_prune).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from skill.core.bulk_jobs import MICROS
 from skill.core.bulk_rates import TokenBucket, backoff, sender_rate
 from skill.core.bulk_windows import next_open
 from skill.core.context import Services
+from skill.core.daily_prune import DailyPrune
 from skill.core.messaging import SEND_TOOL
 from skill.core.optouts import opted_out
 from skill.core.send_keys import GRACE_SECONDS, find_sent
@@ -83,6 +85,7 @@ class BulkWorker:
         self.held: set[str] = set()
         self._country_limits: dict[str, anyio.CapacityLimiter] = {}
         self._limiter = anyio.CapacityLimiter(self.options.concurrency)
+        self.daily_prune = DailyPrune(services)
 
     async def _real_sleep(self, seconds: float) -> None:
         rate = getattr(self.pace, "rate", 1.0) or 1.0
@@ -93,8 +96,12 @@ class BulkWorker:
         return self.services.stores.outbox
 
     async def run(self) -> None:
-        """Work until cancelled: a batch at a time, resting when nothing is ready."""
+        """Work until cancelled: a batch at a time, resting when nothing is ready; pruning once a day."""
         while True:
+            try:
+                await anyio.to_thread.run_sync(self.daily_prune.run_if_due)
+            except Exception:
+                log.exception("retention prune failed; trying again later")
             try:
                 done = await self.run_once()
             except Exception:

@@ -31,7 +31,7 @@ Built-in defaults, optionally overridden by a TOML file (TWILIO_SKILL_POLICY):
     rates = { "+18005550123" = 3 }     # segments per second of a sender, over Twilio's published default
     [webhooks]
     allowed_hosts = ["hooks.example.com", "*.example.org"]   # pointing a number or service elsewhere needs approval
-    [retention]                        # what `twilio-skill db prune` deletes (skill.policy.retention)
+    [retention]                        # what `db prune` and the workers (daily) delete (skill.policy.retention)
     audit_days = 365
     [confirm]                          # the `confirm` action: the person at the client confirms instead
     destructive = false                # true lets `confirm` stand for `approve` on DESTRUCTIVE tools

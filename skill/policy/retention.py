@@ -1,4 +1,5 @@
-"""How long stored records are kept: the policy's [retention] section, applied by `twilio-skill db prune`.
+"""How long stored records are kept: the policy's [retention] section, applied by `twilio-skill db prune`
+and once a day by every bulk worker (skill.core.daily_prune).
 
     [retention]
     audit_days = 365            # audit entries older than this are deleted

@@ -321,6 +321,26 @@ class OutboxStore(Protocol):
     def next_due(self, now: float | None = None) -> float | None: ...
 
 
+class RetentionPeriods(Protocol):
+    """How many days records are kept (None: forever), as the policy's [retention] says."""
+
+    @property
+    def audit_days(self) -> int | None: ...
+
+    @property
+    def webhook_event_days(self) -> int | None: ...
+
+    @property
+    def message_body_days(self) -> int | None: ...
+
+
+class RetentionStore(Protocol):
+    def prune(self, periods: RetentionPeriods, now: float, *, dry_run: bool = False) -> dict[str, int]:
+        """Delete what the periods keep no longer as of `now` (opt-outs never); what was, or with
+        dry_run would be, removed, by kind."""
+        ...
+
+
 class StorePorts(Protocol):
     """Every store, opened together on one database."""
 
@@ -359,5 +379,8 @@ class StorePorts(Protocol):
 
     @property
     def outbox(self) -> OutboxStore: ...
+
+    @property
+    def retention(self) -> RetentionStore: ...
 
     def close(self) -> None: ...

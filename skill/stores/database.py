@@ -57,7 +57,8 @@ class SqlDatabase(Protocol):
 
     def lock(self, conn: Connection, scope: str, *keys: str) -> None:
         """Inside a transaction: serialise with every other transaction locking the same scope and a
-        same key; several keys are taken in one global order, so two such transactions cannot deadlock."""
+        same key (with no key, the same scope); several keys are taken in one global order, so two such
+        transactions cannot deadlock."""
         ...
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...

@@ -174,12 +174,13 @@ class SqliteOutbox:
         With `owner`, only while that worker still holds the row's lease (another may have taken it over)."""
         moment = self.clock.now() if now is None else now
         held = "" if owner is None else " AND lease_owner = ?"
+        # `? = 1`, not a bare parameter: PostgreSQL takes no integer where a boolean is due.
         self.db.execute(
             "UPDATE bulk_outbox SET state = CASE WHEN ? = 1 OR attempted_at IS NULL THEN 'queued' ELSE 'unknown' END, "
             "attempted_at = CASE WHEN ? = 1 THEN NULL ELSE attempted_at END, "
             "lease_owner = NULL, lease_until = NULL, not_before = ?, updated_at = ? "
             f"WHERE job_id = ? AND idx = ? AND state IN ('sending', 'unknown'){held}",
-            (int(forget_attempt), int(forget_attempt), not_before, moment, job_id, idx, *([owner] if owner else [])),
+            (int(forget_attempt), int(forget_attempt), not_before, moment, job_id, idx, *(() if owner is None else (owner,))),
         )
 
     def cancel_pending(self, job_id: str) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from skill.policy.retention import Retention
+from skill.ports.stores import RetentionPeriods
 from skill.stores.database import SqlDatabase
 
 DAY = 86400
@@ -39,53 +39,84 @@ def _without(value: Any, keys: tuple[str, ...]) -> tuple[Any, bool]:
 
 
 def _strip_bodies(
-    db: SqlDatabase, table: str, column: str, time_column: str, cutoff: float, keys: tuple[str, ...]
+    db: SqlDatabase,
+    table: str,
+    column: str,
+    older: tuple[str, float],
+    kept: tuple[str, tuple[float, ...]],
+    keys: tuple[str, ...],
+    *,
+    dry_run: bool = False,
 ) -> int:
-    """Remove body keys from the JSON in `column` of rows older than cutoff; the rows changed."""
+    """Remove body keys from the JSON in `column` of rows older than `older` (time column, cutoff)
+    that the deletions keep (`kept`: a condition and its parameters); the rows changed, or with
+    dry_run the rows that would change, changing none."""
+    time_column, cutoff = older
+    condition, parameters = kept
     like = " OR ".join(f"{column} LIKE ?" for _ in keys)
     patterns = [f'%"{key}":%' for key in keys]
     changed = 0
     after = 0
     while True:
         rows = db.query(
-            f"SELECT id, {column} AS doc FROM {table} WHERE {time_column} < ? AND id > ? AND ({like}) "
-            "ORDER BY id LIMIT ?",
-            (cutoff, after, *patterns, BATCH),
+            f"SELECT id, {column} AS doc FROM {table} WHERE {time_column} < ? AND {condition} AND id > ? "
+            f"AND ({like}) ORDER BY id LIMIT ?",
+            (cutoff, *parameters, after, *patterns, BATCH),
         )
         for row in rows:
             stripped, removed = _without(json.loads(row["doc"]), keys)
-            if removed:
+            if not removed:
+                continue
+            if not dry_run:
                 db.execute(
                     f"UPDATE {table} SET {column} = ? WHERE id = ?",
                     (json.dumps(stripped, sort_keys=table == "audit", separators=(",", ":")), row["id"]),
                 )
-                changed += 1
+            changed += 1
         if len(rows) < BATCH:
             return changed
         after = int(rows[-1]["id"])
 
 
-def prune(db: SqlDatabase, retention: Retention, now: float, *, dry_run: bool = False) -> dict[str, int]:
-    """Apply the retention periods as of `now`; what was (or, with dry_run, would be) removed."""
+def _count_or_delete(db: SqlDatabase, table: str, where: str, cutoff: float, dry_run: bool) -> int:
+    if dry_run:
+        return int(db.query(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", (cutoff,))[0]["n"])
+    return db.execute(f"DELETE FROM {table} WHERE {where}", (cutoff,))
+
+
+def prune(db: SqlDatabase, retention: RetentionPeriods, now: float, *, dry_run: bool = False) -> dict[str, int]:
+    """Apply the retention periods as of `now`; what was (or, with dry_run, would be) removed.
+
+    A dry run counts exactly what a run would: bodies are counted only in rows the deletions keep."""
     done: dict[str, int] = {}
+    audit_kept: tuple[str, tuple[float, ...]] = ("1 = 1", ())
+    events_kept: tuple[str, tuple[float, ...]] = ("1 = 1", ())
     if retention.audit_days is not None:
         cutoff = now - retention.audit_days * DAY
-        if dry_run:
-            done["audit_entries"] = int(db.query("SELECT COUNT(*) AS n FROM audit WHERE ts < ?", (cutoff,))[0]["n"])
-        else:
-            done["audit_entries"] = db.execute("DELETE FROM audit WHERE ts < ?", (cutoff,))
+        done["audit_entries"] = _count_or_delete(db, "audit", "ts < ?", cutoff, dry_run)
+        audit_kept = ("ts >= ?", (cutoff,))
     if retention.webhook_event_days is not None:
         cutoff = now - retention.webhook_event_days * DAY
         where = "received_at < ? AND processed_at IS NOT NULL"
-        if dry_run:
-            count = db.query(f"SELECT COUNT(*) AS n FROM webhook_events WHERE {where}", (cutoff,))
-            done["webhook_events"] = int(count[0]["n"])
-        else:
-            done["webhook_events"] = db.execute(f"DELETE FROM webhook_events WHERE {where}", (cutoff,))
-    if retention.message_body_days is not None and not dry_run:
+        done["webhook_events"] = _count_or_delete(db, "webhook_events", where, cutoff, dry_run)
+        events_kept = (f"NOT ({where})", (cutoff,))
+    if retention.message_body_days is not None:
         cutoff = now - retention.message_body_days * DAY
         done["webhook_event_bodies"] = _strip_bodies(
-            db, "webhook_events", "payload_json", "received_at", cutoff, PAYLOAD_BODY_FIELDS
+            db, "webhook_events", "payload_json", ("received_at", cutoff), events_kept, PAYLOAD_BODY_FIELDS,
+            dry_run=dry_run,
+        )  # fmt: skip
+        done["audit_bodies"] = _strip_bodies(
+            db, "audit", "detail_json", ("ts", cutoff), audit_kept, AUDIT_BODY_KEYS, dry_run=dry_run
         )
-        done["audit_bodies"] = _strip_bodies(db, "audit", "detail_json", "ts", cutoff, AUDIT_BODY_KEYS)
     return done
+
+
+class SqlRetention:
+    """Implements skill.ports.stores.RetentionStore: prune() on the stores' database."""
+
+    def __init__(self, db: SqlDatabase) -> None:
+        self.db = db
+
+    def prune(self, periods: RetentionPeriods, now: float, *, dry_run: bool = False) -> dict[str, int]:
+        return prune(self.db, periods, now, dry_run=dry_run)

@@ -13,6 +13,7 @@ from skill.stores.database import SqlDatabase, open_database
 from skill.stores.ivr_menus import SqliteIvrMenuStore
 from skill.stores.operators import SqliteOperatorStore
 from skill.stores.outbox import SqliteOutbox
+from skill.stores.prune import SqlRetention
 from skill.stores.records import SqliteIdempotencyStore, SqliteSendCounter, SqliteSuppressionStore
 from skill.stores.spend import SqliteSpendCounter
 from skill.stores.verify_sends import SqliteVerifySendLog
@@ -36,6 +37,7 @@ class Stores:
     operators: SqliteOperatorStore
     agents: SqliteAgentStore
     outbox: SqliteOutbox
+    retention: SqlRetention
 
     @classmethod
     def open(cls, path: Path | str, secrets: tuple[str, ...] = (), clock: Clock | None = None) -> Stores:
@@ -61,6 +63,7 @@ class Stores:
             operators=SqliteOperatorStore(db, wall),
             agents=SqliteAgentStore(db, wall),
             outbox=SqliteOutbox(db, wall),
+            retention=SqlRetention(db),
         )
 
     def close(self) -> None:

@@ -101,17 +101,23 @@ def test_prune_follows_the_policy_retention_and_says_so_when_there_is_none(
     stores.audit.record("tool.call", outcome="ok")
     stores.db.execute("UPDATE audit SET ts = ts - 100 * 86400")
     stores.audit.record("tool.call", outcome="ok")
+    spoken = stores.audit.record("tool.call", outcome="ok", detail={"body": "ten days old"})
+    stores.db.execute("UPDATE audit SET ts = ts - 10 * 86400 WHERE id = ?", (spoken,))
     stores.suppressions.add("+14155550100", source="inbound_stop")
     stores.db.execute("UPDATE suppressions SET created_at = created_at - 1000 * 86400")
     stores.close()
     assert "nothing is pruned" in run("db", "prune").stderr
     policy = tmp_path / "policy.toml"
-    policy.write_text("[retention]\naudit_days = 90\n")
+    policy.write_text("[retention]\naudit_days = 90\nmessage_body_days = 7\n")
     monkeypatch.setenv("TWILIO_SKILL_POLICY", str(policy))
-    assert "would remove 1 audit entries" in run("db", "prune", "--dry-run").stdout
-    assert "removed 1 audit entries" in run("db", "prune").stdout
+    dry = run("db", "prune", "--dry-run").stdout
+    assert "would remove 1 audit entries" in dry and "would remove 1 audit bodies" in dry
+    assert "would remove 0 webhook event bodies" in dry
+    pruned = run("db", "prune").stdout
+    assert "removed 1 audit entries" in pruned and "removed 1 audit bodies" in pruned
     report = json.loads(run("db", "status", "--json").stdout)
-    assert report["rows"]["audit"] == 1 and report["rows"]["suppressions"] == 1
+    assert report["rows"]["audit"] == 2 and report["rows"]["suppressions"] == 1
+    assert "would remove 0 audit bodies" in run("db", "prune", "--dry-run").stdout
 
 
 def test_a_retention_period_that_is_not_whole_days_is_refused(

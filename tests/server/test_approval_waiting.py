@@ -28,7 +28,7 @@ SLACK_SECONDS = 10.0  # far below wait_seconds = 25, far above a loaded machine'
 def decide_elsewhere(settings: Settings, approval_id: str, *, approve: bool = True) -> float:
     """Decide on a connection of its own to the store, as the CLI or console of another process does;
     returns the monotonic time the decision was written."""
-    stores = Stores.open(settings.db_path)
+    stores = Stores.open(settings.database)
     try:
         approvals.decide(stores, approval_id, approve=approve)
         return time.monotonic()

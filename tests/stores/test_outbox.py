@@ -4,6 +4,7 @@ database."""
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from skill.ports.clock import ManualClock
 from skill.records.bulk import JobRow, OutboxRow
 from skill.stores.sqlite import Stores
 from tests.stores.conftest import Backend
+from tests.stores.test_backends import WORKERS, together
 
 ROWS = 300
 
@@ -61,6 +63,92 @@ def test_a_worker_that_lost_a_rows_lease_cannot_put_it_back_in_the_queue(backend
     outbox.requeue(job, 1, not_before=clock.now(), forget_attempt=False, owner="second")
     assert outbox.rows(job)[0].state == "unknown"  # its own holder may: reconciled before any resend
     stores.close()
+def test_a_job_runs_from_queued_rows_to_completed_with_its_counts_errors_and_deliveries(backend: Backend) -> None:
+    now = 1_800_000_000.0
+    clock = ManualClock(now)
+    stores = backend.open(clock=clock)
+    outbox = stores.outbox
+    job_id, older_id = "BJ" + "2" * 32, "BJ" + "0" * 32
+    job = JobRow(
+        id=job_id, profile="sandbox", status="running", sender="+18005550123", service_sid=None,
+        status_callback="https://hooks.example.com/s", window="09:00-20:00", start_at=None, approved=False,
+        total=4, created_at=now,
+    )  # fmt: skip
+    rows = [
+        OutboxRow(job_id=job_id, idx=n, phone=f"+1415555010{n}", body=f"Hi {n}", segments=n, country="US",
+                  tz="America/New_York", cost_micros=79 * n)
+        for n in range(1, 5)
+    ]  # fmt: skip
+    outbox.create_job(job, rows)
+    outbox.create_job(job.model_copy(update={"id": older_id, "status": "completed", "created_at": now - 60}), [])
+    assert outbox.job(job_id) == job and outbox.job("BJ" + "9" * 32) is None
+    assert outbox.rows(job_id) == rows
+    assert [j.id for j in outbox.jobs("sandbox", limit=1)] == [job_id]
+    assert [j.id for j in outbox.jobs("sandbox", limit=5, before=(now, job_id))] == [older_id]
+    assert outbox.jobs("other", limit=5) == []
+
+    outbox.hold(job_id, "daily limit reached", now + 300)
+    assert outbox.claim("w", limit=10, lease_seconds=30) == [] and outbox.next_due() == now + 300
+    outbox.hold(job_id, None, None)
+    assert outbox.set_status(job_id, "paused", allowed_from=("running",))
+    assert outbox.claim("w", limit=10, lease_seconds=30) == [], "a paused job's rows wait"
+    assert not outbox.set_status(job_id, "running", allowed_from=("completed",))
+    assert outbox.set_status(job_id, "running", allowed_from=("paused",))
+
+    assert [row.idx for row in outbox.claim("w", limit=10, lease_seconds=30)] == [1, 2, 3, 4]
+    assert all(outbox.mark_attempted(job_id, n, "w", 30) for n in (1, 2, 3))
+    assert outbox.finish(job_id, 1, "sent", sid="SM1")
+    assert outbox.finish(job_id, 2, "failed", error_code=21610, error_message="opted out")
+    assert not outbox.finish(job_id, 1, "failed"), "an outcome, once recorded, is kept"
+    outbox.requeue(job_id, 3, not_before=now + 60, forget_attempt=False)  # may have gone out: reconcile
+    outbox.requeue(job_id, 4, not_before=now + 120, forget_attempt=True)
+    assert {row.idx: row.state for row in outbox.rows(job_id)} == {1: "sent", 2: "failed", 3: "unknown", 4: "queued"}
+    assert [row.idx for row in outbox.rows(job_id, states=("unknown", "queued"))] == [3, 4]
+    assert outbox.next_due() == now + 60
+    assert outbox.record_delivery("SM1", "delivered") and not outbox.record_delivery("SM404", "delivered")
+    counts = {"sent": 1, "failed": 1, "unknown": 1, "queued": 1, "delivered": 1, "undelivered": 0}
+    assert outbox.counts(job_id) == counts
+    assert outbox.sent_span(job_id) == (1, now, now)
+    assert outbox.errors(job_id, 5) == [(21610, "opted out", 1)]
+    assert outbox.complete_finished() == []
+
+    clock.advance(60)
+    assert [(row.idx, row.state) for row in outbox.claim("w", limit=10, lease_seconds=30)] == [(3, "unknown")]
+    assert outbox.finish(job_id, 3, "sent", sid="SM3")
+    assert outbox.cancel_pending(job_id) == 1
+    assert [row.error_message for row in outbox.rows(job_id, states=("skipped",))] == ["canceled"]
+    assert outbox.sent_span(job_id) == (2, now, now + 60)
+    assert outbox.complete_finished() == [job_id]
+    finished = outbox.job(job_id)
+    assert finished is not None and finished.status == "completed" and outbox.next_due() is None
+
+
+def test_claims_made_at_once_from_separate_store_sets_never_lease_a_row_twice(backend: Backend) -> None:
+    seed(backend.target, ROWS).close()
+    sets = [backend.open() for _ in range(WORKERS)]
+    claimed = together(WORKERS, lambda n: [row.idx for row in sets[n].outbox.claim(f"w{n}", limit=10, lease_seconds=9)])
+    every = [idx for rows in claimed for idx in rows]
+    assert sorted(every) == list(range(1, WORKERS * 10 + 1)), "each row leased to one worker, none skipped"
+
+
+def test_a_lock_on_a_whole_scope_holds_off_another_transaction_until_the_first_ends(backend: Backend) -> None:
+    first, second = backend.open(), backend.open()
+    held, acquired = threading.Event(), threading.Event()
+
+    def other() -> None:
+        held.wait(timeout=20)
+        with second.db.transaction() as conn:
+            second.db.lock(conn, "bulk_claim")
+            acquired.set()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with first.db.transaction() as conn:
+        first.db.lock(conn, "bulk_claim")
+        held.set()
+        assert not acquired.wait(timeout=0.5), "the other transaction waits for the lock"
+    assert acquired.wait(timeout=20)
+    thread.join(timeout=20)
 
 
 def run_worker(path: str, name: str, results: multiprocessing.Queue, go: object) -> None:  # type: ignore[type-arg]

@@ -93,6 +93,50 @@ def test_a_sqlite_export_imported_into_postgresql_keeps_approvals_audit_and_opt_
         target.close()
 
 
+def test_a_sqlite_export_imported_into_postgresql_keeps_every_row_of_every_table_unchanged(
+    tmp_path: Path, pg_url: str
+) -> None:
+    source = Stores.open(tmp_path / "state.db")
+    filled(source)
+    pending = next(a.id for a in source.approvals.list() if a.status == "pending")
+    lines = list(export_lines(source.db))
+    target = Stores.open(pg_url)
+    try:
+        import_lines(target.db, lines)
+        # Row for row, value for value (types included): the PostgreSQL export reads back identical.
+        assert list(export_lines(target.db))[1:] == lines[1:]
+        assert {json.loads(line)["table"] for line in lines[1:]} == set(TABLES)
+        # Each store reads what it wrote on SQLite.
+        approval = target.approvals.get(pending)
+        assert approval is not None and approval.status == "pending"
+        assert target.operators.by_key("key1") == source.operators.by_key("key1") is not None
+        assert target.agents.by_key("key2") == source.agents.by_key("key2") is not None
+        assert target.idempotency.get("k", "message_send", "sandbox") == source.idempotency.get(
+            "k", "message_send", "sandbox"
+        )
+        assert target.send_counter.count("sandbox", "message_send") == 3
+        assert target.verify_sends.since("sandbox", "+14155550100", 0) == source.verify_sends.since(
+            "sandbox", "+14155550100", 0
+        )
+        assert target.webhook_events.pending_count() == 0
+        assert target.webhook_events.counters() == source.webhook_events.counters()
+        assert target.ivr_menus.get("main") == source.ivr_menus.get("main") is not None
+        assert target.ivr_menus.call_state("CA1") == source.ivr_menus.call_state("CA1") is not None
+        replayed = target.ivr_menus.respond("CA1", "s1", lambda state: pytest.fail("a repeated step is replayed"))
+        assert replayed == "<Response/>"
+        assert target.spend.totals("sandbox") == source.spend.totals("sandbox")
+        assert target.spend.totals("sandbox").today == Decimal("0.0079")
+        # The bulk job goes on from PostgreSQL: its queued row is leased there, once.
+        job_id = "BJ" + "2" * 32
+        assert target.outbox.job(job_id) == source.outbox.job(job_id)
+        claimed = target.outbox.claim("w1", limit=10, lease_seconds=30)
+        assert [(row.job_id, row.idx, row.phone) for row in claimed] == [(job_id, 1, "+14155550102")]
+        assert target.outbox.claim("w2", limit=10, lease_seconds=30) == []
+    finally:
+        source.close()
+        target.close()
+
+
 def test_a_postgresql_export_imports_back_into_sqlite_unchanged(tmp_path: Path, pg_url: str) -> None:
     source = Stores.open(pg_url)
     target = Stores.open(tmp_path / "back.db")
@@ -166,11 +210,14 @@ def test_pruning_deletes_old_audit_and_processed_events_strips_old_bodies_and_ke
     stores.webhook_events.record([NewEvent("mid", "sms_inbound", "SM3", "received", "AC1", None, {"Body": "mid"})])
     clock.advance(10 * DAY)
     retention = Retention(audit_days=30, webhook_event_days=30, message_body_days=7)
-    assert prune(stores.db, retention, NOW, dry_run=True) == {"audit_entries": 1, "webhook_events": 1}
-    assert len(stores.audit.search(AuditFilter())) == 2  # a dry run changes nothing
+    before = list(export_lines(stores.db))
+    dry = prune(stores.db, retention, NOW, dry_run=True)
+    # Bodies are counted only where the row itself stays: the pending old event, "mid", the recent entry.
+    assert dry == {"audit_entries": 1, "webhook_events": 1, "webhook_event_bodies": 2, "audit_bodies": 1}
+    assert list(export_lines(stores.db)) == before, "a dry run changes nothing"
 
     done = prune(stores.db, retention, NOW)
-    assert (done["audit_entries"], done["webhook_events"]) == (1, 1)
+    assert done == dry, "a dry run counts what the run then removes"
     assert [e.id for e in stores.audit.search(AuditFilter())] == [recent]
     assert stores.audit.search(AuditFilter())[0].detail == {"to": "+1"}
     keys = {e.dedupe_key: e.payload for e in stores.webhook_events.list(limit=10)}
@@ -183,3 +230,30 @@ def test_pruning_deletes_old_audit_and_processed_events_strips_old_bodies_and_ke
         "webhook_event_bodies": 0,
         "audit_bodies": 0,
     }
+
+
+def test_a_dry_run_counts_the_message_bodies_a_run_would_clear_in_events_and_audit(backend: Backend) -> None:
+    clock = ManualClock(NOW - 10 * DAY)
+    stores = backend.open(clock=clock)
+    stores.audit.record("tool.call", outcome="ok", detail={"args": {"body": "old words", "to": "+1"}})
+    stores.audit.record("tool.call", outcome="ok", detail={"args": {"to": "+1"}})  # no body to clear
+    stores.webhook_events.record(
+        [
+            NewEvent("sms", "sms_inbound", "SM1", "received", "AC1", None, {"Body": "hello", "From": "x"}),
+            NewEvent("mail", "email_inbound", None, "received", None, None, {"text": "hi", "html": "<p>hi</p>"}),
+            NewEvent("status", "sms_status", "SM2", "delivered", "AC1", None, {"MessageStatus": "delivered"}),
+        ]
+    )
+    clock.advance(9 * DAY)
+    stores.audit.record("tool.call", outcome="ok", detail={"body": "too recent to clear"})
+    stores.webhook_events.record([NewEvent("new", "sms_inbound", "SM3", "received", "AC1", None, {"Body": "new"})])
+    retention = Retention(message_body_days=7)
+    expected = {"webhook_event_bodies": 2, "audit_bodies": 1}
+    assert prune(stores.db, retention, NOW, dry_run=True) == expected
+    assert prune(stores.db, retention, NOW, dry_run=True) == expected, "nothing was cleared by the dry run"
+    assert prune(stores.db, retention, NOW) == expected
+    assert prune(stores.db, retention, NOW, dry_run=True) == {"webhook_event_bodies": 0, "audit_bodies": 0}
+    payloads = {e.dedupe_key: e.payload for e in stores.webhook_events.list(limit=10)}
+    assert payloads["sms"] == {"From": "x"} and payloads["mail"] == {} and payloads["new"] == {"Body": "new"}
+    details = [e.detail for e in stores.audit.search(AuditFilter())]
+    assert details == [{"body": "too recent to clear"}, {"args": {"to": "+1"}}, {"args": {"to": "+1"}}]

@@ -196,13 +196,13 @@ async def test_a_retried_step_gets_the_same_twiml_and_counts_once(
 
 async def test_call_state_and_answers_survive_reopening_the_store(client: Client, services: Services) -> None:
     await deploy(client)
-    first_stores = Stores.open(services.settings.db_path)
+    first_stores = Stores.open(services.settings.database)
     transport = httpx.ASGITransport(app=receiver_for(first_stores, services))
     async with httpx.AsyncClient(transport=transport, base_url=HOST) as web:
         start = await post(web, f"{BASE_URL}/front/main")
         support = await post(web, gather_action(start), Digits="2")
     first_stores.close()
-    reopened = Stores.open(services.settings.db_path)
+    reopened = Stores.open(services.settings.database)
     try:
         transport = httpx.ASGITransport(app=receiver_for(reopened, services))
         async with httpx.AsyncClient(transport=transport, base_url=HOST) as web:

@@ -107,8 +107,10 @@ class PgDatabase:
 
     def lock(self, conn: Any, scope: str, *keys: str) -> None:
         """Transaction-scoped advisory locks on (scope, key), released at commit or rollback; several
-        keys in the order of their hashes."""
-        if len(keys) == 1:
+        keys in the order of their hashes; no key: the scope as a whole (a lock of its own key space)."""
+        if not keys:
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(?)::bigint)", (scope,))
+        elif len(keys) == 1:
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(?), hashtext(?))", (scope, keys[0]))
         elif keys:
             conn.execute(
