@@ -11,6 +11,7 @@ from typing import Any
 import anyio
 import pytest
 
+from skill.core.group_commit import GroupCommit
 from skill.records.events import NewEvent, StoredEvent
 from skill.records.ivr import CallState
 from skill.stores.database import Connection
@@ -18,7 +19,6 @@ from skill.stores.migrations import MIGRATIONS
 from skill.stores.pg.migrations import MIGRATIONS as PG_MIGRATIONS
 from skill.stores.sqlite import Stores
 from skill.stores.webhook_events import SqliteWebhookEventStore
-from skill.webhooks.group_commit import GroupCommit
 from tests import approvals
 from tests.stores.conftest import Backend
 
