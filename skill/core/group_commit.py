@@ -52,7 +52,8 @@ class GroupCommit(Generic[Item, Result]):
                 psycopg.Error for a store).
         """
         with anyio.CancelScope(shield=True):
-            return await self._record(items)
+            results = await self._record(items)
+        return results
 
     async def _record(self, items: Sequence[Item]) -> list[Result]:
         slot: _Slot[Item, Result] = _Slot(list(items))
