@@ -142,7 +142,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start(name: str, stateless: bool, home: Path, database: str) -> Server:
+def start(name: str, stateless: bool, home: Path, database: str, source: str = "") -> Server:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
     env["TWILIO_SKILL_HOME"] = str(home)
@@ -153,6 +153,10 @@ def start(name: str, stateless: bool, home: Path, database: str) -> Server:
     else:
         command = [str(EXE), "serve", "--transport", "http", "--port", str(port), "--log-level", "error"]
         command += ["--stateless"] if stateless else []
+        if source:
+            # Another checkout's code (an earlier version), on this environment's dependencies.
+            run = f"import sys; sys.path.insert(0, {source!r}); sys.argv[0] = 'twilio-skill'; "
+            command = [sys.executable, "-c", run + "from skill.cli.main import main; main()", *command[1:]]
         if database:
             env["TWILIO_SKILL_DATABASE_URL"] = database
         tools = {"error_explain": {"code": "21211"}, "account_get": {}}
@@ -396,6 +400,8 @@ def main(options: argparse.Namespace) -> int:
                 databases["postgres"] = stateless_db if stateless else stateful_db
             servers = [start("bare", stateless, work / f"bare-{mode}", "")]
             servers += [start(name, stateless, work / f"{name}-{mode}", url) for name, url in databases.items()]
+            if options.baseline:
+                servers.append(start("baseline", stateless, work / f"baseline-{mode}", "", options.baseline))
             try:
                 targets = [(server, tool) for server in servers for tool in server.tools]
                 for clients in counts:
@@ -422,5 +428,6 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each measured run")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds per client count")
     parser.add_argument("--database", default="", help="also measure on PostgreSQL: a postgresql:// URL, or auto")
+    parser.add_argument("--baseline", default="", help="also measure another checkout (a path) on SQLite: before/after")
     parser.add_argument("--python", action="store_true", help="use mcp.Client in this process even with wrk present")
     sys.exit(main(parser.parse_args()))
