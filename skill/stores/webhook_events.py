@@ -21,28 +21,8 @@ __all__ = ["NewEvent", "StoredEvent", "SqliteWebhookEventStore"]
 
 
 RECORD_ATTEMPTS = 3
-INSERT_ROWS = 500  # rows per INSERT statement: well under SQLite's limit of bound parameters
-_INSERT = (
-    "INSERT INTO webhook_events (dedupe_key, kind, sid, status, account_sid, error_code, received_at, payload_json)"
-    " VALUES"
-)
-_ROW = "(?, ?, ?, ?, ?, ?, ?, ?)"
 _COLUMNS = "id, dedupe_key, kind, sid, status, account_sid, error_code, received_at, processed_at, payload_json"
 Effect = Callable[[Connection, StoredEvent], None]
-
-
-def _values(event: NewEvent, received: float) -> tuple[Any, ...]:
-    payload = json.dumps(event.payload, separators=(",", ":"), ensure_ascii=False)
-    return (
-        event.dedupe_key,
-        event.kind,
-        event.sid,
-        event.status,
-        event.account_sid,
-        event.error_code,
-        received,
-        payload,
-    )
 
 
 def _stored(row: Row) -> StoredEvent:
@@ -85,22 +65,25 @@ class SqliteWebhookEventStore:
         raise AssertionError("unreachable")
 
     def _record(self, events: Sequence[NewEvent], received: float) -> list[bool]:
-        inserted: set[str] = set()
+        fresh: list[bool] = []
         with self.db.transaction() as conn:
             self.db.lock(conn, "webhook_events", *(event.dedupe_key for event in events))
-            # One statement per chunk of rows, not one per row: on PostgreSQL each is a round trip.
-            for start in range(0, len(events), INSERT_ROWS):
-                chunk = events[start : start + INSERT_ROWS]
-                rows = conn.execute(
-                    f"{_INSERT} {', '.join([_ROW] * len(chunk))} ON CONFLICT DO NOTHING RETURNING dedupe_key",
-                    [value for event in chunk for value in _values(event, received)],
-                ).fetchall()
-                inserted.update(row["dedupe_key"] for row in rows)
-        # A key stored by this batch is new for its first event only; a repeat inside the batch is a duplicate.
-        fresh: list[bool] = []
-        for event in events:
-            fresh.append(event.dedupe_key in inserted)
-            inserted.discard(event.dedupe_key)
+            for event in events:
+                cursor = conn.execute(
+                    "INSERT INTO webhook_events (dedupe_key, kind, sid, status, account_sid, error_code, "
+                    "received_at, payload_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (
+                        event.dedupe_key,
+                        event.kind,
+                        event.sid,
+                        event.status,
+                        event.account_sid,
+                        event.error_code,
+                        received,
+                        json.dumps(event.payload, separators=(",", ":"), ensure_ascii=False),
+                    ),
+                )
+                fresh.append(cursor.rowcount > 0)
         return fresh
 
     def process_pending(self, effect: Effect, *, limit: int = 200, now: float | None = None) -> int:
