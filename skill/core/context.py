@@ -12,10 +12,12 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from skill.config import Settings
 from skill.core.approval_watch import ApprovalWatch
 from skill.core.approvals import ApprovalService
+from skill.core.group_commit import GroupCommit, StoreWrite, run_each
 from skill.core.notify import Notifier
 from skill.core.pricing import PriceBook
 from skill.core.signing import TokenResolver
@@ -62,6 +64,8 @@ class Services:
     scope: AccountScope | None = None  # set on services bound to an account other than the profile's
 
     def __post_init__(self) -> None:
+        # Small store writes of concurrent tool calls (audit entries) share one trip to a worker thread.
+        self.store_writes: GroupCommit[StoreWrite, Any] = GroupCommit(run_each)
         self.approvals = ApprovalService(
             store=self.stores.approvals,
             audit=self.stores.audit,

@@ -17,7 +17,6 @@ from functools import partial
 from itertools import islice
 from typing import Any
 
-import anyio
 from mcp.types import CallToolResult, InputRequiredResult, TextContent
 from pydantic import BaseModel, ValidationError
 
@@ -25,6 +24,7 @@ from skill.core.approvals import audit_unavailable
 from skill.core.context import Services, approval_in_use
 from skill.core.display import describe_values, quote_values
 from skill.core.environments import bind
+from skill.core.group_commit import StoreWrite
 from skill.core.phones import normalize_address
 from skill.errors import ApprovalRequired, InputError, SkillError, UpstreamError
 from skill.policy.confirm import WHO, Ask
@@ -289,8 +289,20 @@ class Dispatcher:
         self.requested_by = requested_by
         self.ask = ask
 
+    async def _write(self, write: StoreWrite) -> Any:
+        """Run a store write in a worker thread, batched with concurrent calls' writes: a commit (or a
+        PostgreSQL round trip) never blocks the loop, and a busy server makes one hop for many entries.
+
+        Raises:
+            Exception: what the write raised (sqlite3.Error, psycopg.Error).
+        """
+        [outcome] = await self.services.store_writes.record([write])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
     async def _audit(self, spec: ToolSpec, outcome: str, approval_id: str | None, detail: dict[str, Any]) -> int:
-        """Write the entry in a worker thread: a commit (or a PostgreSQL round trip) never blocks the loop."""
+        """Write the entry (see `_write`); its id."""
         record = partial(
             self.services.stores.audit.record,
             "tool.call",
@@ -300,7 +312,7 @@ class Dispatcher:
             approval_id=approval_id,
             detail={"tier": spec.tier.value, **detail, **({"agent": self.requested_by} if self.requested_by else {})},
         )
-        return await anyio.to_thread.run_sync(record)
+        return int(await self._write(record))
 
     async def __call__(self, spec: ToolSpec, raw_args: dict[str, Any] | None) -> CallToolResult | InputRequiredResult:
         """Run one tool call and return its MCP result (or, for a 2026-07-28 client asked to confirm it, the
@@ -426,8 +438,7 @@ class Dispatcher:
                 shown = {"args": audit_args(spec, call.args), "tier": call.tier.value}
                 await self._audit(spec, outcome, call.approval_id, {**shown, **detail})
             else:
-                complete = partial(self.services.stores.audit.complete, entry, outcome=outcome, detail=detail)
-                await anyio.to_thread.run_sync(complete)
+                await self._write(partial(self.services.stores.audit.complete, entry, outcome=outcome, detail=detail))
         except Exception:
             # The call ran; its entry stays 'started' (outcome unknown to the log), and the agent still
             # gets the real answer.

@@ -91,8 +91,12 @@ class AgentTokenGuard:
             return
         header = Headers(scope=scope).get("authorization")
         token = bearer_of(header) if header is not None else None
-        # A header that is there but is no bearer token is a mistake, not an anonymous caller.
-        found = None if header is not None and token is None else await anyio.to_thread.run_sync(self.identify, token)
+        if header is not None and token is None:
+            found = None  # a header that is there but is no bearer token is a mistake, not an anonymous caller
+        elif token is None:
+            found = self.identify(None)  # no store to ask, so no worker thread to wait for
+        else:
+            found = await anyio.to_thread.run_sync(self.identify, token)
         if found is None:
             await self._refuse(scope, receive, send)
             return

@@ -8,6 +8,7 @@ import anyio
 from pydantic import BeforeValidator, Field, StringConstraints
 
 from skill.catalog import explain_in_full, parse_code
+from skill.catalog.curated import CURATED
 from skill.core.context import Services
 from skill.policy.tiers import Tier
 from skill.records.errors import ErrorExplanation
@@ -33,8 +34,11 @@ class ErrorExplainOutput(ToolResult, ErrorExplanation):
 
 async def error_explain(services: Services, args: ErrorExplainInput) -> ErrorExplainOutput:
     code = parse_code(args.code)
-    # The fallback may read a large JSON file the first time; keep it off the event loop.
-    found = await anyio.to_thread.run_sync(explain_in_full, code, services.settings)
+    if code in CURATED:
+        found = explain_in_full(code, services.settings)  # in memory: a worker thread would cost more
+    else:
+        # The fallback may read a large JSON file the first time; keep it off the event loop.
+        found = await anyio.to_thread.run_sync(explain_in_full, code, services.settings)
     return ErrorExplainOutput(**found.model_dump())
 
 

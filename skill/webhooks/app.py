@@ -36,7 +36,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from skill.config import Settings
+from skill.core.group_commit import GroupCommit
 from skill.core.signing import HMAC_SHA1, TokenResolver, signature_algorithm, verify_sendgrid, verify_twilio
+from skill.records.events import NewEvent
 from skill.stores.sqlite import Stores
 from skill.webhooks import events as ev
 from skill.webhooks.bodies import (
@@ -50,7 +52,6 @@ from skill.webhooks.bodies import (
     read_body,
 )
 from skill.webhooks.callbacks import TwilioCallback, TwilioHandler
-from skill.webhooks.group_commit import GroupCommit
 from skill.webhooks.hosts import TrustedProxies, allowed_host_names, check_public_url
 from skill.webhooks.inbound import keyword_of, reply_text, twiml_message
 from skill.webhooks.processing import EventProcessor
@@ -92,7 +93,9 @@ class Receiver:
     )
 
     def __post_init__(self) -> None:
-        self.batches = GroupCommit(lambda batch: ev.store_events(self.stores.webhook_events, batch))
+        self.batches: GroupCommit[NewEvent, bool] = GroupCommit(
+            lambda batch: ev.store_events(self.stores.webhook_events, batch)
+        )
 
     def store(self, new_events: list[Any]) -> list[bool]:
         return self._stored(ev.store_events(self.stores.webhook_events, new_events))

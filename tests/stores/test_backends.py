@@ -11,6 +11,7 @@ from typing import Any
 import anyio
 import pytest
 
+from skill.core.group_commit import GroupCommit
 from skill.records.events import NewEvent, StoredEvent
 from skill.records.ivr import CallState
 from skill.stores.database import Connection
@@ -18,7 +19,6 @@ from skill.stores.migrations import MIGRATIONS
 from skill.stores.pg.migrations import MIGRATIONS as PG_MIGRATIONS
 from skill.stores.sqlite import Stores
 from skill.stores.webhook_events import SqliteWebhookEventStore
-from skill.webhooks.group_commit import GroupCommit
 from tests import approvals
 from tests.stores.conftest import Backend
 
@@ -132,6 +132,16 @@ def test_duplicate_webhook_events_written_concurrently_are_stored_once(backend: 
 def test_a_repeat_inside_one_batch_is_a_duplicate(backend: Backend) -> None:
     stores = backend.open()
     assert stores.webhook_events.record([event("a"), event("b"), event("a")]) == [True, True, False]
+
+
+def test_a_large_batch_keeps_its_order_and_finds_repeats_of_earlier_and_of_its_own_events(backend: Backend) -> None:
+    stores = backend.open()
+    assert stores.webhook_events.record([event("k3")]) == [True]
+    keys = [f"k{n}" for n in range(600)] + ["k1", "k550"]
+    fresh = stores.webhook_events.record([event(key) for key in keys])
+    assert fresh == [key != "k3" for key in keys[:-2]] + [False, False]
+    stored = stores.webhook_events.list(limit=700, oldest_first=True)
+    assert [e.dedupe_key for e in stored] == ["k3"] + [key for key in keys[:-2] if key != "k3"]
 
 
 def test_processing_runs_each_event_once_across_two_processors_and_its_effects_join_the_transaction(

@@ -1,0 +1,107 @@
+"""Group commit: concurrent writers share transactions, and each learns the fate of its own events."""
+
+from __future__ import annotations
+
+import threading
+
+import anyio
+import pytest
+
+from skill.core.group_commit import GroupCommit, run_each
+from skill.stores.webhook_events import NewEvent
+
+pytestmark = pytest.mark.anyio
+
+
+def event(key: str) -> NewEvent:
+    return NewEvent(
+        dedupe_key=key, kind="sms_status", sid=None, status=None, account_sid=None, error_code=None, payload={}
+    )
+
+
+async def test_concurrent_writers_are_batched_and_duplicates_reported_per_caller() -> None:
+    seen: set[str] = set()
+    batches: list[int] = []
+
+    def write(batch: list[NewEvent]) -> list[bool]:
+        batches.append(len(batch))
+        fresh = []
+        for item in batch:
+            fresh.append(item.dedupe_key not in seen)
+            seen.add(item.dedupe_key)
+        return fresh
+
+    commit = GroupCommit(write)
+    results: dict[int, list[bool]] = {}
+
+    async def writer(n: int) -> None:
+        results[n] = await commit.record([event(f"k{n % 30}")])
+
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as group:
+            for n in range(60):
+                group.start_soon(writer, n)
+    assert sum(batches) == 60 and len(batches) < 60
+    assert sum(fresh for (fresh,) in results.values()) == 30
+
+
+async def test_a_failed_batch_fails_its_callers_and_the_next_batch_still_commits() -> None:
+    calls = 0
+
+    def write(batch: list[NewEvent]) -> list[bool]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("disk full")
+        return [True] * len(batch)
+
+    commit = GroupCommit(write)
+    with anyio.fail_after(10):
+        with pytest.raises(RuntimeError):
+            await commit.record([event("a")])
+        assert await commit.record([event("b")]) == [True]
+
+
+async def test_a_writer_cancelled_while_it_waits_still_has_its_items_written_and_nobody_behind_it_hangs() -> None:
+    first_started, first_done = threading.Event(), threading.Event()
+    written: list[str] = []
+
+    def write(batch: list[str]) -> list[str]:
+        if not written:
+            first_started.set()
+            first_done.wait(5)
+        written.extend(batch)
+        return [item.upper() for item in batch]
+
+    commit: GroupCommit[str, str] = GroupCommit(write)
+    results: dict[str, list[str]] = {}
+    gone = anyio.CancelScope()
+
+    async def writer(name: str, scope: anyio.CancelScope | None = None) -> None:
+        with scope or anyio.CancelScope():
+            results[name] = await commit.record([name])
+
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as group:
+            group.start_soon(writer, "x")
+            await anyio.to_thread.run_sync(first_started.wait, 5)
+            group.start_soon(writer, "a", gone)  # first in line: it is to lead the next batch
+            await anyio.wait_all_tasks_blocked()
+            group.start_soon(writer, "b")
+            await anyio.wait_all_tasks_blocked()
+            gone.cancel()  # its client went away while it waited
+            await anyio.wait_all_tasks_blocked()
+            first_done.set()
+    assert written == ["x", "a", "b"]
+    assert results["b"] == ["B"]
+
+
+def test_run_each_runs_every_write_and_gives_a_failure_as_that_writes_result() -> None:
+    done: list[int] = []
+
+    def fail() -> None:
+        raise OSError("disk I/O error")
+
+    results = run_each([lambda: done.append(1) or 1, fail, lambda: done.append(3) or 3])
+    assert results[0] == 1 and results[2] == 3 and done == [1, 3]
+    assert isinstance(results[1], OSError)
