@@ -180,7 +180,15 @@ class SqliteOutbox:
             "attempted_at = CASE WHEN ? = 1 THEN NULL ELSE attempted_at END, "
             "lease_owner = NULL, lease_until = NULL, not_before = ?, updated_at = ? "
             f"WHERE job_id = ? AND idx = ? AND state IN ('sending', 'unknown'){held}",
-            (int(forget_attempt), int(forget_attempt), not_before, moment, job_id, idx, *(() if owner is None else (owner,))),
+            (
+                int(forget_attempt),
+                int(forget_attempt),
+                not_before,
+                moment,
+                job_id,
+                idx,
+                *(() if owner is None else (owner,)),
+            ),
         )
 
     def cancel_pending(self, job_id: str) -> int:

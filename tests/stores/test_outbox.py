@@ -63,6 +63,8 @@ def test_a_worker_that_lost_a_rows_lease_cannot_put_it_back_in_the_queue(backend
     outbox.requeue(job, 1, not_before=clock.now(), forget_attempt=False, owner="second")
     assert outbox.rows(job)[0].state == "unknown"  # its own holder may: reconciled before any resend
     stores.close()
+
+
 def test_a_job_runs_from_queued_rows_to_completed_with_its_counts_errors_and_deliveries(backend: Backend) -> None:
     now = 1_800_000_000.0
     clock = ManualClock(now)
