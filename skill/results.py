@@ -17,7 +17,7 @@ Environment = Literal["sandbox", "live"]
 class Model(BaseModel):
     """Base for input and output models: no schema titles, aliases used on the wire."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(populate_by_name=True, extra="forbid", defer_build=True)
 
 
 class ToolResult(Model):

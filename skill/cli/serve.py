@@ -80,12 +80,12 @@ def with_scenario(settings: Settings, scenario: str | None) -> Settings:
     Raises:
         ConfigError: the scenario is unknown, or there is no embedded sandbox to stage it in.
     """
-    from skill.errors import ConfigError
-    from skill.sandbox.scenarios import get
-
     name = scenario or settings.sandbox_scenario
     if not name:
         return settings
+    from skill.errors import ConfigError
+    from skill.sandbox.scenarios import get
+
     get(name)
     if settings.mode != "sandbox" or settings.sandbox_url:
         raise ConfigError(

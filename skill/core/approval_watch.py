@@ -13,13 +13,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import anyio
 
 from skill.errors import PolicyError
-from skill.ports.clock import Clock
-from skill.ports.stores import ApprovalStore
 from skill.records.approvals import Approval
+
+if TYPE_CHECKING:
+    from skill.ports.clock import Clock
+    from skill.ports.stores import ApprovalStore
 
 log = logging.getLogger("twilio_skill.approval_watch")
 

@@ -12,12 +12,14 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skill.errors import InputError, NotFoundError, PolicyError, SkillError
-from skill.ports.clock import Clock
-from skill.ports.stores import ApprovalStore, AuditLog
 from skill.records.approvals import Approval, Impact
+
+if TYPE_CHECKING:
+    from skill.ports.clock import Clock
+    from skill.ports.stores import ApprovalStore, AuditLog
 
 log = logging.getLogger("twilio_skill.approvals")
 

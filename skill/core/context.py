@@ -12,23 +12,25 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from skill.config import Settings
 from skill.core.approval_watch import ApprovalWatch
 from skill.core.approvals import ApprovalService
 from skill.core.group_commit import GroupCommit, StoreWrite, run_each
 from skill.core.notify import Notifier
 from skill.core.pricing import PriceBook
-from skill.core.signing import TokenResolver
 from skill.policy.gate import Gate, GatedCall
 from skill.policy.policy import Environment, Policy
 from skill.ports.clock import Clock, SystemClock
-from skill.ports.stores import StorePorts
-from skill.ports.twilio import TwilioPort
-from skill.ports.twilio.email import SendGridPort
-from skill.records.pricing import Estimate
-from skill.records.scope import AccountScope
+
+if TYPE_CHECKING:
+    from skill.config import Settings
+    from skill.core.signing import TokenResolver
+    from skill.ports.stores import StorePorts
+    from skill.ports.twilio import TwilioPort
+    from skill.ports.twilio.email import SendGridPort
+    from skill.records.pricing import Estimate
+    from skill.records.scope import AccountScope
 
 log = logging.getLogger("twilio_skill")
 

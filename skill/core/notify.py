@@ -22,7 +22,6 @@ import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 import skill
-from skill.core.approval_watch import ApprovalWatch
 from skill.core.notify_messages import (
     EVENT_HEADER,
     SIGNATURE_HEADER,
@@ -36,13 +35,15 @@ from skill.core.notify_messages import (
     webhook_body,
 )
 from skill.errors import SkillError
-from skill.policy.notify_config import NotifySettings, NotifyTarget
-from skill.ports.clock import Clock
-from skill.ports.stores import AuditLog
-from skill.records.approvals import Approval
 
 if TYPE_CHECKING:
     import httpx
+
+    from skill.core.approval_watch import ApprovalWatch
+    from skill.policy.notify_config import NotifySettings, NotifyTarget
+    from skill.ports.clock import Clock
+    from skill.ports.stores import AuditLog
+    from skill.records.approvals import Approval
 
 log = logging.getLogger("twilio_skill.notify")
 

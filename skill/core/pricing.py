@@ -25,8 +25,6 @@ import anyio
 
 from skill.core import phones
 from skill.errors import InputError, NotFoundError, UpstreamError
-from skill.ports.clock import Clock
-from skill.ports.twilio.pricing import PricingPort
 from skill.records.approvals import Cost
 from skill.records.pricing import (
     CountryPrices,
@@ -40,6 +38,8 @@ from skill.records.pricing import (
 
 if TYPE_CHECKING:
     from skill.core.context import Services
+    from skill.ports.clock import Clock
+    from skill.ports.twilio.pricing import PricingPort
 
 T = TypeVar("T")
 NumberKind = Literal["local", "mobile", "toll_free"]

@@ -3,6 +3,7 @@
     tools/<name>.json          one contract per registry tool (stale files removed)
     README.md, SKILL.md        the tool table between <!-- tools:start --> and <!-- tools:end -->
     manifest.json              version, tools and prompts
+    skill/server/listed_schemas.json   the schemas tools/list sends, computed ahead of time
 
 Everything is read from the registry and prompts/ at the time of the call, never from a list kept
 by hand.
@@ -15,6 +16,7 @@ from pathlib import Path
 from skill.docs.manifest import render_manifest
 from skill.docs.tables import replace_between_markers, tool_table
 from skill.errors import ConfigError
+from skill.server.listed_schemas import CACHE_FILE, file_text
 from skill.server.prompts import load_runbooks
 from skill.server.registry import all_tools
 from skill.server.schemas import tool_document_text
@@ -22,6 +24,7 @@ from skill.server.schemas import tool_document_text
 TABLE_FILES = ("README.md", "SKILL.md")
 MANIFEST = "manifest.json"
 TOOLS_DIR = "tools"
+LISTED_SCHEMAS = str(CACHE_FILE.relative_to(CACHE_FILE.parents[2]))
 
 
 def expected_files(root: Path) -> dict[str, str]:
@@ -41,6 +44,7 @@ def expected_files(root: Path) -> dict[str, str]:
             raise ConfigError(str(exc), code="config.docs_markers_missing") from None
     books = load_runbooks(root / "prompts")
     expected[MANIFEST] = render_manifest(_read(root, MANIFEST), root, specs, books)
+    expected[LISTED_SCHEMAS] = file_text(specs)
     return expected
 
 
@@ -77,6 +81,7 @@ def generate(root: Path, check: bool) -> list[str]:
     if not check:
         tools_dir.mkdir(parents=True, exist_ok=True)
         for rel in changed:
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
             (root / rel).write_text(expected[rel], encoding="utf-8")
         for rel in stale:
             (root / rel).unlink()

@@ -26,7 +26,7 @@ import fnmatch
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from skill.core.approvals import ApprovalRequest, ApprovalService
@@ -34,11 +34,13 @@ from skill.core.phones import e164_destination, region_of, split_channel
 from skill.core.pricing import as_cost, money
 from skill.errors import ApprovalRequired, PolicyError, SkillError
 from skill.policy.confirm import Ask, confirm
-from skill.policy.policy import Action, Policy
 from skill.policy.tiers import Tier
-from skill.ports.stores import SendCounter, SpendCounter
 from skill.records.approvals import Approval, Cost, Fact, Impact
-from skill.records.pricing import Estimate, SpendTotals
+
+if TYPE_CHECKING:
+    from skill.policy.policy import Action, Policy
+    from skill.ports.stores import SendCounter, SpendCounter
+    from skill.records.pricing import Estimate, SpendTotals
 
 
 @dataclass(frozen=True)

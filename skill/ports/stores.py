@@ -11,16 +11,18 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from skill.records.agents import AgentRecord
-from skill.records.approvals import Approval
-from skill.records.audit import AuditEntry, AuditFilter
-from skill.records.bulk import JobRow, OutboxRow
 from skill.records.events import NewEvent, StoredEvent
 from skill.records.ivr import CallState, DeployedMenu
-from skill.records.operators import OperatorRecord
-from skill.records.pricing import SpendTotals
+
+if TYPE_CHECKING:
+    from skill.records.agents import AgentRecord
+    from skill.records.approvals import Approval
+    from skill.records.audit import AuditEntry, AuditFilter
+    from skill.records.bulk import JobRow, OutboxRow
+    from skill.records.operators import OperatorRecord
+    from skill.records.pricing import SpendTotals
 
 IvrDecision = Callable[[CallState | None], tuple[str, CallState]]
 EventEffect = Callable[[Any, StoredEvent], None]

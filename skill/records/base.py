@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(populate_by_name=True, extra="forbid", defer_build=True)
 
     @classmethod
     def from_api(cls, raw: Mapping[str, Any]) -> Self:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import anyio
-from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.types import (
     CallToolRequestParams,
@@ -24,23 +23,25 @@ from mcp.types import (
 )
 
 import skill
-from skill.config import Settings
-from skill.core.context import Services
 from skill.errors import InputError
 from skill.policy.confirm import check_confirm
 from skill.policy.policy import Policy, check_names, load_policy
-from skill.results import error_payload
-from skill.server.confirm import asker
-from skill.server.dispatch import Dispatcher, json_result
-from skill.server.http import agent_of
-from skill.server.progress import reporting
+from skill.server.listing import ListedTool, listed_tools, resolve
 from skill.server.prompts import get_prompt, list_prompts
 from skill.server.registry import ToolSpec, all_tools
 from skill.server.registry import enabled_tools as enabled_for
 from skill.server.resources import list_resource_templates, list_resources, resource_reader
 from skill.server.runtime import Runtime
-from skill.server.schemas import input_schema, output_schema
+from skill.server.schemas import with_shared
 from skill.toolsets import TOOLSETS
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from mcp.server.context import ServerRequestContext
+
+    from skill.config import Settings
+    from skill.core.context import Services
 
 GATES = (
     "Results are JSON; environment 'sandbox' means the embedded sandbox answered and nothing real happened. "
@@ -105,15 +106,23 @@ def lists_accounts(settings: Settings, policy: Policy) -> bool:
     return "fleet" in settings.toolsets or bool(policy.environments)
 
 
-def mcp_tool(spec: ToolSpec, policy: Policy | None = None, *, accounts: bool = True) -> Tool:
-    hints = spec.annotations()
+def mcp_tool(tool: ListedTool, policy: Policy | None = None, *, accounts: bool = True) -> Tool:
+    hints = tool.annotations
     return Tool(
-        name=spec.name,
-        title=spec.title,
-        description=spec.description,
-        input_schema=input_schema(spec, policy, accounts=accounts),
-        output_schema=output_schema(spec, listed=True),
-        _meta={"tier": spec.tier.value},
+        name=tool.name,
+        title=tool.title,
+        description=tool.description,
+        input_schema=with_shared(
+            tool.input_schema,
+            tool.name,
+            tool.tier,
+            takes_account=tool.takes_account,
+            sets_webhooks=tool.sets_webhooks,
+            policy=policy,
+            accounts=accounts,
+        ),  # fmt: skip
+        output_schema=tool.output_schema,
+        _meta={"tier": tool.tier.value},
         annotations=ToolAnnotations(
             read_only_hint=hints.get("readOnlyHint"),
             destructive_hint=hints.get("destructiveHint"),
@@ -124,16 +133,20 @@ def mcp_tool(spec: ToolSpec, policy: Policy | None = None, *, accounts: bool = T
 
 
 def build_server(settings: Settings, services: Services | None = None) -> Server[Runtime]:
-    """The MCP server. With `services` given (tests), they are used as they are and not closed."""
-    specs = enabled_tools(settings)
-    by_name = {spec.name: spec for spec in specs}
+    """The MCP server. With `services` given (tests), they are used as they are and not closed.
+
+    Listing needs no tool module (skill.server.listing); a tool's module is imported on its first call.
+    """
+    tools = listed_tools(settings)
+    by_name = {tool.name: tool for tool in tools}
+    resolved: dict[str, ToolSpec] = {}
     policy = services.policy if services is not None else load_policy(settings.policy_path)
     if settings.policy_path is not None:
         # Only a policy file can misspell a name; the built-in rules are covered by the tests.
         check_names(policy, {spec.name: argument_names(spec) for spec in all_tools()})
         check_confirm(policy, {spec.name: spec.tier for spec in all_tools()})
     accounts = lists_accounts(settings, policy)
-    listed = [mcp_tool(spec, policy, accounts=accounts) for spec in specs]
+    listed = [mcp_tool(tool, policy, accounts=accounts) for tool in tools]
 
     @asynccontextmanager
     async def lifespan(_: Server[Runtime]) -> AsyncIterator[Runtime]:
@@ -157,14 +170,22 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
     async def call_tool(
         ctx: ServerRequestContext[Runtime], params: CallToolRequestParams
     ) -> CallToolResult | InputRequiredResult:
-        spec = by_name.get(params.name)
-        if spec is None:
+        # The call path is imported with the first call, so a start imports nothing a listing does not need.
+        from skill.results import error_payload
+        from skill.server.confirm import asker
+        from skill.server.dispatch import Dispatcher, json_result
+        from skill.server.http import agent_of
+        from skill.server.progress import reporting
+
+        tool = by_name.get(params.name)
+        if tool is None:
             unknown = InputError(
                 f"Unknown tool {params.name!r}. It may be in a toolset that is not enabled (see --toolsets).",
                 code="input.unknown_tool",
                 remediation=["List the tools again and use one of them."],
             )
             return json_result(error_payload(unknown.to_dict(), settings.mode), is_error=True)
+        spec = resolved.get(tool.name) or resolved.setdefault(tool.name, resolve(tool))
         runtime = ctx.lifespan_context
         runtime.answered()
         services = await runtime.services()
@@ -195,7 +216,7 @@ def build_server(settings: Settings, services: Services | None = None) -> Server
         on_get_prompt=get_prompt,
         on_list_resources=list_resources,
         on_list_resource_templates=list_resource_templates,
-        on_read_resource=resource_reader(len(specs)),
+        on_read_resource=resource_reader(len(tools)),
         on_subscribe_resource=subscribe,
         on_unsubscribe_resource=unsubscribe,
         on_subscriptions_listen=listen,

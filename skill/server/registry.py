@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 
@@ -102,12 +102,26 @@ def all_tools() -> tuple[ToolSpec, ...]:
     return tools_of(None)
 
 
+class Selectable(Protocol):
+    """What choosing the tools to list reads of a tool: a spec, or a listed entry (skill.server.listing)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def toolset(self) -> str: ...
+    @property
+    def tier(self) -> Tier: ...
+
+
+S = TypeVar("S", bound=Selectable)
+
+
 def select_tools(
-    specs: Iterable[ToolSpec],
+    specs: Iterable[S],
     toolsets: Iterable[str] | None = None,
     read_only: bool = False,
     tools: Iterable[str] = (),
-) -> tuple[ToolSpec, ...]:
+) -> tuple[S, ...]:
     """The tools a server lists: those of the enabled toolsets and the single tools named, only READ
     tools in read-only mode."""
     wanted = set(toolsets) if toolsets is not None else None

@@ -5,13 +5,16 @@ starting the embedded sandbox; those happen on the first tool call or resource r
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING
 
 import anyio
 
-from skill.config import Settings
-from skill.core.context import Services
 from skill.server.confirm import PendingConfirmations
 from skill.server.subscriptions import Subscriptions
+
+if TYPE_CHECKING:
+    from skill.config import Settings
+    from skill.core.context import Services
 
 BULK_START_DELAY = 0.5
 

@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from skill.policy.policy import Policy
+from skill.policy.tiers import Tier
+from skill.server.listed_schemas import shipped
 from skill.server.registry import ToolSpec
 
 # `approval_id` and `account` are on most tools: the server's instructions (skill.server.app.SHARED_ARGUMENTS)
@@ -127,13 +129,37 @@ def _strip(node: Any) -> Any:
     return out
 
 
-def input_schema(spec: ToolSpec, policy: Policy | None = None, *, accounts: bool = True) -> dict[str, Any]:
-    """The listed input schema; approval_id appears where the policy (default: built-in) can gate the tool,
-    and `account` on tools that take it when the server acts on several accounts (`accounts`)."""
+def base_input_schema(spec: ToolSpec) -> dict[str, Any]:
+    """The input model's schema without server-side constraints, before any shared argument is added."""
     schema: dict[str, Any] = _strip(model_schema(spec.input))
-    if accounts and spec.takes_account:
+    return schema
+
+
+def input_schema(spec: ToolSpec, policy: Policy | None = None, *, accounts: bool = True) -> dict[str, Any]:
+    """The listed input schema of a spec (see with_shared)."""
+    base = shipped(spec, "input") or base_input_schema(spec)
+    return with_shared(
+        base, spec.name, spec.tier, takes_account=spec.takes_account, sets_webhooks=bool(spec.webhook_args),
+        policy=policy, accounts=accounts,
+    )  # fmt: skip
+
+
+def with_shared(
+    schema: dict[str, Any],
+    name: str,
+    tier: Tier,
+    *,
+    takes_account: bool,
+    sets_webhooks: bool,
+    policy: Policy | None = None,
+    accounts: bool = True,
+) -> dict[str, Any]:
+    """A base input schema with the shared arguments: approval_id where the policy (default: built-in) can
+    gate the tool, and `account` on tools that take it when the server acts on several accounts."""
+    schema = {**schema, "properties": dict(schema.get("properties", {}))}
+    if accounts and takes_account:
         schema["properties"]["account"] = dict(ACCOUNT_PROPERTY)
-    if (policy or Policy()).may_require_approval(spec.name, spec.tier, sets_webhooks=bool(spec.webhook_args)):
+    if (policy or Policy()).may_require_approval(name, tier, sets_webhooks=sets_webhooks):
         schema["properties"]["approval_id"] = dict(APPROVAL_ID_PROPERTY)
     return schema
 
@@ -167,6 +193,12 @@ def output_schema(spec: ToolSpec, *, listed: bool = False) -> dict[str, Any]:
     `listed` is the form sent in tools/list: a property whose schema is empty (plain text) constrains
     nothing a client checks, so only the snapshot in tools/<name>.json names it.
     """
+    if listed and (cached := shipped(spec, "output")) is not None:
+        return cached
+    return computed_output_schema(spec, listed=listed)
+
+
+def computed_output_schema(spec: ToolSpec, *, listed: bool) -> dict[str, Any]:
     schema = model_schema(spec.output, mode="serialization")
     schema.pop("required", None)  # results leave out null fields; the rest is always there
     # Every result also carries "environment" ('sandbox' or 'live'); the server instructions say so once,

@@ -6,23 +6,24 @@ skill.gateways implements them with the official SDK; the core imports only thes
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from skill.ports.twilio.accounts import AccountsPort
-from skill.ports.twilio.calls import CallsPort
-from skill.ports.twilio.content import ContentPort
-from skill.ports.twilio.keys import KeysPort
-from skill.ports.twilio.lookups import LookupsPort
-from skill.ports.twilio.messages import MessagesPort
-from skill.ports.twilio.messaging_services import MessagingServicesPort
-from skill.ports.twilio.monitor import MonitorPort
-from skill.ports.twilio.numbers import NumbersPort
-from skill.ports.twilio.operations import OperationsPort
-from skill.ports.twilio.pricing import PricingPort
-from skill.ports.twilio.studio import StudioPort
-from skill.ports.twilio.usage import UsagePort
-from skill.ports.twilio.verify import VerifyPort
-from skill.records.scope import AccountScope
+if TYPE_CHECKING:
+    from skill.ports.twilio.accounts import AccountsPort
+    from skill.ports.twilio.calls import CallsPort
+    from skill.ports.twilio.content import ContentPort
+    from skill.ports.twilio.keys import KeysPort
+    from skill.ports.twilio.lookups import LookupsPort
+    from skill.ports.twilio.messages import MessagesPort
+    from skill.ports.twilio.messaging_services import MessagingServicesPort
+    from skill.ports.twilio.monitor import MonitorPort
+    from skill.ports.twilio.numbers import NumbersPort
+    from skill.ports.twilio.operations import OperationsPort
+    from skill.ports.twilio.pricing import PricingPort
+    from skill.ports.twilio.studio import StudioPort
+    from skill.ports.twilio.usage import UsagePort
+    from skill.ports.twilio.verify import VerifyPort
+    from skill.records.scope import AccountScope
 
 
 class TwilioPort(Protocol):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from skill.records.accounts import Account, Balance
-from skill.records.page import Page
+if TYPE_CHECKING:
+    from skill.records.accounts import Account, Balance
+    from skill.records.page import Page
 
 
 class AccountsPort(Protocol):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import builtins
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from skill.records.calls import Call, Conference, Notification, Recording
-from skill.records.page import Page
+if TYPE_CHECKING:
+    from skill.records.calls import Call, Conference, Notification, Recording
+    from skill.records.page import Page
 
 
 class CallsPort(Protocol):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from skill.records.content import ContentTemplate, ContentTemplateDetail, JsonData, WhatsAppApproval
-from skill.records.page import Page
+if TYPE_CHECKING:
+    from skill.records.content import ContentTemplate, ContentTemplateDetail, JsonData, WhatsAppApproval
+    from skill.records.page import Page
 
 
 class ContentPort(Protocol):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from skill.records.email import MailAccepted, Suppression, Template
-from skill.records.page import Page
+if TYPE_CHECKING:
+    from skill.records.email import MailAccepted, Suppression, Template
+    from skill.records.page import Page
 
 
 class SendGridPort(Protocol):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from skill.records.credentials import ApiKey
-from skill.records.numbers import Tally
-from skill.records.page import Page
+if TYPE_CHECKING:
+    from skill.records.credentials import ApiKey
+    from skill.records.numbers import Tally
+    from skill.records.page import Page
 
 
 class KeysPort(Protocol):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from skill.records.lookups import Lookup
+if TYPE_CHECKING:
+    from skill.records.lookups import Lookup
 
 
 class LookupsPort(Protocol):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from skill.records.messages import Message
-from skill.records.page import Page
+if TYPE_CHECKING:
+    from skill.records.messages import Message
+    from skill.records.page import Page
 
 
 class MessagesPort(Protocol):

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from skill.records.messaging_services import (
-    A2PCampaign,
-    BrandRegistration,
-    MessagingService,
-    Sender,
-    ServiceChanges,
-    TollfreeVerification,
-)
-from skill.records.page import Page
+if TYPE_CHECKING:
+    from skill.records.messaging_services import (
+        A2PCampaign,
+        BrandRegistration,
+        MessagingService,
+        Sender,
+        ServiceChanges,
+        TollfreeVerification,
+    )
+    from skill.records.page import Page
 
 
 class MessagingServicesPort(Protocol):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from skill.records.monitor import Alert, AlertDetail
-from skill.records.page import Page
+if TYPE_CHECKING:
+    from skill.records.monitor import Alert, AlertDetail
+    from skill.records.page import Page
 
 
 class MonitorPort(Protocol):

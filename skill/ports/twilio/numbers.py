@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from skill.records.numbers import AvailableNumber, NumberTraffic, PhoneNumber, ServiceRef, Tally
-from skill.records.page import Page
+if TYPE_CHECKING:
+    from skill.records.numbers import AvailableNumber, NumberTraffic, PhoneNumber, ServiceRef, Tally
+    from skill.records.page import Page
 
 
 class NumbersPort(Protocol):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from skill.records.pricing import BilledTotal, MessagingPrices, NumberPrices, VoicePrices
+if TYPE_CHECKING:
+    from skill.records.pricing import BilledTotal, MessagingPrices, NumberPrices, VoicePrices
 
 
 class PricingPort(Protocol):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import builtins
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from skill.records.page import Page
-from skill.records.studio import DefinitionProblem, Execution, Flow, FlowRevision, JsonData, Step
+if TYPE_CHECKING:
+    from skill.records.page import Page
+    from skill.records.studio import DefinitionProblem, Execution, Flow, FlowRevision, JsonData, Step
 
 
 class StudioPort(Protocol):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable
 from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from skill.records.page import Page
-from skill.records.usage import UsageRecord, UsageTrigger
+if TYPE_CHECKING:
+    from skill.records.page import Page
+    from skill.records.usage import UsageRecord, UsageTrigger
 
 
 class UsagePort(Protocol):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from skill.records.page import Page
-from skill.records.verify import Verification, VerificationCheck, VerifyService
+if TYPE_CHECKING:
+    from skill.records.page import Page
+    from skill.records.verify import Verification, VerificationCheck, VerifyService
 
 
 class VerifyPort(Protocol):
