@@ -20,7 +20,7 @@ from skill.records.bulk import OutboxRow
 from skill.sandbox.app import Sandbox
 from skill.sandbox.clock import SandboxClock
 from skill.wiring import build_services
-from tests.bulk_jobs import SENDER, create, drain, people, sent_to, worker
+from tests.bulk_jobs import SENDER, bucket, create, drain, people, sent_to, worker
 from tests.conftest import Elapse, call
 
 pytestmark = pytest.mark.anyio
@@ -51,8 +51,8 @@ async def test_a_429_with_retry_after_keeps_the_sender_quiet_until_the_wait_is_o
     refused_at, twilio_refused_at = services.clock.now(), sandbox.clock.now()
     engine = worker(services, elapse, batch=1)
     assert await engine.run_once() == 1
-    bucket = engine.buckets[SENDER]
-    assert not sandbox.state.messages and bucket.rate == bucket.configured / 2
+    slowed = bucket(services)
+    assert not sandbox.state.messages and slowed.rate == slowed.configured / 2
     status = (await call(client, "bulk_status", {"sid": first["sid"]})).data
     assert "Retry-After" in status["held"] and status["counts"]["queued"] == 4
     # A second job from the same sender is claimed, but its rows wait for the sender's bucket too.
@@ -78,7 +78,7 @@ async def test_a_503_on_a_send_is_reconciled_only_after_its_retry_after(
     await engine.run_once()
     row = services.stores.outbox.rows(job["sid"])[0]
     assert row.state == "unknown" and row.not_before >= refused_at + RETRY_AFTER  # never resent blindly
-    assert engine.buckets[SENDER].rate < engine.buckets[SENDER].configured
+    assert bucket(services).rate < bucket(services).configured
     await drain(services, elapse, engine)
     assert [when for when, _ in claims][1] >= refused_at + RETRY_AFTER
     assert sent_to(sandbox).total() == 1
@@ -145,7 +145,7 @@ async def test_a_full_sender_queue_21611_slows_the_sender_and_is_retried_not_fai
         job = await queue_job(services, [f"+1212555{index:04d}" for index in range(30)])
         engine = worker(services, elapse)
         await engine.run_once()
-        assert engine.buckets[SENDER].rate < engine.buckets[SENDER].configured
+        assert bucket(services).rate < bucket(services).configured
         await drain(services, elapse, engine)
         counts = services.stores.outbox.counts(job)
         assert (counts["sent"], counts.get("failed", 0)) == (30, 0) and max(sent_to(sandbox).values()) == 1
