@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 EPSILON = 1e-6  # tokens this close to enough are enough (clock readings are floats near 1.8e9)
 FLOOR_SHARE = 0.05  # a bucket never slows below this share of its configured rate
 INCREASE_SHARE = 0.05  # each success gives back this share of the configured rate
+# A reading this far behind the bucket's last is a clock set back (a restarted sandbox), not a worker
+# that read the clock a moment before another: the bucket moves back with it instead of stalling.
+SET_BACK_SECONDS = 60.0
 
 
 @dataclass
@@ -45,6 +48,9 @@ class TokenBucket:
         return bucket
 
     def _refill(self, now: float) -> None:
+        if now < self.last - SET_BACK_SECONDS:
+            shift = self.last - now
+            self.last, self.blocked_until = now, max(self.blocked_until - shift, 0.0)
         if now > self.last:
             self.tokens = min(self.capacity, self.tokens + (now - self.last) * self.rate)
             self.last = now

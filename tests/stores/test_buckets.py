@@ -58,6 +58,19 @@ def test_a_changed_configured_rate_keeps_the_slowed_share_and_fits_the_burst(bac
     assert stored is not None and (stored.configured, stored.rate, stored.tokens) == (2.0, 1.0, 0.0)
 
 
+def test_a_clock_set_back_moves_the_bucket_back_with_it_instead_of_stalling_it(backend: Backend) -> None:
+    buckets = backend.open().buckets
+    later = START + 3600  # the bucket was last used on a clock an hour ahead (a sandbox since restarted)
+    assert buckets.take(SENDER, 3.0, 3, later) == 0.0
+    buckets.block(SENDER, 3.0, later + 5, later)
+    wait = buckets.take(SENDER, 3.0, 1, START)
+    assert wait == pytest.approx(5.0)  # the Retry-After still holds, as long as it had left
+    assert buckets.take(SENDER, 3.0, 1, START + wait) == 0.0
+    assert buckets.take(SENDER, 3.0, 3, START + wait + 10) == 0.0
+    # A reading only a moment behind (another worker's) refills nothing and takes nothing extra.
+    assert buckets.take(SENDER, 3.0, 1, START + wait + 9.5) == pytest.approx(1 / 3)
+
+
 @pytest.mark.parametrize("segments", [1, 3])
 def test_two_store_sets_taking_at_once_never_take_more_than_the_burst_plus_the_rate(
     backend: Backend, segments: int
