@@ -12,6 +12,7 @@ from mcp import Client
 
 from skill.core.bulk_worker import BulkWorker, WorkerOptions
 from skill.core.context import Services
+from skill.ports.stores import BucketState
 from skill.sandbox.app import Sandbox
 from tests.conftest import Elapse, call
 
@@ -43,6 +44,13 @@ async def drain(services: Services, elapse: Elapse, bulk_worker: BulkWorker | No
             if due is None:
                 return
             elapse(max(due - services.clock.now(), 0.0) + 0.01)
+
+
+def bucket(services: Services, key: str = SENDER) -> BucketState:
+    """The sender's token bucket as the store holds it (shared by every worker)."""
+    found = services.stores.buckets.read(key)
+    assert found is not None, f"no bucket for {key}"
+    return found
 
 
 def sent_to(sandbox: Sandbox) -> Counter[str]:

@@ -6,27 +6,25 @@ code 100); the policy's [bulk] section overrides them per kind or per sender. A 
 sends as fast as its senders together; its US long codes, when the service has a verified A2P 10DLC
 campaign whose carriers report a throughput, send together at the campaign's (the lowest figure any
 carrier reports: `mps`, or `tpm` / 60). Daily caps (T-Mobile's brand tiers) bound volume, not pace,
-so they are not made into a rate.
+so they are not made into a rate. The bucket arithmetic is skill.core.token_bucket; the buckets
+themselves are rows of the store, shared by every worker.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from skill.core.phones import SHORT_CODE
 from skill.core.spend import NORTH_AMERICA_TOLL_FREE
+from skill.core.token_bucket import TokenBucket as TokenBucket  # the arithmetic, re-exported
 from skill.errors import UpstreamError
 from skill.policy.bulk_settings import MAX_RATE, BulkSettings
 
 if TYPE_CHECKING:
     from skill.core.context import Services
 
-EPSILON = 1e-6  # tokens this close to enough are enough (clock readings are floats near 1.8e9)
-FLOOR_SHARE = 0.05  # a bucket never slows below this share of its configured rate
-INCREASE_SHARE = 0.05  # each success gives back this share of the configured rate
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 60.0
 CARRIER_FIGURES = {"mps": 1.0, "tpm": 1 / 60}  # a carrier's throughput figure, to segments per second
@@ -103,63 +101,6 @@ async def sender_rate(services: Services, *, sender: str | None, service_sid: st
     campaign = await service_campaign_rate(services, service_sid) if campaigned else None
     long_codes = campaign if campaign is not None else settings.long_code * len(campaigned)
     return (others + long_codes) or settings.long_code
-
-
-@dataclass
-class TokenBucket:
-    """Tokens are segments; `rate` refills per second up to `capacity` (one second's worth, at least the
-    largest message). The rate falls by half on a 429 and climbs back by small steps on successes."""
-
-    configured: float
-    now: float
-    rate: float = 0.0
-    tokens: float = 0.0
-    capacity: float = 0.0
-    last: float = field(default=0.0)
-    blocked_until: float = 0.0  # nothing is taken before this time (a Retry-After)
-
-    def __post_init__(self) -> None:
-        self.rate = self.rate or self.configured
-        self.capacity = self.capacity or max(self.configured, 1.0)
-        self.tokens = self.capacity  # one second's burst at the start
-        self.last = self.now
-
-    def _refill(self, now: float) -> None:
-        if now > self.last:
-            self.tokens = min(self.capacity, self.tokens + (now - self.last) * self.rate)
-            self.last = now
-
-    def wait(self, segments: int, now: float) -> float:
-        """Seconds until `segments` tokens are there (0 when they are now)."""
-        self._refill(now)
-        needed = min(float(segments), self.capacity)
-        blocked = max(self.blocked_until - now, 0.0)
-        if self.tokens + EPSILON >= needed:
-            return blocked
-        return max((needed - self.tokens) / self.rate, blocked, EPSILON)
-
-    def take(self, segments: int, now: float) -> bool:
-        """Take the tokens of one message if they are there."""
-        self._refill(now)
-        needed = min(float(segments), self.capacity)
-        if now < self.blocked_until or self.tokens + EPSILON < needed:
-            return False
-        self.tokens -= needed
-        return True
-
-    def slow_down(self, now: float) -> None:
-        """Multiplicative decrease after a 429: half the rate, and no burst left."""
-        self._refill(now)
-        self.rate = max(self.configured * FLOOR_SHARE, self.rate / 2)
-        self.tokens = min(self.tokens, 0.0)
-
-    def block(self, until: float) -> None:
-        """Take nothing before `until`: the server asked to wait (Retry-After)."""
-        self.blocked_until = max(self.blocked_until, until)
-
-    def speed_up(self) -> None:
-        """Additive increase after a success, back up to the configured rate."""
-        self.rate = min(self.configured, self.rate + self.configured * INCREASE_SHARE)
 
 
 def backoff(attempt: int, retry_after: float | None = None, rng: random.Random | None = None) -> float:

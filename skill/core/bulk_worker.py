@@ -7,9 +7,10 @@ any other job is held at the cap, its rows left queued); the sender's token buck
 the row is marked attempted under its lease; then the message is created. A 429 or 5xx slows the
 bucket and retries after a backoff, never before a Retry-After (the job is held and the sender's
 bucket blocked till then); a permanent refusal marks the recipient; an unknown outcome is
-reconciled before any resend. Buckets run on the upstream clock (Twilio's time), everything stored
-on the wall clock. Between batches the worker also applies the policy's [retention] once a day
-(skill.core.daily_prune).
+reconciled before any resend. The buckets are rows of the store (skill.stores.buckets), so every
+worker on the database, in this process or another, shares one rate per sender, its slowdown and its
+Retry-After. Buckets run on the upstream clock (Twilio's time), everything else on the wall clock.
+Between batches the worker also applies the policy's [retention] once a day (skill.core.daily_prune).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from decimal import Decimal
 import anyio
 
 from skill.core.bulk_jobs import MICROS
-from skill.core.bulk_rates import TokenBucket, backoff, sender_rate
+from skill.core.bulk_rates import backoff, sender_rate
 from skill.core.bulk_windows import next_open
 from skill.core.context import Services
 from skill.core.daily_prune import DailyPrune
@@ -33,7 +34,7 @@ from skill.core.optouts import opted_out
 from skill.core.send_keys import GRACE_SECONDS, find_sent
 from skill.errors import SkillError, UpstreamError
 from skill.ports.clock import Clock
-from skill.ports.stores import OutboxStore
+from skill.ports.stores import BucketStore, OutboxStore
 from skill.records.bulk import JobRow, OutboxRow
 
 log = logging.getLogger("twilio_skill.bulk")
@@ -80,7 +81,7 @@ class BulkWorker:
         self.pace = pace or services.upstream_clock  # sender rates are kept on Twilio's time
         self._sleep = sleep or self._real_sleep
         self.rng = rng or random.Random()
-        self.buckets: dict[str, TokenBucket] = {}
+        self.rates: dict[str, float] = {}  # each bucket's configured rate, looked up once per worker
         self.jobs: dict[str, JobRow] = {}
         self.held: set[str] = set()
         self._country_limits: dict[str, anyio.CapacityLimiter] = {}
@@ -94,6 +95,10 @@ class BulkWorker:
     @property
     def outbox(self) -> OutboxStore:
         return self.services.stores.outbox
+
+    @property
+    def buckets(self) -> BucketStore:
+        return self.services.stores.buckets
 
     async def run(self) -> None:
         """Work until cancelled: a batch at a time, resting when nothing is ready; pruning once a day."""
@@ -141,12 +146,17 @@ class BulkWorker:
             self.jobs[job_id] = job
         return self.jobs[job_id]
 
-    async def _bucket(self, job: JobRow) -> TokenBucket:
+    async def _bucket(self, job: JobRow) -> tuple[str, float]:
+        """The job's bucket key (its sender or service) and that bucket's configured rate."""
         key = job.sender or job.service_sid or ""
-        if key not in self.buckets:
-            rate = await sender_rate(self.services, sender=job.sender, service_sid=job.service_sid)
-            self.buckets[key] = TokenBucket(configured=rate, now=self.pace.now())
-        return self.buckets[key]
+        if key not in self.rates:
+            self.rates[key] = await sender_rate(self.services, sender=job.sender, service_sid=job.service_sid)
+        return key, self.rates[key]
+
+    async def _take(self, bucket: tuple[str, float], segments: int) -> float:
+        """Take a message's tokens from the shared bucket: 0 when taken, else the seconds to wait."""
+        key, rate = bucket
+        return await anyio.to_thread.run_sync(lambda: self.buckets.take(key, rate, segments, self.pace.now()))
 
     def _country(self, country: str | None) -> anyio.CapacityLimiter:
         key = country or ""
@@ -187,8 +197,7 @@ class BulkWorker:
         if not self._count(job, row):
             return
         bucket = await self._bucket(job)
-        while not bucket.take(row.segments, self.pace.now()):
-            wait = bucket.wait(row.segments, self.pace.now())
+        while wait := await self._take(bucket, row.segments):
             if job.id in self.held or wait > self.options.lease_seconds / 2:
                 # Held, or told to wait long (Retry-After): back to the queue rather than sit on the lease.
                 self._give_back(job, row)
@@ -244,7 +253,7 @@ class BulkWorker:
         if services.policy.spend_capped:
             services.stores.spend.release(job.profile, Decimal(row.cost_micros) / MICROS, _today(services))
 
-    async def _send(self, job: JobRow, row: OutboxRow, bucket: TokenBucket) -> None:
+    async def _send(self, job: JobRow, row: OutboxRow, bucket: tuple[str, float]) -> None:
         try:
             message = await self.services.twilio.messages.create(
                 to=row.phone,
@@ -261,12 +270,13 @@ class BulkWorker:
         finally:
             self._limiter.release_on_behalf_of((row.job_id, row.idx))
             self._country(row.country).release_on_behalf_of((row.job_id, row.idx))
-        bucket.speed_up()
+        key, rate = bucket
+        await anyio.to_thread.run_sync(lambda: self.buckets.speed_up(key, rate, self.pace.now()))
         await anyio.to_thread.run_sync(lambda: self.outbox.finish(job.id, row.idx, "sent", sid=message.sid))
         if job.hold_reason:
             self.outbox.hold(job.id, None, None)
 
-    def _failed(self, job: JobRow, row: OutboxRow, bucket: TokenBucket, exc: SkillError) -> None:
+    def _failed(self, job: JobRow, row: OutboxRow, bucket: tuple[str, float], exc: SkillError) -> None:
         status = exc.http_status or 0
         if exc.code == "upstream.outcome_unknown":
             if status >= 500:
@@ -282,11 +292,13 @@ class BulkWorker:
         else:
             self._requeue(row, backoff(row.attempts + 1, None, self.rng), forget=True)
 
-    def _slow(self, job: JobRow, bucket: TokenBucket, retry_after: float | None) -> None:
+    def _slow(self, job: JobRow, bucket: tuple[str, float], retry_after: float | None) -> None:
         """Twilio pushed back: the sender slows down, and waits out a Retry-After (the job held till then)."""
-        bucket.slow_down(self.pace.now())
+        key, rate = bucket
+        now = self.pace.now()
+        self.buckets.slow_down(key, rate, now)
         if retry_after:
-            bucket.block(self.pace.now() + retry_after)
+            self.buckets.block(key, rate, now + retry_after, now)
             self.held.add(job.id)
             reason = f"Twilio asked to wait {retry_after:g} s (Retry-After); sending resumes after it"
             self.outbox.hold(job.id, reason, self.services.clock.now() + retry_after)

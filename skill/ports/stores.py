@@ -323,6 +323,36 @@ class OutboxStore(Protocol):
     def next_due(self, now: float | None = None) -> float | None: ...
 
 
+class BucketState(Protocol):
+    """One token bucket as stored (skill.core.token_bucket holds the arithmetic)."""
+
+    configured: float
+    rate: float
+    tokens: float
+    last: float
+    blocked_until: float
+
+
+class BucketStore(Protocol):
+    """The bulk sender's token buckets, one row per sender or service, shared by every worker on the
+    database. Each change is one transaction on the bucket's row (SELECT ... FOR UPDATE on
+    PostgreSQL, the write lock on SQLite) at the caller's clock reading `now`; a bucket is created
+    full at `configured` segments per second on first use, and follows `configured` if it changes."""
+
+    def take(self, key: str, configured: float, segments: int, now: float) -> float:
+        """Refill by the time elapsed, then take `segments` tokens: 0 when taken, else the seconds
+        to wait (a Retry-After block included)."""
+        ...
+
+    def slow_down(self, key: str, configured: float, now: float) -> None: ...
+
+    def speed_up(self, key: str, configured: float, now: float) -> None: ...
+
+    def block(self, key: str, configured: float, until: float, now: float) -> None: ...
+
+    def read(self, key: str) -> BucketState | None: ...
+
+
 class RetentionPeriods(Protocol):
     """How many days records are kept (None: forever), as the policy's [retention] says."""
 
@@ -381,6 +411,9 @@ class StorePorts(Protocol):
 
     @property
     def outbox(self) -> OutboxStore: ...
+
+    @property
+    def buckets(self) -> BucketStore: ...
 
     @property
     def retention(self) -> RetentionStore: ...

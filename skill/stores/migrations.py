@@ -287,6 +287,22 @@ def _bulk_outbox(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX bulk_outbox_sid ON bulk_outbox(sid)")
 
 
+@migration("016_bulk_buckets")
+def _bulk_buckets(db: sqlite3.Connection) -> None:
+    # One token bucket per sender or service, shared by every worker (skill.stores.buckets).
+    db.execute(
+        """CREATE TABLE bulk_buckets (
+            bucket_key TEXT PRIMARY KEY,
+            configured REAL NOT NULL,
+            rate REAL NOT NULL,
+            tokens REAL NOT NULL,
+            refilled_at REAL NOT NULL,
+            blocked_until REAL NOT NULL,
+            updated_at REAL NOT NULL
+        )"""
+    )
+
+
 def apply_migrations(db: sqlite3.Connection) -> list[str]:
     """Apply every migration not yet recorded; return the names applied.
 

@@ -9,6 +9,7 @@ from skill.ports.clock import Clock, SystemClock
 from skill.stores.agents import SqliteAgentStore
 from skill.stores.approvals import SqliteApprovalStore
 from skill.stores.audit import SqliteAuditLog
+from skill.stores.buckets import SqlBucketStore
 from skill.stores.database import SqlDatabase, open_database
 from skill.stores.ivr_menus import SqliteIvrMenuStore
 from skill.stores.operators import SqliteOperatorStore
@@ -37,6 +38,7 @@ class Stores:
     operators: SqliteOperatorStore
     agents: SqliteAgentStore
     outbox: SqliteOutbox
+    buckets: SqlBucketStore
     retention: SqlRetention
 
     @classmethod
@@ -63,6 +65,7 @@ class Stores:
             operators=SqliteOperatorStore(db, wall),
             agents=SqliteAgentStore(db, wall),
             outbox=SqliteOutbox(db, wall),
+            buckets=SqlBucketStore(db),
             retention=SqlRetention(db),
         )
 

@@ -113,6 +113,10 @@ TABLES: dict[str, tuple[tuple[str, ...], str]] = {
         "job_id, idx",
     ),  # fmt: skip
     "spend_days": (("profile", "day", "estimated_micros", "billed_micros"), "profile, day"),
+    "bulk_buckets": (
+        ("bucket_key", "configured", "rate", "tokens", "refilled_at", "blocked_until", "updated_at"),
+        "bucket_key",
+    ),
 }
 # Identity columns whose next value must move past imported ids on PostgreSQL.
 IDENTITIES = (("audit", "id"), ("webhook_events", "id"))

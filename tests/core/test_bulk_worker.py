@@ -14,13 +14,14 @@ from mcp import Client
 
 from skill.config import Settings
 from skill.core.bulk_jobs import BulkRequest, create_job
+from skill.core.bulk_worker import BulkWorker, WorkerOptions
 from skill.core.context import Services
 from skill.ports.clock import ManualClock
 from skill.records.bulk import OutboxRow
 from skill.sandbox.app import Sandbox
 from skill.sandbox.clock import SandboxClock
 from skill.wiring import build_services
-from tests.bulk_jobs import SENDER, create, drain, people, sent_to, worker
+from tests.bulk_jobs import SENDER, bucket, create, drain, people, sent_to, worker
 from tests.conftest import Elapse, call
 
 pytestmark = pytest.mark.anyio
@@ -51,8 +52,8 @@ async def test_a_429_with_retry_after_keeps_the_sender_quiet_until_the_wait_is_o
     refused_at, twilio_refused_at = services.clock.now(), sandbox.clock.now()
     engine = worker(services, elapse, batch=1)
     assert await engine.run_once() == 1
-    bucket = engine.buckets[SENDER]
-    assert not sandbox.state.messages and bucket.rate == bucket.configured / 2
+    slowed = bucket(services)
+    assert not sandbox.state.messages and slowed.rate == slowed.configured / 2
     status = (await call(client, "bulk_status", {"sid": first["sid"]})).data
     assert "Retry-After" in status["held"] and status["counts"]["queued"] == 4
     # A second job from the same sender is claimed, but its rows wait for the sender's bucket too.
@@ -78,7 +79,7 @@ async def test_a_503_on_a_send_is_reconciled_only_after_its_retry_after(
     await engine.run_once()
     row = services.stores.outbox.rows(job["sid"])[0]
     assert row.state == "unknown" and row.not_before >= refused_at + RETRY_AFTER  # never resent blindly
-    assert engine.buckets[SENDER].rate < engine.buckets[SENDER].configured
+    assert bucket(services).rate < bucket(services).configured
     await drain(services, elapse, engine)
     assert [when for when, _ in claims][1] >= refused_at + RETRY_AFTER
     assert sent_to(sandbox).total() == 1
@@ -145,9 +146,80 @@ async def test_a_full_sender_queue_21611_slows_the_sender_and_is_retried_not_fai
         job = await queue_job(services, [f"+1212555{index:04d}" for index in range(30)])
         engine = worker(services, elapse)
         await engine.run_once()
-        assert engine.buckets[SENDER].rate < engine.buckets[SENDER].configured
+        assert bucket(services).rate < bucket(services).configured
         await drain(services, elapse, engine)
         counts = services.stores.outbox.counts(job)
         assert (counts["sent"], counts.get("failed", 0)) == (30, 0) and max(sent_to(sandbox).values()) == 1
     finally:
         services.stores.close()
+
+
+class VirtualTime:
+    """Shared fake time for workers running side by side: a sleep waits until the clocks reach its
+    deadline, and the driver moves them to the earliest deadline asked for, so waits overlap as they
+    would in real time instead of adding up."""
+
+    def __init__(self, elapse: Elapse, clock: ManualClock) -> None:
+        self.elapse, self.clock = elapse, clock
+        self.waiting: list[tuple[float, anyio.Event]] = []
+
+    async def sleep(self, seconds: float) -> None:
+        woken = anyio.Event()
+        self.waiting.append((self.clock.now() + max(seconds, 0.0), woken))
+        await woken.wait()
+
+    async def drive(self, finished: anyio.Event) -> None:
+        while not finished.is_set():
+            await anyio.sleep(0.002)  # real time, for the workers to run until they wait again
+            if not self.waiting:
+                continue
+            due = min(deadline for deadline, _ in self.waiting)
+            self.elapse(max(due - self.clock.now(), 0.0))
+            for entry in [entry for entry in self.waiting if entry[0] <= self.clock.now()]:
+                self.waiting.remove(entry)
+                entry[1].set()
+
+
+async def test_two_workers_on_one_store_send_for_one_sender_at_its_rate_together(
+    settings: Settings, sandbox: Sandbox, wall_clock: ManualClock, elapse: Elapse
+) -> None:
+    count, rate = 60, 3.0  # the toll-free sender's published 3 segments per second
+    sets = [build_services(settings, sandbox=sandbox, clock=wall_clock) for _ in range(2)]  # two connections
+    time = VirtualTime(elapse, wall_clock)
+    sends: Counter[int] = Counter()
+    try:
+        job = await queue_job(sets[0], [f"+1212555{index:04d}" for index in range(count)])
+        engines = []
+        for n, services in enumerate(sets):
+            create_message = services.twilio.messages.create
+
+            async def counted(n: int = n, create_message: Any = create_message, **kwargs: Any) -> Any:
+                sends[n] += 1
+                return await create_message(**kwargs)
+
+            services.twilio.messages.create = counted  # type: ignore[method-assign]
+            engines.append(BulkWorker(services, sleep=time.sleep, options=WorkerOptions(batch=5)))
+        finished, done = anyio.Event(), []
+
+        async def work(engine: BulkWorker) -> None:
+            while engine.outbox.counts(job).get("sent", 0) < count:
+                if not await engine.run_once():
+                    await time.sleep(0.5)
+            done.append(engine)
+            if len(done) == len(engines):
+                finished.set()  # time keeps moving till both are done: the other may still be waiting
+
+        with anyio.fail_after(60):
+            async with anyio.create_task_group() as group:
+                group.start_soon(time.drive, finished)
+                for engine in engines:
+                    group.start_soon(work, engine)
+    finally:
+        for services in sets:
+            services.stores.close()
+    created = sorted(message["created"] for message in sandbox.state.messages.values())
+    span = created[-1] - created[0]
+    assert len(created) == count and max(sent_to(sandbox).values()) == 1
+    assert sends[0] and sends[1], "both workers sent"
+    assert count <= rate + rate * span + 1e-6, "one burst and the sender's rate, not one per worker"
+    assert count >= rate * span * 0.5

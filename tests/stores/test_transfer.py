@@ -52,6 +52,7 @@ def filled(stores: Stores) -> str:
     )
     stores.outbox.create_job(job, [outbox_row])
     stores.spend.add("sandbox", Decimal("0.0079"))
+    stores.buckets.slow_down(job.sender or "", 3.0, 1_800_000_000.0)
     return request.id
 
 

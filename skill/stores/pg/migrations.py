@@ -263,6 +263,20 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
             "CREATE INDEX bulk_outbox_sid ON bulk_outbox(sid)",
         ),
     ),
+    (
+        "016_bulk_buckets",
+        (
+            """CREATE TABLE bulk_buckets (
+                bucket_key TEXT PRIMARY KEY,
+                configured DOUBLE PRECISION NOT NULL,
+                rate DOUBLE PRECISION NOT NULL,
+                tokens DOUBLE PRECISION NOT NULL,
+                refilled_at DOUBLE PRECISION NOT NULL,
+                blocked_until DOUBLE PRECISION NOT NULL,
+                updated_at DOUBLE PRECISION NOT NULL
+            )""",
+        ),
+    ),
 ]
 
 
