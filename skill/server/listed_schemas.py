@@ -22,19 +22,31 @@ if TYPE_CHECKING:
 
 PACKAGE = Path(__file__).resolve().parent.parent
 CACHE_FILE = Path(__file__).resolve().with_suffix(".json")
-# Everything a listed schema is derived from: the models, the fields they use, and the code that shrinks them.
-SOURCES = ("tools", "records", "results.py", "server/schemas.py", "core/urls.py")
+
+
+# What a listed tool is derived from: its module, the models and fields it uses, and the code that shrinks
+# schemas and derives hints. A model that takes a constant from elsewhere is covered by the drift check,
+# which compares the whole content, not only the digest.
+SOURCES = (
+    "tools",
+    "records",
+    "results.py",
+    "toolsets.py",
+    "policy/tiers.py",
+    "server/schemas.py",
+    "server/registry.py",
+    "server/listing.py",
+)
 
 
 def source_digest(root: Path = PACKAGE) -> str | None:
-    """sha256 over the source files the schemas derive from, and the pydantic version; None when a
-    source cannot be read (then nothing is taken from the file)."""
+    """sha256 over the sources listed tools derive from, and the pydantic version; None when a source
+    cannot be read (then nothing is taken from the file)."""
     digest = hashlib.sha256(pydantic.VERSION.encode())
     try:
         for name in SOURCES:
             path = root / name
-            files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
-            for file in files:
+            for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
                 digest.update(str(file.relative_to(root)).encode() + b"\0" + file.read_bytes() + b"\0")
     except OSError:
         return None

@@ -54,12 +54,14 @@ async def test_a_listing_whose_digest_matches_is_what_the_server_lists(
     """The proof that a current file is read rather than recomputed: an entry edited in it is listed."""
     entries = listed_schemas.shipped_entries()
     assert entries is not None
-    edited = {name: entry for name, entry in entries}
+    edited = dict(entries)
     edited["account_get"]["summary"]["description"] = "Read from the shipped listing."
     data = {"digest": listed_schemas.source_digest(), "order": [name for name, _ in entries], "tools": edited}
     monkeypatch.setattr(listed_schemas, "_current", lambda: data)
     tools = await listing(Settings(home=tmp_path, toolsets=DEFAULT_TOOLSETS))
-    assert next(tool for tool in tools if tool["name"] == "account_get")["description"] == "Read from the shipped listing."
+    assert (
+        next(tool for tool in tools if tool["name"] == "account_get")["description"] == "Read from the shipped listing."
+    )
 
 
 def test_listing_imports_no_tool_module_and_a_call_imports_only_its_own() -> None:
