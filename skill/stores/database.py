@@ -67,6 +67,10 @@ class SqlDatabase(Protocol):
         """Run one statement; the number of rows it changed."""
         ...
 
+    def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement once per row of parameters, sent together (one round trip on PostgreSQL)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -176,6 +180,10 @@ class Database:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         with self._lock:
             return self._conn.execute(sql, tuple(params)).rowcount
+
+    def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self._lock:
+            self._conn.executemany(sql, [tuple(row) for row in rows])
 
     def close(self) -> None:
         with self._lock:

@@ -252,6 +252,12 @@ class SqliteOutbox:
         inside an open transaction it joins it."""
         return self.db.execute("UPDATE bulk_outbox SET delivery = ? WHERE sid = ?", (status, sid)) == 1
 
+    def record_deliveries(self, updates: Sequence[tuple[str, str]]) -> None:
+        """Status callbacks for bulk messages as (sid, status), in the order received: the last of a sid
+        wins. One statement sent once for all, so inside an open transaction it joins it."""
+        if updates:
+            self.db.execute_many("UPDATE bulk_outbox SET delivery = ? WHERE sid = ?", [(s, sid) for sid, s in updates])
+
     def complete_finished(self) -> list[str]:
         """Mark running jobs with nothing left to send as completed; their ids."""
         marks = ", ".join("?" * len(PENDING))

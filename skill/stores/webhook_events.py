@@ -3,13 +3,16 @@
 A callback is acknowledged only after its row is committed, and a repeat of the same key is
 recognised by the UNIQUE constraint, so a redelivery is answered 2xx without a second row.
 Processing marks a row in the same transaction as its effects (opt-outs, counters), so an event is
-processed exactly once even when the process dies between two steps.
+processed exactly once even when the process dies between two steps. A batch's counter increments
+and marks are written together at its end, a statement for each rather than one per event (a round
+trip each on PostgreSQL); until then the batch itself remembers which events it has processed.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,12 +20,11 @@ from skill.ports.clock import Clock, SystemClock
 from skill.records.events import NewEvent, StoredEvent
 from skill.stores.database import Connection, Row, SqlDatabase
 
-__all__ = ["NewEvent", "StoredEvent", "SqliteWebhookEventStore"]
+__all__ = ["EventBatch", "NewEvent", "StoredEvent", "SqliteWebhookEventStore"]
 
 
 RECORD_ATTEMPTS = 3
 _COLUMNS = "id, dedupe_key, kind, sid, status, account_sid, error_code, received_at, processed_at, payload_json"
-Effect = Callable[[Connection, StoredEvent], None]
 
 
 def _stored(row: Row) -> StoredEvent:
@@ -38,6 +40,67 @@ def _stored(row: Row) -> StoredEvent:
         processed_at=row["processed_at"],
         payload=json.loads(row["payload_json"]),
     )
+
+
+class EventBatch:
+    """One processing transaction: its connection, and what its events did that is written at its end."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._counts: Counter[tuple[str, str, str]] = Counter()
+        self._processed: set[tuple[str, str]] = set()
+        self._ids: list[int] = []
+        self._gathered: dict[Callable[[list[Any]], None], list[Any]] = {}
+
+    def count(self, event: StoredEvent) -> None:
+        """Add one to the day's counter of this event's kind and status, when the batch ends."""
+        day = time.strftime("%Y-%m-%d", time.gmtime(event.received_at))
+        self._counts[(day, event.kind, event.status or "")] += 1
+
+    def processed_before(self, event: StoredEvent) -> bool:
+        """True when another event of the same kind and SID was processed already: earlier in this
+        batch, or marked by an earlier one."""
+        if not event.sid:
+            return False
+        if (event.kind, event.sid) in self._processed:
+            return True
+        row = self.conn.execute(
+            "SELECT 1 FROM webhook_events WHERE sid = ? AND kind = ? AND id <> ? AND processed_at IS NOT NULL LIMIT 1",
+            (event.sid, event.kind, event.id),
+        ).fetchone()
+        return row is not None
+
+    def gather(self, write: Callable[[list[Any]], None], item: Any) -> None:
+        """Hand `item` to `write` when the batch ends, in one call with every item gathered for it, in order.
+
+        `write` must join the open transaction (a store's write through the same database does)."""
+        self._gathered.setdefault(write, []).append(item)
+
+    def processed(self, event: StoredEvent) -> None:
+        """Note the event as processed: later events of the batch see it, and it is marked at the end."""
+        self._ids.append(event.id)
+        if event.sid:
+            self._processed.add((event.kind, event.sid))
+
+    def write(self, done_at: float) -> None:
+        """Write what was gathered, the counters and the marks (inside the batch's transaction, before it commits)."""
+        for gathered_write, items in self._gathered.items():
+            gathered_write(items)
+        if self._counts:
+            # Keys in one order, so two processors that ever overlapped would take row locks alike.
+            self.conn.executemany(
+                "INSERT INTO webhook_counters (day, kind, status, count) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(day, kind, status) DO UPDATE SET count = webhook_counters.count + excluded.count",
+                [(*key, n) for key, n in sorted(self._counts.items())],
+            )
+        if self._ids:
+            marks = ", ".join("?" * len(self._ids))
+            self.conn.execute(
+                f"UPDATE webhook_events SET processed_at = ? WHERE id IN ({marks})", (done_at, *self._ids)
+            )
+
+
+Effect = Callable[[EventBatch, StoredEvent], None]
 
 
 class SqliteWebhookEventStore:
@@ -87,7 +150,9 @@ class SqliteWebhookEventStore:
         return fresh
 
     def process_pending(self, effect: Effect, *, limit: int = 200, now: float | None = None) -> int:
-        """Apply `effect` to up to `limit` unprocessed events and mark them, all in one transaction."""
+        """Apply `effect` to up to `limit` unprocessed events and mark them, all in one transaction.
+
+        The effect is given the batch (its connection is `batch.conn`) and the event, in id order."""
         done_at = self.clock.now() if now is None else now
         with self.db.transaction() as conn:
             # One processor at a time, across processes: effects read what earlier events did.
@@ -95,33 +160,18 @@ class SqliteWebhookEventStore:
             rows = conn.execute(
                 f"SELECT {_COLUMNS} FROM webhook_events WHERE processed_at IS NULL ORDER BY id LIMIT ?", (limit,)
             ).fetchall()
+            batch = EventBatch(conn)
             for row in rows:
                 event = _stored(row)
-                effect(conn, event)
-                conn.execute("UPDATE webhook_events SET processed_at = ? WHERE id = ?", (done_at, event.id))
+                effect(batch, event)
+                batch.processed(event)
+            batch.write(done_at)
         return len(rows)
 
     @staticmethod
-    def count_event(conn: Connection, event: StoredEvent) -> None:
-        """Add one to the day's counter of this kind and status (call inside a processing transaction)."""
-        day = time.strftime("%Y-%m-%d", time.gmtime(event.received_at))
-        conn.execute(
-            "INSERT INTO webhook_counters (day, kind, status, count) VALUES (?, ?, ?, 1) "
-            "ON CONFLICT(day, kind, status) DO UPDATE SET count = webhook_counters.count + 1",
-            (day, event.kind, event.status or ""),
-        )
-
-    @staticmethod
-    def processed_before(conn: Connection, event: StoredEvent) -> bool:
-        """True when another event of the same kind and SID was processed already (call inside a
-        processing transaction, where rows marked earlier in the same batch count too)."""
-        if not event.sid:
-            return False
-        row = conn.execute(
-            "SELECT 1 FROM webhook_events WHERE sid = ? AND kind = ? AND id <> ? AND processed_at IS NOT NULL LIMIT 1",
-            (event.sid, event.kind, event.id),
-        ).fetchone()
-        return row is not None
+    def count_event(batch: EventBatch, event: StoredEvent) -> None:
+        """Add one to the day's counter of this kind and status (an effect of its own, or part of one)."""
+        batch.count(event)
 
     def pending_count(self) -> int:
         return int(self.db.query("SELECT COUNT(*) AS n FROM webhook_events WHERE processed_at IS NULL")[0]["n"])

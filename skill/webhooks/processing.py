@@ -18,9 +18,9 @@ import anyio
 
 from skill.config import Settings
 from skill.core.phones import bare_number
-from skill.stores.database import Connection, store_errors
+from skill.stores.database import store_errors
 from skill.stores.sqlite import Stores
-from skill.stores.webhook_events import SqliteWebhookEventStore, StoredEvent
+from skill.stores.webhook_events import EventBatch, StoredEvent
 from skill.webhooks.events import SMS_INBOUND, SMS_STATUS
 from skill.webhooks.inbound import keyword_of, optout_scope
 
@@ -45,15 +45,15 @@ class EventProcessor:
         """Tell the worker new events are stored (called after each write that stored something)."""
         self._wake.set()
 
-    def effect(self, conn: Connection, event: StoredEvent) -> None:
+    def effect(self, batch: EventBatch, event: StoredEvent) -> None:
         """One event's effects, inside the transaction that marks it processed."""
-        if event.kind == SMS_INBOUND and SqliteWebhookEventStore.processed_before(conn, event):
+        if event.kind == SMS_INBOUND and batch.processed_before(event):
             log.info("skipped an inbound message already processed under another row (%s)", event.sid)
             return
-        SqliteWebhookEventStore.count_event(conn, event)
+        batch.count(event)
         if event.kind == SMS_STATUS and event.sid and event.status:
             # A bulk message's status: its job counts delivered and undelivered (a no-op for others).
-            self.stores.outbox.record_delivery(event.sid, event.status)
+            batch.gather(self.stores.outbox.record_deliveries, (event.sid, event.status))
         if event.kind != SMS_INBOUND:
             return
         keyword = keyword_of(str(event.payload.get("Body") or ""))

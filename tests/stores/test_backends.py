@@ -14,11 +14,10 @@ import pytest
 from skill.core.group_commit import GroupCommit
 from skill.records.events import NewEvent, StoredEvent
 from skill.records.ivr import CallState
-from skill.stores.database import Connection
 from skill.stores.migrations import MIGRATIONS
 from skill.stores.pg.migrations import MIGRATIONS as PG_MIGRATIONS
 from skill.stores.sqlite import Stores
-from skill.stores.webhook_events import SqliteWebhookEventStore
+from skill.stores.webhook_events import EventBatch, SqliteWebhookEventStore
 from tests import approvals
 from tests.stores.conftest import Backend
 
@@ -152,9 +151,9 @@ def test_processing_runs_each_event_once_across_two_processors_and_its_effects_j
     seen: list[int] = []
     lock = threading.Lock()
 
-    def effect_of(stores: Stores) -> Callable[[Connection, StoredEvent], None]:
-        def effect(conn: Connection, stored: StoredEvent) -> None:
-            SqliteWebhookEventStore.count_event(conn, stored)
+    def effect_of(stores: Stores) -> Callable[[EventBatch, StoredEvent], None]:
+        def effect(batch: EventBatch, stored: StoredEvent) -> None:
+            SqliteWebhookEventStore.count_event(batch, stored)
             stores.suppressions.add(f"+1415555{stored.id:04d}", source="inbound_stop")
             with lock:
                 seen.append(stored.id)
@@ -179,7 +178,7 @@ def test_an_effect_that_fails_leaves_the_batch_unprocessed_and_writes_nothing(ba
     stores = backend.open()
     stores.webhook_events.record([event("k1")])
 
-    def effect(conn: Connection, stored: StoredEvent) -> None:
+    def effect(batch: EventBatch, stored: StoredEvent) -> None:
         stores.suppressions.add("+14155550100", source="inbound_stop")
         raise RuntimeError("effect failed")
 

@@ -133,5 +133,13 @@ class PgDatabase:
         with self.pool.connection() as raw:
             return raw.execute(to_format_style(sql), tuple(params)).rowcount
 
+    def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        current = self._current
+        if current is not None:
+            current.executemany(sql, rows)
+            return
+        with self.pool.connection() as raw, raw.cursor() as cursor:
+            cursor.executemany(to_format_style(sql), [tuple(row) for row in rows])
+
     def close(self) -> None:
         self.pool.close()
