@@ -71,6 +71,10 @@ class SqlDatabase(Protocol):
         """Run one statement once per row of parameters, sent together (one round trip on PostgreSQL)."""
         ...
 
+    def execute_each(self, sql: str, rows: Sequence[Sequence[Any]]) -> list[int]:
+        """As `execute_many`; the number of rows each run changed, in order."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -184,6 +188,10 @@ class Database:
     def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self._lock:
             self._conn.executemany(sql, [tuple(row) for row in rows])
+
+    def execute_each(self, sql: str, rows: Sequence[Sequence[Any]]) -> list[int]:
+        with self._lock:
+            return [self._conn.execute(sql, tuple(row)).rowcount for row in rows]
 
     def close(self) -> None:
         with self._lock:

@@ -128,26 +128,28 @@ class SqliteWebhookEventStore:
         raise AssertionError("unreachable")
 
     def _record(self, events: Sequence[NewEvent], received: float) -> list[bool]:
-        fresh: list[bool] = []
+        rows = [
+            (
+                event.dedupe_key,
+                event.kind,
+                event.sid,
+                event.status,
+                event.account_sid,
+                event.error_code,
+                received,
+                json.dumps(event.payload, separators=(",", ":"), ensure_ascii=False),
+            )
+            for event in events
+        ]
         with self.db.transaction() as conn:
             self.db.lock(conn, "webhook_events", *(event.dedupe_key for event in events))
-            for event in events:
-                cursor = conn.execute(
-                    "INSERT INTO webhook_events (dedupe_key, kind, sid, status, account_sid, error_code, "
-                    "received_at, payload_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    (
-                        event.dedupe_key,
-                        event.kind,
-                        event.sid,
-                        event.status,
-                        event.account_sid,
-                        event.error_code,
-                        received,
-                        json.dumps(event.payload, separators=(",", ":"), ensure_ascii=False),
-                    ),
-                )
-                fresh.append(cursor.rowcount > 0)
-        return fresh
+            # Sent together, in order: a repeat of a key earlier in the same batch is a duplicate too.
+            changed = self.db.execute_each(
+                "INSERT INTO webhook_events (dedupe_key, kind, sid, status, account_sid, error_code, "
+                "received_at, payload_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                rows,
+            )
+        return [n > 0 for n in changed]
 
     def process_pending(self, effect: Effect, *, limit: int = 200, now: float | None = None) -> int:
         """Apply `effect` to up to `limit` unprocessed events and mark them, all in one transaction.

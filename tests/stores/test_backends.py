@@ -188,6 +188,53 @@ def test_an_effect_that_fails_leaves_the_batch_unprocessed_and_writes_nothing(ba
     assert not stores.suppressions.is_suppressed("+14155550100")
 
 
+def test_a_batch_sees_messages_processed_earlier_in_it_and_writes_counters_and_gathered_items_at_its_end(
+    backend: Backend,
+) -> None:
+    stores = backend.open()
+    inbound = "sms_inbound"
+    stores.webhook_events.record(
+        [event("a", kind=inbound), event("b", sid="SM2"), event("c", kind=inbound), event("d", sid="SM3")]
+    )
+    skipped: list[str] = []
+    writes: list[list[str]] = []
+
+    def effect(batch: EventBatch, stored: StoredEvent) -> None:
+        if stored.kind == inbound and batch.processed_before(stored):
+            skipped.append(stored.dedupe_key)
+            return
+        batch.count(stored)
+        batch.gather(writes.append, stored.dedupe_key)
+
+    assert stores.webhook_events.process_pending(effect) == 4
+    assert skipped == ["c"], "the second row of SM1 is skipped though the first is not marked yet"
+    assert writes == [["a", "b", "d"]], "gathered items are written once, in order"
+    assert stores.webhook_events.counters() == {"sms_inbound:delivered": 1, "sms_status:delivered": 2}
+
+    stores.webhook_events.record([event("e", kind=inbound), event("f", sid="SM2")])
+    assert stores.webhook_events.process_pending(effect) == 2
+    assert skipped == ["c", "e"], "a row marked by an earlier batch counts too"
+    assert stores.webhook_events.counters() == {"sms_inbound:delivered": 1, "sms_status:delivered": 3}
+    assert stores.webhook_events.pending_count() == 0
+
+
+def test_a_batch_whose_end_of_batch_write_fails_marks_and_counts_nothing(backend: Backend) -> None:
+    stores = backend.open()
+    stores.webhook_events.record([event("k1"), event("k2", sid="SM2")])
+
+    def fail(items: list[str]) -> None:
+        raise RuntimeError("write failed")
+
+    def effect(batch: EventBatch, stored: StoredEvent) -> None:
+        batch.count(stored)
+        batch.gather(fail, stored.dedupe_key)
+
+    with pytest.raises(RuntimeError):
+        stores.webhook_events.process_pending(effect)
+    assert stores.webhook_events.pending_count() == 2
+    assert stores.webhook_events.counters() == {}
+
+
 @pytest.mark.anyio
 async def test_the_receivers_group_commit_batches_concurrent_writes_on_either_backend(backend: Backend) -> None:
     stores = backend.open()

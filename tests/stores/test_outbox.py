@@ -108,6 +108,9 @@ def test_a_job_runs_from_queued_rows_to_completed_with_its_counts_errors_and_del
     assert [row.idx for row in outbox.rows(job_id, states=("unknown", "queued"))] == [3, 4]
     assert outbox.next_due() == now + 60
     assert outbox.record_delivery("SM1", "delivered") and not outbox.record_delivery("SM404", "delivered")
+    outbox.record_deliveries([("SM1", "delivered"), ("SM404", "delivered"), ("SM1", "undelivered")])
+    assert outbox.counts(job_id)["undelivered"] == 1, "of statuses written together, a message's last wins"
+    outbox.record_deliveries([("SM1", "delivered")])
     counts = {"sent": 1, "failed": 1, "unknown": 1, "queued": 1, "delivered": 1, "undelivered": 0}
     assert outbox.counts(job_id) == counts
     assert outbox.sent_span(job_id) == (1, now, now)

@@ -141,5 +141,15 @@ class PgDatabase:
         with self.pool.connection() as raw, raw.cursor() as cursor:
             cursor.executemany(to_format_style(sql), [tuple(row) for row in rows])
 
+    def execute_each(self, sql: str, rows: Sequence[Sequence[Any]]) -> list[int]:
+        if not rows:
+            return []
+        with self.transaction() as conn, conn.raw.cursor() as cursor:
+            cursor.executemany(to_format_style(sql), [tuple(row) for row in rows], returning=True)
+            counts = [cursor.rowcount]
+            while cursor.nextset():
+                counts.append(cursor.rowcount)
+        return counts
+
     def close(self) -> None:
         self.pool.close()
