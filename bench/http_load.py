@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.loadgen import tree_cpu  # noqa: E402
+from bench.loadgen import WRK_THREADS, tree_cpu  # noqa: E402
 
 EXE = Path(sys.executable).parent / "twilio-skill"
 TARGET_RATIO = 0.70
@@ -68,15 +68,11 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="error", acc
 
 # Each wrk thread takes every n-th session id of the file and cycles through them, with request ids
 # of its own; done() prints the figures on one line for the parent to read.
-WRK_SCRIPT = """
-local sessions, index, counter, serial = {}, 0, 0, 0
+WRK_SCRIPT = (
+    WRK_THREADS
+    + """
+local sessions, index, serial = {}, 0, 0
 failed = 0
-local threads = {}
-function setup(thread)
-  thread:set("id", counter)
-  counter = counter + 1
-  table.insert(threads, thread)
-end
 function init(args)
   local n, i = tonumber(args[3]), 0
   body_template = args[2]
@@ -113,6 +109,7 @@ function done(summary, latency, requests)
     latency:percentile(95) / 1000, bad + failures))
 end
 """.replace("%PROTOCOL%", PROTOCOL)
+)
 
 
 @dataclass

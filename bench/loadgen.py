@@ -18,6 +18,18 @@ from urllib.parse import urlsplit
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
+# wrk Lua both benches start their scripts with: each thread is numbered (`id`, which picks its share
+# of the input lines) and kept in `threads`, so done() can read what each one counted.
+WRK_THREADS = """
+local counter, threads = 0, {}
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+"""
+
+
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU time of one process so far (0 once it is gone)."""
     try:

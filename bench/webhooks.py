@@ -38,7 +38,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.loadgen import open_loop, tree_cpu  # noqa: E402
+from bench.loadgen import WRK_THREADS, open_loop, tree_cpu  # noqa: E402
 from skill.config import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN  # noqa: E402
 from skill.core.signing import compute_signature  # noqa: E402
 
@@ -73,14 +73,10 @@ uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=Fals
 
 # Each wrk thread takes every n-th line of the file (signature TAB body) and cycles through them;
 # done() prints the figures on one line for the parent to read.
-WRK_SCRIPT = """
-local lines, index, counter = {}, 0, 0
-local threads = {}
-function setup(thread)
-  thread:set("id", counter)
-  counter = counter + 1
-  table.insert(threads, thread)
-end
+WRK_SCRIPT = (
+    WRK_THREADS
+    + """
+local lines, index = {}, 0
 function init(args)
   local n, i = tonumber(args[2]), 0
   for line in io.lines(args[1]) do
@@ -107,6 +103,7 @@ function done(summary, latency, requests)
     latency:percentile(95) / 1000, latency:percentile(99) / 1000, bad))
 end
 """
+)
 
 
 def free_port() -> int:
