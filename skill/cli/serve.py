@@ -104,12 +104,15 @@ def run_stdio(settings: Settings) -> None:
     """Serve one MCP session over this process's stdin and stdout."""
     import anyio
 
+    from skill.cli.heap import settle_heap
+
     async def main() -> None:
         from mcp.server.stdio import stdio_server
 
         from skill.server.app import build_server
 
         server = build_server(settings)
+        settle_heap()
         async with stdio_server() as (read_stream, write_stream):
             await server.run(read_stream, write_stream, server.create_initialization_options())
 
@@ -187,6 +190,9 @@ def run_http(
         f'twilio-skill: connect an MCP client to that URL (e.g. {{"url": "{url}"}} in its server list), '
         "or give stdio clients the command `twilio-skill serve`. Stop with Ctrl-C."
     )
+    from skill.cli.heap import settle_heap
+
+    settle_heap()
     # log_config=None: uvicorn's records go through our stderr handler, phone numbers masked.
     # proxy_headers=False: forwarded headers are trusted only from the configured proxies (the receiver decides).
     uvicorn.run(app, host=host, port=port, log_config=None, log_level=log_level, lifespan="on", proxy_headers=False)

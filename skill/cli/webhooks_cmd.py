@@ -97,6 +97,9 @@ def webhooks(
         err("twilio-skill: signatures are checked against the public URL; forwarded headers are ignored.")
     else:
         err(f"twilio-skill: X-Forwarded-Proto/-Host believed from: {receiver.urls.proxies.describe()}.")
+    from skill.cli.heap import settle_heap
+
+    settle_heap()
     with contextlib.suppress(KeyboardInterrupt):
         # proxy_headers=False: the receiver alone decides whom to believe, so uvicorn must not rewrite
         # the scheme or the client address from X-Forwarded-* (it would, for 127.0.0.1, by default).
