@@ -75,7 +75,7 @@ async def test_an_unreachable_sandbox_is_reported_as_nothing_sent(client: Client
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
-    services.twilio.http._client = httpx.AsyncClient(transport=httpx.MockTransport(refuse))  # type: ignore[attr-defined]
+    services.twilio.http._transport = httpx.MockTransport(refuse)  # type: ignore[attr-defined]
     result = await call(client, "account_get")
     assert result.error["code"] == "upstream.unreachable"
     assert result.error["retryable"] is True
