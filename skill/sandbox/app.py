@@ -75,9 +75,10 @@ def _completed(host: str, request: Request, response: Response) -> Response:
     ):
         return response
     body = json.loads(bytes(response.body))
+    if not generic.complete(host, request.method, request.url.path, body):
+        return response
     headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
-    completed = generic.complete(host, request.method, request.url.path, body)
-    return JSONResponse(completed, status_code=response.status_code, headers=headers)
+    return JSONResponse(body, status_code=response.status_code, headers=headers)
 
 
 class HostRoute(Route):

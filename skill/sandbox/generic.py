@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -95,6 +95,17 @@ def host_table() -> dict[str, tuple[PathEntry, ...]]:
 
 
 def match(host: str, path: str) -> tuple[PathEntry, dict[str, str]] | None:
+    found = _match(host, path) if len(path) <= MAX_CACHED_PATH else _match.__wrapped__(host, path)
+    return (found[0], dict(found[1])) if found else None
+
+
+# A client asks for the same few resources again and again; longer paths than any Twilio resource's
+# are matched without being kept.
+MAX_CACHED_PATH = 256
+
+
+@lru_cache(maxsize=4096)
+def _match(host: str, path: str) -> tuple[PathEntry, dict[str, str]] | None:
     for entry in host_table().get(host, ()):
         found = entry.regex.match(path)
         if found:
@@ -344,19 +355,19 @@ def routes(sandbox: Sandbox) -> list[Route]:
     return [Route(CATCH_ALL, simulator, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])]
 
 
-def complete(host: str, method: str, path: str, body: Any) -> Any:
-    """A hand-written answer with every property its operation's schema lists: the missing ones null
-    (or, where the schema forbids null, an empty value of their type)."""
+def complete(host: str, method: str, path: str, body: Any) -> bool:
+    """Give a hand-written answer every property its operation's schema lists: the missing ones null
+    (or, where the schema forbids null, an empty value of their type). True when it added any."""
     found = match(host, path)
     op = found[0].methods.get(method) if found else None
     if op is None or not op.props or not isinstance(body, dict):
-        return body
+        return False
     store = GenericStore()
-    if op.list_key and isinstance(body.get(op.list_key), list):
-        for item in body[op.list_key]:
-            if isinstance(item, dict):
-                item.update({name: _fill(prop, store, name) for name, prop in op.props.items() if name not in item})
-        return body
-    if op.list_key is None:
-        body.update({name: _fill(prop, store, name) for name, prop in op.props.items() if name not in body})
-    return body
+    items = body.get(op.list_key) if op.list_key else [body]
+    added = False
+    for item in items if isinstance(items, list) else ():
+        if isinstance(item, dict):
+            missing = {name: _fill(prop, store, name) for name, prop in op.props.items() if name not in item}
+            item.update(missing)
+            added = added or bool(missing)
+    return added

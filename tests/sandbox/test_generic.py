@@ -160,18 +160,31 @@ async def test_resources_of_one_host_never_show_on_another_with_the_same_path(ht
 
 def test_a_hand_written_answer_is_completed_with_every_property_of_its_schema() -> None:
     path = f"/2010-04-01/Accounts/{SANDBOX_ACCOUNT_SID}/Usage/Triggers/UT{'0' * 32}.json"
-    completed = generic.complete(
-        "api.twilio.com", "GET", path, {"sid": "UT1", "recurring": "daily", "trigger_by": "count"}
-    )
+    completed: dict[str, object] = {"sid": "UT1", "recurring": "daily", "trigger_by": "count"}
+    assert generic.complete("api.twilio.com", "GET", path, completed) is True
     schema = response_schema(spec_for("api.twilio.com", "GET", path), "GET", path, 200)
     assert schema is not None
     assert set(completed) == set(schema["properties"])
     assert completed["sid"] == "UT1" and completed["friendly_name"] is None
-    listed = generic.complete(
-        "api.twilio.com", "GET", f"/2010-04-01/Accounts/{SANDBOX_ACCOUNT_SID}/Keys.json", {"keys": [{"sid": "SK1"}]}
-    )
+    assert generic.complete("api.twilio.com", "GET", path, completed) is False  # nothing left to add
+    keys = f"/2010-04-01/Accounts/{SANDBOX_ACCOUNT_SID}/Keys.json"
+    listed: dict[str, list[dict[str, object]]] = {"keys": [{"sid": "SK1"}]}
+    assert generic.complete("api.twilio.com", "GET", keys, listed) is True
     assert set(listed["keys"][0]) == {"sid", "friendly_name", "date_created", "date_updated"}
-    assert generic.complete("api.twilio.com", "GET", "/nowhere", {"a": 1}) == {"a": 1}
+    elsewhere = {"a": 1}
+    assert generic.complete("api.twilio.com", "GET", "/nowhere", elsewhere) is False and elsewhere == {"a": 1}
+
+
+def test_a_resource_path_is_matched_alike_whether_or_not_it_was_matched_before() -> None:
+    short = f"/2010-04-01/Accounts/{SANDBOX_ACCOUNT_SID}/Keys/SK{'1' * 32}.json"
+    first, again = generic.match("api.twilio.com", short), generic.match("api.twilio.com", short)
+    assert first is not None and again is not None and first == again
+    first[1]["Sid"] = "changed"  # a caller's copy of the parameters is its own
+    assert generic.match("api.twilio.com", short) == again
+    too_long = f"/2010-04-01/Accounts/{SANDBOX_ACCOUNT_SID}/Keys/SK{'1' * 400}.json"
+    assert len(too_long) > generic.MAX_CACHED_PATH
+    found = generic.match("api.twilio.com", too_long)
+    assert found is not None and found[0] == again[0] and found[1]["Sid"] == "SK" + "1" * 400
 
 
 def test_a_property_that_cannot_be_null_is_given_an_empty_value_of_its_type() -> None:
