@@ -25,6 +25,7 @@ import httpx
 from twilio.http import AsyncHttpClient
 from twilio.http.response import Response
 
+from skill.gateways.in_process import Answer, InProcessExchange, request_parts
 from skill.redaction import mask_phone
 
 log = logging.getLogger("twilio_skill.http")
@@ -112,7 +113,7 @@ class SkillHttpClient(AsyncHttpClient):  # type: ignore[misc]
         self.rewrite_base = rewrite_base.rstrip("/") if rewrite_base else None
         self.retry = retry or RetryPolicy()
         self._client = httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False)
-        self._transport = transport
+        self._transport = transport  # the embedded sandbox's, when given
 
     def _target(self, url: str, headers: dict[str, str]) -> str:
         if not self.rewrite_base:
@@ -166,7 +167,7 @@ class SkillHttpClient(AsyncHttpClient):  # type: ignore[misc]
                     continue
                 raise OutcomeUnknown(method, mask_phone(url), exc.__class__.__name__) from exc
             if response.status_code == 429 and await self._backoff(
-                attempt, response.headers.get("Retry-After"), deadline
+                attempt, response.headers.get("retry-after"), deadline
             ):
                 attempt += 1
                 continue
@@ -174,7 +175,7 @@ class SkillHttpClient(AsyncHttpClient):  # type: ignore[misc]
                 attempt += 1
                 continue
             status = response.status_code
-            asked = retry_after_seconds(response.headers.get("Retry-After")) if status in (429, 503) else None
+            asked = retry_after_seconds(response.headers.get("retry-after")) if status in (429, 503) else None
             if status >= 500 and method != "GET":
                 raise OutcomeUnknown(method, mask_phone(url), f"HTTP {status}", status=status, retry_after=asked)
             RETRY_AFTER.set(asked)
@@ -191,36 +192,25 @@ class SkillHttpClient(AsyncHttpClient):  # type: ignore[misc]
         headers: dict[str, str],
         auth: tuple[str, str] | None,
         timeout: float,
-    ) -> httpx.Response:
-        """One exchange. With a transport of its own (the embedded sandbox) the request goes straight to
-        it: of what the client adds, only the credentials and the timeout matter there, and its cookie
-        jar, redirect and hook handling would cost more than the sandbox's answer does."""
-        if self._transport is None:
-            return await self._client.request(
-                method,
-                url,
-                params=params,  # type: ignore[arg-type]
-                data=data,
-                json=json,
-                headers=headers,
-                auth=auth,
-                timeout=timeout,
-            )
-        if auth is not None:
-            headers = {**headers, "Authorization": basic_authorization(*auth)}
-        request = httpx.Request(
+    ) -> Answer:
+        """One exchange. The embedded sandbox takes it as plain values (skill.gateways.in_process);
+        anything else goes through the HTTP client."""
+        if isinstance(self._transport, InProcessExchange):
+            if auth is not None:
+                headers = {**headers, "Authorization": basic_authorization(*auth)}
+            target, sent, body = request_parts(url, params=params, data=data, json_body=json, headers=headers)
+            return await self._transport.exchange(method, target, sent, body)
+        response = await self._client.request(
             method,
             url,
             params=params,  # type: ignore[arg-type]
             data=data,
             json=json,
             headers=headers,
-            extensions={"timeout": httpx.Timeout(timeout).as_dict()},
+            auth=auth,
+            timeout=timeout,
         )
-        response = await self._transport.handle_async_request(request)
-        response.request = request
-        await response.aread()
-        return response
+        return Answer(response.status_code, response.text, response.headers)
 
     async def _backoff(self, attempt: int, retry_after: str | None, deadline: float) -> bool:
         if attempt + 1 >= self.retry.attempts:

@@ -17,15 +17,17 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
 import anyio
 import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from skill.config import Settings
+from skill.gateways.in_process import Answer
 from skill.sandbox import generic
 from skill.sandbox.callbacks import CallbackDispatcher, Delivery, InboundResult
 from skill.sandbox.clock import SandboxClock
@@ -63,6 +65,7 @@ SENDGRID_HOST = "api.sendgrid.com"
 INSPECTION = "_sandbox"
 IN_PROCESS = "twilio_skill.in_process"  # scope key: the request came through Sandbox.transport()
 Endpoint = Callable[[Request], Awaitable[Response]]
+URL_SAFE = "/%:@!$&'()*+,;=-._~"  # what stays as it is in a path or query: reserved characters and escapes
 DROPPED = "Server disconnected without sending a response."  # httpcore's words for the same event
 # SendGrid's wording for the errors the app itself answers.
 SENDGRID_MESSAGES = {404: "resource not found", 405: "method not allowed", 429: "too many requests"}
@@ -96,19 +99,85 @@ class HostRoute(Route):
 
 
 class SandboxTransport(httpx.ASGITransport):
-    """The sandbox in process; a dropped-connection fault reaches the client as httpx sees one."""
+    """The sandbox in process; a dropped-connection fault reaches the client as httpx sees one.
+
+    Besides httpx's interface it offers `exchange` (skill.gateways.in_process), which the Twilio
+    gateway's client uses: the same ASGI call without building httpx's request and response.
+    """
 
     def __init__(self, sandbox: Sandbox) -> None:
         async def app(scope: Scope, receive: Receive, send: Send) -> None:
             await sandbox({**scope, IN_PROCESS: True}, receive, send)
 
         super().__init__(app=app)
+        self.sandbox = sandbox
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         try:
             return await super().handle_async_request(request)
         except ConnectionDropped:
             raise httpx.RemoteProtocolError(DROPPED, request=request) from None
+
+    async def exchange(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes) -> Answer:
+        """One request as plain values; the answer as status, text and lower-case headers.
+
+        Raises:
+            httpx.RemoteProtocolError: a "drop" fault cut the connection.
+        """
+        parts = urlsplit(url)
+        raw_path = quote(parts.path, safe=URL_SAFE)
+        default_port = 443 if parts.scheme == "https" else 80
+        scope: dict[str, Any] = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": parts.scheme,
+            "path": unquote(raw_path),
+            "raw_path": raw_path.encode("ascii"),
+            "query_string": quote(parts.query, safe=URL_SAFE + "?").encode("ascii"),
+            "root_path": "",
+            "headers": [
+                (b"host", parts.netloc.encode("idna")),
+                *((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers),
+            ],
+            "client": ("127.0.0.1", 123),
+            "server": (parts.hostname or "", parts.port or default_port),
+            "extensions": {},
+            IN_PROCESS: True,
+        }
+        answered = anyio.Event()
+        sent_body = False
+        status = 500
+        answer_headers: dict[str, str] = {}
+        chunks: list[bytes] = []
+
+        async def receive() -> Message:
+            nonlocal sent_body
+            if sent_body:
+                await answered.wait()  # as a client would: the connection stays open until the answer is read
+                return {"type": "http.disconnect"}
+            sent_body = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                for name, value in message.get("headers", []):
+                    answer_headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    answered.set()
+
+        try:
+            await self.sandbox(scope, receive, send)
+        except ConnectionDropped:
+            raise httpx.RemoteProtocolError(DROPPED) from None
+        finally:
+            answered.set()
+        return Answer(status, b"".join(chunks).decode("utf-8", "replace"), answer_headers)
 
 
 class Sandbox:

@@ -75,7 +75,8 @@ async def test_an_unreachable_sandbox_is_reported_as_nothing_sent(client: Client
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
-    services.twilio.http._transport = httpx.MockTransport(refuse)  # type: ignore[attr-defined]
+    http = services.twilio.http  # type: ignore[attr-defined]
+    http._client, http._transport = httpx.AsyncClient(transport=httpx.MockTransport(refuse)), None
     result = await call(client, "account_get")
     assert result.error["code"] == "upstream.unreachable"
     assert result.error["retryable"] is True
