@@ -17,6 +17,9 @@ answer counts as an error unless it is HTTP 200 with a JSON-RPC result that is n
 wrk (or with --python) C `mcp.Client`s in this process do the same; they cost the machine more than
 the bare server does, so the ratios then say more about the client than about the servers.
 
+Ours runs as `twilio-skill serve` ships, with its garbage-collector settings (skill.cli.heap); the
+bare server keeps CPython's defaults, as a server built on the SDK alone would.
+
 Printed per run: calls/s, p50/p95 latency, errors, the server's CPU ms per call and its resident
 memory at the end, and the ratio to bare. Budget: >= 70% of bare's calls/s, 0 errors at 100 clients.
 """
