@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 HMAC_SHA1 = "HMAC_SHA1"
 HMAC_SHA256 = "HMAC_SHA256"
-_DIGESTS = {HMAC_SHA1: hashlib.sha1, HMAC_SHA256: hashlib.sha256}
+_DIGESTS = {HMAC_SHA1: "sha1", HMAC_SHA256: "sha256"}
 DEFAULT_PORTS = {"https": 443, "http": 80}
 SENDGRID_TOLERANCE_SECONDS = 300
 
@@ -57,12 +57,32 @@ class StaticTokens:
         return "no auth token is configured for this account"
 
 
+def _signed_params(params: Params | None) -> str:
+    """The parameter part of the signed string: name+value of every parameter in sorted order."""
+    if not params:
+        return ""
+    parts: list[str] = []
+    for name in sorted(params):
+        values = params[name]
+        parts.extend(name + value for value in (values if len(values) == 1 else sorted(set(values))))
+    return "".join(parts)
+
+
 def signed_string(url: str, params: Params | None) -> str:
     """The string Twilio signs: the URL, then name+value of every parameter in sorted order."""
-    parts = [url]
-    for name in sorted(params or {}):
-        parts.extend(name + value for value in sorted(set((params or {})[name])))
-    return "".join(parts)
+    return url + _signed_params(params)
+
+
+def _digest_name(algorithm: str) -> str:
+    """hashlib's name for a signature algorithm.
+
+    Raises:
+        ValueError: the algorithm is not HMAC_SHA1 or HMAC_SHA256.
+    """
+    name = _DIGESTS.get(algorithm.upper())
+    if name is None:
+        raise ValueError(f"unsupported signature algorithm {algorithm!r}")
+    return name
 
 
 def compute_signature(secret: str, url: str, params: Params | None, algorithm: str = HMAC_SHA1) -> str:
@@ -71,11 +91,8 @@ def compute_signature(secret: str, url: str, params: Params | None, algorithm: s
     Raises:
         ValueError: the algorithm is not HMAC_SHA1 or HMAC_SHA256.
     """
-    digest = _DIGESTS.get(algorithm.upper())
-    if digest is None:
-        raise ValueError(f"unsupported signature algorithm {algorithm!r}")
-    mac = hmac.new(secret.encode(), signed_string(url, params).encode(), digest)
-    return base64.b64encode(mac.digest()).decode()
+    mac = hmac.digest(secret.encode(), signed_string(url, params).encode(), _digest_name(algorithm))
+    return base64.b64encode(mac).decode()
 
 
 def body_sha256(raw: bytes) -> str:
@@ -99,7 +116,23 @@ def _without_port(url: str) -> str:
 
 def port_variants(url: str) -> list[str]:
     """The URL without and with its port, as Twilio's validator tries both."""
+    if len(url) > _CACHED_URL_CHARS:
+        return _port_variants(url)
+    return list(_cached_port_variants(url))
+
+
+def _port_variants(url: str) -> list[str]:
     return list(dict.fromkeys((_without_port(url), _with_port(url))))
+
+
+# A receiver is called at a handful of URLs, so splitting and rebuilding each once is enough; the bound
+# on the URL's length keeps what a caller can make it hold small.
+_CACHED_URL_CHARS = 512
+
+
+@lru_cache(maxsize=64)
+def _cached_port_variants(url: str) -> tuple[str, ...]:
+    return tuple(_port_variants(url))
 
 
 def signature_algorithm(settings_header: str | None) -> str:
@@ -125,18 +158,23 @@ def verify_twilio(
     With `bodySHA256` in the URL's query the raw body must hash to it and the form parameters are
     not part of the signed string.
     """
-    if not signature or not secret or algorithm.upper() not in _DIGESTS:
+    digest = _DIGESTS.get(algorithm.upper())
+    if not signature or not secret or digest is None:
         return False
-    query = parse_qs(urlsplit(url).query)
-    if "bodySHA256" in query:
-        if raw_body is None or not hmac.compare_digest(body_sha256(raw_body), query["bodySHA256"][0].lower()):
-            return False
-        params = None
+    if "?" in url:  # without one, urlsplit finds no query
+        query = parse_qs(urlsplit(url).query)
+        if "bodySHA256" in query:
+            if raw_body is None or not hmac.compare_digest(body_sha256(raw_body), query["bodySHA256"][0].lower()):
+                return False
+            params = None
     expected = signature.strip().encode()
+    key = secret.encode()
+    # The parameters are the same for every URL variant: encoded once, after each variant's URL.
+    tail = _signed_params(params).encode()
     matched = False
     for candidate in port_variants(url):
         # Compare every variant so timing does not tell which one matched.
-        computed = compute_signature(secret, candidate, params, algorithm).encode()
+        computed = base64.b64encode(hmac.digest(key, candidate.encode() + tail, digest))
         matched |= hmac.compare_digest(computed, expected)
     return matched
 
