@@ -14,7 +14,8 @@ bound, skill.webhooks.bodies) and checks X-Twilio-Signature before anything else
 signature is answered 403 and nothing is stored. A valid callback is committed to the store before
 the 2xx, and a repeat of one already stored (by its signed content, skill.webhooks.events) is
 answered 2xx without a second row. Opt-outs and counters are applied afterwards by a worker in the
-app's lifespan (skill.webhooks.processing).
+app's lifespan (skill.webhooks.processing). The status and inbound callback routes, which carry
+nearly all the traffic, are answered without Starlette's layers, alike (skill.webhooks.fast_path).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import anyio
 from starlette.applications import Starlette
@@ -48,10 +49,11 @@ from skill.webhooks.bodies import (
     bounded_json,
     form_fields,
     json_fields,
-    query_fields,
     read_body,
+    scope_query,
 )
 from skill.webhooks.callbacks import TwilioCallback, TwilioHandler
+from skill.webhooks.fast_path import CallbackHeaders, ReceiverApp, receive_body
 from skill.webhooks.hosts import TrustedProxies, allowed_host_names, check_public_url
 from skill.webhooks.inbound import keyword_of, reply_text, twiml_message
 from skill.webhooks.processing import EventProcessor
@@ -74,6 +76,18 @@ def _bad_request(problem: BadBody) -> Response:
 
 def _too_large() -> Response:
     return PlainTextResponse("Request body too large\n", status_code=413)
+
+
+# What Starlette's error middleware answers when a route fails.
+_SERVER_ERROR = PlainTextResponse("Internal Server Error", status_code=500)
+
+
+class Signed(NamedTuple):
+    """What a Twilio request whose signature verified was signed for."""
+
+    url: str
+    params: dict[str, list[str]]
+    account_sid: str | None
 
 
 @dataclass
@@ -123,12 +137,20 @@ class Receiver:
             raw = await read_body(request, self.max_body)
         except BodyTooLarge:
             return _too_large()
-        url = self.urls.signed_url(request.scope)
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        checked = self.check_twilio(request.scope, raw, CallbackHeaders.of(request.scope))
+        if isinstance(checked, Response):
+            return checked
+        url, params, account_sid = checked
+        return TwilioCallback(request=request, url=url, params=params, account_sid=account_sid, raw_body=raw)
+
+    def check_twilio(self, scope: Scope, raw: bytes, headers: CallbackHeaders) -> Signed | Response:
+        """A Twilio request's signed URL, parameters and AccountSid when its signature verifies, else the
+        400/403 response to send."""
+        url = self.urls.signed_url(scope)
         # The token is chosen by the AccountSid inside the body, so the body is parsed (within bounds) first.
         try:
-            query = query_fields(request.url.query)
-            if content_type == "application/json":
+            query = scope_query(scope)
+            if headers.media_type == "application/json":
                 signed_params: dict[str, list[str]] | None = None
                 params = json_fields(raw)
             else:
@@ -138,11 +160,10 @@ class Receiver:
             return self.refused_body(problem)
         sids = params.get("AccountSid") or query.get("AccountSid")
         account_sid = sids[0] if sids else None
-        signature = request.headers.get("x-twilio-signature")
-        settings_header = request.headers.get("x-twilio-webhooks-signature-settings")
-        algorithm = signature_algorithm(settings_header)
+        settings_header = headers.signature_settings
         if settings_header:
             secret = self.settings.webhook_shared_key
+            algorithm = signature_algorithm(settings_header)
         else:
             secret = self.tokens(account_sid) if account_sid else None
             algorithm = HMAC_SHA1
@@ -151,33 +172,57 @@ class Receiver:
         valid = (
             body_covered
             and bool(secret)
-            and verify_twilio(secret or "", url, signed_params, signature, raw_body=raw, algorithm=algorithm)
+            and verify_twilio(secret or "", url, signed_params, headers.signature, raw_body=raw, algorithm=algorithm)
         )
         if not valid:
             self.stats["forbidden"] += 1
             if not settings_header and account_sid and not secret:
                 # Named so an operator can fill it; the AccountSid is the caller's, so it is bounded and quoted.
                 missing = self.tokens.missing_setting(account_sid[:64])
-                log.warning("refused a Twilio request to %r: %s", request.url.path, missing)
+                log.warning("refused a Twilio request to %r: %s", scope["path"], missing)
             else:
-                log.warning("refused a Twilio request to %r: signature missing or invalid", request.url.path)
+                log.warning("refused a Twilio request to %r: signature missing or invalid", scope["path"])
             return _forbidden("invalid or missing X-Twilio-Signature")
-        return TwilioCallback(request=request, url=url, params=params, account_sid=account_sid, raw_body=raw)
+        return Signed(url, params, account_sid)
+
+    async def take_callback(self, kind: str, params: dict[str, list[str]], raw: bytes) -> Response:
+        """Store a verified status or inbound callback (durably, before the answer); the answer."""
+        # Keyed on signed content only: I-Twilio-Idempotency-Token is not signed (see events).
+        await self.store_durably([ev.twilio_event(kind, params, raw_body=raw)])
+        if kind == ev.SMS_INBOUND:
+            values = params.get("Body")
+            text = reply_text(keyword_of(values[0] if values else None), self.settings.help_text)
+            return Response(twiml_message(text), media_type=TWIML)
+        return Response(status_code=204)
 
     def twilio_route(self, kind: str) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             checked = await self.verified_twilio(request)
             if isinstance(checked, Response):
                 return checked
-            # Keyed on signed content only: I-Twilio-Idempotency-Token is not signed (see events).
-            event = ev.twilio_event(kind, checked.params, raw_body=checked.raw_body)
-            await self.store_durably([event])
-            if kind == ev.SMS_INBOUND:
-                text = reply_text(keyword_of(checked.value("Body")), self.settings.help_text)
-                return Response(twiml_message(text), media_type=TWIML)
-            return Response(status_code=204)
+            return await self.take_callback(kind, checked.params, checked.raw_body)
 
         return endpoint
+
+    async def answer_callback(self, kind: str, scope: Scope, receive: Receive, send: Send) -> None:
+        """What twilio_route(kind) answers, without Starlette's layers (see fast_path)."""
+        try:
+            headers = CallbackHeaders.of(scope)
+            try:
+                raw = await receive_body(receive, headers.content_length, self.max_body)
+            except BodyTooLarge:
+                response = _too_large()
+            else:
+                checked = self.check_twilio(scope, raw, headers)
+                if isinstance(checked, Response):
+                    response = checked
+                else:
+                    response = await self.take_callback(kind, checked.params, raw)
+        except Exception:
+            # As Starlette's error middleware does: a plain 500, then the error goes on to the server's log.
+            await _SERVER_ERROR(scope, receive, send)
+            raise
+        await response(scope, receive, send)
 
     async def ivr_endpoint(self, request: Request) -> Response:
         checked = await self.verified_twilio(request)
@@ -320,17 +365,23 @@ def build_webhooks_app(
         if owned:
             opened.close()
 
+    callbacks = {
+        "/twilio/sms/status": ev.SMS_STATUS,
+        "/twilio/sms/inbound": ev.SMS_INBOUND,
+        "/twilio/voice/status": ev.VOICE_STATUS,
+    }
     routes = [
-        Route("/twilio/sms/status", receiver.twilio_route(ev.SMS_STATUS), methods=["POST"]),
-        Route("/twilio/sms/inbound", receiver.twilio_route(ev.SMS_INBOUND), methods=["POST"]),
-        Route("/twilio/voice/status", receiver.twilio_route(ev.VOICE_STATUS), methods=["POST"]),
+        *(Route(path, receiver.twilio_route(kind), methods=["POST"]) for path, kind in callbacks.items()),
         Route(IVR_PATH, receiver.ivr_endpoint, methods=["POST"]),
         Route(IVR_PATH + "/{role}", receiver.ivr_endpoint, methods=["POST"]),
         Route("/sendgrid/events", receiver.sendgrid_events, methods=["POST"]),
         Route("/sendgrid/inbound", receiver.sendgrid_inbound, methods=["POST"]),
         Route("/healthz", receiver.healthz, methods=["GET"]),
     ]
-    app = Starlette(
+    app = ReceiverApp(
+        callbacks=callbacks,
+        answer=receiver.answer_callback,
+        urls=urls,
         routes=routes,
         lifespan=lifespan,
         middleware=[Middleware(HostPin, policy=urls, stats=receiver.stats)],

@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 from starlette.requests import Request
+from starlette.types import Scope
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_FIELDS = 1000
@@ -148,3 +149,19 @@ def query_fields(query: str, *, max_fields: int = MAX_FIELDS) -> dict[str, list[
         raise BadBody("a query value is not valid UTF-8") from exc
     except ValueError as exc:
         raise BadBody(f"the query has more than {max_fields} fields") from exc
+
+
+def scope_query(scope: Scope, *, max_fields: int = MAX_FIELDS) -> dict[str, list[str]]:
+    """The parameters of a request's query string (as Starlette's URL reads it), bounded like a body's.
+
+    Raises:
+        BadBody: the query is not UTF-8, has too many fields, or has a value that does not decode.
+    """
+    raw: bytes = scope.get("query_string", b"")
+    if not raw:
+        return {}
+    try:
+        text = raw.decode()
+    except UnicodeDecodeError as exc:
+        raise BadBody("the query string is not valid UTF-8") from exc
+    return query_fields(urlsplit("?" + text).query, max_fields=max_fields)
