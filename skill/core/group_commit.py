@@ -12,7 +12,6 @@ of audit entries in one thread hop.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import anyio
@@ -21,12 +20,13 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
-@dataclass
 class _Slot(Generic[Item, Result]):
-    items: list[Item]
-    wake: anyio.Event = field(default_factory=anyio.Event)
-    results: list[Result] | None = None
-    error: BaseException | None = None
+    __slots__ = ("items", "results", "error")
+
+    def __init__(self, items: list[Item]) -> None:
+        self.items = items
+        self.results: list[Result] | None = None
+        self.error: BaseException | None = None
 
 
 class GroupCommit(Generic[Item, Result]):
@@ -39,6 +39,7 @@ class GroupCommit(Generic[Item, Result]):
         self.write = write
         self._waiting: list[_Slot[Item, Result]] = []
         self._busy = False
+        self._written: anyio.Event | None = None  # set when the batch being written is done
 
     async def record(self, items: Sequence[Item]) -> list[Result]:
         """Write `items` (batched with concurrent callers); their results.
@@ -51,53 +52,53 @@ class GroupCommit(Generic[Item, Result]):
             Exception: whatever `write` raised for the batch holding these items (sqlite3.Error,
                 psycopg.Error for a store).
         """
-        with anyio.CancelScope(shield=True):
-            results = await self._record(items)
-        return results
-
-    async def _record(self, items: Sequence[Item]) -> list[Result]:
         slot: _Slot[Item, Result] = _Slot(list(items))
         self._waiting.append(slot)
-        if self._busy:
-            await slot.wake.wait()
-            if slot.results is not None or slot.error is not None:
-                return self._outcome(slot)
-        # This caller leads: write everything waiting now, itself included.
-        self._busy = True
         try:
-            batch, self._waiting = self._waiting, []
-            await self._flush(batch)
-        finally:
-            self._promote_next()
-        return self._outcome(slot)
-
-    def _promote_next(self) -> None:
-        if self._waiting:
-            self._waiting[0].wake.set()  # woken without a result: it leads the next batch
-        else:
-            self._busy = False
-
-    async def _flush(self, batch: list[_Slot[Item, Result]]) -> None:
-        flat = [item for slot in batch for item in slot.items]
-        try:
-            results = await anyio.to_thread.run_sync(self.write, flat)
-        except Exception as exc:
-            for slot in batch:
-                slot.error = exc
-                slot.wake.set()
-            return
-        start = 0
-        for slot in batch:
-            slot.results = results[start : start + len(slot.items)]
-            start += len(slot.items)
-            slot.wake.set()
-
-    @staticmethod
-    def _outcome(slot: _Slot[Item, Result]) -> list[Result]:
+            await self._see_through(slot)
+        except anyio.get_cancelled_exc_class():
+            # Shielded only once cancelled: a scope per call would cost more than the rest of the call.
+            with anyio.CancelScope(shield=True):
+                await self._see_through(slot)
+            raise
         if slot.error is not None:
             raise slot.error
         assert slot.results is not None
         return slot.results
+
+    async def _see_through(self, slot: _Slot[Item, Result]) -> None:
+        """Wait while another caller writes; lead the next batch when nobody is writing; until `slot` is done."""
+        while slot.results is None and slot.error is None:
+            if not self._busy:
+                await self._lead()
+                continue
+            if self._written is None:
+                self._written = anyio.Event()
+            # Every waiter wakes when a batch is done: those in it return, the first of the rest leads.
+            await self._written.wait()
+
+    async def _lead(self) -> None:
+        """Write everything waiting now in one call of `write`, in a worker thread, shielded."""
+        self._busy = True
+        batch, self._waiting = self._waiting, []
+        try:
+            with anyio.CancelScope(shield=True):
+                results = await anyio.to_thread.run_sync(self.write, [item for slot in batch for item in slot.items])
+        except BaseException as exc:
+            for slot in batch:
+                slot.error = exc
+            if not isinstance(exc, Exception):
+                raise
+        else:
+            start = 0
+            for slot in batch:
+                slot.results = results[start : start + len(slot.items)]
+                start += len(slot.items)
+        finally:
+            self._busy = False
+            written, self._written = self._written, None
+            if written is not None:
+                written.set()
 
 
 StoreWrite = Callable[[], Any]

@@ -105,3 +105,40 @@ def test_run_each_runs_every_write_and_gives_a_failure_as_that_writes_result() -
     results = run_each([lambda: done.append(1) or 1, fail, lambda: done.append(3) or 3])
     assert results[0] == 1 and results[2] == 3 and done == [1, 3]
     assert isinstance(results[1], OSError)
+
+
+async def test_a_cancelled_writer_is_told_of_its_cancellation_only_once_its_items_are_written() -> None:
+    started, release = threading.Event(), threading.Event()
+    written: list[str] = []
+
+    def write(batch: list[str]) -> list[str]:
+        if not written:
+            started.set()
+            release.wait(5)
+        written.extend(batch)
+        return batch
+
+    commit: GroupCommit[str, str] = GroupCommit(write)
+    seen_at_cancellation: list[str] = []
+    gone = anyio.CancelScope()
+
+    async def cancelled_writer() -> None:
+        with gone:
+            try:
+                await commit.record(["a"])
+            except anyio.get_cancelled_exc_class():
+                seen_at_cancellation.extend(written)
+                raise
+
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as group:
+            group.start_soon(commit.record, ["x"])
+            await anyio.to_thread.run_sync(started.wait, 5)
+            group.start_soon(cancelled_writer)
+            await anyio.wait_all_tasks_blocked()
+            gone.cancel()
+            await anyio.wait_all_tasks_blocked()
+            assert seen_at_cancellation == []  # still waiting: its batch has not been written
+            release.set()
+    assert seen_at_cancellation == ["x", "a"]
+    assert await commit.record(["b"]) == ["b"]
