@@ -6,7 +6,9 @@ worker thread, so the event loop keeps serving), and the writers that arrive mea
 next batch, led by the first of them. Every writer still returns only after the batch holding its
 own items is written: durable before the answer, exactly as with one write per request. The
 webhook receiver commits each batch of events in one transaction; the tool dispatch writes a batch
-of audit entries in one thread hop.
+of audit entries in one thread hop. Where a batch can be written without waiting (SQLite with no
+other writer: a page-cache write, cheaper than the hop to a thread), `write_now` writes it on the
+event loop's own thread, after letting the writers ready at that moment join it.
 """
 
 from __future__ import annotations
@@ -32,11 +34,18 @@ class _Slot(Generic[Item, Result]):
 class GroupCommit(Generic[Item, Result]):
     """Batches concurrent writes; `record` returns the results of the caller's own items, in order.
 
-    `write` takes a batch and returns one result per item, in the batch's order.
+    `write` takes a batch and returns one result per item, in the batch's order. `write_now`, when
+    given, is tried first on the event loop's thread: it writes the batch only if it can without
+    waiting, else returns None and `write` writes it in a worker thread.
     """
 
-    def __init__(self, write: Callable[[list[Item]], list[Result]]) -> None:
+    def __init__(
+        self,
+        write: Callable[[list[Item]], list[Result]],
+        write_now: Callable[[list[Item]], list[Result] | None] | None = None,
+    ) -> None:
         self.write = write
+        self.write_now = write_now
         self._waiting: list[_Slot[Item, Result]] = []
         self._busy = False
         self._written: anyio.Event | None = None  # set when the batch being written is done
@@ -80,10 +89,18 @@ class GroupCommit(Generic[Item, Result]):
     async def _lead(self) -> None:
         """Write everything waiting now in one call of `write`, in a worker thread, shielded."""
         self._busy = True
+        if self.write_now is not None:
+            # Writers ready to run join this batch first (the write below would not let them in).
+            await anyio.lowlevel.cancel_shielded_checkpoint()
         batch, self._waiting = self._waiting, []
+        items = [item for slot in batch for item in slot.items]
         try:
-            with anyio.CancelScope(shield=True):
-                results = await anyio.to_thread.run_sync(self.write, [item for slot in batch for item in slot.items])
+            now = self.write_now(items) if self.write_now is not None else None
+            if now is not None:
+                results = now
+            else:
+                with anyio.CancelScope(shield=True):
+                    results = await anyio.to_thread.run_sync(self.write, items)
         except BaseException as exc:
             for slot in batch:
                 slot.error = exc

@@ -55,6 +55,11 @@ class SqlDatabase(Protocol):
         """A write transaction; statements through `query`/`execute` in the same thread join it."""
         ...
 
+    def transaction_now(self) -> AbstractContextManager[Connection | None]:
+        """A write transaction when one can begin without waiting for any other writer, else None: for
+        a caller that must not block (an event loop)."""
+        ...
+
     def lock(self, conn: Connection, scope: str, *keys: str) -> None:
         """Inside a transaction: serialise with every other transaction locking the same scope and a
         same key (with no key, the same scope); several keys are taken in one global order, so two such
@@ -154,7 +159,7 @@ class Database:
         try:
             with self._lock:
                 # The busy timeout first: another process may hold the file while this one switches to WAL.
-                self._conn.execute("PRAGMA busy_timeout=10000")
+                self._conn.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
                 _switch_to_wal(self._conn)
                 self._conn.execute("PRAGMA synchronous=NORMAL")
                 self.applied = apply_migrations(self._conn)
@@ -173,6 +178,35 @@ class Database:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+
+    @contextmanager
+    def transaction_now(self) -> Iterator[sqlite3.Connection | None]:
+        """As transaction(), when neither another thread nor another process is writing; else None."""
+        if not self._lock.acquire(blocking=False):
+            yield None
+            return
+        try:
+            # Another process's writer would otherwise be waited for, up to the busy timeout.
+            self._conn.execute("PRAGMA busy_timeout=0")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                began = False
+            else:
+                began = True
+            finally:
+                self._conn.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
+            if not began:
+                yield None
+                return
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+        finally:
+            self._lock.release()
 
     def lock(self, conn: Connection, scope: str, *keys: str) -> None:
         """Nothing to do: BEGIN IMMEDIATE already holds the file's write lock."""

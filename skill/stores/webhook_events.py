@@ -127,7 +127,19 @@ class SqliteWebhookEventStore:
                     raise
         raise AssertionError("unreachable")
 
+    def record_now(self, events: Sequence[NewEvent], *, now: float | None = None) -> list[bool] | None:
+        """As record(), when the database can be written without waiting (see transaction_now); None
+        when it cannot, and nothing was written."""
+        with self.db.transaction_now() as conn:
+            if conn is None:
+                return None
+            return self._insert(conn, events, self.clock.now() if now is None else now)
+
     def _record(self, events: Sequence[NewEvent], received: float) -> list[bool]:
+        with self.db.transaction() as conn:
+            return self._insert(conn, events, received)
+
+    def _insert(self, conn: Connection, events: Sequence[NewEvent], received: float) -> list[bool]:
         rows = [
             (
                 event.dedupe_key,
@@ -141,14 +153,13 @@ class SqliteWebhookEventStore:
             )
             for event in events
         ]
-        with self.db.transaction() as conn:
-            self.db.lock(conn, "webhook_events", *(event.dedupe_key for event in events))
-            # Sent together, in order: a repeat of a key earlier in the same batch is a duplicate too.
-            changed = self.db.execute_each(
-                "INSERT INTO webhook_events (dedupe_key, kind, sid, status, account_sid, error_code, "
-                "received_at, payload_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                rows,
-            )
+        self.db.lock(conn, "webhook_events", *(event.dedupe_key for event in events))
+        # Sent together, in order: a repeat of a key earlier in the same batch is a duplicate too.
+        changed = self.db.execute_each(
+            "INSERT INTO webhook_events (dedupe_key, kind, sid, status, account_sid, error_code, "
+            "received_at, payload_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            rows,
+        )
         return [n > 0 for n in changed]
 
     def process_pending(self, effect: Effect, *, limit: int = 200, now: float | None = None) -> int:

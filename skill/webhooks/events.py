@@ -124,3 +124,8 @@ def inbound_parse_event(fields: Mapping[str, str], raw_body: bytes) -> NewEvent:
 def store_events(store: SqliteWebhookEventStore, events: Sequence[NewEvent]) -> list[bool]:
     """Write events durably (one transaction); True for each that was new."""
     return store.record(events) if events else []
+
+
+def store_events_now(store: SqliteWebhookEventStore, events: Sequence[NewEvent]) -> list[bool] | None:
+    """As store_events, when the store can be written without waiting; None when it cannot (nothing written)."""
+    return store.record_now(events) if events else []

@@ -142,3 +142,61 @@ async def test_a_cancelled_writer_is_told_of_its_cancellation_only_once_its_item
             release.set()
     assert seen_at_cancellation == ["x", "a"]
     assert await commit.record(["b"]) == ["b"]
+
+
+async def test_a_batch_is_written_at_once_when_it_can_be_and_in_a_worker_thread_when_not() -> None:
+    loop_thread = threading.get_ident()
+    declining = False
+    written_by: list[tuple[str, bool]] = []
+
+    def write(batch: list[str]) -> list[str]:
+        written_by.extend((item, threading.get_ident() == loop_thread) for item in batch)
+        return [item.upper() for item in batch]
+
+    def write_now(batch: list[str]) -> list[str] | None:
+        return None if declining else write(batch)
+
+    commit: GroupCommit[str, str] = GroupCommit(write, write_now)
+    results: dict[str, list[str]] = {}
+
+    async def writer(name: str) -> None:
+        results[name] = await commit.record([name])
+
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as group:
+            for n in range(20):
+                group.start_soon(writer, f"a{n}")
+        declining = True
+        assert await commit.record(["b"]) == ["B"]
+    assert results == {f"a{n}": [f"A{n}"] for n in range(20)}
+    assert len({item for item, _ in written_by}) == 21
+    assert all(at_once for item, at_once in written_by if item != "b")
+    assert ("b", False) in written_by
+
+
+async def test_writers_ready_together_share_one_batch_written_at_once_and_a_failure_fails_them_all() -> None:
+    batches: list[list[str]] = []
+
+    def write_now(batch: list[str]) -> list[str]:
+        batches.append(batch)
+        if "bad" in batch:
+            raise ValueError("constraint failed")
+        return batch
+
+    commit: GroupCommit[str, str] = GroupCommit(lambda batch: batch, write_now)
+    outcomes: dict[str, str] = {}
+
+    async def writer(name: str) -> None:
+        try:
+            await commit.record([name])
+            outcomes[name] = "written"
+        except ValueError:
+            outcomes[name] = "failed"
+
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as group:
+            for name in ("a", "b", "bad", "c"):
+                group.start_soon(writer, name)
+    assert batches == [["a", "b", "bad", "c"]]
+    assert outcomes == {"a": "failed", "b": "failed", "bad": "failed", "c": "failed"}
+    assert await commit.record(["d"]) == ["d"]

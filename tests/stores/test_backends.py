@@ -3,9 +3,12 @@ separately opened store sets, each with its own connections) share one database.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -235,10 +238,63 @@ def test_a_batch_whose_end_of_batch_write_fails_marks_and_counts_nothing(backend
     assert stores.webhook_events.counters() == {}
 
 
+def test_on_postgresql_a_batch_is_never_written_from_the_callers_thread(pg_url: str) -> None:
+    stores = Stores.open(pg_url)
+    try:
+        assert stores.webhook_events.record_now([event("now-0")]) is None  # every statement is a round trip
+        assert stores.webhook_events.list() == []
+    finally:
+        stores.close()
+
+
+def test_on_sqlite_a_batch_is_written_at_once_only_when_no_other_writer_holds_the_database(tmp_path: Path) -> None:
+    stores, other = Stores.open(tmp_path / "state.db"), Stores.open(tmp_path / "state.db")
+    held, release = threading.Event(), threading.Event()
+
+    def hold(db: Any) -> None:
+        with db.transaction():
+            held.set()
+            release.wait(10)
+
+    try:
+        assert stores.webhook_events.record_now([event("now-1"), event("now-1")]) == [True, False]
+        for holder in (stores.db, other.db):  # another thread of this process, then another process's connection
+            thread = threading.Thread(target=hold, args=(holder,))
+            thread.start()
+            try:
+                assert held.wait(10)
+                started = time.monotonic()
+                assert stores.webhook_events.record_now([event("now-2")]) is None
+                assert time.monotonic() - started < 1.0  # declined at once, not after the busy timeout
+            finally:
+                release.set()
+                thread.join(10)
+            held.clear()
+            release.clear()
+        assert [e.dedupe_key for e in stores.webhook_events.list()] == ["now-1"]
+        assert stores.webhook_events.record_now([event("now-2")]) == [True]
+        assert stores.db.query("PRAGMA busy_timeout")[0][0] == 10_000  # back for every other writer
+    finally:
+        stores.close()
+        other.close()
+
+
+def test_on_sqlite_a_batch_written_at_once_that_fails_is_rolled_back_whole(tmp_path: Path) -> None:
+    stores = Stores.open(tmp_path / "state.db")
+    try:
+        keyless = NewEvent(None, "sms_status", "SM1", "sent", "AC1", None, {})  # type: ignore[arg-type]
+        with pytest.raises(sqlite3.IntegrityError):  # the second insert fails after the first was made
+            stores.webhook_events.record_now([event("fine"), keyless])
+        assert stores.webhook_events.list() == []
+        assert stores.webhook_events.record_now([event("fine")]) == [True]
+    finally:
+        stores.close()
+
+
 @pytest.mark.anyio
 async def test_the_receivers_group_commit_batches_concurrent_writes_on_either_backend(backend: Backend) -> None:
     stores = backend.open()
-    commit = GroupCommit(stores.webhook_events.record)
+    commit = GroupCommit(stores.webhook_events.record, stores.webhook_events.record_now)
     results: dict[int, list[bool]] = {}
 
     async def post(n: int) -> None:

@@ -186,7 +186,7 @@ async def test_a_store_that_fails_is_answered_500_on_both_paths_and_the_error_st
     async with site(tmp_path / "fast") as fast, site(tmp_path / "routed") as routed:
         results = []
         for place, app in ((fast, fast.app), (routed, through_starlette(routed.app))):
-            place.receiver.batches.write = broken
+            place.receiver.batches.write = place.receiver.batches.write_now = broken
             results.append(await answers(place, app, CASES["a signed status callback"]()))
             strict = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=strict, base_url=BASE) as web:

@@ -105,6 +105,11 @@ class PgDatabase:
             finally:
                 self._local.conn = None
 
+    @contextmanager
+    def transaction_now(self) -> Iterator[PgConnection | None]:
+        """Always None: every statement is a round trip to the server, so it cannot run without waiting."""
+        yield None
+
     def lock(self, conn: Any, scope: str, *keys: str) -> None:
         """Transaction-scoped advisory locks on (scope, key), released at commit or rollback; several
         keys in the order of their hashes; no key: the scope as a whole (a lock of its own key space)."""
