@@ -255,8 +255,18 @@ class SqliteOutbox:
     def record_deliveries(self, updates: Sequence[tuple[str, str]]) -> None:
         """Status callbacks for bulk messages as (sid, status), in the order received: the last of a sid
         wins. One statement sent once for all, so inside an open transaction it joins it."""
-        if updates:
-            self.db.execute_many("UPDATE bulk_outbox SET delivery = ? WHERE sid = ?", [(s, sid) for sid, s in updates])
+        if not updates:
+            return
+        if self.db.backend == "postgresql":
+            # One statement for all instead of one per update, each of which the server parses and plans.
+            last = dict(updates)
+            self.db.execute(
+                "UPDATE bulk_outbox AS o SET delivery = u.delivery "
+                "FROM unnest(?::text[], ?::text[]) AS u(sid, delivery) WHERE o.sid = u.sid",
+                (list(last), list(last.values())),
+            )
+            return
+        self.db.execute_many("UPDATE bulk_outbox SET delivery = ? WHERE sid = ?", [(s, sid) for sid, s in updates])
 
     def complete_finished(self) -> list[str]:
         """Mark running jobs with nothing left to send as completed; their ids."""

@@ -102,6 +102,40 @@ class EventBatch:
 
 Effect = Callable[[EventBatch, StoredEvent], None]
 
+_INSERTED = "dedupe_key, kind, sid, status, account_sid, error_code, received_at, payload_json"
+# PostgreSQL: the batch arrives as one JSON array of rows (encoded in C; an array parameter per column is
+# escaped element by element in Python). The keys are locked first, in hash order as SqlDatabase.lock
+# takes them (the init plan in WHERE runs before the first row is inserted); then the rows go in the
+# batch's order, so ids keep the order of arrival.
+_INSERT_AT_ONCE = (
+    "WITH batch AS (SELECT e->>0 AS dedupe_key, e->>1 AS kind, e->>2 AS sid, e->>3 AS status, "
+    "e->>4 AS account_sid, (e->>5)::bigint AS error_code, (e->>6)::double precision AS received_at, "
+    "e->>7 AS payload_json FROM json_array_elements(?::json) WITH ORDINALITY AS t(e, n) ORDER BY n) "
+    f"INSERT INTO webhook_events ({_INSERTED}) SELECT {_INSERTED} FROM batch "
+    "WHERE (SELECT count(*) FROM (SELECT pg_advisory_xact_lock(hashtext('webhook_events'), k) FROM "
+    "(SELECT DISTINCT hashtext(dedupe_key) AS k FROM batch ORDER BY k) AS ordered) AS locked) >= 0 "
+    "ON CONFLICT DO NOTHING RETURNING dedupe_key"
+)
+_ROWS_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+_PAYLOAD_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _rows(events: Sequence[NewEvent], received: float) -> list[tuple[Any, ...]]:
+    """The inserted columns of each event, in order."""
+    return [
+        (
+            event.dedupe_key,
+            event.kind,
+            event.sid,
+            event.status,
+            event.account_sid,
+            event.error_code,
+            received,
+            _PAYLOAD_JSON(event.payload),
+        )
+        for event in events
+    ]
+
 
 class SqliteWebhookEventStore:
     """Durable, deduplicated webhook events and the counters their processing keeps."""
@@ -114,9 +148,9 @@ class SqliteWebhookEventStore:
         """Store events in one transaction; for each, True when it was new (False: a duplicate).
 
         Two receivers writing overlapping duplicates at once could deadlock on PostgreSQL's unique
-        index, each waiting for a key the other inserted; the keys are locked first, in one global
-        order. Should the database still abort a transaction, it is written again (nothing was
-        acknowledged yet).
+        index, each waiting for a key the other inserted; there the rows go in one statement in key
+        order (one round trip), so every writer takes the keys in one global order. Should the
+        database still abort a transaction, it is written again (nothing was acknowledged yet).
         """
         received = self.clock.now() if now is None else now
         for attempt in range(RECORD_ATTEMPTS):
@@ -136,31 +170,29 @@ class SqliteWebhookEventStore:
             return self._insert(conn, events, self.clock.now() if now is None else now)
 
     def _record(self, events: Sequence[NewEvent], received: float) -> list[bool]:
+        if self.db.backend == "postgresql":
+            return self._insert_at_once(events, _rows(events, received))
         with self.db.transaction() as conn:
             return self._insert(conn, events, received)
 
     def _insert(self, conn: Connection, events: Sequence[NewEvent], received: float) -> list[bool]:
-        rows = [
-            (
-                event.dedupe_key,
-                event.kind,
-                event.sid,
-                event.status,
-                event.account_sid,
-                event.error_code,
-                received,
-                json.dumps(event.payload, separators=(",", ":"), ensure_ascii=False),
-            )
-            for event in events
-        ]
         self.db.lock(conn, "webhook_events", *(event.dedupe_key for event in events))
         # Sent together, in order: a repeat of a key earlier in the same batch is a duplicate too.
         changed = self.db.execute_each(
-            "INSERT INTO webhook_events (dedupe_key, kind, sid, status, account_sid, error_code, "
-            "received_at, payload_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            rows,
+            f"INSERT INTO webhook_events ({_INSERTED}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            _rows(events, received),
         )
         return [n > 0 for n in changed]
+
+    def _insert_at_once(self, events: Sequence[NewEvent], rows: list[tuple[Any, ...]]) -> list[bool]:
+        """PostgreSQL: every row in one statement, its own transaction, after locking the keys in one global
+        order; a key is new at its first place in the batch when the statement inserted it."""
+        inserted = {row["dedupe_key"] for row in self.db.query(_INSERT_AT_ONCE, (_ROWS_JSON(rows),))}
+        fresh: list[bool] = []
+        for event in events:
+            fresh.append(event.dedupe_key in inserted)
+            inserted.discard(event.dedupe_key)
+        return fresh
 
     def process_pending(self, effect: Effect, *, limit: int = 200, now: float | None = None) -> int:
         """Apply `effect` to up to `limit` unprocessed events and mark them, all in one transaction.

@@ -136,6 +136,18 @@ def test_a_repeat_inside_one_batch_is_a_duplicate(backend: Backend) -> None:
     assert stores.webhook_events.record([event("a"), event("b"), event("a")]) == [True, True, False]
 
 
+def test_every_field_of_a_stored_event_reads_back_exactly_as_written(backend: Backend) -> None:
+    stores = backend.open()
+    odd = 'caf\u00e9 \u4e2d \U0001f600 "quoted" \\ back\nslash\t%s ?'
+    written = NewEvent(f"key {odd}", "sms_status", f"SM {odd}", odd, None, 30007, {"Body": odd, "n": [1, None]})
+    other = NewEvent("plain", "sms_status", None, None, "AC1", None, {})
+    assert stores.webhook_events.record([written, other], now=1733300000.123456) == [True, True]
+    first, second = stores.webhook_events.list(oldest_first=True)
+    assert (first.dedupe_key, first.sid, first.status, first.account_sid) == (f"key {odd}", f"SM {odd}", odd, None)
+    assert (first.error_code, first.received_at, first.payload) == (30007, 1733300000.123456, written.payload)
+    assert (second.sid, second.status, second.account_sid, second.error_code) == (None, None, "AC1", None)
+
+
 def test_a_large_batch_keeps_its_order_and_finds_repeats_of_earlier_and_of_its_own_events(backend: Backend) -> None:
     stores = backend.open()
     assert stores.webhook_events.record([event("k3")]) == [True]
@@ -245,6 +257,35 @@ def test_on_postgresql_a_batch_is_never_written_from_the_callers_thread(pg_url: 
         assert stores.webhook_events.list() == []
     finally:
         stores.close()
+
+
+def test_on_postgresql_a_batch_waits_for_a_writer_holding_one_of_its_keys_before_inserting_anything(
+    pg_url: str,
+) -> None:
+    stores, other = Stores.open(pg_url), Stores.open(pg_url)
+    done = threading.Event()
+    results: list[list[bool]] = []
+
+    def write() -> None:
+        results.append(stores.webhook_events.record([event("free"), event("held")]))
+        done.set()
+
+    try:
+        with other.db.transaction() as conn:
+            other.db.lock(conn, "webhook_events", "held")
+            thread = threading.Thread(target=write)
+            thread.start()
+            assert not done.wait(0.5)  # the whole batch waits, the free key included
+            assert other.webhook_events.list() == []
+            conn.execute(
+                "INSERT INTO webhook_events (dedupe_key, kind, received_at, payload_json) VALUES (?, ?, ?, ?)",
+                ("held", "sms_status", 1.0, "{}"),
+            )
+        thread.join(10)
+        assert results == [[True, False]]
+    finally:
+        stores.close()
+        other.close()
 
 
 def test_on_sqlite_a_batch_is_written_at_once_only_when_no_other_writer_holds_the_database(tmp_path: Path) -> None:
