@@ -42,20 +42,26 @@ def _stored(row: Row) -> StoredEvent:
     )
 
 
+def _day(days: float) -> str:
+    """The UTC date `days` days after the epoch, as the counters name it."""
+    return time.strftime("%Y-%m-%d", time.gmtime(days * 86400))
+
+
 class EventBatch:
     """One processing transaction: its connection, and what its events did that is written at its end."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, backend: str = "sqlite") -> None:
         self.conn = conn
-        self._counts: Counter[tuple[str, str, str]] = Counter()
+        self.backend = backend
+        self._counts: Counter[tuple[float, str, str]] = Counter()
         self._processed: set[tuple[str, str]] = set()
         self._ids: list[int] = []
         self._gathered: dict[Callable[[list[Any]], None], list[Any]] = {}
 
     def count(self, event: StoredEvent) -> None:
         """Add one to the day's counter of this event's kind and status, when the batch ends."""
-        day = time.strftime("%Y-%m-%d", time.gmtime(event.received_at))
-        self._counts[(day, event.kind, event.status or "")] += 1
+        # Counted by the day's start (UTC); named as a date once per day and kind when the batch ends.
+        self._counts[(event.received_at // 86400, event.kind, event.status or "")] += 1
 
     def processed_before(self, event: StoredEvent) -> bool:
         """True when another event of the same kind and SID was processed already: earlier in this
@@ -91,13 +97,17 @@ class EventBatch:
             self.conn.executemany(
                 "INSERT INTO webhook_counters (day, kind, status, count) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(day, kind, status) DO UPDATE SET count = webhook_counters.count + excluded.count",
-                [(*key, n) for key, n in sorted(self._counts.items())],
+                sorted((_day(days), kind, status, n) for (days, kind, status), n in self._counts.items()),
             )
-        if self._ids:
-            marks = ", ".join("?" * len(self._ids))
-            self.conn.execute(
-                f"UPDATE webhook_events SET processed_at = ? WHERE id IN ({marks})", (done_at, *self._ids)
-            )
+        if not self._ids:
+            return
+        if self.backend == "postgresql":
+            # One array parameter: a list of placeholders this long is parsed anew by the driver every time.
+            ids = "{" + ",".join(map(str, self._ids)) + "}"
+            self.conn.execute("UPDATE webhook_events SET processed_at = ? WHERE id = ANY(?::bigint[])", (done_at, ids))
+            return
+        marks = ", ".join("?" * len(self._ids))
+        self.conn.execute(f"UPDATE webhook_events SET processed_at = ? WHERE id IN ({marks})", (done_at, *self._ids))
 
 
 Effect = Callable[[EventBatch, StoredEvent], None]
@@ -205,7 +215,7 @@ class SqliteWebhookEventStore:
             rows = conn.execute(
                 f"SELECT {_COLUMNS} FROM webhook_events WHERE processed_at IS NULL ORDER BY id LIMIT ?", (limit,)
             ).fetchall()
-            batch = EventBatch(conn)
+            batch = EventBatch(conn, self.db.backend)
             for row in rows:
                 event = _stored(row)
                 effect(batch, event)
