@@ -64,7 +64,10 @@ def _signed_params(params: Params | None) -> str:
     parts: list[str] = []
     for name in sorted(params):
         values = params[name]
-        parts.extend(name + value for value in (values if len(values) == 1 else sorted(set(values))))
+        if len(values) == 1:
+            parts.append(name + values[0])
+        else:
+            parts.extend(name + value for value in sorted(set(values)))
     return "".join(parts)
 
 

@@ -80,6 +80,8 @@ def _too_large() -> Response:
 
 # What Starlette's error middleware answers when a route fails.
 _SERVER_ERROR = PlainTextResponse("Internal Server Error", status_code=500)
+# A response only reads its fields when sent, so the one most sent is made once.
+_NO_CONTENT = Response(status_code=204)
 
 
 class Signed(NamedTuple):
@@ -195,7 +197,7 @@ class Receiver:
             values = params.get("Body")
             text = reply_text(keyword_of(values[0] if values else None), self.settings.help_text)
             return Response(twiml_message(text), media_type=TWIML)
-        return Response(status_code=204)
+        return _NO_CONTENT
 
     def twilio_route(self, kind: str) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
