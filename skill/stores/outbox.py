@@ -11,6 +11,7 @@ several processes or on several machines claim one after another, never the same
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -259,11 +260,12 @@ class SqliteOutbox:
             return
         if self.db.backend == "postgresql":
             # One statement for all instead of one per update, each of which the server parses and plans.
-            last = dict(updates)
+            # The pairs go as one JSON array, encoded in C (an array parameter is escaped item by item).
+            pairs = json.dumps(list(dict(updates).items()))  # the last status of a sid wins
             self.db.execute(
-                "UPDATE bulk_outbox AS o SET delivery = u.delivery "
-                "FROM unnest(?::text[], ?::text[]) AS u(sid, delivery) WHERE o.sid = u.sid",
-                (list(last), list(last.values())),
+                "UPDATE bulk_outbox AS o SET delivery = u.delivery FROM (SELECT e->>0 AS sid, e->>1 AS delivery "
+                "FROM json_array_elements(?::json) AS e) AS u WHERE o.sid = u.sid",
+                (pairs,),
             )
             return
         self.db.execute_many("UPDATE bulk_outbox SET delivery = ? WHERE sid = ?", [(s, sid) for sid, s in updates])
