@@ -96,6 +96,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/operations.py
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || echo "wrk not installed: the webhook bench falls back to its Python client"
 	$(BIN)/python bench/webhooks.py
+	$(BIN)/python bench/webhooks_app.py
 	$(BIN)/python bench/console.py
 	$(BIN)/python bench/notify.py
 
