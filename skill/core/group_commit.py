@@ -87,7 +87,8 @@ class GroupCommit(Generic[Item, Result]):
             await self._written.wait()
 
     async def _lead(self) -> None:
-        """Write everything waiting now in one call of `write`, in a worker thread, shielded."""
+        """Write everything waiting now in one call: of `write_now` on this thread when it takes the batch,
+        else of `write` in a worker thread, shielded."""
         self._busy = True
         if self.write_now is not None:
             # Writers ready to run join this batch first (the write below would not let them in).

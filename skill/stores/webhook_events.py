@@ -158,9 +158,9 @@ class SqliteWebhookEventStore:
         """Store events in one transaction; for each, True when it was new (False: a duplicate).
 
         Two receivers writing overlapping duplicates at once could deadlock on PostgreSQL's unique
-        index, each waiting for a key the other inserted; there the rows go in one statement in key
-        order (one round trip), so every writer takes the keys in one global order. Should the
-        database still abort a transaction, it is written again (nothing was acknowledged yet).
+        index, each waiting for a key the other inserted; the keys are locked first, in one global
+        order (there, in the same statement as the inserts: one round trip). Should the database
+        still abort a transaction, it is written again (nothing was acknowledged yet).
         """
         received = self.clock.now() if now is None else now
         for attempt in range(RECORD_ATTEMPTS):

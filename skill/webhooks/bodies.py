@@ -119,7 +119,7 @@ def json_fields(raw: bytes, *, max_fields: int = MAX_FIELDS) -> dict[str, list[s
 
 
 def _unquoted(text: str) -> str:
-    """A form name or value decoded as parse_qsl decodes it ('+' a space, %XX strict UTF-8), sooner."""
+    """A form name or value decoded as parse_qsl decodes it: "+" a space, %XX escapes as strict UTF-8."""
     if "+" in text:
         text = text.replace("+", " ")
     if "%" not in text:
