@@ -66,8 +66,10 @@ else:
     from pathlib import Path
     from skill.config import Settings
     from skill.webhooks.app import build_webhooks_app
+    from skill.cli.heap import settle_heap
     settings = Settings(home=Path(home), public_url=public_url, database_url=database or None)
     app = build_webhooks_app(settings)
+    settle_heap()  # as `twilio-skill webhooks` does before serving
 uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
 """
 
