@@ -16,6 +16,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 TICKS = os.sysconf("SC_CLK_TCK")
+# A keep-alive connection idle this long is not reused: uvicorn closes one idle for 5 s.
+STALE_SECONDS = 4.0
 
 
 # wrk Lua both benches start their scripts with: each thread is numbered (`id`, which picks its share
@@ -74,6 +76,7 @@ class _Connection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader = reader
         self.writer = writer
+        self.idle_since = time.monotonic()
 
     async def post(self, head: bytes, body: bytes) -> int:
         """Send one request; its status once the whole answer is read.
@@ -134,10 +137,16 @@ async def open_loop(
             with anyio.fail_after(timeout):
                 async with opened[slot]:
                     connection = idle[slot].pop() if idle[slot] else None
+                    if connection is not None and time.monotonic() - connection.idle_since > STALE_SECONDS:
+                        # The server may be closing it this very moment: a failure then would be the
+                        # client's, so it is not reused.
+                        connection.writer.close()
+                        connection = None
                     if connection is None:
                         reader, writer = await asyncio.open_connection(target.hostname, target.port)
                         connection = _Connection(reader, writer)
                     status = await connection.post(head, body)
+                    connection.idle_since = time.monotonic()
                     idle[slot].append(connection)
             if status >= 300:
                 errors += 1
