@@ -172,12 +172,8 @@ class Database:
         """A write transaction taken eagerly, so read-then-write is atomic across processes."""
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+            with self._begun() as conn:
+                yield conn
 
     @contextmanager
     def transaction_now(self) -> Iterator[sqlite3.Connection | None]:
@@ -199,14 +195,20 @@ class Database:
             if not began:
                 yield None
                 return
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+            with self._begun() as conn:
+                yield conn
         finally:
             self._lock.release()
+
+    @contextmanager
+    def _begun(self) -> Iterator[sqlite3.Connection]:
+        """Inside a transaction just begun: commit it at the end, or roll it back on any error."""
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
 
     def lock(self, conn: Connection, scope: str, *keys: str) -> None:
         """Nothing to do: BEGIN IMMEDIATE already holds the file's write lock."""
