@@ -89,3 +89,36 @@ async def test_a_dropped_connection_in_an_exchange_is_the_transport_error_httpx_
             data={"FriendlyName": "dropped"},
             auth=(SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN),
         )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/2010-04-01/Accounts/AC\r\nX-Twilio-Host: evil.example.com/x.json",
+        "/2010-04-01/Accounts/AC\x00\x7f.json",
+        "/2010-04-01/Accounts/ACé漢字.json",
+        "/2010-04-01/Accounts/%2e%2e/%2e%2e/etc/passwd",
+        "/2010-04-01/Accounts/" + "A" * 100_000 + ".json",
+    ],
+)
+async def test_a_hostile_path_reaches_the_sandbox_quoted_and_is_answered_in_twilios_shape(path: str) -> None:
+    sandbox = Sandbox()
+    sandbox.record_responses = True
+    client = SkillHttpClient(transport=sandbox.transport(), rewrite_base=BASE)
+    with anyio.fail_after(10):
+        answer = await client.request(
+            "GET", "https://api.twilio.com" + path, auth=(SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN)
+        )
+    assert answer.status_code == 404
+    assert json.loads(answer.text)["code"] == 20404
+    # The line break stayed inside the path: no header was added, and the host answering is Twilio's API.
+    assert [served["host"] for served in sandbox.served] == ["api.twilio.com"]
+
+
+async def test_a_url_of_another_host_stays_in_process_with_the_embedded_sandbox() -> None:
+    sandbox = Sandbox()
+    client = SkillHttpClient(transport=sandbox.transport(), rewrite_base=BASE)
+    with anyio.fail_after(10):
+        answer = await client.request("GET", "http://169.254.169.254/latest/meta-data/")
+    # Nothing left the process: the sandbox answered, in the shape of its default host.
+    assert answer.status_code == 404 and json.loads(answer.text)["code"] == 20404

@@ -155,3 +155,31 @@ def test_sendgrids_published_example_verifies_and_its_tampered_variants_do_not()
         "w8REntlo7aNDthvj+y7GjUuFDb/R1NGe1OPzpA=="
     )
     assert not verify_sendgrid(other_key, SENDGRID_SIGNATURE, SENDGRID_TIMESTAMP, SENDGRID_PAYLOAD, now=at)
+
+
+def test_port_variants_are_the_same_whether_kept_from_an_earlier_request_or_not() -> None:
+    from skill.core import signing
+
+    short = "https://hooks.example.com/twilio/sms/status"
+    assert signing.port_variants(short) == signing.port_variants(short) == [short, short.replace(".com/", ".com:443/")]
+    # Many distinct URLs (more than are kept) and URLs longer than any kept one all still verify,
+    # each only with its own signature: nothing from one URL reaches the check of another.
+    long_path = "https://hooks.example.com/" + "a" * (signing._CACHED_URL_CHARS + 10)
+    urls = [f"https://hooks.example.com/twilio/{n}" for n in range(200)] + [long_path, long_path + ":x"]
+    for url in urls:
+        signature = compute_signature(TOKEN, url, PARAMS)
+        assert verify_twilio(TOKEN, url, PARAMS, signature)
+        assert verify_twilio(TOKEN, url.replace(".com/", ".com:443/", 1), PARAMS, signature)
+        assert not verify_twilio(TOKEN, url + "x", PARAMS, signature)
+    assert signing._cached_port_variants.cache_info().currsize <= 64
+
+
+@pytest.mark.parametrize("hostile", ["\r\nX-Injected: 1", "\x00", "é", "%ff%fe", " ", "?bodySHA256=00"])
+def test_a_url_with_hostile_characters_verifies_only_its_own_signature(hostile: str) -> None:
+    url = "https://hooks.example.com/twilio/sms/status" + hostile
+    signature = compute_signature(TOKEN, url, PARAMS)
+    if "bodySHA256" in hostile:  # the URL now claims a signed JSON body that is not there
+        assert not verify_twilio(TOKEN, url, PARAMS, signature, raw_body=b"{}")
+        return
+    assert verify_twilio(TOKEN, url, PARAMS, signature)
+    assert not verify_twilio(TOKEN, url, PARAMS, compute_signature(TOKEN, url.strip(), {}))
