@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from skill.ports.stores import StorePorts
     from skill.ports.twilio import TwilioPort
     from skill.ports.twilio.email import SendGridPort
+    from skill.records.audit import AuditRow
     from skill.records.pricing import Estimate
     from skill.records.scope import AccountScope
 
@@ -66,8 +67,10 @@ class Services:
     scope: AccountScope | None = None  # set on services bound to an account other than the profile's
 
     def __post_init__(self) -> None:
-        # Small store writes of concurrent tool calls (audit entries) share one trip to a worker thread.
+        # Small store writes of concurrent tool calls share one trip to a worker thread.
         self.store_writes: GroupCommit[StoreWrite, Any] = GroupCommit(run_each)
+        # Their audit entries share one transaction too (one statement on PostgreSQL).
+        self.audit_writes: GroupCommit[AuditRow, int] = GroupCommit(self.stores.audit.write)
         self.approvals = ApprovalService(
             store=self.stores.approvals,
             audit=self.stores.audit,

@@ -19,7 +19,7 @@ from skill.records.ivr import CallState, DeployedMenu
 if TYPE_CHECKING:
     from skill.records.agents import AgentRecord
     from skill.records.approvals import Approval
-    from skill.records.audit import AuditEntry, AuditFilter
+    from skill.records.audit import AuditEntry, AuditFilter, AuditRow
     from skill.records.bulk import JobRow, OutboxRow
     from skill.records.operators import OperatorRecord
     from skill.records.pricing import SpendTotals
@@ -68,6 +68,23 @@ class AuditLog(Protocol):
         detail: dict[str, Any] | None = None,
     ) -> int:
         """Append an entry (secrets stripped, numbers masked); its id."""
+        ...
+
+    def prepare(
+        self,
+        event: str,
+        *,
+        outcome: str,
+        tool: str | None = None,
+        profile: str | None = None,
+        approval_id: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> AuditRow:
+        """The row record() would write, stamped now; nothing is written."""
+        ...
+
+    def write(self, rows: Sequence[AuditRow]) -> list[int]:
+        """Append prepared rows in one transaction; their ids, in order."""
         ...
 
     def complete(self, entry_id: int, *, outcome: str, detail: dict[str, Any] | None = None) -> None:

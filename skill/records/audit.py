@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from skill.records.base import Record
 
@@ -31,6 +31,18 @@ class AuditEntry(Record):
             "approval_id": self.approval_id,
             "detail": self.detail,
         }
+
+
+class AuditRow(NamedTuple):
+    """An entry about to be written: its columns, the detail already made safe and serialised."""
+
+    ts: float
+    event: str
+    tool: str | None
+    profile: str | None
+    outcome: str
+    approval_id: str | None
+    detail_json: str
 
 
 @dataclass(frozen=True)

@@ -302,9 +302,12 @@ class Dispatcher:
         return outcome
 
     async def _audit(self, spec: ToolSpec, outcome: str, approval_id: str | None, detail: dict[str, Any]) -> int:
-        """Write the entry (see `_write`); its id."""
-        record = partial(
-            self.services.stores.audit.record,
+        """Write the entry, in one transaction with concurrent calls' entries; its id.
+
+        Raises:
+            Exception: what the write raised (sqlite3.Error, psycopg.Error).
+        """
+        row = self.services.stores.audit.prepare(
             "tool.call",
             outcome=outcome,
             tool=spec.name,
@@ -312,7 +315,8 @@ class Dispatcher:
             approval_id=approval_id,
             detail={"tier": spec.tier.value, **detail, **({"agent": self.requested_by} if self.requested_by else {})},
         )
-        return int(await self._write(record))
+        [entry_id] = await self.services.audit_writes.record([row])
+        return entry_id
 
     async def __call__(self, spec: ToolSpec, raw_args: dict[str, Any] | None) -> CallToolResult | InputRequiredResult:
         """Run one tool call and return its MCP result (or, for a 2026-07-28 client asked to confirm it, the

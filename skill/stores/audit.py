@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from skill.ports.clock import Clock, SystemClock
-from skill.records.audit import AuditEntry, AuditFilter
+from skill.records.audit import AuditEntry, AuditFilter, AuditRow
 from skill.redaction import redact
 from skill.stores.database import Row, SqlDatabase
 
 MAX_PAGE = 1000
 MAX_CHOICES = 200
+_COLUMNS = "ts, event, tool, profile, outcome, approval_id, detail_json"
+_INSERT = f"INSERT INTO audit ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"
+# PostgreSQL: a whole batch in one statement (one round trip), inserted in the batch's order, so the
+# identity values it takes rise in that order too.
+_INSERT_AT_ONCE = (
+    f"INSERT INTO audit ({_COLUMNS}) SELECT (e->>0)::double precision, e->>1, e->>2, e->>3, e->>4, e->>5, e->>6 "
+    "FROM json_array_elements(?::json) WITH ORDINALITY AS t(e, n) ORDER BY n RETURNING id"
+)
+_ROWS_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 
 
 def entry_of(row: Row) -> AuditEntry:
@@ -46,13 +56,31 @@ class SqliteAuditLog:
         approval_id: str | None = None,
         detail: dict[str, Any] | None = None,
     ) -> int:
+        [entry_id] = self.write(
+            [self.prepare(event, outcome=outcome, tool=tool, profile=profile, approval_id=approval_id, detail=detail)]
+        )
+        return entry_id
+
+    def prepare(
+        self,
+        event: str,
+        *,
+        outcome: str,
+        tool: str | None = None,
+        profile: str | None = None,
+        approval_id: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> AuditRow:
+        return AuditRow(self.clock.now(), event, tool, profile, outcome, approval_id, self._safe(detail))
+
+    def write(self, rows: Sequence[AuditRow]) -> list[int]:
+        if not rows:
+            return []
+        if self.db.backend == "postgresql":
+            # Ids rise in the batch's order; sorted, they line up with it.
+            return sorted(int(row["id"]) for row in self.db.query(_INSERT_AT_ONCE, (_ROWS_JSON(list(rows)),)))
         with self.db.transaction() as conn:
-            cursor = conn.execute(
-                "INSERT INTO audit (ts, event, tool, profile, outcome, approval_id, detail_json) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (self.clock.now(), event, tool, profile, outcome, approval_id, self._safe(detail)),
-            )
-            return int(cursor.fetchone()["id"])
+            return [int(conn.execute(_INSERT, tuple(row)).fetchone()["id"]) for row in rows]
 
     def complete(self, entry_id: int, *, outcome: str, detail: dict[str, Any] | None = None) -> None:
         with self.db.transaction() as conn:

@@ -18,6 +18,7 @@ from skill.config import Settings
 from skill.core.context import Services
 from skill.gateways.http import RetryPolicy
 from skill.ports.clock import ManualClock
+from skill.records.audit import AuditRow
 from skill.records.messages import Message
 from skill.sandbox.app import Sandbox
 from skill.server.app import build_server
@@ -60,17 +61,32 @@ def watch_sends(services: Services, monkeypatch: pytest.MonkeyPatch, seen: list[
 
 
 def fail_audit(services: Services, monkeypatch: pytest.MonkeyPatch, *, only_started: bool) -> list[str]:
-    """Make the audit store refuse writes (every write, or only a tool call's `started` entry)."""
-    real = services.stores.audit.record
+    """Make the audit store refuse writes (every write, or only a tool call's `started` entry), whichever way
+    an entry is written: alone, or in a batch with concurrent calls' entries."""
+    audit = services.stores.audit
+    real_record, real_write = audit.record, audit.write
     refused: list[str] = []
 
-    def record(event: str, **fields: Any) -> int:
-        if not only_started or (event == "tool.call" and fields.get("outcome") == "started"):
+    def refuses(event: str, outcome: str) -> bool:
+        if not only_started or (event == "tool.call" and outcome == "started"):
             refused.append(event)
-            raise AuditDown("disk I/O error")
-        return real(event, **fields)
+            return True
+        return False
 
-    monkeypatch.setattr(services.stores.audit, "record", record)
+    def record(event: str, **fields: Any) -> int:
+        if refuses(event, fields.get("outcome", "")):
+            raise AuditDown("disk I/O error")
+        return real_record(event, **fields)
+
+    def write(rows: list[AuditRow]) -> list[int]:
+        if [row for row in rows if refuses(row.event, row.outcome)]:
+            raise AuditDown("disk I/O error")
+        return real_write(rows)
+
+    monkeypatch.setattr(audit, "record", record)
+    monkeypatch.setattr(audit, "write", write)
+    # The batcher was made with the store's method as it was: it takes the failing one.
+    monkeypatch.setattr(services.audit_writes, "write", write)
     return refused
 
 

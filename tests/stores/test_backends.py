@@ -411,3 +411,72 @@ def test_audit_entries_are_completed_and_searched_newest_first(backend: Backend)
     assert [(e.id, e.outcome, e.detail) for e in found] == [(first, "ok", {"a": 1, "b": 2})]
     assert [e.id for e in stores.audit.search(AuditFilter(), before_id=second)] == [first]
     assert stores.audit.choices() == (["message_send", "number_list"], ["ok"])
+
+
+def audit_rows(stores: Stores, tag: str, count: int) -> list[Any]:
+    """Prepared entries, each telling which it is in its tool and detail (quotes and non-ASCII included)."""
+    return [
+        stores.audit.prepare(
+            "tool.call",
+            outcome="ok",
+            tool=f"{tag}-{n}",
+            detail={"n": n, "note": f'é "{tag}" \\ {n}', "to": "+14155550100"},
+        )
+        for n in range(count)
+    ]
+
+
+def test_a_batch_of_audit_entries_gets_ids_in_its_order_and_reads_back_as_prepared(backend: Backend) -> None:
+    from skill.records.audit import AuditFilter
+
+    stores = backend.open(secrets=("s3cr3t-token",))
+    assert stores.audit.write([]) == []
+    before = stores.audit.record("tool.call", outcome="ok", tool="first")
+    rows = audit_rows(stores, "b", 25)
+    rows.append(stores.audit.prepare("tool.call", outcome="error", tool="b-secret", detail={"key": "s3cr3t-token"}))
+    ids = stores.audit.write(rows)
+    assert len(ids) == len(set(ids)) == 26
+    assert ids == sorted(ids) and ids[0] > before
+    found = {entry.id: entry for entry in stores.audit.search(AuditFilter(), limit=100)}
+    for entry_id, row in zip(ids, rows, strict=True):
+        entry = found[entry_id]
+        assert (entry.tool, entry.outcome, entry.ts) == (row.tool, row.outcome, row.ts)
+    assert found[ids[3]].detail == {"n": 3, "note": 'é "b" \\ 3', "to": "+1415***0100"}  # the number masked
+    assert "s3cr3t-token" not in str(found[ids[-1]].detail)  # the secret stripped before it was written
+
+
+def test_audit_batches_written_from_two_store_sets_at_once_keep_every_entry_once(backend: Backend) -> None:
+    from skill.records.audit import AuditFilter
+
+    sets = [backend.open(), backend.open()]
+    batches = [audit_rows(sets[n % 2], f"w{n}", 20) for n in range(WORKERS)]
+    written = together(WORKERS, lambda n: sets[n % 2].audit.write(batches[n]))
+    found = {entry.id: entry.tool for entry in sets[0].audit.search(AuditFilter(), limit=1000)}
+    assert len(found) == WORKERS * 20
+    for ids, rows in zip(written, batches, strict=True):
+        assert [found[entry_id] for entry_id in ids] == [row.tool for row in rows]
+
+
+@pytest.mark.anyio
+async def test_concurrent_audit_entries_share_a_transaction_and_each_gets_its_own_id(backend: Backend) -> None:
+    stores = backend.open()
+    sizes: list[int] = []
+
+    def write(rows: list[Any]) -> list[int]:
+        sizes.append(len(rows))
+        return stores.audit.write(rows)
+
+    commit: GroupCommit[Any, int] = GroupCommit(write)
+    rows = audit_rows(stores, "c", 40)
+    ids: dict[int, int] = {}
+
+    async def post(n: int) -> None:
+        [ids[n]] = await commit.record([rows[n]])
+
+    with anyio.fail_after(20):
+        async with anyio.create_task_group() as group:
+            for n in range(40):
+                group.start_soon(post, n)
+    assert sum(sizes) == 40 and len(sizes) < 40  # batched, every entry written once
+    tools = {entry.id: entry.tool for entry in stores.audit.tail(limit=100)}
+    assert {n: tools[ids[n]] for n in range(40)} == {n: f"c-{n}" for n in range(40)}
