@@ -457,6 +457,16 @@ def test_audit_batches_written_from_two_store_sets_at_once_keep_every_entry_once
         assert [found[entry_id] for entry_id in ids] == [row.tool for row in rows]
 
 
+def test_an_audit_batch_with_a_row_the_table_refuses_writes_none_of_its_rows(backend: Backend) -> None:
+    stores = backend.open()
+    first = stores.audit.record("tool.call", outcome="ok", tool="kept")
+    broken = [*audit_rows(stores, "half", 3), stores.audit.prepare(None, outcome="ok")]  # type: ignore[arg-type]
+    with pytest.raises(Exception, match="(?i)not[ -]null"):
+        stores.audit.write(broken)
+    assert [(entry.id, entry.tool) for entry in stores.audit.tail()] == [(first, "kept")]
+    assert stores.audit.write(audit_rows(stores, "after", 1))[0] > first
+
+
 @pytest.mark.anyio
 async def test_concurrent_audit_entries_share_a_transaction_and_each_gets_its_own_id(backend: Backend) -> None:
     stores = backend.open()
