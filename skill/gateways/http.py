@@ -113,7 +113,9 @@ class SkillHttpClient(AsyncHttpClient):  # type: ignore[misc]
         self.rewrite_base = rewrite_base.rstrip("/") if rewrite_base else None
         self.retry = retry or RetryPolicy()
         self._client = httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False)
-        self._transport = transport  # the embedded sandbox's, when given
+        # The embedded sandbox's transport, when given: asked once here, as a check per request costs more
+        # than the rest of preparing one.
+        self._exchange = transport if isinstance(transport, InProcessExchange) else None
 
     def _target(self, url: str, headers: dict[str, str]) -> str:
         if not self.rewrite_base:
@@ -195,11 +197,12 @@ class SkillHttpClient(AsyncHttpClient):  # type: ignore[misc]
     ) -> Answer:
         """One exchange. The embedded sandbox takes it as plain values (skill.gateways.in_process);
         anything else goes through the HTTP client."""
-        if isinstance(self._transport, InProcessExchange):
+        exchange = self._exchange
+        if exchange is not None:
             if auth is not None:
                 headers = {**headers, "Authorization": basic_authorization(*auth)}
             target, sent, body = request_parts(url, params=params, data=data, json_body=json, headers=headers)
-            return await self._transport.exchange(method, target, sent, body)
+            return await exchange.exchange(method, target, sent, body)
         response = await self._client.request(
             method,
             url,

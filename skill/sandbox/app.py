@@ -84,6 +84,19 @@ def _completed(host: str, request: Request, response: Response) -> Response:
     return JSONResponse(body, status_code=response.status_code, headers=headers)
 
 
+def _hosts(headers: Iterable[tuple[bytes, bytes]]) -> tuple[str | None, str | None]:
+    """The X-Twilio-Host and Host headers' values (the last of each, as a dict of them would hold), without
+    decoding the others."""
+    named = given = None
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == b"x-twilio-host":
+            named = value.decode("latin-1")
+        elif lowered == b"host":
+            given = value.decode("latin-1")
+    return named, given
+
+
 class HostRoute(Route):
     """A route whose wrong-method answer is its host's error JSON, allowing every method of its path."""
 
@@ -437,13 +450,12 @@ class Sandbox:
             return
         if scope["type"] != "http":
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         path: str = scope.get("path", "")
         if path.startswith("/_sandbox/"):
             host = INSPECTION
         else:
-            named = headers.get("x-twilio-host")
-            host = named or headers.get("host", DEFAULT_HOST).split(":")[0]
+            named, given = _hosts(scope.get("headers", ()))
+            host = named or (given if given is not None else DEFAULT_HOST).split(":")[0]
             if host not in self._routers:
                 host = GENERIC_HOST if named and named.endswith(".twilio.com") else DEFAULT_HOST
         try:

@@ -76,7 +76,7 @@ async def test_an_unreachable_sandbox_is_reported_as_nothing_sent(client: Client
         raise httpx.ConnectError("refused", request=request)
 
     http = services.twilio.http  # type: ignore[attr-defined]
-    http._client, http._transport = httpx.AsyncClient(transport=httpx.MockTransport(refuse)), None
+    http._client, http._exchange = httpx.AsyncClient(transport=httpx.MockTransport(refuse)), None
     result = await call(client, "account_get")
     assert result.error["code"] == "upstream.unreachable"
     assert result.error["retryable"] is True
