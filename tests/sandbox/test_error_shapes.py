@@ -177,3 +177,67 @@ async def test_a_studio_transition_without_an_event_runs_and_malformed_ones_fail
         )
         body = twilio_error(refused, 400, 81022)
         assert body["details"]["errors"], body
+
+
+async def asgi_get(sandbox: Sandbox, path: str, headers: list[tuple[bytes, bytes]]) -> tuple[int, Any]:
+    """One GET straight into the sandbox's ASGI app with headers as raw bytes (ones no client would send)."""
+    answer: dict[str, Any] = {"body": b""}
+    delivered = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal delivered
+        if delivered:
+            return {"type": "http.disconnect"}
+        delivered = True
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            answer["status"] = message["status"]
+        else:
+            answer["body"] += message.get("body", b"")
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 1),
+        "server": ("sandbox.test", 80),
+    }
+    await sandbox(scope, receive, send)
+    return answer["status"], json.loads(answer["body"])
+
+
+@pytest.mark.parametrize(
+    ("headers", "shape"),
+    [
+        # Repeated headers: the last one counts, for the product host and for Host alike.
+        ([(b"x-twilio-host", b"api.twilio.com"), (b"x-twilio-host", b"api.sendgrid.com")], "sendgrid"),
+        ([(b"x-twilio-host", b"api.sendgrid.com"), (b"x-twilio-host", b"api.twilio.com")], "twilio"),
+        ([(b"host", b"evil.example.com"), (b"host", b"api.sendgrid.com:443")], "sendgrid"),
+        ([(b"X-TWILIO-HOST", b"api.sendgrid.com")], "sendgrid"),  # names are matched in any case
+        # Hosts it does not stand in for fall back to Twilio's API, whatever their bytes.
+        ([(b"x-twilio-host", b"evil.example.com")], "twilio"),
+        ([(b"x-twilio-host", b"api.sendgrid.com\r\nX-Injected: 1")], "twilio"),
+        ([(b"x-twilio-host", b"\xff\xfe\x00.twilio.com.evil")], "twilio"),
+        ([(b"x-twilio-host", b"a" * 100_000)], "twilio"),
+        ([(b"host", b"\xff\xfe:99999")], "twilio"),
+        ([], "twilio"),
+    ],
+)
+async def test_the_host_an_answer_stands_in_for_comes_from_the_last_host_headers_and_nothing_else(
+    sandbox: Sandbox, headers: list[tuple[bytes, bytes]], shape: str
+) -> None:
+    status, body = await asgi_get(sandbox, "/v9/Nowhere", headers)
+    assert status == 404
+    if shape == "sendgrid":
+        assert body == {"errors": [{"message": "resource not found", "field": None}]}
+    else:
+        assert body["code"] == 20404 and "Nowhere" in body["message"]
