@@ -1,7 +1,8 @@
 """Streamable HTTP hosting: DNS-rebinding protection always, and agents known by their own tokens.
 
 The MCP app comes from the SDK (`Server.streamable_http_app`); this module adds the Host/Origin
-allow-list it checks and an ASGI guard that says who is calling. A request carrying
+allow-list it checks, one JSON body instead of a stream for a request that has nothing else to send
+(skill.server.answers), and an ASGI guard that says who is calling. A request carrying
 `Authorization: Bearer <agent token>` is that agent's once the token is checked against the store,
 on every request, so a rotated or revoked token is refused at once (401). A request without one is
 refused too, unless the server is bound to loopback, where it is attributed to `local`. Agents and
@@ -142,9 +143,13 @@ def build_http_app(
 
         return open_stores(settings).agents
 
+    from skill.server.answers import PlainAnswers, install
+
     server = build_server(settings)
     security = transport_security(host, allowed_hosts)
+    install()
     app: ASGIApp = server.streamable_http_app(
         streamable_http_path=MCP_PATH, host=host, transport_security=security, stateless_http=stateless
     )
+    app = PlainAnswers(app, stateless=stateless)
     return AgentTokenGuard(app, open_agents or open_from_settings, allow_local=is_loopback(host))
