@@ -3,7 +3,10 @@
 Run: .venv/bin/python bench/http_load.py [--clients 20,50,100] [--seconds 5] [--rounds 2]
          [--database auto|postgresql://...] [--python]
 Each server runs in its own process on a 127.0.0.1 ephemeral port: the bare one is a low-level mcp
-Server with one echo tool (the floor); ours is `twilio-skill serve --transport http` on the embedded
+Server with one echo tool (the floor), answering each call as the SDK does by default (an SSE stream);
+bare-json is the same server set to answer every call with one JSON body, which ours does for a call
+that has nothing else to send (skill.server.answers): a like-for-like reference, printed beside the
+budget, which stays the ratio to bare. Ours is `twilio-skill serve --transport http` on the embedded
 sandbox, on SQLite and (with --database) on PostgreSQL, answering a local READ tool (error_explain:
 policy check, validation, audit entry) and a sandbox READ tool (account_get: the same plus a call
 through the Twilio SDK to the sandbox). Both modes, stateful (one session per client) and
@@ -48,6 +51,7 @@ from bench.loadgen import WRK_THREADS, tree_cpu  # noqa: E402
 
 EXE = Path(sys.executable).parent / "twilio-skill"
 TARGET_RATIO = 0.70
+JSON_BARE = "bare-json"  # the bare server set to answer every call with one JSON body: a reference, not the budget
 ERROR_FREE_AT = 100
 PROTOCOL = "2025-11-25"
 ACCEPT = "application/json, text/event-stream"
@@ -65,7 +69,10 @@ async def call_tool(ctx, params):
     return CallToolResult(content=[TextContent(type="text", text=str((params.arguments or {}).get("text", "")))])
 
 server = Server("bare", on_list_tools=list_tools, on_call_tool=call_tool)
-app = server.streamable_http_app(streamable_http_path="/mcp", stateless_http=sys.argv[2] == "stateless")
+answers = sys.argv[3] == "json"
+app = server.streamable_http_app(
+    streamable_http_path="/mcp", stateless_http=sys.argv[2] == "stateless", json_response=answers
+)
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="error", access_log=False)
 """
 
@@ -147,8 +154,8 @@ def start(name: str, stateless: bool, home: Path, database: str, source: str = "
     env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
     env["TWILIO_SKILL_HOME"] = str(home)
     mode = "stateless" if stateless else "stateful"
-    if name == "bare":
-        command = [sys.executable, "-c", BARE_SCRIPT, str(port), mode]
+    if name.startswith("bare"):
+        command = [sys.executable, "-c", BARE_SCRIPT, str(port), mode, "json" if name == JSON_BARE else "stream"]
         tools = {"echo": {"text": "hi"}}
     else:
         command = [str(EXE), "serve", "--transport", "http", "--port", str(port), "--log-level", "error"]
@@ -345,9 +352,9 @@ def postgres(database: str, stack: ExitStack) -> tuple[str, str]:
     return cluster.new_database(), cluster.new_database()
 
 
-def bare_of(run: Run, runs: list[Run]) -> Run:
-    """The bare server's run of the same mode, client count and round."""
-    return next(r for r in runs if (r.mode, r.clients, r.round, r.server) == (run.mode, run.clients, run.round, "bare"))
+def bare_of(run: Run, runs: list[Run], name: str = "bare") -> Run:
+    """A bare server's run of the same mode, client count and round."""
+    return next(r for r in runs if (r.mode, r.clients, r.round, r.server) == (run.mode, run.clients, run.round, name))
 
 
 def report(runs: list[Run], options: argparse.Namespace) -> bool:
@@ -365,21 +372,26 @@ def report(runs: list[Run], options: argparse.Namespace) -> bool:
         print(f"{line} {f['rss']:7.1f} {f['load']:5.2f} {ratio:6.0%}")
     print(
         f"summary: median over the rounds of calls/s as a share of bare's (budget >= {TARGET_RATIO:.0%}), of bare's "
-        f"CPU per call over ours (the same on an idle machine), errors summed (budget 0 at {ERROR_FREE_AT} clients)"
+        f"CPU per call over ours (the same on an idle machine), errors summed (budget 0 at {ERROR_FREE_AT} clients); "
+        f"last, calls/s as a share of {JSON_BARE}'s (answering every call with one JSON body, as ours answers a "
+        "call with nothing else to send)"
     )
     within = True
     for mode, clients, server, tool in sorted({(r.mode, r.clients, r.server, r.tool) for r in runs}):
-        if server == "bare":
+        if server.startswith("bare"):
             continue
         same = [r for r in runs if (r.mode, r.clients, r.server, r.tool) == (mode, clients, server, tool)]
         ratio = statistics.median(r.figures["rate"] / bare_of(r, runs).figures["rate"] for r in same)
         cpu = statistics.median(bare_of(r, runs).figures["cpu_ms"] / r.figures["cpu_ms"] for r in same)
         errors = sum(r.figures["errors"] for r in same)
+        plain = statistics.median(r.figures["rate"] / bare_of(r, runs, JSON_BARE).figures["rate"] for r in same)
         ok = ratio >= TARGET_RATIO and not (clients >= ERROR_FREE_AT and errors)
         within = within and ok
         verdict = "within" if ok else "OVER"
         print(
-            f"  {mode:9s} {clients:3d} {server:9s} {tool:13s} {ratio:5.0%} cpu {cpu:5.0%} errors {errors:3.0f}", verdict
+            f"  {mode:9s} {clients:3d} {server:9s} {tool:13s} {ratio:5.0%} cpu {cpu:5.0%} errors {errors:3.0f}",
+            verdict,
+            f"({plain:.0%} of {JSON_BARE})",
         )
     return within
 
@@ -398,7 +410,7 @@ def main(options: argparse.Namespace) -> int:
             mode = "stateless" if stateless else "stateful"
             if options.database:
                 databases["postgres"] = stateless_db if stateless else stateful_db
-            servers = [start("bare", stateless, work / f"bare-{mode}", "")]
+            servers = [start(name, stateless, work / f"{name}-{mode}", "") for name in ("bare", JSON_BARE)]
             servers += [start(name, stateless, work / f"{name}-{mode}", url) for name, url in databases.items()]
             if options.baseline:
                 servers.append(start("baseline", stateless, work / f"baseline-{mode}", "", options.baseline))
@@ -418,7 +430,7 @@ def main(options: argparse.Namespace) -> int:
                 for server in servers:
                     server.process.terminate()
                     server.process.wait(timeout=10)
-    runs.sort(key=lambda r: (r.mode, r.clients, r.server != "bare", r.server, r.tool, r.round))
+    runs.sort(key=lambda r: (r.mode, r.clients, not r.server.startswith("bare"), r.server, r.tool, r.round))
     return 0 if report(runs, options) else 1
 
 
