@@ -6,12 +6,15 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import uvicorn
 from mcp import Client, StdioServerParameters
+from starlette.types import ASGIApp
 
 SERVER_EXE = Path(sys.executable).parent / "twilio-skill"
 PROCESS_TIMEOUT = 60
@@ -92,3 +95,21 @@ def listening(home: Path, port: int, log: Path, *args: str) -> Iterator[subproce
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
+
+
+@contextmanager
+def serving_in_thread(app: ASGIApp, timeout: float = 20.0) -> Iterator[int]:
+    """`app` under uvicorn (its lifespan run) in a thread on a free loopback port; yields the port."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=timeout)

@@ -3,21 +3,18 @@ loopback port, and the agent's tools read what arrived."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
 import pytest
-import uvicorn
 from mcp import Client
 
 from skill.core.context import Services
 from skill.sandbox.app import Sandbox
 from skill.webhooks.app import build_webhooks_app
 from tests.conftest import call
-from tests.e2e.support import free_port, run_cli
+from tests.e2e.support import run_cli, serving_in_thread
 
 pytestmark = pytest.mark.anyio
 SENDER = "+15005550006"
@@ -29,20 +26,8 @@ WAIT_SECONDS = 10
 @pytest.fixture
 def receiver_url(services: Services) -> Iterator[str]:
     """The webhook receiver under uvicorn in a thread, on the services' database file."""
-    port = free_port()
-    app = build_webhooks_app(services.settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the receiver did not start"
-        time.sleep(0.05)
-    try:
+    with serving_in_thread(build_webhooks_app(services.settings), STARTUP_SECONDS) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=STARTUP_SECONDS)
 
 
 async def advance_and_deliver(sandbox: Sandbox, seconds: float) -> None:

@@ -5,8 +5,6 @@ front of the SDK attacked with bodies, lengths and session ids it must not trip 
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,6 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-import uvicorn
 from mcp import Client
 from mcp.types import ElicitRequestParams, ElicitResult
 from starlette.types import Message, Receive, Scope, Send
@@ -25,7 +22,7 @@ from skill.server.answers import PLAIN, ChoosingTransport, PlainAnswers, install
 from skill.server.http import build_http_app
 from skill.stores.sqlite import Stores
 from tests import approvals
-from tests.e2e.support import free_port
+from tests.e2e.support import serving_in_thread
 
 pytestmark = pytest.mark.anyio
 
@@ -40,20 +37,8 @@ POLICY = '[tools]\nmessage_send = "confirm"\n[confirm]\ntimeout_seconds = 30\n'
 
 def serving(settings: Settings, *, stateless: bool) -> Iterator[str]:
     """`build_http_app` under uvicorn in a thread on loopback; yields its /mcp URL."""
-    port = free_port()
-    app = build_http_app(settings, host="127.0.0.1", stateless=stateless)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + START_SECONDS
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
+    with serving_in_thread(build_http_app(settings, host="127.0.0.1", stateless=stateless), START_SECONDS) as port:
         yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=START_SECONDS)
 
 
 @pytest.fixture
