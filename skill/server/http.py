@@ -14,6 +14,7 @@ authenticated user the SDK binds a session to, so one agent cannot carry on anot
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 
@@ -31,6 +32,8 @@ from skill.net import allowed_host_names, bearer_of, is_loopback
 from skill.ports.stores import AgentStore
 
 __all__ = ["allowed_host_names", "is_loopback"]
+
+log = logging.getLogger("twilio_skill.serve")
 
 MCP_PATH = "/mcp"
 LEGACY_TOKEN_FILE = "http-token"  # the one shared token of earlier versions; no longer accepted
@@ -147,7 +150,11 @@ def build_http_app(
 
     server = build_server(settings)
     security = transport_security(host, allowed_hosts)
-    install()
+    if not install():
+        log.warning(
+            "every request over HTTP is answered with an SSE stream: this mcp version builds its transport "
+            "in a way skill.server.answers does not know"
+        )
     app: ASGIApp = server.streamable_http_app(
         streamable_http_path=MCP_PATH, host=host, transport_security=security, stateless_http=stateless
     )

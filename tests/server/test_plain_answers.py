@@ -5,6 +5,7 @@ front of the SDK attacked with bodies, lengths and session ids it must not trip 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -136,8 +137,8 @@ class Progress:
     def __init__(self) -> None:
         self.seen: list[tuple[float, float | None, str | None]] = []
 
-    async def __call__(self, done: float, total: float | None, message: str | None) -> None:
-        self.seen.append((done, total, message))
+    async def __call__(self, progress: float, total: float | None, message: str | None) -> None:
+        self.seen.append((progress, total, message))
 
 
 async def test_progress_still_reaches_a_client_that_asks_for_it_in_either_mode(
@@ -357,3 +358,19 @@ def test_the_transport_answers_as_configured_unless_a_request_is_marked() -> Non
     finally:
         PLAIN.reset(token)
     assert not streaming.is_json_response_enabled
+
+
+def test_an_sdk_that_builds_its_transport_otherwise_is_left_alone_and_said_so(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    from mcp.server import streamable_http_manager
+    from mcp.server.streamable_http import StreamableHTTPServerTransport
+
+    class Other(StreamableHTTPServerTransport):
+        pass
+
+    monkeypatch.setattr(streamable_http_manager, "StreamableHTTPServerTransport", Other)
+    with caplog.at_level(logging.WARNING, logger="twilio_skill.serve"):
+        build_http_app(Settings(home=tmp_path / "home"), host="127.0.0.1")
+    assert streamable_http_manager.StreamableHTTPServerTransport is Other  # type: ignore[attr-defined]
+    assert "answered with an SSE stream" in caplog.text
