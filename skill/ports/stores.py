@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Unpack
 
 from skill.records.events import NewEvent, StoredEvent
 from skill.records.ivr import CallState, DeployedMenu
@@ -19,7 +19,7 @@ from skill.records.ivr import CallState, DeployedMenu
 if TYPE_CHECKING:
     from skill.records.agents import AgentRecord
     from skill.records.approvals import Approval
-    from skill.records.audit import AuditEntry, AuditFilter, AuditRow
+    from skill.records.audit import AuditEntry, AuditFields, AuditFilter, AuditRow
     from skill.records.bulk import JobRow, OutboxRow
     from skill.records.operators import OperatorRecord
     from skill.records.pricing import SpendTotals
@@ -57,29 +57,11 @@ class ApprovalStore(Protocol):
 
 
 class AuditLog(Protocol):
-    def record(
-        self,
-        event: str,
-        *,
-        outcome: str,
-        tool: str | None = None,
-        profile: str | None = None,
-        approval_id: str | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> int:
+    def record(self, event: str, **fields: Unpack[AuditFields]) -> int:
         """Append an entry (secrets stripped, numbers masked); its id."""
         ...
 
-    def prepare(
-        self,
-        event: str,
-        *,
-        outcome: str,
-        tool: str | None = None,
-        profile: str | None = None,
-        approval_id: str | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> AuditRow:
+    def prepare(self, event: str, **fields: Unpack[AuditFields]) -> AuditRow:
         """The row record() would write, stamped now; nothing is written."""
         ...
 

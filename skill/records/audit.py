@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Required, TypedDict
 
 from skill.records.base import Record
 
@@ -31,6 +31,16 @@ class AuditEntry(Record):
             "approval_id": self.approval_id,
             "detail": self.detail,
         }
+
+
+class AuditFields(TypedDict, total=False):
+    """What a caller says of an entry besides its event: the outcome, and whatever else applies."""
+
+    outcome: Required[str]
+    tool: str | None
+    profile: str | None
+    approval_id: str | None
+    detail: dict[str, Any] | None
 
 
 class AuditRow(NamedTuple):

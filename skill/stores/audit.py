@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Unpack
 
 from skill.ports.clock import Clock, SystemClock
-from skill.records.audit import AuditEntry, AuditFilter, AuditRow
+from skill.records.audit import AuditEntry, AuditFields, AuditFilter, AuditRow
 from skill.redaction import redact
 from skill.stores.database import Row, SqlDatabase
 
@@ -46,32 +46,20 @@ class SqliteAuditLog:
     def _safe(self, detail: dict[str, Any] | None) -> str:
         return json.dumps(redact(detail or {}, self._secrets), sort_keys=True, default=str)
 
-    def record(
-        self,
-        event: str,
-        *,
-        outcome: str,
-        tool: str | None = None,
-        profile: str | None = None,
-        approval_id: str | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> int:
-        [entry_id] = self.write(
-            [self.prepare(event, outcome=outcome, tool=tool, profile=profile, approval_id=approval_id, detail=detail)]
-        )
+    def record(self, event: str, **fields: Unpack[AuditFields]) -> int:
+        [entry_id] = self.write([self.prepare(event, **fields)])
         return entry_id
 
-    def prepare(
-        self,
-        event: str,
-        *,
-        outcome: str,
-        tool: str | None = None,
-        profile: str | None = None,
-        approval_id: str | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> AuditRow:
-        return AuditRow(self.clock.now(), event, tool, profile, outcome, approval_id, self._safe(detail))
+    def prepare(self, event: str, **fields: Unpack[AuditFields]) -> AuditRow:
+        return AuditRow(
+            self.clock.now(),
+            event,
+            fields.get("tool"),
+            fields.get("profile"),
+            fields["outcome"],
+            fields.get("approval_id"),
+            self._safe(fields.get("detail")),
+        )
 
     def write(self, rows: Sequence[AuditRow]) -> list[int]:
         if not rows:
