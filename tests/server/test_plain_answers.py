@@ -374,3 +374,28 @@ def test_an_sdk_that_builds_its_transport_otherwise_is_left_alone_and_said_so(
         build_http_app(Settings(home=tmp_path / "home"), host="127.0.0.1")
     assert streamable_http_manager.StreamableHTTPServerTransport is Other  # type: ignore[attr-defined]
     assert "answered with an SSE stream" in caplog.text
+
+
+async def test_concurrent_requests_each_see_only_their_own_mark() -> None:
+    both_inside = anyio.Event()
+    inside: list[str] = []
+    seen: dict[str, bool | None] = {}
+
+    async def inner(scope: Scope, receive: Receive, send: Send) -> None:
+        body = (await receive())["body"]
+        name = "plain" if b'"ping"' in body else "streamed"
+        inside.append(name)
+        if len(inside) == 2:
+            both_inside.set()
+        await both_inside.wait()  # both in flight at once before either looks at its mark
+        seen[name] = PLAIN.get()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    app = PlainAnswers(inner, stateless=True)
+    with anyio.fail_after(TEST_TIMEOUT):
+        async with anyio.create_task_group() as group:
+            group.start_soon(drive, app, [json.dumps(request("ping")).encode()])
+            group.start_soon(drive, app, [json.dumps(explain({"progressToken": "t"})).encode()])
+    assert seen == {"plain": True, "streamed": None}
+    assert PLAIN.get() is None
